@@ -1,0 +1,3 @@
+"""provreg: a registry of LLM provider configurations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""`python -m provreg`."""
+
+from provreg.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""`provreg --check`: validate config files headless, for CI and pre-commit.
+
+Owns: the check command's flow and exit code. Must stay importable without
+textual (a test asserts it) and start fast.
+May import: `provreg.config`, `provreg.report`, `provreg.model`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Literal, TextIO
+
+from provreg.config.discovery import ConfigPathError, discover
+from provreg.config.loader import load_files
+from provreg.config.yaml_source import Limits
+from provreg.exit_codes import ExitCode
+from provreg.model import Severity
+from provreg.report import format_github, to_json, write_text
+
+OutputFormat = Literal["text", "json", "github"]
+
+
+def run_check(
+    paths: list[str],
+    *,
+    output_format: OutputFormat = "text",
+    strict: bool = False,
+    limits: Limits = Limits(),
+    quiet_info: bool = False,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> ExitCode:
+    """Check the config files under `paths`; write the report; return the exit code."""
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
+    try:
+        files = discover(paths)
+    except ConfigPathError as exc:
+        err.write(f"provreg: {exc}\n")
+        return ExitCode.USAGE
+    if not files:
+        err.write(f"provreg: no config files (*.yaml, *.yml) under {', '.join(paths)}\n")
+        return ExitCode.USAGE
+    result = load_files(files, limits)
+    diagnostics = result.diagnostics
+    n_files, n_instances = len(result.files), len(result.instances)
+    if output_format == "json":
+        out.write(to_json(diagnostics, files=n_files, instances=n_instances) + "\n")
+    elif output_format == "github":
+        for diagnostic in diagnostics:
+            if diagnostic.severity is not Severity.INFO or not quiet_info:
+                out.write(format_github(diagnostic) + "\n")
+    else:
+        write_text(out, diagnostics, files=n_files, instances=n_instances, show_info=not quiet_info)
+    errors = result.count(Severity.ERROR)
+    warnings = result.count(Severity.WARNING)
+    if errors or (strict and warnings):
+        return ExitCode.FINDINGS
+    return ExitCode.OK

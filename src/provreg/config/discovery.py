@@ -1,0 +1,94 @@
+"""Find config files: which names count, and walking config directories.
+
+Owns: the allowlist that decides whether a file name is a config file. The
+sync engine uses the same predicate, so an editor's swap, backup or lock file
+is never read, on load or on a file event.
+May import: the standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+CONFIG_SUFFIXES = (".yaml", ".yml")
+
+
+def is_config_name(name: str) -> bool:
+    """True for names that may hold config: `*.yaml`/`*.yml`, not hidden, not `#...`.
+
+    An allowlist, not a denylist: vim's `.x.swp`/`4913`/`x~`, emacs' `.#x` and
+    `#x#`, JetBrains' `x___jb_tmp___`, `sedAbC123` and our own `.provreg-*`
+    temp files all fail it without being named.
+    """
+    return name.endswith(CONFIG_SUFFIXES) and not name.startswith((".", "#"))
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFile:
+    """A file to load: its real path on disk and the path shown to the user."""
+
+    path: str
+    display: str
+
+
+class ConfigPathError(Exception):
+    """A path given on the command line (or as the default) does not exist."""
+
+
+def discover(paths: list[str]) -> list[ConfigFile]:
+    """Expand directories (recursively, sorted, skipping hidden entries) and keep files.
+
+    Files named explicitly are taken whatever their name; the same file
+    reached twice (a symlink, an overlapping argument) is loaded once.
+    """
+    found: list[ConfigFile] = []
+    seen: set[str] = set()
+    for path in paths:
+        if os.path.isdir(path):
+            for file in _walk(path):
+                _add(found, seen, file)
+        elif os.path.exists(path):
+            _add(found, seen, ConfigFile(path, path))
+        else:
+            raise ConfigPathError(f"{path}: no such file or directory")
+    return found
+
+
+def _add(found: list[ConfigFile], seen: set[str], file: ConfigFile) -> None:
+    real = os.path.realpath(file.path)
+    if real not in seen:
+        seen.add(real)
+        found.append(file)
+
+
+def _walk(root: str) -> list[ConfigFile]:
+    files: list[ConfigFile] = []
+    visited_dirs: set[str] = set()
+
+    def visit(directory: str, display: str) -> None:
+        real = os.path.realpath(directory)
+        if real in visited_dirs:  # a symlink loop
+            return
+        visited_dirs.add(real)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError:
+            return
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                subdirs.append(entry)
+            elif is_config_name(entry.name):
+                files.append(ConfigFile(entry.path, os.path.join(display, entry.name)))
+        for entry in subdirs:
+            visit(entry.path, os.path.join(display, entry.name))
+
+    visit(root, root.rstrip("/") or "/")
+    return files

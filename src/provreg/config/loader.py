@@ -1,0 +1,673 @@
+"""Load config files into validated instances and diagnostics.
+
+Owns: the document shape of format version 1 (`version`, `providers`,
+`definitions`), per-file validation, and the checks that span files
+(duplicate ids and names, derived ids, user definitions).
+May import: `provreg.model`, `provreg.catalog`, the other `provreg.config` modules.
+
+Loading happens in three steps so the sync engine can redo only what a
+changed file needs: `read_file` (bytes to a ParsedFile), `validate_file`
+(against a catalog), then `link` (checks across files).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from provreg.catalog import Catalog, builtin_catalog
+from provreg.catalog.catalog import did_you_mean
+from provreg.config import codes
+from provreg.config.codes import Code
+from provreg.config.discovery import ConfigFile, discover
+from provreg.config.validation import validate_fields, yaml_type_name
+from provreg.config.yaml_source import (
+    Document,
+    Limits,
+    diagnostic,
+    gc_paused,
+    locate,
+    mapping_entry,
+    node_position,
+    parse_bytes,
+)
+from provreg.model import (
+    ID_RE,
+    NAME_MAX_LENGTH,
+    Diagnostic,
+    ProviderDefinition,
+    ProviderInstance,
+    Severity,
+)
+
+CURRENT_VERSION = 1
+TOP_LEVEL_KEYS = ("version", "providers", "definitions")
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What a file looked like when read: compared before the app writes it."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+@dataclass(slots=True)
+class RawEntry:
+    """One mapping from `providers:` or `definitions:` with its node, before validation."""
+
+    value: dict[Any, Any]
+    node: MappingNode
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """A file read and shape-checked, not yet validated against the catalog."""
+
+    path: str
+    display: str
+    fingerprint: Fingerprint | None
+    document: Document | None
+    version: int | None = None
+    providers: list[RawEntry] = field(default_factory=list)
+    definitions: list[RawEntry] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def interpretable(self) -> bool:
+        """False when the file could not be read as a version-1 document at all."""
+        return self.document is not None and not self.document.failed
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """The outcome for one file: its valid instances and all its diagnostics."""
+
+    path: str
+    display: str
+    fingerprint: Fingerprint | None
+    instances: tuple[ProviderInstance, ...]
+    definitions: tuple[ProviderDefinition, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when the file has no errors (it may have warnings)."""
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """Everything one load produced."""
+
+    files: tuple[FileResult, ...]
+    instances: tuple[ProviderInstance, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    catalog: Catalog
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is severity)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_file(path: str, display: str, limits: Limits = Limits()) -> ParsedFile:
+    """Read one file and check its document shape. Never raises for bad content."""
+    try:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return _unreadable(path, display, "not a regular file")
+            if info.st_size > limits.max_bytes:
+                data = handle.read(limits.max_bytes + 1)  # enough to report, no more
+            else:
+                data = handle.read()
+    except OSError as exc:
+        return _unreadable(path, display, exc.strerror or str(exc))
+    fingerprint = Fingerprint(len(data), info.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    if info.st_size > limits.max_bytes:
+        fingerprint = Fingerprint(info.st_size, info.st_mtime_ns, "")
+    return parse_file(data, path, display, fingerprint, limits)
+
+
+def _unreadable(path: str, display: str, reason: str) -> ParsedFile:
+    diag = diagnostic(codes.UNREADABLE, display, 1, 1, f"cannot read file: {reason}")
+    return ParsedFile(path, display, None, None, diagnostics=[diag])
+
+
+def parse_file(
+    data: bytes,
+    path: str,
+    display: str,
+    fingerprint: Fingerprint | None = None,
+    limits: Limits = Limits(),
+) -> ParsedFile:
+    """Parse bytes and check the version-1 document shape."""
+    document = parse_bytes(data, display, limits)
+    parsed = ParsedFile(
+        path, display, fingerprint, document, diagnostics=list(document.diagnostics)
+    )
+    if document.failed:
+        return parsed
+    root = document.root
+    value = document.value
+    if not isinstance(value, dict):
+        parsed.diagnostics.append(
+            _at(
+                codes.WRONG_SHAPE,
+                display,
+                root,
+                "a config file is a mapping with 'version' and 'providers', "
+                f"not {yaml_type_name(value)}",
+                hint="start the file with `version: 1` and `providers:`",
+            )
+        )
+        parsed.document = Document(display, None, None, parsed.diagnostics)
+        return parsed
+    for key in value:
+        if key not in TOP_LEVEL_KEYS:
+            suggestion = did_you_mean(str(key), TOP_LEVEL_KEYS)
+            parsed.diagnostics.append(
+                _at(
+                    codes.UNKNOWN_TOP_LEVEL_KEY,
+                    display,
+                    locate(root, (key,), key=True),
+                    f"unknown top-level key '{key}'"
+                    + (f" (did you mean '{suggestion}'?)" if suggestion else ""),
+                    hint=None if suggestion else "top-level keys: version, providers, definitions",
+                )
+            )
+    if not _read_version(parsed, value, root):
+        parsed.document = Document(display, None, None, parsed.diagnostics)
+        return parsed
+    parsed.providers = _entries(parsed, value, root, "providers", "provider instance")
+    parsed.definitions = _entries(parsed, value, root, "definitions", "provider definition")
+    return parsed
+
+
+def _read_version(parsed: ParsedFile, value: dict[Any, Any], root: Node | None) -> bool:
+    """Record the version; False when the file must not be interpreted further."""
+    if "version" not in value:
+        parsed.version = CURRENT_VERSION
+        parsed.diagnostics.append(
+            _at(
+                codes.VERSION_MISSING,
+                parsed.display,
+                root,
+                f"no 'version'; assuming version {CURRENT_VERSION}",
+                hint=f"add `version: {CURRENT_VERSION}` at the top",
+            )
+        )
+        return True
+    version = value["version"]
+    where = locate(root, ("version",))
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        parsed.diagnostics.append(
+            _at(
+                codes.BAD_VERSION,
+                parsed.display,
+                where,
+                f"'version' must be a whole number from 1, not {_brief(version)}",
+                hint=f"write `version: {CURRENT_VERSION}`",
+            )
+        )
+        return False
+    if version > CURRENT_VERSION:
+        parsed.diagnostics.append(
+            _at(
+                codes.VERSION_TOO_NEW,
+                parsed.display,
+                where,
+                f"format version {version} is newer than this provreg knows "
+                f"(up to {CURRENT_VERSION}); the file is not interpreted",
+                hint="upgrade provreg",
+            )
+        )
+        return False
+    parsed.version = version
+    return True
+
+
+def _entries(
+    parsed: ParsedFile, value: dict[Any, Any], root: Node | None, key: str, what: str
+) -> list[RawEntry]:
+    items = value.get(key)
+    if items is None:
+        return []
+    list_node = locate(root, (key,))
+    if not isinstance(items, list) or not isinstance(list_node, SequenceNode):
+        parsed.diagnostics.append(
+            _at(
+                codes.WRONG_SHAPE,
+                parsed.display,
+                list_node,
+                f"'{key}' must be a list of mappings, not {yaml_type_name(items)}",
+                hint=f"write each {what} as an item starting with '- '",
+            )
+        )
+        return []
+    entries: list[RawEntry] = []
+    for item, item_node in zip(items, list_node.value, strict=True):
+        if isinstance(item, dict) and isinstance(item_node, MappingNode):
+            entries.append(RawEntry(item, item_node))
+        else:
+            parsed.diagnostics.append(
+                _at(
+                    codes.WRONG_SHAPE,
+                    parsed.display,
+                    item_node,
+                    f"each item of '{key}' must be a mapping (a {what}), "
+                    f"not {yaml_type_name(item)}",
+                )
+            )
+    return entries
+
+
+# --------------------------------------------------------------------------- validating
+
+
+def collect_definitions(
+    parsed_files: Sequence[ParsedFile], base: Catalog
+) -> tuple[Catalog, dict[str, list[ProviderDefinition]], list[Diagnostic]]:
+    """Validate the user `definitions:` of all files and extend the catalog with them."""
+    diagnostics: list[Diagnostic] = []
+    per_file: dict[str, list[ProviderDefinition]] = {}
+    declared: dict[str, str] = {}
+    for parsed in parsed_files:
+        mine = per_file.setdefault(parsed.display, [])
+        for entry in parsed.definitions:
+            definition = _validate_definition(parsed.display, entry, diagnostics)
+            if definition is None:
+                continue
+            id_node = locate(entry.node, ("id",))
+            existing = base.get(definition.id)
+            if existing is not None and existing.builtin:
+                diagnostics.append(
+                    _at(
+                        codes.DEFINITION_CLASHES,
+                        parsed.display,
+                        id_node,
+                        f"definition '{definition.id}' clashes with the built-in provider "
+                        f"'{existing.name}'",
+                        hint="choose another id; built-in providers cannot be redefined",
+                    )
+                )
+                continue
+            if definition.id in declared:
+                diagnostics.append(
+                    _at(
+                        codes.DUPLICATE_DEFINITION,
+                        parsed.display,
+                        id_node,
+                        f"definition '{definition.id}' is already declared in "
+                        f"{declared[definition.id]}",
+                    )
+                )
+                continue
+            line, _ = node_position(entry.node)
+            declared[definition.id] = f"{parsed.display}:{line}"
+            mine.append(definition)
+    extra = [d for defs in per_file.values() for d in defs]
+    return (base.with_definitions(extra) if extra else base), per_file, diagnostics
+
+
+def _validate_definition(
+    file: str, entry: RawEntry, diagnostics: list[Diagnostic]
+) -> ProviderDefinition | None:
+    if "builtin" in entry.value:
+        diagnostics.append(
+            _at(
+                codes.BAD_DEFINITION,
+                file,
+                locate(entry.node, ("builtin",), key=True),
+                "'builtin' cannot be set in a config file",
+            )
+        )
+        return None
+    try:
+        return ProviderDefinition.model_validate(entry.value)
+    except ValidationError as exc:
+        label = entry.value.get("id") if isinstance(entry.value.get("id"), str) else "?"
+        for error in exc.errors(include_url=False, include_input=False):
+            loc = tuple(error["loc"])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            where = ".".join(str(step) for step in loc)
+            if error["type"] == "extra_forbidden":
+                message = f"unknown key '{loc[-1]}'"
+                node = locate(entry.node, loc, key=True)
+            else:
+                node = locate(entry.node, loc)
+            diagnostics.append(
+                _at(
+                    codes.BAD_DEFINITION,
+                    file,
+                    node,
+                    f"definition '{label}': " + (f"{where}: " if where else "") + message,
+                )
+            )
+        return None
+
+
+def validate_file(parsed: ParsedFile, catalog: Catalog) -> FileResult:
+    """Validate a parsed file's instances against the catalog (file-local checks only)."""
+    diagnostics = list(parsed.diagnostics)
+    instances: list[ProviderInstance] = []
+    for entry in parsed.providers:
+        instance = _validate_instance(parsed.display, entry, catalog, diagnostics)
+        if instance is not None:
+            instances.append(instance)
+    return FileResult(
+        parsed.path, parsed.display, parsed.fingerprint, tuple(instances), (), tuple(diagnostics)
+    )
+
+
+def _validate_instance(
+    file: str, entry: RawEntry, catalog: Catalog, diagnostics: list[Diagnostic]
+) -> ProviderInstance | None:
+    raw, node = entry.value, entry.node
+    line, column = node_position(node)
+    valid = True
+
+    def report(code: Code, where: Node | None, message: str, **kw: Any) -> None:
+        nonlocal valid
+        diagnostics.append(_at(code, file, where or node, message, **kw))
+        if code.severity is Severity.ERROR:
+            valid = False
+
+    name = raw.get("name")
+    if "name" not in raw or name is None:
+        report(
+            codes.MISSING_FIELD,
+            node,
+            "missing required field 'name'",
+            hint="every provider instance needs a display name",
+        )
+        name_text = ""
+    elif not isinstance(name, str):
+        report(
+            codes.INVALID_NAME,
+            locate(node, ("name",)),
+            f"'name' must be text, not {yaml_type_name(name)}",
+            hint="quote the name",
+        )
+        name_text = ""
+    else:
+        name_text = name.strip()
+        if not 1 <= len(name_text) <= NAME_MAX_LENGTH:
+            report(
+                codes.INVALID_NAME,
+                locate(node, ("name",)),
+                f"'name' must be 1 to {NAME_MAX_LENGTH} characters (it has {len(name_text)})",
+            )
+
+    instance_id, id_derived = _instance_id(raw, node, name_text, file, report)
+
+    provider = raw.get("provider")
+    definition = None
+    if "provider" not in raw or provider is None:
+        report(
+            codes.MISSING_FIELD,
+            node,
+            "missing required field 'provider'",
+            hint="name a catalog id, e.g. openai; `provreg catalog` lists them",
+            instance_id=instance_id,
+        )
+    elif not isinstance(provider, str):
+        report(
+            codes.WRONG_TYPE,
+            locate(node, ("provider",)),
+            f"'provider' must be text, not {yaml_type_name(provider)}",
+            instance_id=instance_id,
+        )
+    else:
+        definition = catalog.get(provider)
+        if definition is None:
+            suggestion = catalog.suggest(provider)
+            report(
+                codes.UNKNOWN_PROVIDER,
+                locate(node, ("provider",)),
+                f"unknown provider '{provider}'"
+                + (f" (did you mean '{suggestion}'?)" if suggestion else ""),
+                hint=None if suggestion else "known providers: " + ", ".join(catalog.ids()),
+                instance_id=instance_id,
+            )
+
+    values: dict[str, Any] | None = None
+    if definition is not None:
+        values, field_diags = validate_fields(raw, node, definition, file, instance_id)
+        diagnostics.extend(field_diags)
+        if values is None:
+            valid = False
+    if not valid or values is None or instance_id is None or not isinstance(provider, str):
+        return None
+    return ProviderInstance.model_construct(
+        id=instance_id,
+        name=name_text,
+        provider=provider,
+        values=values,
+        file=file,
+        line=line,
+        column=column,
+        id_derived=id_derived,
+    )
+
+
+def _instance_id(
+    raw: dict[Any, Any], node: MappingNode, name: str, file: str, report: Any
+) -> tuple[str | None, bool]:
+    if "id" in raw and raw["id"] is not None:
+        value = raw["id"]
+        where = locate(node, ("id",))
+        if not isinstance(value, str):
+            report(
+                codes.INVALID_ID,
+                where,
+                f"'id' must be text, not {yaml_type_name(value)}",
+                hint="quote the id",
+            )
+            return None, False
+        if not ID_RE.match(value):
+            report(
+                codes.INVALID_ID,
+                where,
+                f"invalid id '{_clip(value)}': use 1-63 lower-case letters, digits, "
+                "'.', '_' or '-', starting with a letter or digit",
+                hint=f"for example '{slugify(value)}'",
+            )
+            return None, False
+        return value, False
+    if not name:
+        return None, True
+    return slugify(name), True
+
+
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """A readable id from a name: 'Work OpenAI (EU)' -> 'work-openai-eu'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")[:63].rstrip("-")
+    return slug or "instance"
+
+
+def unique_id(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`, ... whichever is not taken."""
+    if base not in taken:
+        return base
+    counter = 2
+    while True:
+        suffix = f"-{counter}"
+        candidate = base[: 63 - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+        counter += 1
+
+
+def link(results: Sequence[FileResult]) -> tuple[tuple[ProviderInstance, ...], list[Diagnostic]]:
+    """Checks across files: ids unique (explicit ones first), names unique.
+
+    Returns the instances that make up the registry (first declaration of an
+    id wins) and the cross-file diagnostics.
+    """
+    diagnostics: list[Diagnostic] = []
+    explicit: dict[str, ProviderInstance] = {}
+    for result in results:
+        for instance in result.instances:
+            if instance.id_derived:
+                continue
+            first = explicit.get(instance.id)
+            if first is None:
+                explicit[instance.id] = instance
+                continue
+            for here, there in ((instance, first), (first, instance)):
+                diagnostics.append(
+                    diagnostic(
+                        codes.DUPLICATE_ID,
+                        here.file,
+                        here.line,
+                        here.column,
+                        f"id '{here.id}' is also used at {there.file}:{there.line}",
+                        hint="ids must be unique across all config files",
+                        instance_id=here.id,
+                    )
+                )
+    taken = set(explicit)
+    accepted: list[ProviderInstance] = []
+    names: dict[str, ProviderInstance] = {}
+    for result in results:
+        for instance in result.instances:
+            if instance.id_derived:
+                derived = unique_id(instance.id, taken)
+                if derived != instance.id:
+                    instance = instance.model_copy(update={"id": derived})
+                diagnostics.append(
+                    diagnostic(
+                        codes.DERIVED_ID,
+                        instance.file,
+                        instance.line,
+                        instance.column,
+                        f"no 'id'; using '{instance.id}' derived from the name",
+                        hint=f"add `id: {instance.id}` to keep it stable if the name changes",
+                        instance_id=instance.id,
+                    )
+                )
+                taken.add(instance.id)
+            elif explicit.get(instance.id) is not instance:
+                continue  # a duplicate id: reported above, first one wins
+            key = instance.name.strip().casefold()
+            first_named = names.get(key)
+            if first_named is not None:
+                diagnostics.append(
+                    diagnostic(
+                        codes.DUPLICATE_NAME,
+                        instance.file,
+                        instance.line,
+                        instance.column,
+                        f"name '{instance.name}' is also used by '{first_named.id}' at "
+                        f"{first_named.file}:{first_named.line}",
+                        hint="names are compared ignoring case and surrounding spaces",
+                        instance_id=instance.id,
+                    )
+                )
+            else:
+                names[key] = instance
+            accepted.append(instance)
+    return tuple(accepted), diagnostics
+
+
+# --------------------------------------------------------------------------- whole loads
+
+
+def load_files(
+    files: Iterable[ConfigFile], limits: Limits = Limits(), base: Catalog | None = None
+) -> LoadResult:
+    """Read, validate and link a set of files."""
+    base_catalog = base if base is not None else builtin_catalog()
+    with gc_paused():
+        parsed = [read_file(f.path, f.display, limits) for f in files]
+        catalog, definitions, definition_diags = collect_definitions(parsed, base_catalog)
+        results = []
+        for item in parsed:
+            result = validate_file(item, catalog)
+            own_defs = tuple(definitions.get(item.display, ()))
+            own_diags = [d for d in definition_diags if d.file == item.display]
+            if own_defs or own_diags:
+                result = FileResult(
+                    result.path,
+                    result.display,
+                    result.fingerprint,
+                    result.instances,
+                    own_defs,
+                    tuple(sorted([*result.diagnostics, *own_diags], key=Diagnostic.sort_key)),
+                )
+            results.append(result)
+        instances, cross = link(results)
+    order = {result.display: index for index, result in enumerate(results)}
+    diagnostics = sorted(
+        [d for r in results for d in r.diagnostics] + cross,
+        key=lambda d: (order.get(d.file, len(order)), d.line, d.column, d.code),
+    )
+    return LoadResult(tuple(results), instances, tuple(diagnostics), catalog)
+
+
+def load_paths(paths: list[str], limits: Limits = Limits()) -> LoadResult:
+    """Discover config files under `paths` and load them.
+
+    Raises:
+        ConfigPathError: a path does not exist.
+    """
+    return load_files(discover(paths), limits)
+
+
+def _at(
+    code: Code,
+    file: str,
+    node: Node | None,
+    message: str,
+    *,
+    hint: str | None = None,
+    instance_id: str | None = None,
+) -> Diagnostic:
+    line, column = node_position(node) if node is not None else (1, 1)
+    return diagnostic(code, file, line, column, message, hint=hint, instance_id=instance_id)
+
+
+def _brief(value: Any) -> str:
+    if isinstance(value, str):
+        return f"'{_clip(value)}'"
+    return yaml_type_name(value)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+__all__ = [
+    "CURRENT_VERSION",
+    "FileResult",
+    "Fingerprint",
+    "LoadResult",
+    "ParsedFile",
+    "collect_definitions",
+    "link",
+    "load_files",
+    "load_paths",
+    "mapping_entry",
+    "parse_file",
+    "read_file",
+    "slugify",
+    "unique_id",
+    "validate_file",
+]

@@ -1,0 +1,221 @@
+"""JSON Schema (draft 2020-12) of the config file format, from the catalog.
+
+Owns: `provreg schema`. An editor's YAML language server uses it to complete
+keys and flag errors while the user types; the checker stays the authority
+(the schema cannot express cross-file rules such as unique ids).
+May import: `provreg.model`, `provreg.catalog`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from provreg.catalog import Catalog, builtin_catalog
+from provreg.config.loader import CURRENT_VERSION
+from provreg.model import (
+    FIELD_ID_PATTERN,
+    ID_PATTERN,
+    NAME_MAX_LENGTH,
+    FieldSpec,
+    FieldType,
+    ProviderDefinition,
+)
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _secret_ref() -> dict[str, Any]:
+    def one(key: str, value: dict[str, Any], description: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "description": description,
+            "properties": {key: value},
+            "required": [key],
+            "additionalProperties": False,
+        }
+
+    return {
+        "description": "A reference to a secret; config files never hold the value.",
+        "oneOf": [
+            one(
+                "keyring",
+                {"oneOf": [{"const": True}, {"type": "string", "minLength": 1}]},
+                "OS keyring: true for the default entry <id>/<field>, or an entry name",
+            ),
+            one(
+                "env",
+                {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                "Environment variable holding the value",
+            ),
+            one("file", {"type": "string", "minLength": 1}, "File holding the value"),
+        ],
+    }
+
+
+def field_schema(spec: FieldSpec) -> dict[str, Any]:
+    """The schema of one field's value."""
+    schema: dict[str, Any]
+    match spec.type:
+        case FieldType.TEXT:
+            schema = {"type": "string"}
+            if spec.pattern:
+                schema["pattern"] = spec.pattern
+            if spec.min is not None:
+                schema["minLength"] = int(spec.min)
+            if spec.max is not None:
+                schema["maxLength"] = int(spec.max)
+        case FieldType.URL:
+            schema = {"type": "string", "format": "uri", "pattern": "^https?://[^\\s/]+"}
+        case FieldType.SECRET:
+            schema = {"$ref": "#/$defs/secretRef"}
+        case FieldType.BOOL:
+            schema = {"type": "boolean"}
+        case FieldType.INT | FieldType.FLOAT:
+            schema = {"type": "integer" if spec.type is FieldType.INT else "number"}
+            if spec.min is not None:
+                schema["minimum"] = spec.min
+            if spec.max is not None:
+                schema["maximum"] = spec.max
+        case FieldType.CHOICE:
+            schema = {"enum": list(spec.choices or ())}
+        case FieldType.LIST:
+            schema = {"type": "array", "items": {"type": "string"}}
+            if spec.min is not None:
+                schema["minItems"] = int(spec.min)
+            if spec.max is not None:
+                schema["maxItems"] = int(spec.max)
+    if spec.type is not FieldType.SECRET:
+        if not spec.required and spec.default is None:
+            schema = {"anyOf": [schema, {"type": "null"}]}
+        title = spec.label or spec.id
+        schema = {"title": title, **schema}
+        if spec.default is not None:
+            schema["default"] = spec.default
+    if spec.help:
+        schema["description"] = spec.help
+    return schema
+
+
+def _instance_schema(definition: ProviderDefinition) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "id": {"$ref": "#/$defs/instanceId"},
+        "name": {"$ref": "#/$defs/instanceName"},
+        "provider": {"const": definition.id, "description": definition.description or ""},
+    }
+    required = ["name", "provider"]
+    for spec in definition.fields:
+        properties[spec.id] = field_schema(spec)
+        if spec.required and spec.default is None and not spec.is_secret:
+            required.append(spec.id)
+    return {
+        "title": definition.name,
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def _definition_schema() -> dict[str, Any]:
+    field_types = [t.value for t in FieldType]
+    return {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN},
+            "name": {"type": "string", "minLength": 1, "maxLength": NAME_MAX_LENGTH},
+            "description": {"type": "string"},
+            "docs_url": {"type": "string"},
+            "models": {"type": "array", "items": {"type": "string"}},
+            "fields": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string", "pattern": FIELD_ID_PATTERN},
+                        "label": {"type": "string"},
+                        "type": {"enum": field_types},
+                        "required": {"type": "boolean"},
+                        "default": {},
+                        "help": {"type": "string"},
+                        "pattern": {"type": "string"},
+                        "min": {"type": "number"},
+                        "max": {"type": "number"},
+                        "choices": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                        "env": {"type": "string"},
+                    },
+                    "required": ["id"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["id", "name"],
+        "additionalProperties": False,
+    }
+
+
+def build_schema(catalog: Catalog | None = None) -> dict[str, Any]:
+    """The schema of a version-1 config file for the given catalog (default: built-ins).
+
+    Instances of providers the catalog does not know (user definitions in
+    other files) fall back to a loose branch, so the schema never rejects a
+    file the checker accepts for that reason.
+    """
+    catalog = catalog if catalog is not None else builtin_catalog()
+    known = catalog.ids()
+    branches: list[dict[str, Any]] = [
+        {"$ref": f"#/$defs/provider_{definition.id}"} for definition in catalog
+    ]
+    branches.append(
+        {
+            "title": "Custom provider (declared under definitions:)",
+            "type": "object",
+            "properties": {
+                "id": {"$ref": "#/$defs/instanceId"},
+                "name": {"$ref": "#/$defs/instanceName"},
+                "provider": {"type": "string", "not": {"enum": known}},
+            },
+            "required": ["name", "provider"],
+        }
+    )
+    defs: dict[str, Any] = {
+        "instanceId": {"type": "string", "pattern": ID_PATTERN},
+        "instanceName": {"type": "string", "minLength": 1, "maxLength": NAME_MAX_LENGTH},
+        "secretRef": _secret_ref(),
+        "definition": _definition_schema(),
+        "instance": {
+            "type": "object",
+            "required": ["provider"],
+            "properties": {"provider": {"type": "string", "examples": known}},
+            "oneOf": branches,
+        },
+    }
+    for definition in catalog:
+        defs[f"provider_{definition.id}"] = _instance_schema(definition)
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": "provreg config file",
+        "description": "LLM provider instances and custom provider definitions (format version 1).",
+        "type": "object",
+        "properties": {
+            "version": {"type": "integer", "minimum": 1, "maximum": CURRENT_VERSION},
+            "providers": {
+                "anyOf": [
+                    {"type": "array", "items": {"$ref": "#/$defs/instance"}},
+                    {"type": "null"},
+                ]
+            },
+            "definitions": {
+                "anyOf": [
+                    {"type": "array", "items": {"$ref": "#/$defs/definition"}},
+                    {"type": "null"},
+                ]
+            },
+        },
+        "additionalProperties": False,
+        "$defs": defs,
+    }
+
+
+def schema_json(catalog: Catalog | None = None) -> str:
+    return json.dumps(build_schema(catalog), indent=2) + "\n"

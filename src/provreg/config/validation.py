@@ -1,0 +1,369 @@
+"""Validate an instance's fields against its provider definition.
+
+Owns: one pydantic model per provider definition (built from its field specs,
+cached), and the mapping of pydantic errors back to YAML nodes and codes.
+May import: pydantic, `provreg.model`, `provreg.config.codes`, `provreg.config.yaml_source`.
+
+The model is the single place a field type's rules live; the error mapper
+turns pydantic's error `type` into our stable codes and writes messages
+itself, because pydantic's messages repeat the input, and an input may be a
+secret someone pasted where a reference belongs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    create_model,
+)
+from pydantic_core import PydanticCustomError
+from yaml.nodes import Node
+
+from provreg.catalog.catalog import did_you_mean
+from provreg.config import codes
+from provreg.config.codes import Code
+from provreg.config.yaml_source import diagnostic, locate, node_position
+from provreg.model import (
+    RESERVED_KEYS,
+    Diagnostic,
+    FieldSpec,
+    FieldType,
+    ProviderDefinition,
+    SecretRef,
+)
+
+SECRET_REF_KINDS = ("keyring", "env", "file")
+ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+WHITESPACE_RE = re.compile(r"\s")
+
+
+def check_url(value: str) -> str:
+    """Accept absolute http(s) URLs with a host; keep the text exactly as written."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise PydanticCustomError("url", "invalid URL: {reason}", {"reason": str(exc)}) from None
+    if parts.scheme not in ("http", "https"):
+        raise PydanticCustomError("url", "URL must start with http:// or https://")
+    if not parts.hostname:
+        raise PydanticCustomError("url", "URL has no host")
+    if WHITESPACE_RE.search(value):
+        raise PydanticCustomError("url", "URL contains white space")
+    return value
+
+
+def parse_secret_ref(value: Any) -> SecretRef:
+    """Turn the YAML form of a secret reference into a SecretRef.
+
+    Raises `secret_plaintext` for any scalar (never echoing it) and
+    `secret_ref` for malformed mappings.
+    """
+    if isinstance(value, SecretRef):
+        return value
+    if not isinstance(value, dict):
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            raise PydanticCustomError("secret_plaintext", "plaintext value in a secret field")
+        raise PydanticCustomError(
+            "secret_ref", "a secret reference is a mapping like {keyring: true} or {env: VAR}"
+        )
+    if len(value) != 1:
+        raise PydanticCustomError(
+            "secret_ref", "a secret reference has exactly one key: keyring, env or file"
+        )
+    ((kind, target),) = value.items()
+    if kind not in SECRET_REF_KINDS:
+        raise PydanticCustomError(
+            "secret_ref",
+            "unknown secret reference kind '{kind}' (use keyring, env or file)",
+            {"kind": str(kind)[:40]},
+        )
+    if kind == "keyring":
+        if target is True:
+            return SecretRef(kind="keyring")
+        if isinstance(target, str) and target.strip():
+            return SecretRef(kind="keyring", name=target)
+        raise PydanticCustomError(
+            "secret_ref", "keyring takes true (the default entry) or an entry name"
+        )
+    if not isinstance(target, str) or not target.strip():
+        raise PydanticCustomError("secret_ref", "{kind} takes a non-empty name", {"kind": kind})
+    if kind == "env" and not ENV_VAR_RE.match(target):
+        raise PydanticCustomError(
+            "secret_ref", "'{target}' is not a valid environment variable name", {"target": target}
+        )
+    return SecretRef(kind=kind, name=target)
+
+
+def _pattern_checker(pattern: str) -> Any:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if compiled.search(value) is None:
+            raise PydanticCustomError(
+                "pattern", "does not match the pattern {pattern}", {"pattern": pattern}
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _annotation(spec: FieldSpec) -> Any:
+    bounds: dict[str, Any] = {}
+    if spec.type in (FieldType.INT, FieldType.FLOAT):
+        if spec.min is not None:
+            bounds["ge"] = spec.min
+        if spec.max is not None:
+            bounds["le"] = spec.max
+    elif spec.type in (FieldType.TEXT, FieldType.LIST):
+        if spec.min is not None:
+            bounds["min_length"] = int(spec.min)
+        if spec.max is not None:
+            bounds["max_length"] = int(spec.max)
+    match spec.type:
+        case FieldType.TEXT:
+            extra = [_pattern_checker(spec.pattern)] if spec.pattern else []
+            return Annotated[str, Strict(), Field(**bounds), *extra]
+        case FieldType.URL:
+            return Annotated[str, Strict(), AfterValidator(check_url)]
+        case FieldType.SECRET:
+            return Annotated[SecretRef, BeforeValidator(parse_secret_ref)]
+        case FieldType.BOOL:
+            return Annotated[bool, Strict()]
+        case FieldType.INT:
+            return Annotated[int, Strict(), Field(**bounds)]
+        case FieldType.FLOAT:
+            return Annotated[float, Field(**bounds)]
+        case FieldType.CHOICE:
+            return Literal[tuple(spec.choices or ())]
+        case FieldType.LIST:
+            return Annotated[list[Annotated[str, Strict()]], Field(**bounds)]
+    raise AssertionError(spec.type)  # pragma: no cover - FieldType is closed
+
+
+_MODEL_CACHE: dict[int, tuple[ProviderDefinition, type[BaseModel]]] = {}
+
+
+def model_for(definition: ProviderDefinition) -> type[BaseModel]:
+    """The pydantic model validating a definition's fields (cached per definition object)."""
+    cached = _MODEL_CACHE.get(id(definition))
+    if cached is not None and cached[0] is definition:
+        return cached[1]
+    fields: dict[str, Any] = {}
+    for spec in definition.fields:
+        # Defaults are not filled in: `values` holds only what the file says.
+        # An absent secret field means the keyring default, so it is never missing.
+        required = spec.required and spec.default is None and not spec.is_secret
+        fields[spec.id] = (_annotation(spec), ... if required else None)
+    model = create_model(
+        f"Fields_{definition.id}",
+        __config__=ConfigDict(extra="ignore", strict=True, frozen=True),
+        **fields,
+    )
+    if not definition.builtin and len(_MODEL_CACHE) > 256:
+        _MODEL_CACHE.clear()  # user definitions are rebuilt on each load
+    _MODEL_CACHE[id(definition)] = (definition, model)
+    return model
+
+
+def validate_fields(
+    raw: dict[Any, Any],
+    node: Node,
+    definition: ProviderDefinition,
+    file: str,
+    instance_id: str | None,
+) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+    """Validate the provider fields of one instance mapping.
+
+    Returns the stated values (None when any field is invalid) and diagnostics.
+    """
+    diagnostics: list[Diagnostic] = []
+    known = {spec.id for spec in definition.fields}
+    stated: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in RESERVED_KEYS:
+            continue
+        if key in known:
+            spec = definition.field(key)
+            if value is None and spec is not None and not spec.required:
+                continue  # `field:` left empty means "not set"
+            stated[key] = value
+            continue
+        suggestion = did_you_mean(str(key), known)
+        where = locate(node, (key,), key=True) or node
+        line, column = node_position(where)
+        diagnostics.append(
+            diagnostic(
+                codes.UNKNOWN_FIELD,
+                file,
+                line,
+                column,
+                f"unknown field '{key}' for provider '{definition.id}'"
+                + (f" (did you mean '{suggestion}'?)" if suggestion else ""),
+                hint=None if suggestion else _fields_hint(definition),
+                instance_id=instance_id,
+            )
+        )
+    model = model_for(definition)
+    try:
+        validated = model.model_validate(stated)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False, include_input=True):
+            diagnostics.append(_map_error(error, stated, node, definition, file, instance_id))
+        return None, diagnostics
+    values = {key: getattr(validated, key) for key in stated}
+    return values, diagnostics
+
+
+def _fields_hint(definition: ProviderDefinition) -> str:
+    return "fields of this provider: " + ", ".join(spec.id for spec in definition.fields)
+
+
+def _map_error(
+    error: Any,
+    stated: dict[str, Any],
+    node: Node,
+    definition: ProviderDefinition,
+    file: str,
+    instance_id: str | None,
+) -> Diagnostic:
+    loc: tuple[Any, ...] = tuple(error["loc"])
+    field_id = str(loc[0]) if loc else ""
+    spec = definition.field(field_id)
+    kind: str = error["type"]
+    code: Code
+    hint: str | None = None
+    if kind == "missing":
+        where = node
+        code = codes.MISSING_FIELD
+        message = f"missing required field '{field_id}' for provider '{definition.id}'"
+        if spec is not None and spec.help:
+            hint = spec.help
+    else:
+        where = locate(node, loc) or node
+        assert spec is not None
+        code, message, hint = _describe(kind, error, spec, definition)
+    line, column = node_position(where)
+    return diagnostic(code, file, line, column, message, hint=hint, instance_id=instance_id)
+
+
+def _describe(
+    kind: str, error: Any, spec: FieldSpec, definition: ProviderDefinition
+) -> tuple[Code, str, str | None]:
+    field_id = spec.id
+    value = error.get("input")
+    if kind == "secret_plaintext":
+        return (
+            codes.PLAINTEXT_SECRET,
+            f"field '{field_id}' holds a plaintext secret; config files hold only references",
+            f"remove the value, then run `provreg secret set <id> {field_id}` "
+            "(or use {env: VAR} / {file: PATH})",
+        )
+    if kind == "secret_ref":
+        return (
+            codes.BAD_SECRET_REF,
+            f"field '{field_id}': {error['msg']}",
+            "write {keyring: true}, {keyring: NAME}, {env: VAR} or {file: PATH}",
+        )
+    if kind == "url":
+        return codes.INVALID_URL, f"field '{field_id}': {error['msg']}", None
+    if kind == "pattern":
+        return (
+            codes.PATTERN_MISMATCH,
+            f"field '{field_id}': {_show(value)} does not match the pattern {spec.pattern}",
+            spec.help,
+        )
+    if kind == "literal_error":
+        choices = spec.choices or ()
+        suggestion = did_you_mean(str(value), choices) if isinstance(value, str) else None
+        return (
+            codes.NOT_A_CHOICE,
+            f"field '{field_id}': {_show(value)} is not one of {', '.join(choices)}"
+            + (f" (did you mean '{suggestion}'?)" if suggestion else ""),
+            None,
+        )
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return (
+            codes.OUT_OF_RANGE,
+            f"field '{field_id}': {_show(value)} is out of range ({_range(spec)})",
+            None,
+        )
+    if kind in ("string_too_short", "string_too_long", "too_short", "too_long"):
+        unit = "characters" if spec.type is FieldType.TEXT else "items"
+        return (
+            codes.OUT_OF_RANGE,
+            f"field '{field_id}': length must be {_range(spec)} {unit}",
+            None,
+        )
+    expected = {
+        FieldType.TEXT: "text",
+        FieldType.URL: "a URL (text)",
+        FieldType.BOOL: "true or false",
+        FieldType.INT: "a whole number",
+        FieldType.FLOAT: "a number",
+        FieldType.LIST: "a list of text values",
+        FieldType.CHOICE: "one of " + ", ".join(spec.choices or ()),
+        FieldType.SECRET: "a secret reference",
+    }[spec.type]
+    where = "" if len(error["loc"]) == 1 else f" item {error['loc'][1] + 1}"
+    return (
+        codes.WRONG_TYPE,
+        f"field '{field_id}'{where} must be {expected}, not {yaml_type_name(value)}",
+        _type_hint(spec, value),
+    )
+
+
+def _type_hint(spec: FieldSpec, value: Any) -> str | None:
+    if spec.type in (FieldType.TEXT, FieldType.URL) and isinstance(value, bool | int | float):
+        return "quote the value to make it text"
+    if spec.type is FieldType.BOOL and isinstance(value, str):
+        return "write true or false without quotes"
+    if spec.type in (FieldType.INT, FieldType.FLOAT) and isinstance(value, str):
+        return "write the number without quotes"
+    return None
+
+
+def _range(spec: FieldSpec) -> str:
+    low = "" if spec.min is None else _num(spec.min)
+    high = "" if spec.max is None else _num(spec.max)
+    if low and high:
+        return f"{low} to {high}"
+    return f"at least {low}" if low else f"at most {high}"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 60 else text[:57] + "...'"
+
+
+def yaml_type_name(value: Any) -> str:
+    """How YAML would call a value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

@@ -1,0 +1,405 @@
+"""Turn a config file's bytes into Python values while keeping node positions.
+
+Owns: the fast, hostile-input-safe YAML reader used on every load.
+May import: PyYAML (libyaml via `CSafeLoader`), `provreg.model`, `provreg.config.codes`.
+
+Why not ruamel.yaml here: loading is the hot path (startup, every reconcile)
+and ruamel's round-trip parser costs 1.5-2.5 ms per instance; libyaml composes
+1,000 instances in about 20 ms and its nodes keep `start_mark` positions. The
+round-trip parser is kept for the one file being written (storage/).
+
+We compose nodes with libyaml and build values ourselves instead of calling
+`yaml.load`, because we need what PyYAML's constructor hides: duplicate keys
+(it keeps the last silently), alias expansion limits (billion laughs),
+unsupported tags as diagnostics instead of exceptions, and our own depth limit.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from provreg.config import codes
+from provreg.config.codes import Code
+from provreg.model import Diagnostic
+
+DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_MAX_DEPTH = 64
+DEFAULT_MAX_ALIAS_EXPANSION = 10_000
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+_SCALARS = SafeConstructor()
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds that keep hostile input from hanging or exhausting the process."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    """Files larger than this are not parsed (checked before reading them whole)."""
+    max_depth: int = DEFAULT_MAX_DEPTH
+    """Deepest nesting of mappings and sequences accepted."""
+    max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION
+    """Nodes that aliases may add on top of the document's own."""
+
+
+@dataclass(slots=True)
+class Document:
+    """A parsed file: its values, the node tree to locate problems, and diagnostics."""
+
+    file: str
+    root: Node | None
+    value: Any
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """True when the document could not be interpreted at all."""
+        return self.root is None
+
+
+def diagnostic(
+    code: Code,
+    file: str,
+    line: int,
+    column: int,
+    message: str,
+    *,
+    hint: str | None = None,
+    instance_id: str | None = None,
+) -> Diagnostic:
+    """Build a Diagnostic with the code's own severity."""
+    return Diagnostic(
+        file=file,
+        line=line,
+        column=column,
+        severity=code.severity,
+        code=code.code,
+        message=message,
+        hint=hint,
+        instance_id=instance_id,
+    )
+
+
+def node_position(node: Node) -> tuple[int, int]:
+    """1-based (line, column) of a node's start."""
+    mark = node.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic collector: a bulk load allocates many young objects and
+    no cycles, and collections triggered by allocation counts cost ~3x the load
+    time on large files (measured, docs/performance.md)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _Abort(Exception):
+    """Stops building values: the document is not interpreted."""
+
+    def __init__(self, diag: Diagnostic) -> None:
+        super().__init__(diag.message)
+        self.diagnostic = diag
+
+
+def parse_bytes(data: bytes, file: str, limits: Limits = Limits()) -> Document:
+    """Parse one file's bytes. Never raises for bad input: problems become diagnostics."""
+    if len(data) > limits.max_bytes:
+        return _failed(
+            file,
+            codes.FILE_TOO_LARGE,
+            1,
+            1,
+            f"file is {len(data):,} bytes, more than the limit of {limits.max_bytes:,}",
+            hint="split it into several files, or raise the limit with --max-file-size",
+        )
+    if b"\x00" in data:
+        line, column = _byte_position(data, data.index(b"\x00"))
+        return _failed(file, codes.BINARY_FILE, line, column, "file contains NUL bytes: binary")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, column = _byte_position(data, exc.start)
+        return _failed(
+            file,
+            codes.NOT_UTF8,
+            line,
+            column,
+            f"invalid UTF-8 byte 0x{data[exc.start]:02x}",
+            hint="save the file as UTF-8",
+        )
+    return parse_text(text, file, limits)
+
+
+def parse_text(text: str, file: str, limits: Limits = Limits()) -> Document:
+    """Parse YAML text (already decoded) into a Document."""
+    loader = yaml.CSafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        return _failed(file, *_syntax_error(exc))
+    except yaml.YAMLError as exc:  # unmarked reader errors (e.g. control characters)
+        return _failed(file, codes.YAML_SYNTAX, 1, 1, _one_line(str(exc)))
+    finally:
+        loader.dispose()
+    if root is None:
+        return _failed(
+            file,
+            codes.EMPTY_FILE,
+            1,
+            1,
+            "file is empty",
+            hint="write `version: 1` and `providers: []` to declare a file with no providers",
+        )
+    builder = _ValueBuilder(file, limits)
+    try:
+        value = builder.build(root, 0)
+    except _Abort as abort:
+        return Document(file, None, None, [abort.diagnostic])
+    return Document(file, root, value, builder.diagnostics)
+
+
+def _failed(file: str, code: Code, line: int, column: int, message: str, **kw: Any) -> Document:
+    return Document(file, None, None, [diagnostic(code, file, line, column, message, **kw)])
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[Code, int, int, str]:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = exc.problem or "syntax error"
+    if "expected a single document" in (exc.context or ""):
+        return (
+            codes.MULTIPLE_DOCUMENTS,
+            line,
+            column,
+            "a second YAML document starts here; a config file holds one document",
+        )
+    if "maximum nesting depth" in problem:
+        return codes.TOO_DEEP, line, column, "nesting is deeper than libyaml's limit"
+    message = problem
+    if exc.context:
+        message = f"{exc.context}: {problem}"
+    return codes.YAML_SYNTAX, line, column, _one_line(message)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+class _ValueBuilder:
+    """Builds plain Python values from a composed node graph, checking limits."""
+
+    def __init__(self, file: str, limits: Limits) -> None:
+        self.file = file
+        self.limits = limits
+        self.diagnostics: list[Diagnostic] = []
+        # Anchored nodes are shared in the graph; building them once and sharing
+        # the value keeps construction linear. The int counts the nodes it expands to.
+        self._built: dict[int, tuple[Any, int]] = {}
+        self._in_progress: set[int] = set()
+        self._alias_nodes = 0
+
+    def build(self, node: Node, depth: int) -> Any:
+        value, _ = self._build(node, depth)
+        return value
+
+    def _build(self, node: Node, depth: int) -> tuple[Any, int]:
+        key = id(node)
+        done = self._built.get(key)
+        if done is not None:
+            # A second visit is an alias: count what it expands to.
+            self._alias_nodes += done[1]
+            if self._alias_nodes > self.limits.max_alias_expansion:
+                self._abort(
+                    codes.ALIAS_LIMIT,
+                    node,
+                    f"aliases expand to more than {self.limits.max_alias_expansion:,} nodes",
+                )
+            return done
+        if key in self._in_progress:
+            self._abort(codes.ALIAS_LIMIT, node, "an alias refers to a node that contains it")
+        if depth > self.limits.max_depth:
+            self._abort(
+                codes.TOO_DEEP, node, f"nesting is deeper than {self.limits.max_depth} levels"
+            )
+        if isinstance(node, ScalarNode):
+            # Scalars are not memoised: an alias to one costs a token in the
+            # file, so their expansion is bounded by the file size already.
+            return self._scalar(node), 1
+        self._in_progress.add(key)
+        if isinstance(node, MappingNode):
+            result: tuple[Any, int] = self._mapping(node, depth)
+        else:
+            assert isinstance(node, SequenceNode)
+            result = self._sequence(node, depth)
+        self._in_progress.discard(key)
+        self._built[key] = result
+        return result
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _INT:
+            return _SCALARS.construct_yaml_int(node)
+        if tag == _FLOAT:
+            return _SCALARS.construct_yaml_float(node)
+        if tag == _BOOL:
+            return _SCALARS.construct_yaml_bool(node)
+        if tag == _NULL:
+            return None
+        if tag == _TIMESTAMP:
+            # Dates stay text: every field that could hold one is text.
+            return node.value
+        self._unsupported_tag(node)
+        return None
+
+    def _sequence(self, node: SequenceNode, depth: int) -> tuple[list[Any], int]:
+        if node.tag != _SEQ:
+            self._unsupported_tag(node)
+        items: list[Any] = []
+        size = 1
+        for child in node.value:
+            value, child_size = self._build(child, depth + 1)
+            items.append(value)
+            size += child_size
+        return items, size
+
+    def _mapping(self, node: MappingNode, depth: int) -> tuple[dict[Any, Any], int]:
+        if node.tag != _MAP:
+            self._unsupported_tag(node)
+        result: dict[Any, Any] = {}
+        key_lines: dict[Any, int] = {}
+        merged: dict[Any, Any] = {}
+        size = 1
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                value, value_size = self._build(value_node, depth + 1)
+                size += value_size
+                self._merge(value_node, value, merged)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self._report(codes.BAD_KEY, key_node, "a mapping key must be a plain scalar")
+                continue
+            key = self._scalar(key_node)
+            if key in key_lines:
+                line, _ = node_position(key_node)
+                self._report(
+                    codes.DUPLICATE_KEY,
+                    key_node,
+                    f"duplicate key '{key}' (lines {key_lines[key]} and {line})",
+                    hint="delete one of them; YAML keeps only one value per key",
+                )
+            key_lines[key] = node_position(key_node)[0]
+            value, value_size = self._build(value_node, depth + 1)
+            size += value_size + 1
+            result[key] = value
+        for key, value in merged.items():
+            result.setdefault(key, value)
+        return result, size
+
+    def _merge(self, node: Node, value: Any, into: dict[Any, Any]) -> None:
+        sources = value if isinstance(value, list) else [value]
+        for source in sources:
+            if not isinstance(source, dict):
+                self._report(codes.WRONG_SHAPE, node, "a merge key '<<' takes a mapping")
+                return
+            for key, item in source.items():
+                into.setdefault(key, item)
+
+    def _unsupported_tag(self, node: Node) -> None:
+        self._report(
+            codes.UNSUPPORTED_TAG,
+            node,
+            f"unsupported tag '{node.tag}'",
+            hint="provreg files use plain YAML values; remove the tag",
+        )
+
+    def _report(self, code: Code, node: Node, message: str, hint: str | None = None) -> None:
+        line, column = node_position(node)
+        self.diagnostics.append(diagnostic(code, self.file, line, column, message, hint=hint))
+
+    def _abort(self, code: Code, node: Node, message: str) -> None:
+        line, column = node_position(node)
+        raise _Abort(diagnostic(code, self.file, line, column, message))
+
+
+def mapping_entry(node: Node | None, key: Any) -> tuple[Node, Node] | None:
+    """The (key node, value node) pair of `key` in a mapping node, if present."""
+    if not isinstance(node, MappingNode):
+        return None
+    found = None
+    for key_node, value_node in node.value:
+        if isinstance(key_node, ScalarNode) and _key_value(key_node) == key:
+            found = (key_node, value_node)  # last one wins, as in the values
+    return found
+
+
+def _key_value(node: ScalarNode) -> Any:
+    """A scalar key's value, as `_ValueBuilder._scalar` builds it, without raising."""
+    if node.tag == _STR or node.tag == _TIMESTAMP:
+        return node.value
+    try:
+        if node.tag == _INT:
+            return _SCALARS.construct_yaml_int(node)
+        if node.tag == _BOOL:
+            return _SCALARS.construct_yaml_bool(node)
+        if node.tag == _FLOAT:
+            return _SCALARS.construct_yaml_float(node)
+    except (ValueError, yaml.YAMLError):
+        return node.value
+    if node.tag == _NULL:
+        return None
+    return node.value
+
+
+def locate(node: Node | None, path: tuple[Any, ...], *, key: bool = False) -> Node | None:
+    """Follow a path of mapping keys and sequence indexes to a node.
+
+    With `key=True` the last step returns the key node (to point at an
+    unknown field's name rather than its value). Returns the deepest node
+    reached when the path leaves the tree (a missing field points at its parent).
+    """
+    current = node
+    for step_index, step in enumerate(path):
+        last = step_index == len(path) - 1
+        if isinstance(current, MappingNode):
+            entry = mapping_entry(current, step)
+            if entry is None:
+                return current
+            current = entry[0] if (last and key) else entry[1]
+        elif isinstance(current, SequenceNode) and isinstance(step, int):
+            if not 0 <= step < len(current.value):
+                return current
+            current = current.value[step]
+        else:
+            return current
+    return current

@@ -1,0 +1,253 @@
+"""Value types shared by every layer: field specs, provider definitions,
+instances, secret references and diagnostics.
+
+Owns: the pydantic models and the small enums around them.
+May import: pydantic and the standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
+"""Instance and definition ids: short, lower case, safe in file names and keyring users."""
+
+ID_RE = re.compile(ID_PATTERN)
+
+FIELD_ID_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+FIELD_ID_RE = re.compile(FIELD_ID_PATTERN)
+
+RESERVED_KEYS = frozenset({"id", "name", "provider"})
+"""Instance keys that are not provider fields."""
+
+NAME_MAX_LENGTH = 100
+
+
+class FieldType(StrEnum):
+    """The value types a provider field can have."""
+
+    TEXT = "text"
+    URL = "url"
+    SECRET = "secret"
+    BOOL = "bool"
+    INT = "int"
+    FLOAT = "float"
+    CHOICE = "choice"
+    LIST = "list"
+
+
+class Severity(StrEnum):
+    """How bad a diagnostic is. Only errors make `--check` fail (warnings with `--strict`)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class FieldSpec(BaseModel):
+    """One field of a provider definition, as declared in the catalog or a config file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=FIELD_ID_PATTERN)
+    """Key of the field in an instance mapping (snake_case)."""
+    label: str | None = None
+    """Human label for forms; defaults to the id."""
+    type: FieldType = FieldType.TEXT
+    """Value type; `secret` fields hold only references, never values."""
+    required: bool = False
+    """An instance must give a value (or the field must have a default)."""
+    default: Any = None
+    """Value used when an instance leaves the field out."""
+    help: str | None = None
+    """One sentence shown beside the field in forms and in `provreg catalog`."""
+    pattern: str | None = None
+    """Regular expression a `text` value must match (searched, anchor it yourself)."""
+    min: float | None = None
+    """Lower bound: the value for `int`/`float`, the length for `text`/`list`."""
+    max: float | None = None
+    """Upper bound: the value for `int`/`float`, the length for `text`/`list`."""
+    choices: tuple[str, ...] | None = None
+    """Allowed values of a `choice` field."""
+    env: str | None = None
+    """Environment variable that tools conventionally read for this value."""
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> FieldSpec:
+        if self.id in RESERVED_KEYS:
+            raise ValueError(f"field id '{self.id}' is reserved")
+        if self.type is FieldType.CHOICE and not self.choices:
+            raise ValueError("a choice field needs a non-empty 'choices' list")
+        if self.choices is not None and self.type is not FieldType.CHOICE:
+            raise ValueError("'choices' is only allowed on choice fields")
+        if self.pattern is not None:
+            if self.type is not FieldType.TEXT:
+                raise ValueError("'pattern' is only allowed on text fields")
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"'pattern' is not a valid regular expression: {exc}") from None
+        if (self.min is not None or self.max is not None) and self.type not in (
+            FieldType.INT,
+            FieldType.FLOAT,
+            FieldType.TEXT,
+            FieldType.LIST,
+        ):
+            raise ValueError("'min'/'max' are only allowed on int, float, text and list fields")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("'min' is greater than 'max'")
+        if self.type is FieldType.SECRET and self.default is not None:
+            raise ValueError("a secret field cannot have a default value")
+        return self
+
+    @property
+    def is_secret(self) -> bool:
+        return self.type is FieldType.SECRET
+
+    @property
+    def display_label(self) -> str:
+        return self.label or self.id.replace("_", " ")
+
+
+class ProviderDefinition(BaseModel):
+    """A provider type: the fields its instances take. Built in or user-declared."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=ID_PATTERN)
+    """Catalog id that instances name in their `provider` key."""
+    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    """Display name."""
+    description: str | None = None
+    """One sentence saying what the provider is."""
+    docs_url: str | None = None
+    """Where the provider's API is documented."""
+    models: tuple[str, ...] = ()
+    """Well-known model ids, offered as suggestions for `default_model`."""
+    fields: tuple[FieldSpec, ...] = ()
+    """Field specs in display order."""
+    builtin: bool = False
+    """True for entries of the shipped catalog."""
+
+    @model_validator(mode="after")
+    def _unique_fields(self) -> ProviderDefinition:
+        seen: set[str] = set()
+        for spec in self.fields:
+            if spec.id in seen:
+                raise ValueError(f"field '{spec.id}' is declared twice")
+            seen.add(spec.id)
+        return self
+
+    def field(self, field_id: str) -> FieldSpec | None:
+        for spec in self.fields:
+            if spec.id == field_id:
+                return spec
+        return None
+
+    @property
+    def secret_fields(self) -> tuple[FieldSpec, ...]:
+        return tuple(spec for spec in self.fields if spec.is_secret)
+
+
+class SecretRef(BaseModel):
+    """Where a secret lives. YAML holds only this, never the value.
+
+    `{keyring: true}` is the default store (service `provreg`, user
+    `<instance id>/<field>`); `{keyring: NAME}` names the keyring user;
+    `{env: VAR}` and `{file: PATH}` read the value from the environment or
+    a file at resolution time.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["keyring", "env", "file"]
+    """Which store holds the value."""
+    name: str | None = None
+    """Keyring user name (None: the default `<id>/<field>`), variable name or file path."""
+    explicit: bool = True
+    """False when the YAML left the field out and the keyring default applies."""
+
+    def describe(self) -> str:
+        """Short text for screens and logs (never contains a value)."""
+        if self.kind == "keyring":
+            return "keyring" if self.name is None else f"keyring {self.name}"
+        return f"{self.kind} {self.name}"
+
+    def to_yaml(self) -> dict[str, str | bool]:
+        """The mapping that represents this reference in a config file."""
+        return {self.kind: True if self.name is None else self.name}
+
+
+class ProviderInstance(BaseModel):
+    """One configured provider, as loaded from a config file.
+
+    `values` holds only what the file states (validated), so writing back
+    never invents keys; defaults come from the definition when asked.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    """Unique id across all files."""
+    name: str
+    """Display name, unique ignoring case and surrounding spaces."""
+    provider: str
+    """Catalog id of the provider definition."""
+    values: dict[str, Any] = Field(default_factory=dict)
+    """Field values stated in the file; secret fields hold `SecretRef`s."""
+    file: str = ""
+    """Config file (display path) that declares the instance."""
+    line: int = 0
+    """1-based line of the instance's first key."""
+    column: int = 0
+    """1-based column of the instance's first key."""
+    id_derived: bool = False
+    """True when the file has no `id` and it was derived from the name."""
+
+    def value(self, definition: ProviderDefinition, field_id: str) -> Any:
+        """The stated value of a field, else its default (secret fields: their reference)."""
+        if field_id in self.values:
+            return self.values[field_id]
+        spec = definition.field(field_id)
+        if spec is None:
+            return None
+        if spec.is_secret:
+            return SecretRef(kind="keyring", explicit=False)
+        return spec.default
+
+    def secret_ref(self, field_id: str) -> SecretRef:
+        """The reference of a secret field; absent means the keyring default."""
+        ref = self.values.get(field_id)
+        if isinstance(ref, SecretRef):
+            return ref
+        return SecretRef(kind="keyring", explicit=False)
+
+
+class Diagnostic(BaseModel):
+    """A problem found in a config file, pointing at the YAML node that is wrong."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str
+    """Display path of the file."""
+    line: int
+    """1-based line."""
+    column: int
+    """1-based column."""
+    severity: Severity
+    """error, warning or info."""
+    code: str
+    """Stable code, documented in docs/diagnostics.md."""
+    message: str
+    """What is wrong. Never contains a secret value."""
+    hint: str | None = None
+    """How to fix it, when there is something useful to say."""
+    instance_id: str | None = None
+    """The instance concerned, when there is one."""
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.file, self.line, self.column, self.code)

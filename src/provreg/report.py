@@ -1,0 +1,109 @@
+"""Render diagnostics for people and machines: compiler-style text, JSON, GitHub annotations.
+
+Owns: the output formats of `provreg --check` (DESIGN §3).
+May import: `provreg.model` and the standard library.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TextIO
+
+from provreg.model import Diagnostic, Severity
+
+
+def format_text(diagnostic: Diagnostic) -> str:
+    """`file:line:col: error[E201]: message`, then an indented hint line if any."""
+    head = (
+        f"{diagnostic.file}:{diagnostic.line}:{diagnostic.column}: "
+        f"{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"
+    )
+    if diagnostic.hint:
+        return f"{head}\n    = hint: {diagnostic.hint}"
+    return head
+
+
+def summary_line(files: int, instances: int, errors: int, warnings: int, infos: int) -> str:
+    def plural(count: int, word: str) -> str:
+        return f"{count} {word}{'' if count == 1 else 's'}"
+
+    return (
+        f"checked {plural(files, 'file')}, {plural(instances, 'instance')}: "
+        f"{plural(errors, 'error')}, {plural(warnings, 'warning')}, {infos} info"
+    )
+
+
+def write_text(
+    out: TextIO,
+    diagnostics: Iterable[Diagnostic],
+    *,
+    files: int,
+    instances: int,
+    show_info: bool = True,
+) -> None:
+    counts = {severity: 0 for severity in Severity}
+    for diagnostic in diagnostics:
+        counts[diagnostic.severity] += 1
+        if show_info or diagnostic.severity is not Severity.INFO:
+            out.write(format_text(diagnostic) + "\n")
+    out.write(
+        summary_line(
+            files,
+            instances,
+            counts[Severity.ERROR],
+            counts[Severity.WARNING],
+            counts[Severity.INFO],
+        )
+        + "\n"
+    )
+
+
+def to_json(diagnostics: Iterable[Diagnostic], *, files: int, instances: int) -> str:
+    """Exactly the shape of DESIGN §3: counts and a list of diagnostics."""
+    items = list(diagnostics)
+    return json.dumps(
+        {
+            "files": files,
+            "instances": instances,
+            "errors": sum(1 for d in items if d.severity is Severity.ERROR),
+            "warnings": sum(1 for d in items if d.severity is Severity.WARNING),
+            "diagnostics": [
+                {
+                    "file": d.file,
+                    "line": d.line,
+                    "column": d.column,
+                    "severity": d.severity.value,
+                    "code": d.code,
+                    "message": d.message,
+                    "instance_id": d.instance_id,
+                }
+                for d in items
+            ],
+        },
+        indent=2,
+    )
+
+
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(diagnostic: Diagnostic) -> str:
+    """A GitHub Actions workflow command that annotates the file and line."""
+    message = diagnostic.message
+    if diagnostic.hint:
+        message += f"\nhint: {diagnostic.hint}"
+    return (
+        f"::{_GITHUB_LEVEL[diagnostic.severity]} "
+        f"file={_escape_property(diagnostic.file)},line={diagnostic.line},"
+        f"col={diagnostic.column},title={_escape_property(diagnostic.code)}"
+        f"::{_escape_data(message)}"
+    )

@@ -17,7 +17,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ from provreg.config.yaml_source import (
     Document,
     Limits,
     diagnostic,
+    file_too_large,
     gc_paused,
     locate,
     mapping_entry,
@@ -125,20 +126,27 @@ class LoadResult:
 def read_file(path: str, display: str, limits: Limits = Limits()) -> ParsedFile:
     """Read one file and check its document shape. Never raises for bad content."""
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb", opener=_open_nonblocking) as handle:
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
                 return _unreadable(path, display, "not a regular file")
             if info.st_size > limits.max_bytes:
-                data = handle.read(limits.max_bytes + 1)  # enough to report, no more
-            else:
-                data = handle.read()
+                # Not read at all; the message gives the real size.
+                diag = file_too_large(display, info.st_size, limits)
+                fingerprint = Fingerprint(info.st_size, info.st_mtime_ns, "")
+                document = Document(display, None, None, [diag])
+                return ParsedFile(path, display, fingerprint, document, diagnostics=[diag])
+            data = handle.read()
     except OSError as exc:
         return _unreadable(path, display, exc.strerror or str(exc))
     fingerprint = Fingerprint(len(data), info.st_mtime_ns, hashlib.sha256(data).hexdigest())
-    if info.st_size > limits.max_bytes:
-        fingerprint = Fingerprint(info.st_size, info.st_mtime_ns, "")
     return parse_file(data, path, display, fingerprint, limits)
+
+
+def _open_nonblocking(path: str, flags: int) -> int:
+    # A FIFO (or a device) named *.yaml must not block the load until a writer
+    # appears; fstat then rejects anything that is not a regular file.
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def _unreadable(path: str, display: str, reason: str) -> ParsedFile:
@@ -590,6 +598,65 @@ def link(results: Sequence[FileResult]) -> tuple[tuple[ProviderInstance, ...], l
 # --------------------------------------------------------------------------- whole loads
 
 
+def validate_all(
+    parsed: Sequence[ParsedFile],
+    base: Catalog,
+    *,
+    previous: Mapping[str, FileResult] | None = None,
+    previous_catalog: Catalog | None = None,
+    changed: set[str] | None = None,
+) -> tuple[list[FileResult], Catalog]:
+    """Validate parsed files; with `previous`, reuse results of unchanged files.
+
+    A file's result is reused only when the file did not change and the set
+    of user definitions (which every file's instances depend on) is the same.
+    """
+    catalog, definitions, definition_diags = collect_definitions(parsed, base)
+    reusable = (
+        previous is not None
+        and previous_catalog is not None
+        and _user_definitions(catalog) == _user_definitions(previous_catalog)
+    )
+    results = []
+    for item in parsed:
+        if reusable and previous is not None and changed is not None:
+            earlier = previous.get(item.display)
+            if earlier is not None and item.display not in changed:
+                results.append(earlier)
+                continue
+        result = validate_file(item, catalog)
+        own_defs = tuple(definitions.get(item.display, ()))
+        own_diags = [d for d in definition_diags if d.file == item.display]
+        if own_defs or own_diags:
+            result = FileResult(
+                result.path,
+                result.display,
+                result.fingerprint,
+                result.instances,
+                own_defs,
+                tuple(sorted([*result.diagnostics, *own_diags], key=Diagnostic.sort_key)),
+            )
+        results.append(result)
+    return results, catalog
+
+
+def _user_definitions(catalog: Catalog) -> list[ProviderDefinition]:
+    return [definition for definition in catalog if not definition.builtin]
+
+
+def sort_diagnostics(
+    results: Sequence[FileResult], extra: Iterable[Diagnostic] = ()
+) -> tuple[Diagnostic, ...]:
+    """All diagnostics of `results` plus `extra`, in file order, then position."""
+    order = {result.display: index for index, result in enumerate(results)}
+    return tuple(
+        sorted(
+            [*(d for r in results for d in r.diagnostics), *extra],
+            key=lambda d: (order.get(d.file, len(order)), d.line, d.column, d.code),
+        )
+    )
+
+
 def load_files(
     files: Iterable[ConfigFile], limits: Limits = Limits(), base: Catalog | None = None
 ) -> LoadResult:
@@ -597,29 +664,9 @@ def load_files(
     base_catalog = base if base is not None else builtin_catalog()
     with gc_paused():
         parsed = [read_file(f.path, f.display, limits) for f in files]
-        catalog, definitions, definition_diags = collect_definitions(parsed, base_catalog)
-        results = []
-        for item in parsed:
-            result = validate_file(item, catalog)
-            own_defs = tuple(definitions.get(item.display, ()))
-            own_diags = [d for d in definition_diags if d.file == item.display]
-            if own_defs or own_diags:
-                result = FileResult(
-                    result.path,
-                    result.display,
-                    result.fingerprint,
-                    result.instances,
-                    own_defs,
-                    tuple(sorted([*result.diagnostics, *own_diags], key=Diagnostic.sort_key)),
-                )
-            results.append(result)
+        results, catalog = validate_all(parsed, base_catalog)
         instances, cross = link(results)
-    order = {result.display: index for index, result in enumerate(results)}
-    diagnostics = sorted(
-        [d for r in results for d in r.diagnostics] + cross,
-        key=lambda d: (order.get(d.file, len(order)), d.line, d.column, d.code),
-    )
-    return LoadResult(tuple(results), instances, tuple(diagnostics), catalog)
+    return LoadResult(tuple(results), instances, sort_diagnostics(results, cross), catalog)
 
 
 def load_paths(paths: list[str], limits: Limits = Limits()) -> LoadResult:

@@ -13,6 +13,8 @@ secret someone pasted where a reference belongs.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -45,6 +47,7 @@ from provreg.model import (
 SECRET_REF_KINDS = ("keyring", "env", "file")
 ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 WHITESPACE_RE = re.compile(r"\s")
+SHORT_WORD_RE = re.compile(r"^[A-Za-z_]{1,16}$")
 
 
 def check_url(value: str) -> str:
@@ -83,10 +86,16 @@ def parse_secret_ref(value: Any) -> SecretRef:
         )
     ((kind, target),) = value.items()
     if kind not in SECRET_REF_KINDS:
+        # Named only when it looks like a misspelt kind: `{sk-proj-...}` is a
+        # one-key mapping whose key is a pasted secret.
+        if isinstance(kind, str) and SHORT_WORD_RE.match(kind):
+            raise PydanticCustomError(
+                "secret_ref",
+                "unknown secret reference kind '{kind}' (use keyring, env or file)",
+                {"kind": kind},
+            )
         raise PydanticCustomError(
-            "secret_ref",
-            "unknown secret reference kind '{kind}' (use keyring, env or file)",
-            {"kind": str(kind)[:40]},
+            "secret_ref", "unknown secret reference kind (use keyring, env or file)"
         )
     if kind == "keyring":
         if target is True:
@@ -99,8 +108,10 @@ def parse_secret_ref(value: Any) -> SecretRef:
     if not isinstance(target, str) or not target.strip():
         raise PydanticCustomError("secret_ref", "{kind} takes a non-empty name", {"kind": kind})
     if kind == "env" and not ENV_VAR_RE.match(target):
+        # Not repeated: a key pasted where the variable name belongs lands here.
         raise PydanticCustomError(
-            "secret_ref", "'{target}' is not a valid environment variable name", {"target": target}
+            "secret_ref",
+            "env takes a variable name: letters, digits and '_', not starting with a digit",
         )
     return SecretRef(kind=kind, name=target)
 
@@ -176,18 +187,29 @@ def model_for(definition: ProviderDefinition) -> type[BaseModel]:
     return model
 
 
-def validate_fields(
-    raw: dict[Any, Any],
-    node: Node,
-    definition: ProviderDefinition,
-    file: str,
-    instance_id: str | None,
-) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    """Validate the provider fields of one instance mapping.
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """A field-level problem, before it is placed at a YAML node."""
 
-    Returns the stated values (None when any field is invalid) and diagnostics.
+    code: Code
+    path: tuple[Any, ...]
+    """Field id, then list indexes; empty for the instance itself."""
+    message: str
+    hint: str | None = None
+    at_key: bool = False
+    """Point at the key rather than the value (unknown fields)."""
+
+
+def check_fields(
+    raw: Mapping[Any, Any], definition: ProviderDefinition
+) -> tuple[dict[str, Any] | None, list[FieldProblem]]:
+    """Validate the provider fields of one instance mapping (no positions).
+
+    Returns the stated values (None when any field is invalid) and problems.
+    Used by the loader (which maps problems to nodes) and by the registry for
+    values coming from the dashboard or the command line.
     """
-    diagnostics: list[Diagnostic] = []
+    problems: list[FieldProblem] = []
     known = {spec.id for spec in definition.fields}
     stated: dict[str, Any] = {}
     for key, value in raw.items():
@@ -200,18 +222,14 @@ def validate_fields(
             stated[key] = value
             continue
         suggestion = did_you_mean(str(key), known)
-        where = locate(node, (key,), key=True) or node
-        line, column = node_position(where)
-        diagnostics.append(
-            diagnostic(
+        problems.append(
+            FieldProblem(
                 codes.UNKNOWN_FIELD,
-                file,
-                line,
-                column,
+                (key,),
                 f"unknown field '{key}' for provider '{definition.id}'"
                 + (f" (did you mean '{suggestion}'?)" if suggestion else ""),
                 hint=None if suggestion else _fields_hint(definition),
-                instance_id=instance_id,
+                at_key=True,
             )
         )
     model = model_for(definition)
@@ -219,9 +237,35 @@ def validate_fields(
         validated = model.model_validate(stated)
     except ValidationError as exc:
         for error in exc.errors(include_url=False, include_input=True):
-            diagnostics.append(_map_error(error, stated, node, definition, file, instance_id))
-        return None, diagnostics
-    values = {key: getattr(validated, key) for key in stated}
+            problems.append(_map_error(error, definition))
+        return None, problems
+    return {key: getattr(validated, key) for key in stated}, problems
+
+
+def validate_fields(
+    raw: dict[Any, Any],
+    node: Node,
+    definition: ProviderDefinition,
+    file: str,
+    instance_id: str | None,
+) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+    """Validate the provider fields of one instance mapping, as diagnostics at nodes."""
+    values, problems = check_fields(raw, definition)
+    diagnostics = []
+    for problem in problems:
+        where = (locate(node, problem.path, key=problem.at_key) or node) if problem.path else node
+        line, column = node_position(where)
+        diagnostics.append(
+            diagnostic(
+                problem.code,
+                file,
+                line,
+                column,
+                problem.message,
+                hint=problem.hint,
+                instance_id=instance_id,
+            )
+        )
     return values, diagnostics
 
 
@@ -229,32 +273,20 @@ def _fields_hint(definition: ProviderDefinition) -> str:
     return "fields of this provider: " + ", ".join(spec.id for spec in definition.fields)
 
 
-def _map_error(
-    error: Any,
-    stated: dict[str, Any],
-    node: Node,
-    definition: ProviderDefinition,
-    file: str,
-    instance_id: str | None,
-) -> Diagnostic:
+def _map_error(error: Any, definition: ProviderDefinition) -> FieldProblem:
     loc: tuple[Any, ...] = tuple(error["loc"])
     field_id = str(loc[0]) if loc else ""
     spec = definition.field(field_id)
     kind: str = error["type"]
-    code: Code
-    hint: str | None = None
-    if kind == "missing":
-        where = node
-        code = codes.MISSING_FIELD
-        message = f"missing required field '{field_id}' for provider '{definition.id}'"
-        if spec is not None and spec.help:
-            hint = spec.help
-    else:
-        where = locate(node, loc) or node
-        assert spec is not None
-        code, message, hint = _describe(kind, error, spec, definition)
-    line, column = node_position(where)
-    return diagnostic(code, file, line, column, message, hint=hint, instance_id=instance_id)
+    if kind == "missing" or spec is None:
+        return FieldProblem(
+            codes.MISSING_FIELD,
+            (),
+            f"missing required field '{field_id}' for provider '{definition.id}'",
+            hint=spec.help if spec is not None else None,
+        )
+    code, message, hint = _describe(kind, error, spec, definition)
+    return FieldProblem(code, loc, message, hint)
 
 
 def _describe(

@@ -125,17 +125,22 @@ class _Abort(Exception):
         self.diagnostic = diag
 
 
+def file_too_large(file: str, size: int, limits: Limits) -> Diagnostic:
+    """The diagnostic for a file of `size` bytes, over the limit."""
+    return diagnostic(
+        codes.FILE_TOO_LARGE,
+        file,
+        1,
+        1,
+        f"file is {size:,} bytes, more than the limit of {limits.max_bytes:,}",
+        hint="split it into several files, or raise the limit with --max-file-size",
+    )
+
+
 def parse_bytes(data: bytes, file: str, limits: Limits = Limits()) -> Document:
     """Parse one file's bytes. Never raises for bad input: problems become diagnostics."""
     if len(data) > limits.max_bytes:
-        return _failed(
-            file,
-            codes.FILE_TOO_LARGE,
-            1,
-            1,
-            f"file is {len(data):,} bytes, more than the limit of {limits.max_bytes:,}",
-            hint="split it into several files, or raise the limit with --max-file-size",
-        )
+        return Document(file, None, None, [file_too_large(file, len(data), limits)])
     if b"\x00" in data:
         line, column = _byte_position(data, data.index(b"\x00"))
         return _failed(file, codes.BINARY_FILE, line, column, "file contains NUL bytes: binary")
@@ -226,6 +231,10 @@ class _ValueBuilder:
         self._built: dict[int, tuple[Any, int]] = {}
         self._in_progress: set[int] = set()
         self._alias_nodes = 0
+        # Collections being built, innermost last. The composer hands back the
+        # anchored node itself for an alias, so the alias's own position is lost;
+        # the collection holding it is the nearest node that shows the problem.
+        self._open: list[Node] = []
 
     def build(self, node: Node, depth: int) -> Any:
         value, _ = self._build(node, depth)
@@ -240,12 +249,16 @@ class _ValueBuilder:
             if self._alias_nodes > self.limits.max_alias_expansion:
                 self._abort(
                     codes.ALIAS_LIMIT,
-                    node,
+                    self._open[-1] if self._open else node,
                     f"aliases expand to more than {self.limits.max_alias_expansion:,} nodes",
                 )
             return done
         if key in self._in_progress:
-            self._abort(codes.ALIAS_LIMIT, node, "an alias refers to a node that contains it")
+            self._abort(
+                codes.ALIAS_LIMIT,
+                self._open[-1] if self._open else node,
+                "an alias refers to a node that contains it",
+            )
         if depth > self.limits.max_depth:
             self._abort(
                 codes.TOO_DEEP, node, f"nesting is deeper than {self.limits.max_depth} levels"
@@ -255,11 +268,13 @@ class _ValueBuilder:
             # file, so their expansion is bounded by the file size already.
             return self._scalar(node), 1
         self._in_progress.add(key)
+        self._open.append(node)
         if isinstance(node, MappingNode):
             result: tuple[Any, int] = self._mapping(node, depth)
         else:
             assert isinstance(node, SequenceNode)
             result = self._sequence(node, depth)
+        self._open.pop()
         self._in_progress.discard(key)
         self._built[key] = result
         return result
@@ -268,12 +283,17 @@ class _ValueBuilder:
         tag = node.tag
         if tag == _STR:
             return node.value
-        if tag == _INT:
-            return _SCALARS.construct_yaml_int(node)
-        if tag == _FLOAT:
-            return _SCALARS.construct_yaml_float(node)
-        if tag == _BOOL:
-            return _SCALARS.construct_yaml_bool(node)
+        try:
+            if tag == _INT:
+                return _SCALARS.construct_yaml_int(node)
+            if tag == _FLOAT:
+                return _SCALARS.construct_yaml_float(node)
+            if tag == _BOOL:
+                return _SCALARS.construct_yaml_bool(node)
+        except (ValueError, KeyError):
+            # `0x_`, `!!int abc`, `!!bool maybe`, an integer past Python's
+            # 4300-digit limit: keep the text, and let validation say what it expected.
+            return node.value
         if tag == _NULL:
             return None
         if tag == _TIMESTAMP:
@@ -374,7 +394,7 @@ def _key_value(node: ScalarNode) -> Any:
             return _SCALARS.construct_yaml_bool(node)
         if node.tag == _FLOAT:
             return _SCALARS.construct_yaml_float(node)
-    except (ValueError, yaml.YAMLError):
+    except (ValueError, KeyError, yaml.YAMLError):
         return node.value
     if node.tag == _NULL:
         return None

@@ -1,0 +1,65 @@
+"""The registry: the one writer (CRUD, ids, lock), its reactive store, events and audit log.
+
+Owns: `ProviderRegistry`, `Store`, `RegistryState`, events, the audit log.
+May import: `provreg.storage`, `provreg.config`, `provreg.catalog`, `provreg.model`,
+anyio. Never textual.
+"""
+
+from provreg.registry.audit import AuditLog
+from provreg.registry.errors import (
+    ConflictError,
+    DuplicateIdError,
+    DuplicateNameError,
+    FieldsError,
+    FileHasErrorsError,
+    InstanceNotFoundError,
+    InvalidValueError,
+    MissingFieldError,
+    ReadOnlyError,
+    RegistryError,
+    StorageError,
+    UnknownFieldError,
+    UnknownProviderError,
+)
+from provreg.registry.events import (
+    Conflict,
+    DiagnosticsChanged,
+    Event,
+    InstanceAdded,
+    InstanceRemoved,
+    InstanceUpdated,
+    ReloadFailed,
+    Source,
+)
+from provreg.registry.registry import ProviderRegistry
+from provreg.registry.state import FileStatus, RegistryState
+from provreg.registry.store import Store
+
+__all__ = [
+    "AuditLog",
+    "Conflict",
+    "ConflictError",
+    "DiagnosticsChanged",
+    "DuplicateIdError",
+    "DuplicateNameError",
+    "Event",
+    "FieldsError",
+    "FileHasErrorsError",
+    "FileStatus",
+    "InstanceAdded",
+    "InstanceNotFoundError",
+    "InstanceRemoved",
+    "InstanceUpdated",
+    "InvalidValueError",
+    "MissingFieldError",
+    "ProviderRegistry",
+    "ReadOnlyError",
+    "RegistryError",
+    "RegistryState",
+    "ReloadFailed",
+    "Source",
+    "StorageError",
+    "Store",
+    "UnknownFieldError",
+    "UnknownProviderError",
+]

@@ -1,0 +1,563 @@
+"""ProviderRegistry: the one writer. Every mutation goes through here.
+
+Owns: validation of values coming from the app or the CLI, id generation,
+the single `anyio.Lock` that serialises mutations, keep-last-good per file,
+diffing states into events, and the audit log. Readers never lock: they read
+`snapshot()`, an immutable `RegistryState` replaced whole on each commit.
+
+Calling from threads: the registry belongs to the event loop that opened it.
+From a worker started with `anyio.to_thread.run_sync`, call
+`anyio.from_thread.run(registry.update, "work-openai", {...})`; from any
+other thread, use a `BlockingPortal` started in the loop
+(`portal.call(registry.update, ...)`). See docs/api.md.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
+
+import anyio
+
+from provreg.config import codes
+from provreg.config.edit import REMOVE
+from provreg.config.loader import FileResult, link, slugify, unique_id
+from provreg.config.validation import FieldProblem, check_fields
+from provreg.config.yaml_source import Limits
+from provreg.model import (
+    ID_RE,
+    NAME_MAX_LENGTH,
+    Diagnostic,
+    ProviderDefinition,
+    ProviderInstance,
+    SecretRef,
+    Severity,
+)
+from provreg.registry.audit import AuditLog
+from provreg.registry.errors import (
+    ConflictError,
+    DuplicateIdError,
+    DuplicateNameError,
+    FileHasErrorsError,
+    InstanceNotFoundError,
+    InvalidValueError,
+    MissingFieldError,
+    ReadOnlyError,
+    UnknownFieldError,
+    UnknownProviderError,
+)
+from provreg.registry.events import (
+    Conflict,
+    DiagnosticsChanged,
+    Event,
+    InstanceAdded,
+    InstanceRemoved,
+    InstanceUpdated,
+    ReloadFailed,
+    Source,
+)
+from provreg.registry.state import FileStatus, RegistryState, WatchMode
+from provreg.registry.store import Store
+from provreg.storage.backend import StorageBackend, StoredState, WriteOutcome
+
+READ_ONLY_ENV = "PROVREG_READ_ONLY"
+_ACTION = {InstanceAdded: "create", InstanceUpdated: "update", InstanceRemoved: "delete"}
+
+
+class ProviderRegistry:
+    """CRUD over provider instances, published through a `Store`."""
+
+    def __init__(
+        self,
+        storage: StorageBackend,
+        *,
+        audit: AuditLog | None = None,
+        secrets: Any = None,
+        read_only: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.storage = storage
+        self.audit = audit
+        self.secrets = secrets
+        self.read_only = read_only
+        self._clock = clock
+        self._lock = anyio.Lock()
+        self._last_good: dict[str, FileResult] = {}
+        self._issued_ids: set[str] = set()
+        from provreg.catalog import builtin_catalog
+
+        self.store = Store(RegistryState.empty(builtin_catalog()))
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    async def open(
+        cls,
+        paths: list[str] | None = None,
+        *,
+        storage: StorageBackend | None = None,
+        secrets: Any = None,
+        audit: AuditLog | None | bool = True,
+        read_only: bool | None = None,
+        limits: Limits = Limits(),
+        allow_hardlink_in_place: bool = False,
+    ) -> ProviderRegistry:
+        """Load a registry from config paths (or a given storage backend).
+
+        Args:
+            paths: config directories or files; default `$PROVREG_CONFIG`,
+                else the user config dir. Ignored when `storage` is given.
+            storage: a backend to use instead of the YAML directory one.
+            audit: an AuditLog, True for the default one in the state dir,
+                or False/None for none.
+            read_only: refuse every write; default from `PROVREG_READ_ONLY=1`.
+        """
+        if storage is None:
+            from provreg.paths import default_config_paths
+            from provreg.storage.yaml_dir import YamlDirectoryStorage
+
+            storage = YamlDirectoryStorage(
+                paths or default_config_paths(),
+                limits=limits,
+                allow_hardlink_in_place=allow_hardlink_in_place,
+            )
+        if audit is True:
+            audit_log: AuditLog | None = AuditLog()
+        elif audit is False or audit is None:
+            audit_log = None
+        else:
+            audit_log = audit
+        if read_only is None:
+            read_only = os.environ.get(READ_ONLY_ENV, "") not in ("", "0", "false", "no")
+        registry = cls(storage, audit=audit_log, secrets=secrets, read_only=read_only)
+        stored = await storage.load_all()
+        registry._commit(stored, "external", initial=True)
+        return registry
+
+    # ------------------------------------------------------------------ reading
+
+    def snapshot(self) -> RegistryState:
+        """The current state. Immutable: safe to keep and read from any thread."""
+        return self.store.get_state()
+
+    def find(self, instance_id: str) -> ProviderInstance | None:
+        return self.snapshot().instances.get(instance_id)
+
+    def get(self, instance_id: str) -> ProviderInstance:
+        """The instance with this id.
+
+        Raises:
+            InstanceNotFoundError: no such instance.
+        """
+        instance = self.find(instance_id)
+        if instance is None:
+            raise InstanceNotFoundError(instance_id)
+        return instance
+
+    def list(self, provider: str | None = None, file: str | None = None) -> list[ProviderInstance]:
+        """Instances in registry order, optionally only of one provider or file."""
+        return [
+            instance
+            for instance in self.snapshot().instances.values()
+            if (provider is None or instance.provider == provider)
+            and (file is None or instance.file == file)
+        ]
+
+    def definitions(self) -> builtins.list[ProviderDefinition]:
+        """Every provider definition: built-ins first, then user ones."""
+        return list(self.snapshot().catalog)
+
+    def definition(self, provider: str) -> ProviderDefinition:
+        definition = self.snapshot().catalog.get(provider)
+        if definition is None:
+            raise UnknownProviderError(provider, self.snapshot().catalog.suggest(provider))
+        return definition
+
+    # ------------------------------------------------------------------ writing
+
+    async def create(
+        self,
+        provider: str,
+        name: str,
+        values: Mapping[str, Any] | None = None,
+        file: str | None = None,
+        *,
+        instance_id: str | None = None,
+        source: Source = "app",
+    ) -> ProviderInstance:
+        """Add an instance; returns it as loaded back from storage.
+
+        Raises:
+            UnknownProviderError, UnknownFieldError, MissingFieldError,
+            InvalidValueError, DuplicateNameError, DuplicateIdError,
+            FileHasErrorsError, ReadOnlyError, StorageError.
+        """
+        self._check_writable()
+        async with self._lock:
+            state = self.snapshot()
+            definition = self.definition(provider)
+            clean_name = _check_name(name)
+            _check_unique_name(state, clean_name, None)
+            checked = _check_values(definition, dict(values or {}))
+            if instance_id is None:
+                instance_id = unique_id(
+                    slugify(clean_name), set(state.instances) | self._issued_ids
+                )
+            else:
+                if not ID_RE.match(instance_id):
+                    raise InvalidValueError(
+                        [FieldProblem(codes.INVALID_ID, ("id",), f"invalid id '{instance_id}'")]
+                    )
+                if instance_id in state.instances:
+                    raise DuplicateIdError(instance_id)
+            self._issued_ids.add(instance_id)
+            new = ProviderInstance(
+                id=instance_id, name=clean_name, provider=provider, values=checked
+            )
+            if file is not None:
+                self._check_file_ok(state, file)
+            outcome = await self.storage.save(new, file)
+            self._commit_write(outcome, source)
+            return self.get(instance_id)
+
+    async def update(
+        self, instance_id: str, changes: Mapping[str, Any], *, source: Source = "app"
+    ) -> ProviderInstance:
+        """Change fields (and/or `name`) of an instance. `None` or REMOVE unsets a field.
+
+        Only changed keys are written. Returns the instance as loaded back.
+
+        Raises:
+            InstanceNotFoundError, UnknownFieldError, MissingFieldError,
+            InvalidValueError, DuplicateNameError, ConflictError,
+            FileHasErrorsError, ReadOnlyError, StorageError.
+        """
+        self._check_writable()
+        async with self._lock:
+            state = self.snapshot()
+            instance = self.get(instance_id)
+            definition = self.definition(instance.provider)
+            if "id" in changes and changes["id"] != instance.id:
+                raise InvalidValueError(
+                    [FieldProblem(codes.INVALID_ID, ("id",), "an instance's id cannot be changed")]
+                )
+            if "provider" in changes and changes["provider"] != instance.provider:
+                raise InvalidValueError(
+                    [
+                        FieldProblem(
+                            codes.UNKNOWN_PROVIDER,
+                            ("provider",),
+                            "an instance's provider cannot be changed; create a new instance",
+                        )
+                    ]
+                )
+            written: dict[str, Any] = {}
+            if "name" in changes:
+                new_name = _check_name(changes["name"])
+                if new_name != instance.name:
+                    _check_unique_name(state, new_name, instance.id)
+                    written["name"] = new_name
+            merged = dict(instance.values)
+            for key, value in changes.items():
+                if key in ("id", "name", "provider"):
+                    continue
+                if value is None or value is REMOVE:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = value
+            checked = _check_values(definition, merged)
+            for key in set(instance.values) | set(checked):
+                if key not in checked:
+                    written[key] = REMOVE
+                elif instance.values.get(key) != checked[key]:
+                    written[key] = checked[key]
+            if not written:
+                return instance
+            if instance.id_derived:
+                written = {"id": instance.id, **written}  # pin the id on first edit
+            self._check_file_ok(state, instance.file)
+            try:
+                outcome = await self.storage.update(instance, written)
+            except ConflictError as exc:
+                self._record_conflict(exc, source)
+                raise
+            self._commit_write(outcome, source)
+            return self.get(instance_id)
+
+    async def delete(self, instance_id: str, *, source: Source = "app") -> ProviderInstance:
+        """Remove an instance from its file. Returns the removed instance.
+
+        Raises:
+            InstanceNotFoundError, ConflictError, FileHasErrorsError,
+            ReadOnlyError, StorageError.
+        """
+        self._check_writable()
+        async with self._lock:
+            state = self.snapshot()
+            instance = self.get(instance_id)
+            self._check_file_ok(state, instance.file)
+            try:
+                outcome = await self.storage.delete(instance)
+            except ConflictError as exc:
+                self._record_conflict(exc, source)
+                raise
+            self._commit_write(outcome, source)
+            return instance
+
+    async def reload(
+        self, paths: builtins.list[str] | None = None, *, source: Source = "external"
+    ) -> None:
+        """Re-read files from storage (all, or these real paths) and commit the result."""
+        async with self._lock:
+            if paths is None:
+                stored = await self.storage.load_all()
+            else:
+                stored = await self.storage.reload(paths)
+            self._commit(stored, source)
+
+    def set_watch_status(self, watch: WatchMode) -> None:
+        """Record the sync engine's mode in the state (for the dashboard's header)."""
+        state = self.snapshot()
+        if state.watch != watch:
+            self.store.commit(replace(state, watch=watch, revision=state.revision + 1))
+
+    def dismiss_conflicts(self) -> None:
+        state = self.snapshot()
+        if state.conflicts:
+            self.store.commit(replace(state, conflicts=(), revision=state.revision + 1))
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError()
+
+    def _check_file_ok(self, state: RegistryState, file: str) -> None:
+        status = state.files.get(file)
+        if status is not None and not status.ok:
+            raise FileHasErrorsError(file, status.last_error or "see `provreg --check`")
+
+    def _record_conflict(self, exc: ConflictError, source: Source) -> None:
+        state = self.snapshot()
+        conflict = Conflict(exc.instance_id, exc.file, str(exc), source)
+        self.store.commit(
+            replace(state, conflicts=(*state.conflicts, conflict), revision=state.revision + 1),
+            [conflict],
+        )
+
+    def _commit_write(self, outcome: WriteOutcome, source: Source) -> None:
+        self._commit(outcome.state, source)
+
+    def _commit(self, stored: StoredState, source: Source, *, initial: bool = False) -> None:
+        previous = self.snapshot()
+        now = self._clock()
+        effective: list[FileResult] = []
+        files: dict[str, FileStatus] = {}
+        failed: list[ReloadFailed] = []
+        present = {result.display for result in stored.files}
+        for display in list(self._last_good):
+            if display not in present:
+                del self._last_good[display]
+        for result in stored.files:
+            errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+            last_good = self._last_good.get(result.display)
+            if not errors:
+                self._last_good[result.display] = result
+                used = result
+            elif last_good is not None:
+                used = last_good
+            else:
+                used = result
+            stale = bool(errors) and last_good is not None
+            old_status = previous.files.get(result.display)
+            sha256 = result.fingerprint.sha256 if result.fingerprint is not None else None
+            unchanged = (
+                old_status is not None
+                and old_status.sha256 == sha256
+                and old_status.ok == (not errors)
+            )
+            files[result.display] = FileStatus(
+                display=result.display,
+                path=result.path,
+                ok=not errors,
+                stale=stale,
+                last_reload=old_status.last_reload if unchanged and old_status else now,
+                last_error=_first_error(errors),
+                instance_ids=tuple(i.id for i in used.instances),
+                sha256=sha256,
+            )
+            if errors and not unchanged:
+                failed.append(ReloadFailed(result.display, tuple(errors), source))
+            effective.append(
+                result
+                if used is result
+                else FileResult(
+                    result.path,
+                    result.display,
+                    result.fingerprint,
+                    used.instances,
+                    used.definitions,
+                    result.diagnostics,
+                )
+            )
+        instances, cross = link(effective)
+        stale_ids = frozenset(
+            instance.id
+            for result in effective
+            if files[result.display].stale
+            for instance in result.instances
+        )
+        by_id: dict[str, ProviderInstance] = {}
+        for instance in instances:
+            old = previous.instances.get(instance.id)
+            # Share unchanged instance objects with the previous state.
+            by_id[instance.id] = old if old is not None and old == instance else instance
+        diagnostics: dict[str, list[Diagnostic]] = {
+            r.display: list(r.diagnostics) for r in effective
+        }
+        for diag in cross:
+            diagnostics.setdefault(diag.file, []).append(diag)
+        frozen_diags = {
+            file: _same_or(
+                previous.diagnostics.get(file), tuple(sorted(diags, key=Diagnostic.sort_key))
+            )
+            for file, diags in diagnostics.items()
+        }
+        state = RegistryState(
+            instances=MappingProxyType(by_id),
+            diagnostics=MappingProxyType(frozen_diags),
+            files=MappingProxyType(files),
+            catalog=stored.catalog,
+            conflicts=previous.conflicts,
+            revision=previous.revision + 1,
+            watch=previous.watch,
+            stale_ids=stale_ids,
+        )
+        events: list[Event] = [] if initial else _diff(previous, state, source)
+        changed_files = tuple(
+            file
+            for file in set(frozen_diags) | set(previous.diagnostics)
+            if frozen_diags.get(file, ()) != previous.diagnostics.get(file, ())
+        )
+        if changed_files and not initial:
+            events.append(DiagnosticsChanged(tuple(sorted(changed_files)), source))
+        if not initial:
+            events.extend(failed)
+        self._audit(events)
+        self.store.commit(state, events)
+
+    def _audit(self, events: builtins.list[Event]) -> None:
+        if self.audit is None:
+            return
+        for event in events:
+            action = _ACTION.get(type(event))
+            if action is None:
+                continue
+            assert isinstance(event, InstanceAdded | InstanceUpdated | InstanceRemoved)
+            fields: tuple[str, ...] = ()
+            if isinstance(event, InstanceUpdated):
+                fields = event.changed_fields
+            elif isinstance(event, InstanceAdded):
+                fields = ("name", "provider", *event.instance.values)
+            try:
+                self.audit.record(
+                    source=event.source,
+                    action=action,
+                    instance_id=event.instance.id,
+                    file=event.instance.file,
+                    fields=fields,
+                )
+            except OSError:
+                import logging
+
+                logging.getLogger("provreg.audit").warning(
+                    "cannot write the audit log %s", self.audit.path, exc_info=True
+                )
+
+
+def _same_or(
+    old: tuple[Diagnostic, ...] | None, new: tuple[Diagnostic, ...]
+) -> tuple[Diagnostic, ...]:
+    return old if old is not None and old == new else new
+
+
+def _first_error(errors: list[Diagnostic]) -> str | None:
+    if not errors:
+        return None
+    first = errors[0]
+    return f"{first.line}:{first.column}: {first.message}"
+
+
+def _diff(previous: RegistryState, state: RegistryState, source: Source) -> list[Event]:
+    events: list[Event] = []
+    for instance_id, instance in state.instances.items():
+        old = previous.instances.get(instance_id)
+        if old is None:
+            events.append(InstanceAdded(instance, source))
+        elif old is not instance and old != instance:
+            changed = _changed_fields(old, instance)
+            if changed:
+                events.append(InstanceUpdated(instance, old, changed, source))
+    for instance_id, old in previous.instances.items():
+        if instance_id not in state.instances:
+            events.append(InstanceRemoved(old, source))
+    return events
+
+
+def _changed_fields(old: ProviderInstance, new: ProviderInstance) -> tuple[str, ...]:
+    changed = [
+        key for key in ("name", "provider", "file") if getattr(old, key) != getattr(new, key)
+    ]
+    for key in sorted(set(old.values) | set(new.values)):
+        if old.values.get(key) != new.values.get(key):
+            changed.append(key)
+    return tuple(changed)
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= NAME_MAX_LENGTH:
+        raise InvalidValueError(
+            [
+                FieldProblem(
+                    codes.INVALID_NAME,
+                    ("name",),
+                    f"a name is 1 to {NAME_MAX_LENGTH} characters of text",
+                )
+            ]
+        )
+    return name.strip()
+
+
+def _check_unique_name(state: RegistryState, name: str, own_id: str | None) -> None:
+    key = name.casefold()
+    for instance in state.instances.values():
+        if instance.id != own_id and instance.name.strip().casefold() == key:
+            raise DuplicateNameError(name, instance.id)
+
+
+def _check_values(definition: ProviderDefinition, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate values from the app/CLI; unknown fields are errors here, not warnings."""
+    raw = {
+        key: (value.to_yaml() if isinstance(value, SecretRef) else value)
+        for key, value in values.items()
+    }
+    checked, problems = check_fields(raw, definition)
+    if problems:
+        unknown = [p for p in problems if p.code is codes.UNKNOWN_FIELD]
+        if unknown:
+            raise UnknownFieldError(unknown)
+        missing = [p for p in problems if p.code is codes.MISSING_FIELD]
+        if missing and len(missing) == len(problems):
+            raise MissingFieldError(missing)
+        raise InvalidValueError(problems)
+    assert checked is not None
+    order = {spec.id: index for index, spec in enumerate(definition.fields)}
+    return dict(sorted(checked.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+__all__ = ["ProviderRegistry"]

@@ -1,0 +1,78 @@
+"""The storage protocol and the values it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from provreg.catalog import Catalog
+from provreg.config.loader import FileResult
+from provreg.model import ProviderInstance
+
+
+class StorageError(Exception):
+    """A write that could not be made; the message says why and what to do."""
+
+
+class ConflictError(StorageError):
+    """The instance changed on disk since it was read: the write was not made.
+
+    Never resolved silently: the caller shows both versions to the user.
+    """
+
+    def __init__(self, instance_id: str, file: str, detail: str) -> None:
+        super().__init__(f"{file}: '{instance_id}' {detail}; reload and try again")
+        self.instance_id = instance_id
+        self.file = file
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """What storage holds: one result per file (raw, before keep-last-good) and the catalog."""
+
+    files: tuple[FileResult, ...]
+    catalog: Catalog
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    """The state after a write, and what was written where."""
+
+    state: StoredState
+    file: str
+    """Display path of the file written."""
+    sha256: str
+    """Hash of the bytes written (the sync engine ignores events with this content)."""
+
+
+class StorageBackend(Protocol):
+    """Where instances live. Async so file and network backends never block the loop.
+
+    Writes take the instance as the registry knows it (its file, id and
+    whether that id was derived) rather than a bare id, because a derived id
+    is not written in the file and only the registry knows its final form.
+    """
+
+    async def load_all(self) -> StoredState: ...
+
+    async def reload(self, paths: Iterable[str]) -> StoredState:
+        """Re-read only these files (real paths); missing ones are dropped."""
+        ...
+
+    async def load(self, instance_id: str) -> ProviderInstance | None: ...
+
+    async def save(self, instance: ProviderInstance, file: str | None = None) -> WriteOutcome: ...
+
+    async def update(
+        self, instance: ProviderInstance, changes: Mapping[str, Any]
+    ) -> WriteOutcome: ...
+
+    async def delete(self, instance: ProviderInstance) -> WriteOutcome: ...
+
+
+def instance_item(instance: ProviderInstance) -> dict[str, Any]:
+    """The mapping that declares an instance in a file: id, name, provider, then values."""
+    item: dict[str, Any] = {"id": instance.id, "name": instance.name, "provider": instance.provider}
+    item.update(instance.values)
+    return item

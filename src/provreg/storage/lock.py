@@ -1,0 +1,75 @@
+"""A lock file per config file, so two provreg processes never interleave writes.
+
+The lock files live in the user runtime (else state) directory, never in the
+watched config directory, so taking a lock is not a file event there.
+`fcntl.flock` locks die with their process: a crashed writer never leaves a
+stale lock behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+
+from provreg.paths import APP_NAME
+
+
+class LockTimeout(Exception):
+    """Another process held the write lock for longer than the wait allows."""
+
+
+def lock_dir() -> str:
+    import platformdirs
+
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = (
+        platformdirs.user_runtime_dir(APP_NAME, appauthor=False)
+        if runtime
+        else os.path.join(platformdirs.user_state_dir(APP_NAME, appauthor=False), "run")
+    )
+    return os.path.join(base, "locks")
+
+
+def lock_path(target: str) -> str:
+    digest = hashlib.sha256(os.path.realpath(target).encode()).hexdigest()[:24]
+    return os.path.join(lock_dir(), f"{digest}.lock")
+
+
+@contextlib.contextmanager
+def file_write_lock(target: str, timeout: float = 10.0) -> Iterator[None]:
+    """Hold the cross-process write lock of `target` (blocking, bounded by `timeout`).
+
+    Raises:
+        LockTimeout: the lock was not free within `timeout` seconds.
+    """
+    path = lock_path(target)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        delay = 0.002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(
+                        f"another provreg process is writing {target} "
+                        f"(waited {timeout:g} s for {path})"
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

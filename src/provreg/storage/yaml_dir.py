@@ -1,0 +1,331 @@
+"""The YAML directory backend: config files on disk, edited in place.
+
+Every write, in a worker thread under the file's cross-process lock:
+1. read the file as it is now and compare its fingerprint with the last read;
+2. if it moved, re-read it and go on only when the instance concerned is
+   unchanged on disk (the edit is re-applied to the new text), else raise
+   `ConflictError` — a user's edit is never overwritten silently;
+3. splice the text (`config.edit`, verified by reparsing);
+4. replace the file atomically (`storage.atomic`);
+5. parse what was written and recompute the state of that file only.
+The hash of each written file is remembered so the sync engine can tell the
+app's own writes from external edits (echo suppression).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import anyio
+
+from provreg.catalog import Catalog, builtin_catalog
+from provreg.config.discovery import ConfigFile, discover, is_config_name
+from provreg.config.edit import (
+    EditError,
+    InstanceKey,
+    append_instance,
+    delete_instance,
+    find_entry,
+    new_file,
+    update_instance,
+)
+from provreg.config.loader import (
+    FileResult,
+    Fingerprint,
+    ParsedFile,
+    parse_file,
+    read_file,
+    validate_all,
+)
+from provreg.config.yaml_source import Limits, gc_paused
+from provreg.model import ProviderInstance
+from provreg.storage.atomic import HardLinkError, atomic_write
+from provreg.storage.backend import (
+    ConflictError,
+    StorageError,
+    StoredState,
+    WriteOutcome,
+    instance_item,
+)
+from provreg.storage.lock import LockTimeout, file_write_lock
+
+DEFAULT_FILE_NAME = "providers.yaml"
+"""Where new instances go when no file is named: this name in the first config directory."""
+
+_REMEMBERED_WRITES = 64
+
+
+class YamlDirectoryStorage:
+    """Config directories (searched recursively) and/or single files."""
+
+    def __init__(
+        self,
+        paths: list[str],
+        *,
+        limits: Limits = Limits(),
+        base_catalog: Catalog | None = None,
+        allow_hardlink_in_place: bool = False,
+        lock_timeout: float = 10.0,
+    ) -> None:
+        self.paths = list(paths)
+        self.limits = limits
+        self.allow_hardlink_in_place = allow_hardlink_in_place
+        self.lock_timeout = lock_timeout
+        self._base = base_catalog if base_catalog is not None else builtin_catalog()
+        self._parsed: dict[str, ParsedFile] = {}
+        self._results: dict[str, FileResult] = {}
+        self._catalog = self._base
+        self._written: dict[str, deque[str]] = {}
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def directories(self) -> list[str]:
+        """The config directories (not single files) being served."""
+        return [path for path in self.paths if os.path.isdir(path)]
+
+    def files(self) -> dict[str, str]:
+        """Real path -> display path of every file currently known."""
+        return {parsed.path: display for display, parsed in self._parsed.items()}
+
+    async def load_all(self) -> StoredState:
+        return await anyio.to_thread.run_sync(self._load_all_sync)
+
+    def _load_all_sync(self) -> StoredState:
+        files = discover(self.paths)
+        with gc_paused():
+            parsed = {f.display: read_file(f.path, f.display, self.limits) for f in files}
+        self._parsed = parsed
+        self._results = {}
+        return self._recompute(set(parsed))
+
+    async def reload(self, paths: Iterable[str]) -> StoredState:
+        wanted = [os.path.realpath(path) for path in paths]
+        return await anyio.to_thread.run_sync(self._reload_sync, wanted)
+
+    def _reload_sync(self, real_paths: list[str]) -> StoredState:
+        """Re-read the files at these real paths: new ones are added, gone ones dropped."""
+        changed: set[str] = set()
+        by_real = {
+            os.path.realpath(parsed.path): display for display, parsed in self._parsed.items()
+        }
+        for real in real_paths:
+            display = by_real.get(real)
+            if display is None:
+                config_file = self._config_file_for(real)
+                if config_file is None or not os.path.isfile(real):
+                    continue
+                display = config_file.display
+                path = config_file.path
+            else:
+                path = self._parsed[display].path
+            if os.path.exists(path):
+                self._parsed[display] = read_file(path, display, self.limits)
+            else:
+                self._parsed.pop(display, None)
+                self._results.pop(display, None)
+            changed.add(display)
+        self._parsed = dict(sorted(self._parsed.items()))
+        return self._recompute(changed)
+
+    def _config_file_for(self, real: str) -> ConfigFile | None:
+        """Display path for a file inside one of the config directories."""
+        if not is_config_name(os.path.basename(real)):
+            return None
+        for root in self.paths:
+            root_real = os.path.realpath(root)
+            if os.path.isdir(root) and real.startswith(root_real + os.sep):
+                relative = os.path.relpath(real, root_real)
+                if any(part.startswith(".") for part in relative.split(os.sep)):
+                    return None
+                return ConfigFile(os.path.join(root, relative), os.path.join(root, relative))
+            if os.path.realpath(root) == real:
+                return ConfigFile(root, root)
+        return None
+
+    def _recompute(self, changed: set[str]) -> StoredState:
+        parsed = list(self._parsed.values())
+        with gc_paused():
+            results, catalog = validate_all(
+                parsed,
+                self._base,
+                previous=self._results,
+                previous_catalog=self._catalog,
+                changed=changed,
+            )
+        self._results = {result.display: result for result in results}
+        self._catalog = catalog
+        return StoredState(tuple(results), catalog)
+
+    def state(self) -> StoredState:
+        return StoredState(tuple(self._results.values()), self._catalog)
+
+    async def load(self, instance_id: str) -> ProviderInstance | None:
+        for result in self._results.values():
+            for instance in result.instances:
+                if instance.id == instance_id:
+                    return instance
+        return None
+
+    def fingerprint(self, display: str) -> Fingerprint | None:
+        parsed = self._parsed.get(display)
+        return parsed.fingerprint if parsed is not None else None
+
+    def wrote(self, real_path: str, sha256: str) -> bool:
+        """True when provreg itself wrote these bytes to this file (an echo)."""
+        return sha256 in self._written.get(real_path, ())
+
+    # ------------------------------------------------------------------ writing
+
+    async def save(self, instance: ProviderInstance, file: str | None = None) -> WriteOutcome:
+        target = self._target_for_new(file)
+        item = instance_item(instance)
+
+        def transform(text: str | None) -> str:
+            if text is None or not text.strip():
+                return new_file(item)
+            return append_instance(text, item)
+
+        return await anyio.to_thread.run_sync(
+            self._write_sync, target, transform, None, instance.id
+        )
+
+    async def update(self, instance: ProviderInstance, changes: Mapping[str, Any]) -> WriteOutcome:
+        target = self._existing(instance)
+        key = InstanceKey(instance.id, instance.name, instance.id_derived)
+
+        def transform(text: str | None) -> str:
+            if text is None:
+                raise ConflictError(instance.id, target.display, "its file was removed")
+            return update_instance(text, key, changes)
+
+        return await anyio.to_thread.run_sync(self._write_sync, target, transform, key, instance.id)
+
+    async def delete(self, instance: ProviderInstance) -> WriteOutcome:
+        target = self._existing(instance)
+        key = InstanceKey(instance.id, instance.name, instance.id_derived)
+
+        def transform(text: str | None) -> str:
+            if text is None:
+                raise ConflictError(instance.id, target.display, "its file was removed")
+            return delete_instance(text, key)
+
+        return await anyio.to_thread.run_sync(self._write_sync, target, transform, key, instance.id)
+
+    def _existing(self, instance: ProviderInstance) -> ConfigFile:
+        parsed = self._parsed.get(instance.file)
+        if parsed is None:
+            raise StorageError(f"{instance.file}: not a file of this registry")
+        return ConfigFile(parsed.path, parsed.display)
+
+    def _target_for_new(self, file: str | None) -> ConfigFile:
+        if file is None:
+            directories = self.directories
+            if directories:
+                root = directories[0]
+                return self._known_or_new(os.path.join(root, DEFAULT_FILE_NAME))
+            if self._parsed:
+                first = next(iter(self._parsed.values()))
+                return ConfigFile(first.path, first.display)
+            raise StorageError("no config directory or file to write to")
+        for display, parsed in self._parsed.items():
+            if file in (display, parsed.path) or os.path.realpath(file) == os.path.realpath(
+                parsed.path
+            ):
+                return ConfigFile(parsed.path, display)
+        if not is_config_name(os.path.basename(file)):
+            raise StorageError(f"{file}: a config file name ends in .yaml or .yml")
+        candidates = [file] if os.path.isabs(file) else []
+        candidates += [os.path.join(root, file) for root in self.directories]
+        for candidate in candidates:
+            if self._config_file_for(os.path.realpath(candidate)) is not None:
+                return self._known_or_new(candidate)
+        raise StorageError(f"{file}: not inside a config directory of this registry")
+
+    def _known_or_new(self, path: str) -> ConfigFile:
+        real = os.path.realpath(path)
+        for display, parsed in self._parsed.items():
+            if os.path.realpath(parsed.path) == real:
+                return ConfigFile(parsed.path, display)
+        found = self._config_file_for(real)
+        return found if found is not None else ConfigFile(path, path)
+
+    def _write_sync(
+        self,
+        target: ConfigFile,
+        transform: Callable[[str | None], str],
+        key: InstanceKey | None,
+        instance_id: str,
+    ) -> WriteOutcome:
+        try:
+            with file_write_lock(target.path, self.lock_timeout):
+                return self._write_locked(target, transform, key, instance_id)
+        except LockTimeout as exc:
+            raise StorageError(str(exc)) from None
+        except HardLinkError as exc:
+            raise StorageError(str(exc)) from None
+        except EditError as exc:
+            raise StorageError(f"{target.display}: {exc}") from None
+        except OSError as exc:
+            raise StorageError(f"{target.display}: cannot write: {exc.strerror or exc}") from None
+
+    def _write_locked(
+        self,
+        target: ConfigFile,
+        transform: Callable[[str | None], str],
+        key: InstanceKey | None,
+        instance_id: str,
+    ) -> WriteOutcome:
+        try:
+            with open(target.path, "rb") as handle:
+                current: bytes | None = handle.read()
+        except FileNotFoundError:
+            current = None
+        known = self._parsed.get(target.display)
+        if current is not None and known is not None and key is not None:
+            digest = hashlib.sha256(current).hexdigest()
+            if known.fingerprint is None or digest != known.fingerprint.sha256:
+                self._check_unchanged(target, known, current, key, instance_id)
+        bom = current is not None and current.startswith(codecs.BOM_UTF8)
+        text = current.decode("utf-8-sig") if current is not None else None
+        new_text = transform(text)
+        data = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
+        if current is None:
+            os.makedirs(os.path.dirname(os.path.abspath(target.path)), exist_ok=True)
+        real = atomic_write(target.path, data, allow_hardlink_in_place=self.allow_hardlink_in_place)
+        digest = hashlib.sha256(data).hexdigest()
+        self._written.setdefault(real, deque(maxlen=_REMEMBERED_WRITES)).append(digest)
+        info = os.stat(real)
+        fingerprint = Fingerprint(len(data), info.st_mtime_ns, digest)
+        self._parsed[target.display] = parse_file(
+            data, target.path, target.display, fingerprint, self.limits
+        )
+        self._parsed = dict(sorted(self._parsed.items()))
+        state = self._recompute({target.display})
+        return WriteOutcome(state, target.display, digest)
+
+    def _check_unchanged(
+        self,
+        target: ConfigFile,
+        known: ParsedFile,
+        current: bytes,
+        key: InstanceKey,
+        instance_id: str,
+    ) -> None:
+        """The file moved since we read it: go on only if our instance did not."""
+        fresh = parse_file(current, target.path, target.display, None, self.limits)
+        if not fresh.interpretable:
+            raise ConflictError(instance_id, target.display, "is in a file that no longer parses")
+        before = [entry.value for entry in known.providers]
+        after = [entry.value for entry in fresh.providers]
+        old_index = find_entry(before, key)
+        new_index = find_entry(after, key)
+        if new_index is None:
+            raise ConflictError(instance_id, target.display, "was removed from the file meanwhile")
+        if old_index is None or before[old_index] != after[new_index]:
+            raise ConflictError(instance_id, target.display, "was changed in the file meanwhile")

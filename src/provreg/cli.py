@@ -13,7 +13,18 @@ from collections.abc import Sequence
 from provreg import __version__
 from provreg.exit_codes import ExitCode
 
-COMMANDS = ("check", "schema", "show-registry")
+COMMANDS = (
+    "check",
+    "schema",
+    "show-registry",
+    "list",
+    "show",
+    "add",
+    "edit",
+    "rm",
+    "catalog",
+    "log",
+)
 
 
 def _add_limits(parser: argparse.ArgumentParser) -> None:
@@ -70,7 +81,91 @@ def build_parser() -> argparse.ArgumentParser:
         "shows until the dashboard lands).",
     )
     show.add_argument("paths", nargs="*", metavar="PATH")
+    _add_instance_commands(sub)
     return parser
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="config directory or file (repeatable; default: $PROVREG_CONFIG, "
+        "else the user config dir)",
+    )
+
+
+def _json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _write_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        default=None,
+        help="refuse every write (also PROVREG_READ_ONLY=1)",
+    )
+
+
+def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    listing = sub.add_parser("list", help="list provider instances")
+    listing.add_argument("--provider", help="only instances of this provider")
+    _config_option(listing)
+    _json_option(listing)
+
+    show = sub.add_parser("show", help="show one instance with every field")
+    show.add_argument("id")
+    _config_option(show)
+    _json_option(show)
+
+    add = sub.add_parser(
+        "add",
+        help="add an instance",
+        description="Add an instance. Values are parsed by field type; secret fields take "
+        "references only (--ref), never values.",
+    )
+    add.add_argument("provider", help="catalog id (`provreg catalog` lists them)")
+    add.add_argument("--name", required=True)
+    add.add_argument("--id", dest="instance_id", help="id (default: a slug of the name)")
+    add.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+    add.add_argument(
+        "--ref",
+        action="append",
+        default=[],
+        metavar="FIELD=REF",
+        help="secret reference: keyring, keyring:NAME, env:VAR or file:PATH",
+    )
+    add.add_argument("--file", help="file to add to (default: providers.yaml in the config dir)")
+    _config_option(add)
+    _json_option(add)
+    _write_options(add)
+
+    edit = sub.add_parser("edit", help="change fields of an instance")
+    edit.add_argument("id")
+    edit.add_argument("--name", help="new display name")
+    edit.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+    edit.add_argument("--ref", action="append", default=[], metavar="FIELD=REF")
+    edit.add_argument("--unset", action="append", default=[], metavar="FIELD")
+    _config_option(edit)
+    _json_option(edit)
+    _write_options(edit)
+
+    rm = sub.add_parser("rm", help="delete an instance")
+    rm.add_argument("id")
+    rm.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    _config_option(rm)
+    _json_option(rm)
+    _write_options(rm)
+
+    catalog = sub.add_parser("catalog", help="list provider types and their fields")
+    _config_option(catalog)
+    _json_option(catalog)
+
+    log = sub.add_parser("log", help="show the audit log of changes")
+    log.add_argument("-n", type=int, default=None, metavar="N", help="only the last N entries")
+    _json_option(log)
 
 
 def _normalise(argv: list[str]) -> list[str]:
@@ -94,12 +189,82 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "show-registry":
             return _show_registry(args)
+        if args.command in ("list", "show", "add", "edit", "rm", "catalog", "log"):
+            return _registry_command(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return ExitCode.OK
     parser.print_help()
     return ExitCode.USAGE
+
+
+def _registry_command(args: argparse.Namespace) -> int:
+    from provreg.commands.common import CommandError
+    from provreg.registry.errors import RegistryError
+    from provreg.storage.backend import StorageError
+
+    try:
+        return _dispatch_registry_command(args)
+    except (CommandError, RegistryError, StorageError) as exc:
+        sys.stderr.write(f"provreg: {exc}\n")
+        return ExitCode.FINDINGS
+
+
+def _dispatch_registry_command(args: argparse.Namespace) -> int:
+    import os
+
+    out = sys.stdout
+    if getattr(args, "read_only", None):
+        os.environ["PROVREG_READ_ONLY"] = "1"
+    if args.command == "list":
+        from provreg.commands.instances import cmd_list
+
+        return cmd_list(args.config, args.json, args.provider, out)
+    if args.command == "show":
+        from provreg.commands.instances import cmd_show
+
+        return cmd_show(args.config, args.id, args.json, out)
+    if args.command == "add":
+        from provreg.commands.instances import cmd_add
+
+        return cmd_add(
+            args.config,
+            args.provider,
+            args.name,
+            args.set,
+            args.ref,
+            args.file,
+            args.instance_id,
+            args.json,
+            out,
+        )
+    if args.command == "edit":
+        from provreg.commands.instances import cmd_edit
+
+        return cmd_edit(
+            args.config, args.id, args.set, args.ref, args.unset, args.name, args.json, out
+        )
+    if args.command == "rm":
+        from provreg.commands.instances import cmd_rm
+
+        return cmd_rm(args.config, args.id, args.yes, args.json, out)
+    if args.command == "catalog":
+        from provreg.commands.catalog_cmd import cmd_catalog
+
+        use_config = bool(args.config) or _default_config_exists()
+        return cmd_catalog(args.config, args.json, out, use_config=use_config)
+    from provreg.commands.log_cmd import cmd_log
+
+    return cmd_log(args.n, args.json, out)
+
+
+def _default_config_exists() -> bool:
+    import os
+
+    from provreg.paths import default_config_paths
+
+    return all(os.path.exists(path) for path in default_config_paths())
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -1,0 +1,307 @@
+"""`provreg list|show|add|edit|rm`: instance CRUD from the command line.
+
+Owns: turning command-line text into typed field values and printing
+instances. Every change goes through `ProviderRegistry` with source "cli".
+Secret values never go on a command line: `--set` refuses secret fields and
+points at `provreg secret set`; `--ref` sets a reference (not a value).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+import anyio
+
+from provreg.commands.common import CommandError, open_registry, table
+from provreg.config.edit import REMOVE
+from provreg.config.validation import parse_secret_ref
+from provreg.exit_codes import ExitCode
+from provreg.model import FieldType, ProviderDefinition, ProviderInstance, SecretRef
+from provreg.registry import ProviderRegistry
+
+_TRUE = {"true", "yes", "on", "1", "y"}
+_FALSE = {"false", "no", "off", "0", "n"}
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    field_id, sep, value = text.partition("=")
+    if not sep or not field_id.strip():
+        raise CommandError(f"'{text}': write FIELD=VALUE")
+    return field_id.strip(), value
+
+
+def parse_field_value(definition: ProviderDefinition, field_id: str, text: str) -> Any:
+    """Convert command-line text to the field's type (validation happens in the registry)."""
+    spec = definition.field(field_id)
+    if spec is None:
+        return text  # the registry reports the unknown field, with a did-you-mean
+    if spec.type is FieldType.SECRET:
+        raise CommandError(
+            f"'{field_id}' is a secret field: keys never go on a command line. "
+            f"Use `provreg secret set <id> {field_id}` (reads stdin or prompts), "
+            f"or `--ref {field_id}=env:VAR` to reference one"
+        )
+    if spec.type is FieldType.BOOL:
+        lowered = text.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise CommandError(f"'{field_id}' takes true or false, not '{text}'")
+    if spec.type is FieldType.INT:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise CommandError(f"'{field_id}' takes a whole number, not '{text}'") from None
+    if spec.type is FieldType.FLOAT:
+        try:
+            return float(text.strip())
+        except ValueError:
+            raise CommandError(f"'{field_id}' takes a number, not '{text}'") from None
+    if spec.type is FieldType.LIST:
+        stripped = text.strip()
+        if stripped.startswith("["):
+            try:
+                value = json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                raise CommandError(f"'{field_id}': not a JSON list: {exc.msg}") from None
+            return value
+        return [item.strip() for item in stripped.split(",") if item.strip()]
+    return text
+
+
+def parse_reference(definition: ProviderDefinition, text: str) -> tuple[str, SecretRef]:
+    """`api_key=env:VAR`, `api_key=file:~/key`, `api_key=keyring` or `keyring:NAME`."""
+    field_id, value = parse_assignment(text)
+    spec = definition.field(field_id)
+    if spec is None or spec.type is not FieldType.SECRET:
+        raise CommandError(f"--ref: '{field_id}' is not a secret field of '{definition.id}'")
+    kind, _, target = value.partition(":")
+    raw: dict[str, Any]
+    if kind == "keyring" and not target:
+        raw = {"keyring": True}
+    elif kind in ("keyring", "env", "file") and target:
+        raw = {kind: target}
+    else:
+        raise CommandError(
+            f"--ref {field_id}=...: write keyring, keyring:NAME, env:VAR or file:PATH"
+        )
+    try:
+        return field_id, parse_secret_ref(raw)
+    except ValueError as exc:  # PydanticCustomError is a ValueError
+        raise CommandError(f"--ref {field_id}: {exc}") from None
+
+
+def _changes(
+    definition: ProviderDefinition,
+    sets: Sequence[str],
+    refs: Sequence[str],
+    unsets: Sequence[str] = (),
+) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for item in sets:
+        field_id, text = parse_assignment(item)
+        changes[field_id] = parse_field_value(definition, field_id, text)
+    for item in refs:
+        field_id, ref = parse_reference(definition, item)
+        changes[field_id] = ref
+    for field_id in unsets:
+        changes[field_id] = REMOVE
+    return changes
+
+
+# --------------------------------------------------------------------------- output
+
+
+def instance_json(
+    instance: ProviderInstance, definition: ProviderDefinition | None
+) -> dict[str, Any]:
+    """An instance as JSON: stated values, secret fields as their reference (never a value)."""
+    fields: dict[str, Any] = {}
+    if definition is not None:
+        for spec in definition.fields:
+            if spec.is_secret:
+                ref = instance.secret_ref(spec.id)
+                fields[spec.id] = {"reference": ref.to_yaml(), "default": not ref.explicit}
+            elif spec.id in instance.values:
+                fields[spec.id] = {"value": instance.values[spec.id], "default": False}
+            elif spec.default is not None:
+                fields[spec.id] = {"value": spec.default, "default": True}
+    return {
+        "id": instance.id,
+        "name": instance.name,
+        "provider": instance.provider,
+        "file": instance.file,
+        "line": instance.line,
+        "fields": fields,
+    }
+
+
+def _display_value(value: Any) -> str:
+    if isinstance(value, SecretRef):
+        return value.describe()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def print_instance(
+    out: TextIO, instance: ProviderInstance, definition: ProviderDefinition | None, stale: bool
+) -> None:
+    out.write(f"{instance.name}  ({instance.id})\n")
+    out.write(f"  provider  {instance.provider}")
+    out.write(f" — {definition.name}\n" if definition is not None else "\n")
+    out.write(f"  file      {instance.file}:{instance.line}")
+    out.write("  (stale: the file has errors; showing its last good version)\n" if stale else "\n")
+    if definition is None:
+        return
+    rows = []
+    for spec in definition.fields:
+        if spec.is_secret:
+            ref = instance.secret_ref(spec.id)
+            note = "" if ref.explicit else "  (default)"
+            rows.append((spec.id, f"secret: {ref.describe()}{note}"))
+        elif spec.id in instance.values:
+            rows.append((spec.id, _display_value(instance.values[spec.id])))
+        elif spec.default is not None:
+            rows.append((spec.id, f"{_display_value(spec.default)}  (default)"))
+    width = max((len(key) for key, _ in rows), default=0)
+    for key, value in rows:
+        out.write(f"  {key.ljust(width)}  {value}\n")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_list(paths: list[str], as_json: bool, provider: str | None, out: TextIO) -> int:
+    async def run() -> int:
+        registry = await open_registry(paths, audit=False)
+        instances = registry.list(provider=provider)
+        catalog = registry.snapshot().catalog
+        if as_json:
+            out.write(
+                json.dumps([instance_json(i, catalog.get(i.provider)) for i in instances], indent=2)
+                + "\n"
+            )
+            return ExitCode.OK
+        stale = registry.snapshot().stale_ids
+        rows = [("ID", "NAME", "PROVIDER", "DEFAULT MODEL", "FILE:LINE")]
+        for instance in instances:
+            definition = catalog.get(instance.provider)
+            model = instance.value(definition, "default_model") if definition else None
+            marker = " (stale)" if instance.id in stale else ""
+            rows.append(
+                (
+                    instance.id,
+                    instance.name + marker,
+                    instance.provider,
+                    str(model or "-"),
+                    f"{instance.file}:{instance.line}",
+                )
+            )
+        out.write(table(rows))
+        return ExitCode.OK
+
+    return anyio.run(run)
+
+
+def cmd_show(paths: list[str], instance_id: str, as_json: bool, out: TextIO) -> int:
+    async def run() -> int:
+        registry = await open_registry(paths, audit=False)
+        instance = registry.get(instance_id)
+        definition = registry.snapshot().catalog.get(instance.provider)
+        if as_json:
+            out.write(json.dumps(instance_json(instance, definition), indent=2) + "\n")
+        else:
+            print_instance(out, instance, definition, instance_id in registry.snapshot().stale_ids)
+        return ExitCode.OK
+
+    return anyio.run(run)
+
+
+def cmd_add(
+    paths: list[str],
+    provider: str,
+    name: str,
+    sets: Sequence[str],
+    refs: Sequence[str],
+    file: str | None,
+    instance_id: str | None,
+    as_json: bool,
+    out: TextIO,
+) -> int:
+    async def run() -> int:
+        registry = await open_registry(paths)
+        definition = registry.definition(provider)
+        values = _changes(definition, sets, refs)
+        instance = await registry.create(
+            provider, name, values, file, instance_id=instance_id, source="cli"
+        )
+        _report_change(out, registry, instance, "added", as_json)
+        return ExitCode.OK
+
+    return anyio.run(run)
+
+
+def cmd_edit(
+    paths: list[str],
+    instance_id: str,
+    sets: Sequence[str],
+    refs: Sequence[str],
+    unsets: Sequence[str],
+    name: str | None,
+    as_json: bool,
+    out: TextIO,
+) -> int:
+    async def run() -> int:
+        registry = await open_registry(paths)
+        current = registry.get(instance_id)
+        definition = registry.definition(current.provider)
+        changes = _changes(definition, sets, refs, unsets)
+        if name is not None:
+            changes["name"] = name
+        if not changes:
+            raise CommandError("nothing to change: give --set, --ref, --unset or --name")
+        instance = await registry.update(instance_id, changes, source="cli")
+        _report_change(out, registry, instance, "updated", as_json)
+        return ExitCode.OK
+
+    return anyio.run(run)
+
+
+def cmd_rm(paths: list[str], instance_id: str, yes: bool, as_json: bool, out: TextIO) -> int:
+    async def run() -> int:
+        registry = await open_registry(paths)
+        instance = registry.get(instance_id)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise CommandError(
+                    f"refusing to delete '{instance_id}' without --yes (no terminal)"
+                )
+            answer = input(f"Delete '{instance.name}' ({instance.id}) from {instance.file}? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                out.write("nothing deleted\n")
+                return ExitCode.FINDINGS
+        await registry.delete(instance_id, source="cli")
+        if as_json:
+            out.write(json.dumps({"deleted": instance.id, "file": instance.file}) + "\n")
+        else:
+            out.write(f"deleted {instance.id} from {instance.file}\n")
+        return ExitCode.OK
+
+    return anyio.run(run)
+
+
+def _report_change(
+    out: TextIO, registry: ProviderRegistry, instance: ProviderInstance, verb: str, as_json: bool
+) -> None:
+    definition = registry.snapshot().catalog.get(instance.provider)
+    if as_json:
+        out.write(json.dumps(instance_json(instance, definition), indent=2) + "\n")
+    else:
+        out.write(f"{verb} {instance.id} in {instance.file}:{instance.line}\n")

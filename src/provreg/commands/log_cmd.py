@@ -1,0 +1,30 @@
+"""`provreg log`: the audit log of committed changes."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from provreg.exit_codes import ExitCode
+from provreg.registry.audit import AuditLog
+
+
+def cmd_log(limit: int | None, as_json: bool, out: TextIO) -> int:
+    log = AuditLog()
+    entries = log.read(limit)
+    if as_json:
+        for entry in entries:
+            out.write(json.dumps(entry) + "\n")
+        return ExitCode.OK
+    if not entries:
+        out.write(f"no changes recorded yet ({log.path})\n")
+        return ExitCode.OK
+    for entry in entries:
+        fields = entry.get("fields") or []
+        detail = f" ({', '.join(fields)})" if fields and entry.get("action") == "update" else ""
+        out.write(
+            f"{entry.get('time', '?')}  {entry.get('user', '?')}  {entry.get('source', '?'):8}  "
+            f"{entry.get('action', '?'):6}  {entry.get('instance_id', '?')}{detail}  "
+            f"{entry.get('file', '')}\n"
+        )
+    return ExitCode.OK

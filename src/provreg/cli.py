@@ -24,6 +24,7 @@ COMMANDS = (
     "rm",
     "catalog",
     "log",
+    "watch",
 )
 
 
@@ -163,6 +164,16 @@ def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     _config_option(catalog)
     _json_option(catalog)
 
+    watch = sub.add_parser(
+        "watch",
+        help="print each change to the config files as it happens (headless live sync)",
+    )
+    watch.add_argument("paths", nargs="*", metavar="PATH")
+    watch.add_argument(
+        "--poll", action="store_true", help="poll (network file systems); also PROVREG_POLL=1"
+    )
+    _json_option(watch)
+
     log = sub.add_parser("log", help="show the audit log of changes")
     log.add_argument("-n", type=int, default=None, metavar="N", help="only the last N entries")
     _json_option(log)
@@ -189,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "show-registry":
             return _show_registry(args)
-        if args.command in ("list", "show", "add", "edit", "rm", "catalog", "log"):
+        if args.command in ("list", "show", "add", "edit", "rm", "catalog", "log", "watch"):
             return _registry_command(args)
     except KeyboardInterrupt:
         return 130
@@ -254,6 +265,10 @@ def _dispatch_registry_command(args: argparse.Namespace) -> int:
 
         use_config = bool(args.config) or _default_config_exists()
         return cmd_catalog(args.config, args.json, out, use_config=use_config)
+    if args.command == "watch":
+        from provreg.commands.watch_cmd import cmd_watch
+
+        return cmd_watch(args.paths, args.json, args.poll, out)
     from provreg.commands.log_cmd import cmd_log
 
     return cmd_log(args.n, args.json, out)

@@ -7,6 +7,7 @@ May import: `provreg.config`, `provreg.report`, `provreg.model`.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Literal, TextIO
 
@@ -20,6 +21,17 @@ from provreg.report import format_github, to_json, write_text
 OutputFormat = Literal["text", "json", "github"]
 
 
+def _discard(out: TextIO) -> None:
+    """Send what is left for a closed pipe to /dev/null, so the interpreter's
+    last flush does not print a BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # not a real file (io.UnsupportedOperation is both)
+        pass
+
+
 def run_check(
     paths: list[str],
     *,
@@ -27,6 +39,7 @@ def run_check(
     strict: bool = False,
     limits: Limits = Limits(),
     quiet_info: bool = False,
+    secrets: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> ExitCode:
@@ -43,17 +56,31 @@ def run_check(
         return ExitCode.USAGE
     result = load_files(files, limits)
     diagnostics = result.diagnostics
+    if secrets:
+        from provreg.secrets.check import secret_diagnostics
+
+        extra = secret_diagnostics(result.instances, result.catalog)
+        diagnostics = tuple(
+            sorted([*diagnostics, *extra], key=lambda d: (d.file, d.line, d.column))
+        )
     n_files, n_instances = len(result.files), len(result.instances)
-    if output_format == "json":
-        out.write(to_json(diagnostics, files=n_files, instances=n_instances) + "\n")
-    elif output_format == "github":
-        for diagnostic in diagnostics:
-            if diagnostic.severity is not Severity.INFO or not quiet_info:
-                out.write(format_github(diagnostic) + "\n")
-    else:
-        write_text(out, diagnostics, files=n_files, instances=n_instances, show_info=not quiet_info)
-    errors = result.count(Severity.ERROR)
-    warnings = result.count(Severity.WARNING)
+    try:
+        if output_format == "json":
+            out.write(to_json(diagnostics, files=n_files, instances=n_instances) + "\n")
+        elif output_format == "github":
+            for diagnostic in diagnostics:
+                if diagnostic.severity is not Severity.INFO or not quiet_info:
+                    out.write(format_github(diagnostic) + "\n")
+        else:
+            write_text(
+                out, diagnostics, files=n_files, instances=n_instances, show_info=not quiet_info
+            )
+        out.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`provreg --check | head`): the verdict stands.
+        _discard(out)
+    errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
+    warnings = sum(1 for d in diagnostics if d.severity is Severity.WARNING)
     if errors or (strict and warnings):
         return ExitCode.FINDINGS
     return ExitCode.OK

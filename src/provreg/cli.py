@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 from provreg import __version__
 from provreg.exit_codes import ExitCode
@@ -25,6 +26,8 @@ COMMANDS = (
     "catalog",
     "log",
     "watch",
+    "secret",
+    "exec",
 )
 
 
@@ -61,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--format", choices=("text", "json", "github"), default="text")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument(
+        "--secrets",
+        action="store_true",
+        help="also check that every secret reference resolves (never prints values)",
+    )
     check.add_argument(
         "-q", "--quiet", action="store_true", help="leave out info diagnostics (text, github)"
     )
@@ -174,6 +182,58 @@ def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     )
     _json_option(watch)
 
+    secret = sub.add_parser(
+        "secret",
+        help="store, remove and inspect API keys (values never on the command line)",
+    )
+    secret_sub = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
+    secret_set = secret_sub.add_parser(
+        "set", help="store a key in the keyring (from stdin when piped, else a no-echo prompt)"
+    )
+    secret_set.add_argument("id")
+    secret_set.add_argument("field", nargs="?", default="api_key")
+    secret_rm = secret_sub.add_parser("rm", help="remove a key from the keyring")
+    secret_rm.add_argument("id")
+    secret_rm.add_argument("field", nargs="?", default="api_key")
+    secret_status = secret_sub.add_parser("status", help="reference and presence of each key")
+    secret_status.add_argument("id", nargs="?")
+    _json_option(secret_status)
+    secret_confirm = secret_sub.add_parser(
+        "confirm", help="accept an instance's new base URL host for its stored keys"
+    )
+    secret_confirm.add_argument("id")
+    secret_import = secret_sub.add_parser(
+        "import", help="move plaintext keys found in the YAML into the keyring"
+    )
+    secret_import.add_argument("--dry-run", action="store_true")
+    secret_prune = secret_sub.add_parser(
+        "prune", help="list (and with --yes remove) keyring entries of deleted instances"
+    )
+    secret_prune.add_argument("-y", "--yes", action="store_true")
+    _json_option(secret_prune)
+    for parser in (
+        secret_set,
+        secret_rm,
+        secret_status,
+        secret_confirm,
+        secret_import,
+        secret_prune,
+    ):
+        _config_option(parser)
+    for parser in (secret_set, secret_rm, secret_confirm, secret_import, secret_prune):
+        _write_options(parser)
+
+    exec_parser = sub.add_parser(
+        "exec",
+        help="run a command with an instance's settings in its environment",
+        description="Run COMMAND with the instance's fields in the environment variables "
+        "tools read (OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ...). Keys are "
+        "resolved now and never printed. The command's exit code is passed through.",
+    )
+    exec_parser.add_argument("id")
+    exec_parser.add_argument("argv", nargs="*", metavar="-- COMMAND ...")
+    _config_option(exec_parser)
+
     log = sub.add_parser("log", help="show the audit log of changes")
     log.add_argument("-n", type=int, default=None, metavar="N", help="only the last N entries")
     _json_option(log)
@@ -192,7 +252,14 @@ def _normalise(argv: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    exec_tail: list[str] | None = None
+    if args_list[:1] == ["exec"] and "--" in args_list:
+        # Everything after `--` is the command, even words that look like our options.
+        split = args_list.index("--")
+        args_list, exec_tail = args_list[:split], args_list[split + 1 :]
     args = parser.parse_args(_normalise(args_list))
+    if exec_tail is not None:
+        args.argv = exec_tail
     try:
         if args.command == "check":
             return _check(args)
@@ -200,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "show-registry":
             return _show_registry(args)
-        if args.command in ("list", "show", "add", "edit", "rm", "catalog", "log", "watch"):
+        if args.command in COMMANDS[3:]:
             return _registry_command(args)
     except KeyboardInterrupt:
         return 130
@@ -213,11 +280,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _registry_command(args: argparse.Namespace) -> int:
     from provreg.commands.common import CommandError
     from provreg.registry.errors import RegistryError
+    from provreg.secrets.errors import SecretError
     from provreg.storage.backend import StorageError
 
     try:
         return _dispatch_registry_command(args)
-    except (CommandError, RegistryError, StorageError) as exc:
+    except (CommandError, RegistryError, StorageError, SecretError) as exc:
         sys.stderr.write(f"provreg: {exc}\n")
         return ExitCode.FINDINGS
 
@@ -265,6 +333,12 @@ def _dispatch_registry_command(args: argparse.Namespace) -> int:
 
         use_config = bool(args.config) or _default_config_exists()
         return cmd_catalog(args.config, args.json, out, use_config=use_config)
+    if args.command == "secret":
+        return _secret_command(args, out)
+    if args.command == "exec":
+        from provreg.commands.secret_cmd import cmd_exec
+
+        return cmd_exec(args.config, args.id, list(args.argv))
     if args.command == "watch":
         from provreg.commands.watch_cmd import cmd_watch
 
@@ -272,6 +346,23 @@ def _dispatch_registry_command(args: argparse.Namespace) -> int:
     from provreg.commands.log_cmd import cmd_log
 
     return cmd_log(args.n, args.json, out)
+
+
+def _secret_command(args: argparse.Namespace, out: TextIO) -> int:
+    from provreg.commands import secret_cmd
+
+    action = args.secret_command
+    if action == "set":
+        return secret_cmd.cmd_secret_set(args.config, args.id, args.field, out)
+    if action == "rm":
+        return secret_cmd.cmd_secret_rm(args.config, args.id, args.field, out)
+    if action == "status":
+        return secret_cmd.cmd_secret_status(args.config, args.id, args.json, out)
+    if action == "confirm":
+        return secret_cmd.cmd_secret_confirm(args.config, args.id, out)
+    if action == "import":
+        return secret_cmd.cmd_secret_import(args.config, args.dry_run, out)
+    return secret_cmd.cmd_secret_prune(args.config, args.yes, args.json, out)
 
 
 def _default_config_exists() -> bool:
@@ -290,7 +381,12 @@ def _check(args: argparse.Namespace) -> int:
     limits = Limits() if args.max_file_size is None else Limits(max_bytes=args.max_file_size)
     paths = args.paths or default_config_paths()
     return run_check(
-        paths, output_format=args.format, strict=args.strict, limits=limits, quiet_info=args.quiet
+        paths,
+        output_format=args.format,
+        strict=args.strict,
+        limits=limits,
+        quiet_info=args.quiet,
+        secrets=args.secrets,
     )
 
 

@@ -67,5 +67,8 @@ BAD_DEFINITION = _c("E301", ERR, "invalid provider definition")
 DEFINITION_CLASHES = _c("E302", ERR, "definition id clashes with a built-in provider")
 DUPLICATE_DEFINITION = _c("E303", ERR, "provider definition declared twice")
 
+# Secrets (only with `provreg --check --secrets`).
+SECRET_UNRESOLVABLE = _c("E401", ERR, "secret reference cannot be resolved")
+
 ALL_CODES: tuple[Code, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Code))
 BY_CODE: dict[str, Code] = {c.code: c for c in ALL_CODES}

@@ -61,15 +61,17 @@ from provreg.registry.events import (
     ReloadFailed,
     Source,
 )
+from provreg.registry.secret_ops import SecretOperations
 from provreg.registry.state import FileStatus, RegistryState, WatchMode
 from provreg.registry.store import Store
+from provreg.secrets import SecretStore
 from provreg.storage.backend import StorageBackend, StoredState, WriteOutcome
 
 READ_ONLY_ENV = "PROVREG_READ_ONLY"
 _ACTION = {InstanceAdded: "create", InstanceUpdated: "update", InstanceRemoved: "delete"}
 
 
-class ProviderRegistry:
+class ProviderRegistry(SecretOperations):
     """CRUD over provider instances, published through a `Store`."""
 
     def __init__(
@@ -77,7 +79,7 @@ class ProviderRegistry:
         storage: StorageBackend,
         *,
         audit: AuditLog | None = None,
-        secrets: Any = None,
+        secrets: SecretStore | None = None,
         read_only: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -101,7 +103,7 @@ class ProviderRegistry:
         paths: list[str] | None = None,
         *,
         storage: StorageBackend | None = None,
-        secrets: Any = None,
+        secrets: SecretStore | None = None,
         audit: AuditLog | None | bool = True,
         read_only: bool | None = None,
         limits: Limits = Limits(),
@@ -381,7 +383,7 @@ class ProviderRegistry:
                 and old_status.sha256 == sha256
                 and old_status.ok == (not errors)
             )
-            files[result.display] = FileStatus(
+            status = FileStatus(
                 display=result.display,
                 path=result.path,
                 ok=not errors,
@@ -390,6 +392,10 @@ class ProviderRegistry:
                 last_error=_first_error(errors),
                 instance_ids=tuple(i.id for i in used.instances),
                 sha256=sha256,
+            )
+            # Share an unchanged file's status object too, like instances.
+            files[result.display] = (
+                old_status if old_status is not None and old_status == status else status
             )
             if errors and not unchanged:
                 failed.append(ReloadFailed(result.display, tuple(errors), source))
@@ -417,6 +423,9 @@ class ProviderRegistry:
             old = previous.instances.get(instance.id)
             # Share unchanged instance objects with the previous state.
             by_id[instance.id] = old if old is not None and old == instance else instance
+        # Every id seen in this run is retired for generation: a new instance
+        # must not inherit a deleted one's id (and its keyring entries).
+        self._issued_ids.update(by_id)
         diagnostics: dict[str, list[Diagnostic]] = {
             r.display: list(r.diagnostics) for r in effective
         }
@@ -449,6 +458,10 @@ class ProviderRegistry:
         if not initial:
             events.extend(failed)
         self._audit(events)
+        if self.secrets is not None:
+            for event in events:
+                if isinstance(event, InstanceUpdated | InstanceRemoved):
+                    self.secrets.invalidate(event.instance.id)
         self.store.commit(state, events)
 
     def _audit(self, events: builtins.list[Event]) -> None:

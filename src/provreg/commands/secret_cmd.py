@@ -1,0 +1,174 @@
+"""`provreg secret set|rm|status|confirm|import|prune`.
+
+Values come from stdin when piped, else from a no-echo prompt; never from
+argv (a command line is visible in `ps` and shell history). Nothing printed
+here ever contains a value.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from dataclasses import asdict
+from typing import Any, TextIO
+
+import anyio
+from pydantic import SecretStr
+
+from provreg.commands.common import CommandError, open_registry, table
+from provreg.exit_codes import ExitCode
+
+
+def read_secret_value(field: str, stdin: TextIO) -> SecretStr:
+    """The value from piped stdin (one trailing newline dropped) or a no-echo prompt."""
+    if stdin.isatty():
+        first = getpass.getpass(f"{field}: ")
+        if not first:
+            raise CommandError("no value entered; nothing stored")
+        return SecretStr(first)
+    data = stdin.read()
+    value = data[:-1] if data.endswith("\n") else data
+    value = value[:-1] if value.endswith("\r") else value
+    if not value:
+        raise CommandError("stdin was empty; nothing stored")
+    return SecretStr(value)
+
+
+def cmd_secret_set(paths: list[str], instance_id: str, field: str, out: TextIO) -> int:
+    value = read_secret_value(field, sys.stdin)
+
+    async def run() -> int:
+        registry = await open_registry(paths)
+        user = await registry.set_secret(instance_id, field, value, source="cli")
+        out.write(f"stored {instance_id}.{field} in the keyring (service provreg, user {user})\n")
+        return ExitCode.OK
+
+    return anyio.run(run)
+
+
+def cmd_secret_rm(paths: list[str], instance_id: str, field: str, out: TextIO) -> int:
+    async def run() -> int:
+        registry = await open_registry(paths)
+        existed = await registry.remove_secret(instance_id, field, source="cli")
+        out.write(
+            f"removed {instance_id}.{field} from the keyring\n"
+            if existed
+            else f"{instance_id}.{field}: nothing was stored in the keyring\n"
+        )
+        return ExitCode.OK
+
+    return anyio.run(run)
+
+
+def cmd_secret_status(paths: list[str], instance_id: str | None, as_json: bool, out: TextIO) -> int:
+    async def run() -> int:
+        registry = await open_registry(paths, audit=False)
+        statuses = await registry.secret_status(instance_id)
+        if as_json:
+            out.write(json.dumps([asdict(s) for s in statuses], indent=2) + "\n")
+            return ExitCode.OK
+        rows = [("INSTANCE", "FIELD", "REFERENCE", "STATUS", "BACKEND")]
+        for status in statuses:
+            present = {True: "● set", False: "○ missing", None: "? unknown"}[status.present]
+            rows.append(
+                (
+                    status.instance_id,
+                    status.field,
+                    f"{status.kind} {status.target}",
+                    present + (f" ({status.problem})" if status.problem else ""),
+                    status.backend or "-",
+                )
+            )
+        out.write(table(rows))
+        return ExitCode.OK
+
+    return anyio.run(run)
+
+
+def cmd_secret_confirm(paths: list[str], instance_id: str, out: TextIO) -> int:
+    async def run() -> int:
+        registry = await open_registry(paths)
+        changed = await registry.confirm_origin(instance_id)
+        out.write(
+            f"{instance_id}: confirmed the new host for {changed} stored key(s)\n"
+            if changed
+            else f"{instance_id}: nothing to confirm\n"
+        )
+        return ExitCode.OK
+
+    return anyio.run(run)
+
+
+def cmd_secret_prune(paths: list[str], yes: bool, as_json: bool, out: TextIO) -> int:
+    """Keyring entries provreg created whose instance no longer exists."""
+
+    async def run() -> int:
+        registry = await open_registry(paths, audit=False)
+        store = registry.secret_store()
+        orphans = [e for e in store.index.entries() if registry.find(e.instance_id) is None]
+        if as_json:
+            out.write(json.dumps([asdict(e) for e in orphans], indent=2) + "\n")
+        elif not orphans:
+            out.write("no orphaned keyring entries\n")
+        else:
+            for entry in orphans:
+                out.write(f"orphaned: service {entry.service}, user {entry.user}\n")
+        if orphans and yes:
+            for entry in orphans:
+                await anyio.to_thread.run_sync(store.delete_entry, entry.service, entry.user)
+            if not as_json:
+                out.write(f"removed {len(orphans)} entr{'y' if len(orphans) == 1 else 'ies'}\n")
+        elif orphans and not as_json:
+            out.write("run again with --yes to remove them\n")
+        return ExitCode.OK
+
+    return anyio.run(run)
+
+
+def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO) -> int:
+    """Move plaintext values found in YAML into the keyring; rewrite the YAML with refs."""
+    from provreg.secrets.importer import import_plaintext
+
+    async def run() -> int:
+        from provreg.paths import default_config_paths
+
+        chosen = paths or default_config_paths()
+        moved = await import_plaintext(chosen, dry_run=dry_run)
+        if not moved:
+            out.write("no plaintext secrets found\n")
+            return ExitCode.OK
+        verb = "would move" if dry_run else "moved"
+        for item in moved:
+            where = f"{item.file}:{item.line}"
+            out.write(f"{verb} {item.instance_id}.{item.field} ({where}) to the keyring\n")
+        return ExitCode.OK
+
+    return anyio.run(run)
+
+
+def cmd_exec(paths: list[str], instance_id: str, command: list[str]) -> int:
+    """Run COMMAND with the instance's settings in its environment."""
+    from provreg.commands.exec_env import instance_environment
+
+    if not command:
+        raise CommandError(
+            "give a command after --, e.g. provreg exec work-openai -- python app.py"
+        )
+
+    async def build() -> dict[str, str]:
+        registry = await open_registry(paths, audit=False)
+        return await instance_environment(registry, instance_id)
+
+    extra = anyio.run(build)
+    env: dict[str, Any] = dict(os.environ)
+    env.update(extra)
+    import subprocess
+
+    try:
+        done = subprocess.run(command, env=env, check=False)
+    except FileNotFoundError:
+        raise CommandError(f"{command[0]}: command not found") from None
+    # A child killed by a signal reports -N; shells report 128+N.
+    return done.returncode if done.returncode >= 0 else 128 - done.returncode

@@ -1,0 +1,31 @@
+"""Secrets: references in YAML, values only in the keyring, the environment or a file.
+
+Owns: resolving references (lazily, off the event loop, with a timeout, cached),
+the keyring backend policy (insecure backends refused unless opted in), the
+index of entries provreg created (no values) with origin pinning, and
+redaction for logs.
+May import: keyring, pydantic, `provreg.model`, `provreg.paths`. Never textual.
+"""
+
+from provreg.secrets.errors import (
+    InsecureSecretFileError,
+    OriginChangedError,
+    SecretBackendError,
+    SecretError,
+    SecretMissingError,
+    SecretTimeoutError,
+)
+from provreg.secrets.index import SecretIndex
+from provreg.secrets.store import SecretStatus, SecretStore
+
+__all__ = [
+    "InsecureSecretFileError",
+    "OriginChangedError",
+    "SecretBackendError",
+    "SecretError",
+    "SecretIndex",
+    "SecretMissingError",
+    "SecretStatus",
+    "SecretStore",
+    "SecretTimeoutError",
+]

@@ -1,0 +1,77 @@
+"""Which keyring backends provreg accepts, and the message when it refuses one.
+
+Refused always: keyring's `fail` and `null` backends (there is no keyring).
+Refused unless opted in: keyrings.alt backends (plaintext files, or ones that
+prompt for a password on the terminal, which would hang the dashboard).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+ALLOW_INSECURE_ENV = "PROVREG_ALLOW_INSECURE_KEYRING"
+
+WHAT_TO_DO = (
+    "Options: run a Secret Service (gnome-keyring or KeePassXC; over SSH start one with "
+    "`dbus-run-session -- sh` and `gnome-keyring-daemon --unlock`), reference keys with "
+    "{env: VAR} or {file: PATH} in the YAML instead, or opt in to this backend with "
+    f"{ALLOW_INSECURE_ENV}=1. See docs/secrets.md."
+)
+
+
+def backend_name(backend: Any) -> str:
+    """`keyring.backends.SecretService.Keyring`; for a chainer, the backends it chains."""
+    leaves = [leaf for leaf in _leaves(backend) if not _is_unusable(leaf)]
+    if len(leaves) == 1 or (leaves and leaves[0] is not backend):
+        names = [_class_name(leaf) for leaf in leaves]
+        return names[0] if len(names) == 1 else " + ".join(names)
+    return _class_name(backend)
+
+
+def _class_name(backend: Any) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _leaves(backend: Any) -> list[Any]:
+    inner = getattr(backend, "backends", None)
+    if type(backend).__name__ == "ChainerBackend" and inner is not None:
+        return list(inner)
+    return [backend]
+
+
+def _is_unusable(backend: Any) -> bool:
+    module = type(backend).__module__
+    return module in ("keyring.backends.fail", "keyring.backends.null")
+
+
+def _is_insecure(backend: Any) -> bool:
+    return type(backend).__module__.startswith("keyrings.alt")
+
+
+def allow_insecure_from_env() -> bool:
+    return os.environ.get(ALLOW_INSECURE_ENV, "") not in ("", "0", "false", "no")
+
+
+def refusal(backend: Any, allow_insecure: bool) -> str | None:
+    """Why `backend` must not be used, or None when it is acceptable."""
+    leaves = [leaf for leaf in _leaves(backend) if not _is_unusable(leaf)]
+    if not leaves:
+        return f"no usable keyring backend (keyring chose {backend_name(backend)}). {WHAT_TO_DO}"
+    if all(_is_insecure(leaf) for leaf in leaves) and not allow_insecure:
+        return (
+            f"the keyring backend {backend_name(leaves[0])} is not secure (plaintext or "
+            f"terminal prompts), so provreg refuses it. {WHAT_TO_DO}"
+        )
+    return None
+
+
+def choose_backend(backend: Any, allow_insecure: bool) -> Any:
+    """The one backend to use: a chainer's best acceptable leaf, else `backend` itself."""
+    leaves = [leaf for leaf in _leaves(backend) if not _is_unusable(leaf)]
+    if not allow_insecure:
+        leaves = [leaf for leaf in leaves if not _is_insecure(leaf)]
+    if not leaves or (len(leaves) == 1 and leaves[0] is backend):
+        return backend
+    return max(leaves, key=lambda leaf: getattr(leaf, "priority", 0))

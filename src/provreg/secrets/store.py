@@ -1,0 +1,305 @@
+"""Resolve, set and remove secret values behind references.
+
+Every method here is blocking (a keyring call can wait on D-Bus or a
+prompt): the registry runs them in worker threads under a timeout. Values
+are `SecretStr` from the moment they are read; nothing here logs, prints or
+puts a value in an exception message.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import SecretStr
+
+from provreg.model import SecretRef
+from provreg.secrets.errors import (
+    InsecureSecretFileError,
+    OriginChangedError,
+    SecretBackendError,
+    SecretError,
+    SecretMissingError,
+)
+from provreg.secrets.index import SecretIndex
+from provreg.secrets.policy import (
+    allow_insecure_from_env,
+    backend_name,
+    choose_backend,
+    refusal,
+)
+
+SERVICE = "provreg"
+DEFAULT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class SecretStatus:
+    """What `provreg secret status` shows for one field. Never a value."""
+
+    instance_id: str
+    field: str
+    kind: Literal["keyring", "env", "file"]
+    target: str
+    """Keyring user, variable name or file path."""
+    present: bool | None
+    """True/False when checked; None when it could not be checked (see `problem`)."""
+    backend: str | None
+    problem: str | None = None
+
+
+def keyring_user(instance_id: str, field: str, ref: SecretRef) -> str:
+    return ref.name if ref.kind == "keyring" and ref.name else f"{instance_id}/{field}"
+
+
+class SecretStore:
+    """The secret chain: keyring (default), env, file."""
+
+    def __init__(
+        self,
+        *,
+        backend: Any = None,
+        index: SecretIndex | None = None,
+        allow_insecure: bool | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        service: str = SERVICE,
+    ) -> None:
+        self._backend = backend
+        self.index = index if index is not None else SecretIndex()
+        self.allow_insecure = (
+            allow_insecure_from_env() if allow_insecure is None else allow_insecure
+        )
+        self.timeout = timeout
+        self.service = service
+        self._cache: dict[tuple[str, str], tuple[SecretRef, str | None, SecretStr]] = {}
+        self._guard = threading.Lock()
+
+    # ------------------------------------------------------------------ backend
+
+    def backend(self) -> Any:
+        """The keyring backend, checked against the policy.
+
+        Raises:
+            SecretBackendError: no usable backend, or an insecure one not opted in.
+        """
+        if self._backend is None:
+            try:
+                import keyring
+
+                self._backend = keyring.get_keyring()
+            except Exception as exc:  # keyring's own init can fail in many ways
+                raise SecretBackendError(
+                    f"the keyring could not start: {type(exc).__name__}"
+                ) from None
+        reason = refusal(self._backend, self.allow_insecure)
+        if reason is not None:
+            raise SecretBackendError(reason)
+        # keyring's chainer reads from every backend it chains; never let it fall
+        # through to a plaintext one the user did not opt in to.
+        return choose_backend(self._backend, self.allow_insecure)
+
+    def backend_description(self) -> str:
+        try:
+            return backend_name(self.backend())
+        except SecretBackendError:
+            return backend_name(self._backend) + " (refused)" if self._backend else "none"
+
+    def _keyring_call(self, what: str, call: Any, *args: Any) -> Any:
+        backend = self.backend()
+        try:
+            return call(backend, *args)
+        except SecretError:
+            raise
+        except Exception as exc:
+            # Backend exceptions (KeyringLocked, InitError, D-Bus errors, ...) carry no
+            # values, but their text can be long; the type and first line are enough.
+            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+            raise SecretBackendError(
+                f"the keyring ({backend_name(backend)}) failed to {what}: "
+                f"{type(exc).__name__}{': ' + detail if detail else ''}"
+            ) from None
+
+    # ------------------------------------------------------------------ cache
+
+    def cached(
+        self, instance_id: str, field: str, ref: SecretRef, host: str | None
+    ) -> SecretStr | None:
+        with self._guard:
+            hit = self._cache.get((instance_id, field))
+        if hit is not None and hit[0] == ref and hit[1] == host:
+            return hit[2]
+        return None
+
+    def invalidate(self, instance_id: str | None = None) -> None:
+        with self._guard:
+            if instance_id is None:
+                self._cache.clear()
+            else:
+                for key in [k for k in self._cache if k[0] == instance_id]:
+                    del self._cache[key]
+
+    # ------------------------------------------------------------------ operations
+
+    def resolve(self, instance_id: str, field: str, ref: SecretRef, host: str | None) -> SecretStr:
+        """The value behind `ref` (blocking; call from a worker thread).
+
+        Raises:
+            SecretMissingError, SecretBackendError, InsecureSecretFileError,
+            OriginChangedError.
+        """
+        cached = self.cached(instance_id, field, ref, host)
+        if cached is not None:
+            return cached
+        if ref.kind == "keyring":
+            value = self._resolve_keyring(instance_id, field, ref, host)
+        elif ref.kind == "env":
+            value = self._resolve_env(instance_id, field, ref)
+        else:
+            value = self._resolve_file(instance_id, field, ref)
+        secret = SecretStr(value)
+        with self._guard:
+            self._cache[(instance_id, field)] = (ref, host, secret)
+        return secret
+
+    def _resolve_keyring(
+        self, instance_id: str, field: str, ref: SecretRef, host: str | None
+    ) -> str:
+        user = keyring_user(instance_id, field, ref)
+        entry = self.index.find(instance_id, field)
+        if entry is not None and entry.user == user and entry.host != host:
+            raise OriginChangedError(instance_id, entry.host or "(none)", host or "(none)")
+        value = self._keyring_call("read the key", lambda b: b.get_password(self.service, user))
+        if not value:
+            raise SecretMissingError(
+                instance_id,
+                field,
+                f"the keyring (service '{self.service}', user '{user}')",
+                f"set it with `provreg secret set {instance_id} {field}`",
+            )
+        return str(value)
+
+    def _resolve_env(self, instance_id: str, field: str, ref: SecretRef) -> str:
+        assert ref.name is not None
+        value = os.environ.get(ref.name)
+        if not value:
+            raise SecretMissingError(
+                instance_id,
+                field,
+                f"the environment variable {ref.name}",
+                f"export {ref.name} before running provreg",
+            )
+        return value
+
+    def _resolve_file(self, instance_id: str, field: str, ref: SecretRef) -> str:
+        assert ref.name is not None
+        path = os.path.expanduser(ref.name)
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            raise SecretMissingError(
+                instance_id, field, f"the file {path}", "create it with the key as its only content"
+            ) from None
+        except OSError as exc:
+            raise SecretMissingError(
+                instance_id, field, f"the file {path}", f"it cannot be read ({exc.strerror})"
+            ) from None
+        if info.st_mode & (stat.S_IRGRP | stat.S_IROTH):
+            raise InsecureSecretFileError(
+                f"{instance_id}.{field}: {path} is readable by group or others "
+                f"(mode {stat.S_IMODE(info.st_mode):04o}); run `chmod 600 {path}`"
+            )
+        try:
+            with open(path, encoding="utf-8") as handle:
+                value = handle.read().strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SecretMissingError(
+                instance_id, field, f"the file {path}", f"it cannot be read ({type(exc).__name__})"
+            ) from None
+        if not value:
+            raise SecretMissingError(instance_id, field, f"the file {path}", "the file is empty")
+        return value
+
+    def set(
+        self, instance_id: str, field: str, ref: SecretRef, value: SecretStr, host: str | None
+    ) -> str:
+        """Store a value in the keyring; returns the keyring user written.
+
+        Raises:
+            SecretError: the reference is not a keyring one, or the backend failed.
+        """
+        if ref.kind != "keyring":
+            raise SecretError(
+                f"{instance_id}.{field} references {ref.describe()}: provreg does not write "
+                "there; set the variable or file yourself, or change the reference to "
+                "{keyring: true}"
+            )
+        secret = value.get_secret_value()
+        if not secret:
+            raise SecretError(f"{instance_id}.{field}: refusing to store an empty key")
+        user = keyring_user(instance_id, field, ref)
+        self._keyring_call("store the key", lambda b: b.set_password(self.service, user, secret))
+        self.index.record(self.service, user, instance_id, field, host)
+        self.invalidate(instance_id)
+        return user
+
+    def delete(self, instance_id: str, field: str, ref: SecretRef) -> bool:
+        """Remove a keyring value; False when there was none."""
+        if ref.kind != "keyring":
+            raise SecretError(
+                f"{instance_id}.{field} references {ref.describe()}: "
+                "nothing in the keyring to remove"
+            )
+        user = keyring_user(instance_id, field, ref)
+        existed = (
+            self._keyring_call("read the key", lambda b: b.get_password(self.service, user))
+            is not None
+        )
+        if existed:
+            self._keyring_call("remove the key", lambda b: b.delete_password(self.service, user))
+        self.index.remove(self.service, user)
+        self.invalidate(instance_id)
+        return existed
+
+    def delete_entry(self, service: str, user: str) -> None:
+        """Remove one keyring entry by its coordinates (for `prune`)."""
+        present = self._keyring_call("read the key", lambda b: b.get_password(service, user))
+        if present is not None:
+            self._keyring_call("remove the key", lambda b: b.delete_password(service, user))
+        self.index.remove(service, user)
+
+    def status(
+        self, instance_id: str, field: str, ref: SecretRef, *, check_keyring: bool = True
+    ) -> SecretStatus:
+        """Whether the value exists, without returning it."""
+        if ref.kind == "env":
+            assert ref.name is not None
+            return SecretStatus(
+                instance_id, field, "env", ref.name, bool(os.environ.get(ref.name)), None
+            )
+        if ref.kind == "file":
+            assert ref.name is not None
+            path = os.path.expanduser(ref.name)
+            problem = None
+            present = os.path.isfile(path) and os.path.getsize(path) > 0
+            if present and os.stat(path).st_mode & (stat.S_IRGRP | stat.S_IROTH):
+                problem = f"readable by group or others; run `chmod 600 {path}`"
+            return SecretStatus(instance_id, field, "file", path, present, None, problem)
+        user = keyring_user(instance_id, field, ref)
+        if not check_keyring:
+            indexed = any(
+                e.user == user and e.service == self.service for e in self.index.entries()
+            )
+            return SecretStatus(instance_id, field, "keyring", user, indexed, None)
+        try:
+            backend = self.backend()
+            value = self._keyring_call("read the key", lambda b: b.get_password(self.service, user))
+            return SecretStatus(
+                instance_id, field, "keyring", user, value is not None, backend_name(backend)
+            )
+        except SecretError as exc:
+            return SecretStatus(
+                instance_id, field, "keyring", user, None, self.backend_description(), str(exc)
+            )

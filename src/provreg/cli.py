@@ -279,6 +279,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _registry_command(args: argparse.Namespace) -> int:
     from provreg.commands.common import CommandError
+    from provreg.secrets.redaction import install_redaction
+
+    install_redaction()
     from provreg.registry.errors import RegistryError
     from provreg.secrets.errors import SecretError
     from provreg.storage.backend import StorageError

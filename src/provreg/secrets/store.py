@@ -31,6 +31,7 @@ from provreg.secrets.policy import (
     choose_backend,
     refusal,
 )
+from provreg.secrets.redaction import register_secret
 
 SERVICE = "provreg"
 DEFAULT_TIMEOUT = 5.0
@@ -159,6 +160,7 @@ class SecretStore:
             value = self._resolve_env(instance_id, field, ref)
         else:
             value = self._resolve_file(instance_id, field, ref)
+        register_secret(value)
         secret = SecretStr(value)
         with self._guard:
             self._cache[(instance_id, field)] = (ref, host, secret)
@@ -237,6 +239,7 @@ class SecretStore:
                 "{keyring: true}"
             )
         secret = value.get_secret_value()
+        register_secret(secret)
         if not secret:
             raise SecretError(f"{instance_id}.{field}: refusing to store an empty key")
         user = keyring_user(instance_id, field, ref)

@@ -1,0 +1,85 @@
+"""Keep secret values out of logs.
+
+Two layers, installed once per process by `install_redaction()` (the CLI and
+the dashboard call it at start):
+- every value provreg resolved or stored in this process is registered, and
+  any log record whose message or arguments contain one has it replaced;
+- arguments passed as a mapping have the values of secret-looking keys
+  (`api_key`, `*token*`, `*secret*`, `password`, ...) replaced, whatever they are.
+It works at record creation (a log record factory), so it covers every
+logger and handler, including third-party ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+REDACTED = "***"
+MIN_LENGTH = 4
+"""Shorter values are not registered: replacing every 'abc' in logs helps nobody."""
+
+_SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|passwd|authorization)", re.I)
+_known: set[str] = set()
+_guard = threading.Lock()
+_installed = False
+
+
+def register_secret(value: str) -> None:
+    """Remember a value so it is redacted from every later log record."""
+    if len(value) >= MIN_LENGTH:
+        with _guard:
+            _known.add(value)
+
+
+def redact_text(text: str) -> str:
+    with _guard:
+        known = sorted(_known, key=len, reverse=True)
+    for value in known:
+        if value in text:
+            text = text.replace(value, REDACTED)
+    return text
+
+
+def _redact_value(key: Any, value: Any) -> Any:
+    if isinstance(key, str) and _SECRET_KEY.search(key):
+        return REDACTED
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
+
+
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    args = record.args
+    if isinstance(args, Mapping):
+        record.args = {key: _redact_value(key, value) for key, value in args.items()}
+    elif isinstance(args, tuple) and args:
+        record.args = tuple(redact_text(a) if isinstance(a, str) else a for a in args)
+    if isinstance(record.msg, str):
+        record.msg = redact_text(record.msg)
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):
+        return record
+    cleaned = redact_text(message)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
+    return record
+
+
+def install_redaction() -> None:
+    """Wrap the log record factory once; safe to call many times."""
+    global _installed
+    with _guard:
+        if _installed:
+            return
+        _installed = True
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return redact_record(previous(*args, **kwargs))
+
+    logging.setLogRecordFactory(factory)

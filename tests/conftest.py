@@ -27,6 +27,9 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
     os.environ["XDG_STATE_HOME"] = str(home / ".local" / "state")
     os.environ["XDG_DATA_HOME"] = str(home / ".local" / "share")
     os.environ["XDG_CACHE_HOME"] = str(home / ".cache")
+    runtime = home / ".runtime"
+    runtime.mkdir(mode=0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     try:
         yield home
     finally:

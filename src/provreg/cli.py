@@ -18,6 +18,7 @@ COMMANDS = (
     "check",
     "schema",
     "show-registry",
+    "tui",
     "list",
     "show",
     "add",
@@ -85,11 +86,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser(
         "show-registry",
-        help="print the registry and its problems as text",
-        description="Print the loaded registry and its problems (what `provreg PATH` "
-        "shows until the dashboard lands).",
+        help="print the registry and its problems as text (no dashboard)",
+        description="Print the loaded registry and its problems as plain text.",
     )
     show.add_argument("paths", nargs="*", metavar="PATH")
+
+    tui = sub.add_parser(
+        "tui",
+        help="open the dashboard (also `provreg [PATH]`)",
+        description="Open the live dashboard on config directories or files.",
+    )
+    tui.add_argument("paths", nargs="*", metavar="PATH")
+    tui.add_argument("--theme", help="theme name (remembered when picked in the app)")
+    tui.add_argument("--read-only", action="store_true", help="refuse every change")
+    tui.add_argument("--poll", action="store_true", help="poll for changes (network file systems)")
     _add_instance_commands(sub)
     return parser
 
@@ -245,7 +255,7 @@ def _normalise(argv: list[str]) -> list[str]:
         index = argv.index("--check")
         return ["check", *argv[:index], *argv[index + 1 :]]
     if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
-        return ["show-registry", *argv]
+        return ["tui", *argv]
     return argv
 
 
@@ -267,7 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "show-registry":
             return _show_registry(args)
-        if args.command in COMMANDS[3:]:
+        if args.command == "tui":
+            return _tui(args)
+        if args.command in COMMANDS[4:]:
             return _registry_command(args)
     except KeyboardInterrupt:
         return 130
@@ -411,6 +423,27 @@ def _schema(args: argparse.Namespace) -> int:
             handle.write(text)
     else:
         sys.stdout.write(text)
+    return ExitCode.OK
+
+
+def _tui(args: argparse.Namespace) -> int:
+    import os
+
+    from provreg.paths import default_config_paths
+
+    paths = args.paths or default_config_paths()
+    missing = [path for path in paths if not os.path.exists(path)]
+    if missing:
+        sys.stderr.write(f"provreg: {missing[0]}: no such file or directory\n")
+        return ExitCode.USAGE
+    if not sys.stdout.isatty():
+        # No terminal (a pipe, CI): the text listing is what a reader can use.
+        return _show_registry(args)
+    from provreg.tui.app import ProvregApp
+
+    read_only = args.read_only or os.environ.get("PROVREG_READ_ONLY", "") not in ("", "0")
+    app = ProvregApp(paths, theme=args.theme, read_only=read_only, poll=args.poll)
+    app.run()
     return ExitCode.OK
 
 

@@ -8,75 +8,31 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TextIO
 
 import anyio
 
 from provreg.commands.common import open_registry
 from provreg.exit_codes import ExitCode
-from provreg.registry.events import (
-    Conflict,
-    DiagnosticsChanged,
-    Event,
-    InstanceAdded,
-    InstanceRemoved,
-    InstanceUpdated,
-    ReloadFailed,
-)
+from provreg.registry.event_text import describe, text_line
+from provreg.registry.events import Event
 from provreg.sync import SyncEngine, SyncSettings
 
 
-def describe(event: Event) -> dict[str, Any]:
-    """An event as a JSON-able dict (no secret values exist in events)."""
-    base: dict[str, Any] = {"event": type(event).__name__, "source": event.source}
-    if isinstance(event, InstanceAdded | InstanceRemoved):
-        base |= {"id": event.instance.id, "name": event.instance.name, "file": event.instance.file}
-    elif isinstance(event, InstanceUpdated):
-        base |= {
-            "id": event.instance.id,
-            "name": event.instance.name,
-            "file": event.instance.file,
-            "changed_fields": list(event.changed_fields),
-        }
-    elif isinstance(event, DiagnosticsChanged):
-        base |= {"files": list(event.files)}
-    elif isinstance(event, ReloadFailed):
-        base |= {
-            "file": event.file,
-            "diagnostics": [
-                {"line": d.line, "column": d.column, "code": d.code, "message": d.message}
-                for d in event.diagnostics
-            ],
-        }
-    elif isinstance(event, Conflict):
-        base |= {"id": event.instance_id, "file": event.file, "message": event.message}
-    return base
+def cmd_watch(
+    paths: list[str], as_json: bool, poll: bool, out: TextIO, err: TextIO | None = None
+) -> int:
+    """Print one line per reconciled change until SIGINT/SIGTERM (exit 0).
 
+    The "watching ..." status line is printed once the watch is established
+    (a script may start editing when it sees it): on stdout in text mode, on
+    stderr with `--json`, so that stdout stays JSON lines only.
+    """
+    status_out = (err if err is not None else sys.stderr) if as_json else out
 
-def text_line(event: Event) -> str | None:
-    """`external: providers/openai.yaml — updated Work OpenAI (default_model)`."""
-    if isinstance(event, InstanceAdded | InstanceRemoved | InstanceUpdated):
-        instance = event.instance
-        head = f"{event.source}: {instance.file} — "
-        if isinstance(event, InstanceAdded):
-            return f"{head}added {instance.name} ({instance.id})"
-        if isinstance(event, InstanceRemoved):
-            return f"{head}removed {instance.name} ({instance.id})"
-        fields = ", ".join(event.changed_fields)
-        moved = " (moved)" if "file" in event.changed_fields else ""
-        return f"{head}updated {instance.name}{moved} ({fields})"
-    if isinstance(event, ReloadFailed):
-        first = event.diagnostics[0] if event.diagnostics else None
-        where = f":{first.line}:{first.column}: {first.message}" if first else ""
-        return f"{event.source}: {event.file}{where} — reload failed; keeping the last good version"
-    if isinstance(event, Conflict):
-        return f"{event.source}: conflict: {event.message}"
-    return None
-
-
-def cmd_watch(paths: list[str], as_json: bool, poll: bool, out: TextIO) -> int:
     async def run() -> int:
         registry = await open_registry(paths)
         settings = SyncSettings(poll=poll) if poll else None
@@ -96,17 +52,18 @@ def cmd_watch(paths: list[str], as_json: bool, poll: bool, out: TextIO) -> int:
             out.flush()
 
         registry.store.subscribe_events(on_events)
-        state = registry.snapshot()
-        if not as_json:
-            mode = "polling" if engine.settings.poll else "watching"
-            out.write(
-                f"{mode} {', '.join(engine.storage.paths)}: {len(state.instances)} instances "
-                f"in {len(state.files)} files (Ctrl-C to stop)\n"
-            )
-            out.flush()
         async with anyio.create_task_group() as group:
-            await group.start(engine.run)
+            # Install the handlers before announcing: a Ctrl-C right after the
+            # status line must still be a clean exit 0.
             with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+                await group.start(engine.run)
+                state = registry.snapshot()
+                mode = "polling" if engine.settings.poll else "watching"
+                status_out.write(
+                    f"{mode} {', '.join(engine.storage.paths)}: {len(state.instances)} "
+                    f"instances in {len(state.files)} files (Ctrl-C to stop)\n"
+                )
+                status_out.flush()
                 async for _ in signals:
                     group.cancel_scope.cancel()
                     break

@@ -10,14 +10,18 @@ inserted or removed. Comments, key order, quoting, blank lines, flow style,
 long lines and CRLF endings outside the splice are untouched by construction.
 Every result is reparsed and compared with the intended document; when a
 splice cannot express a change (block-style values, flow-style `providers`,
-an item's first key) or its result does not verify, a ruamel.yaml round-trip
-edit is the fallback, verified the same way. A change that neither can make
-exactly is refused, never written approximately.
+comments in the way) or its result does not verify, a ruamel.yaml round-trip
+edit is the fallback, verified the same way and checked to keep every comment
+outside what the change removes. A change that neither can make exactly is
+refused, never written approximately.
 """
 
 from __future__ import annotations
 
+import bisect
 import copy
+import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +30,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from provreg.config.render import render_block_item, render_key, render_value
 from provreg.config.yaml_source import Document, mapping_entry, parse_text
+
+_BOM = "\ufeff"  # libyaml skips it, so node positions would be off by one
 
 REMOVE = object()
 """Marker in `changes`: delete this key from the instance."""
@@ -53,8 +59,10 @@ class InstanceKey:
 
 def update_instance(text: str, key: InstanceKey, changes: Mapping[str, Any]) -> str:
     """Set (or, with REMOVE, delete) keys of one instance; return the new text."""
+    if text.startswith(_BOM):
+        return _BOM + update_instance(text[1:], key, changes)
     doc = _parse(text)
-    index, _ = _find_item(doc, key)
+    index, node = _find_item(doc, key)
 
     def apply(value: dict[Any, Any]) -> None:
         item = value["providers"][index]
@@ -64,22 +72,38 @@ def update_instance(text: str, key: InstanceKey, changes: Mapping[str, Any]) -> 
             else:
                 item[field_id] = _plain(new)
 
-    return _edit(text, doc, apply, lambda: _splice_update(text, doc, index, changes))
+    return _edit(
+        text,
+        doc,
+        apply,
+        lambda: _splice_update(text, doc, index, changes),
+        may_lose=_pair_ranges(text, node, changes),
+    )
 
 
 def delete_instance(text: str, key: InstanceKey) -> str:
     """Remove one instance (and the comment lines directly above it)."""
+    if text.startswith(_BOM):
+        return _BOM + delete_instance(text[1:], key)
     doc = _parse(text)
     index, _ = _find_item(doc, key)
 
     def apply(value: dict[Any, Any]) -> None:
         del value["providers"][index]
 
-    return _edit(text, doc, apply, lambda: _splice_delete(text, doc, index))
+    return _edit(
+        text,
+        doc,
+        apply,
+        lambda: _splice_delete(text, doc, index),
+        may_lose=[_item_range(text, _providers(doc), index)],
+    )
 
 
 def append_instance(text: str, item: Mapping[str, Any]) -> str:
     """Add an instance at the end of the file's `providers` list."""
+    if text.startswith(_BOM):
+        return _BOM + append_instance(text[1:], item)
     doc = _parse(text)
 
     def apply(value: dict[Any, Any]) -> None:
@@ -88,7 +112,7 @@ def append_instance(text: str, item: Mapping[str, Any]) -> str:
             value["providers"] = providers = []
         providers.append({k: _plain(v) for k, v in item.items()})
 
-    return _edit(text, doc, apply, lambda: _splice_append(text, doc, item))
+    return _edit(text, doc, apply, lambda: _splice_append(text, doc, item), may_lose=[])
 
 
 def new_file(item: Mapping[str, Any], *, header: str | None = None) -> str:
@@ -96,7 +120,11 @@ def new_file(item: Mapping[str, Any], *, header: str | None = None) -> str:
     lines = [f"# {line}".rstrip() for line in header.splitlines()] if header else []
     lines += ["version: 1", "providers:"]
     lines += render_block_item(item, dash_column=2, newline="\n").splitlines()
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    expected = {"version": 1, "providers": [{k: _plain(v) for k, v in item.items()}]}
+    if _verified(text, expected) is None:
+        raise EditError("this instance cannot be written exactly")
+    return text
 
 
 # --------------------------------------------------------------------------- machinery
@@ -154,25 +182,108 @@ def _plain(value: Any) -> Any:
 
 
 def _edit(
-    text: str, doc: Document, apply: Callable[[dict[Any, Any]], None], splice: Callable[[], str]
+    text: str,
+    doc: Document,
+    apply: Callable[[dict[Any, Any]], None],
+    splice: Callable[[], str],
+    *,
+    may_lose: Sequence[tuple[int, int]],
 ) -> str:
+    """The spliced text if it verifies, else the round-trip edit if it verifies.
+
+    `may_lose` are the ranges of `text` whose comments the change removes
+    (a deleted entry, a replaced value); the round-trip edit must keep every
+    other comment, or the change is refused.
+    """
     expected = copy.deepcopy(doc.value)
     apply(expected)
     try:
         result = splice()
-        if _verifies(result, expected):
+        if _verified(result, expected) is not None:
             return result
     except _Unsupported:
         pass
-    result = _round_trip(text, apply)
-    if _verifies(result, expected):
-        return result
-    raise EditError("this change cannot be written exactly (is the key set through a merge '<<'?)")
+    result = _round_trip(text, doc, apply)
+    verified = _verified(result, expected)
+    if verified is None:
+        raise EditError(
+            "this change cannot be written exactly (is the key set through a merge '<<'?)"
+        )
+    required = Counter(
+        comment
+        for index, comment in _comments(text, doc.root)
+        if not any(start <= index < end for start, end in may_lose)
+    )
+    lost = required - Counter(comment for _, comment in _comments(result, verified.root))
+    if lost:
+        raise EditError(
+            f"this change cannot be written without losing the comment '{next(iter(lost))}'; "
+            "make it in an editor"
+        )
+    return result
 
 
-def _verifies(text: str, expected: Any) -> bool:
+def _verified(text: str, expected: Any) -> Document | None:
+    """The reparsed result when it means exactly `expected`, else None."""
     doc = parse_text(text, "<verify>")
-    return not doc.failed and not doc.diagnostics and doc.value == expected
+    if doc.failed or doc.diagnostics or doc.value != expected:
+        return None
+    return doc
+
+
+_COMMENT = re.compile(r"(?:^|(?<=[ \t]))#[^\r\n]*", re.MULTILINE)
+
+
+def _comments(text: str, root: Node | None) -> list[tuple[int, str]]:
+    """Start index and text of each comment: a `#` after a space or at a line
+    start, outside every scalar (the node tree knows where scalars are)."""
+    spans = sorted(_scalar_spans(root))
+    starts = [start for start, _ in spans]
+    found = []
+    for match in _COMMENT.finditer(text):
+        at = bisect.bisect_right(starts, match.start()) - 1
+        if at >= 0 and match.start() < spans[at][1]:
+            continue
+        found.append((match.start(), match.group().rstrip()))
+    return found
+
+
+def _scalar_spans(root: Node | None) -> set[tuple[int, int]]:
+    spans: set[tuple[int, int]] = set()
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            spans.add((node.start_mark.index, node.end_mark.index))
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+    return spans
+
+
+def _pair_ranges(text: str, item: MappingNode, changes: Mapping[str, Any]) -> list[tuple[int, int]]:
+    """Where the changed keys of an item are written (a block pair: its whole lines)."""
+    ranges = []
+    for field_id in changes:
+        entry = mapping_entry(item, field_id)
+        if entry is None:
+            continue
+        key_node, value_node = entry
+        if _is_alias(key_node, value_node):
+            value_end = key_node.end_mark.index
+        else:
+            value_end = _content_end(text, value_node)
+        if item.flow_style:
+            ranges.append((key_node.start_mark.index, value_end))
+        else:
+            start = _line_start(text, key_node.start_mark.index)
+            ranges.append((start, _line_end(text, max(value_end - 1, start))))
+    return ranges
 
 
 def _newline(text: str) -> str:
@@ -189,22 +300,40 @@ def _line_end(text: str, index: int) -> int:
     return len(text) if end < 0 else end + 1
 
 
-def _content_end(node: Node) -> int:
+def _content_end(text: str, node: Node) -> int:
     """Index just past a node's last character (block nodes end at their last child)."""
     if isinstance(node, MappingNode) and not node.flow_style and node.value:
-        return _content_end(node.value[-1][1])
+        key_node, value_node = node.value[-1]
+        if _is_alias(key_node, value_node):
+            return _value_span(text, key_node, value_node)[1]
+        return _content_end(text, value_node)
     if isinstance(node, SequenceNode) and not node.flow_style and node.value:
-        return _content_end(node.value[-1])
+        return _content_end(text, node.value[-1])
     end: int = node.end_mark.index
     return end
 
 
+_ALIAS = re.compile(r"[ \t]*:[ \t]*(\*[^\s,\[\]{}]+)")
+
+
+def _is_alias(key_node: Node, value_node: Node) -> bool:
+    # The composer hands back the anchored node itself for an alias, so its
+    # marks point at the anchor, which always comes earlier in the text.
+    return bool(value_node.start_mark.index < key_node.end_mark.index)
+
+
+def _value_span(text: str, key_node: Node, value_node: Node) -> tuple[int, int]:
+    """Where a pair's value is written: the node's own text, or its `*alias` token."""
+    if not _is_alias(key_node, value_node):
+        return value_node.start_mark.index, value_node.end_mark.index
+    match = _ALIAS.match(text, key_node.end_mark.index)
+    if match is None:
+        raise _Unsupported("cannot find the alias")
+    return match.start(1), match.end(1)
+
+
 def _is_blank(line: str) -> bool:
     return not line.strip()
-
-
-def _lines_between(text: str, start: int, end: int) -> list[str]:
-    return text[start:end].splitlines()
 
 
 # --------------------------------------------------------------------------- splices
@@ -221,11 +350,15 @@ def _splice_update(text: str, doc: Document, index: int, changes: Mapping[str, A
         entry = mapping_entry(item, field_id)
         if new is REMOVE:
             if entry is not None:
-                edits.append(_remove_pair(text, item, entry))
+                edits.extend(_remove_pair(text, item, entry))
         elif entry is None:
             additions.append((field_id, new))
         else:
             edits.append(_replace_value(text, entry, new))
+    if additions and additions[0][0] == "id" and item.value:
+        # An id (pinned on the first edit of an entry whose id was derived)
+        # goes first, where every other entry has its id.
+        edits.append(_add_first_pair(text, item, additions.pop(0)))
     if additions:
         edits.append(_add_pairs(text, item, additions))
     return _apply_edits(text, edits)
@@ -246,12 +379,14 @@ def _replace_value(text: str, entry: tuple[Node, Node], new: Any) -> tuple[int, 
     is_block_collection = isinstance(value_node, MappingNode | SequenceNode) and not bool(
         value_node.flow_style
     )
-    if is_block_collection or (
-        isinstance(value_node, ScalarNode) and value_node.style in ("|", ">")
+    alias = _is_alias(key_node, value_node)
+    if not alias and (
+        is_block_collection
+        or (isinstance(value_node, ScalarNode) and value_node.style in ("|", ">"))
     ):
         raise _Unsupported("block-style value")
-    start, end = value_node.start_mark.index, value_node.end_mark.index
-    style = value_node.style if isinstance(value_node, ScalarNode) else None
+    start, end = _value_span(text, key_node, value_node)
+    style = value_node.style if isinstance(value_node, ScalarNode) and not alias else None
     rendered = render_value(new, prefer_quote=style if style in ("'", '"') else None)
     if start == end:
         # An empty value (`key:`): write after the colon, keeping any comment.
@@ -262,15 +397,71 @@ def _replace_value(text: str, entry: tuple[Node, Node], new: Any) -> tuple[int, 
     return start, end, rendered
 
 
-def _remove_pair(text: str, item: MappingNode, entry: tuple[Node, Node]) -> tuple[int, int, str]:
+def _remove_pair(
+    text: str, item: MappingNode, entry: tuple[Node, Node]
+) -> list[tuple[int, int, str]]:
     key_node, value_node = entry
     if item.flow_style:
-        raise _Unsupported("flow mapping")
-    start = _line_start(text, key_node.start_mark.index)
-    if text[start : key_node.start_mark.index].strip():
-        raise _Unsupported("key does not start its line (an item's first key)")
-    end = _line_end(text, max(_content_end(value_node) - 1, key_node.end_mark.index))
-    return start, end, ""
+        return _remove_flow_pair(text, item, entry)
+    key_start = key_node.start_mark.index
+    start = _line_start(text, key_start)
+    if _is_alias(key_node, value_node):
+        value_end = _value_span(text, key_node, value_node)[1]
+    else:
+        value_end = _content_end(text, value_node)
+    end = _line_end(text, max(value_end - 1, key_node.end_mark.index))
+    if not text[start:key_start].strip():
+        return [(start, end, "")]
+    # An item's first key, after its dash: the next key moves up to its place
+    # (keys of a block mapping share a column, so it lands where it belongs).
+    if text[start:key_start].strip() != "-" or item.value[0][0] is not key_node:
+        raise _Unsupported("key does not start its line")
+    if len(item.value) < 2:
+        raise _Unsupported("the item's only key")
+    next_key = item.value[1][0].start_mark.index
+    if not text[end:next_key].strip():
+        return [(key_start, next_key, "")]
+    # Comment lines above the next key stay where they are; the dash stays alone.
+    dash_end = start + text[start:key_start].index("-") + 1
+    line_end = end - (2 if text.endswith("\r\n", 0, end) else int(text.endswith("\n", 0, end)))
+    return [(dash_end, line_end, "")]
+
+
+def _remove_flow_pair(
+    text: str, item: MappingNode, entry: tuple[Node, Node]
+) -> list[tuple[int, int, str]]:
+    """Cut `, key: value` (or `key: value, ` for the first pair) out of a flow mapping.
+
+    A comment between the pair and its neighbour (a multi-line flow mapping)
+    stays: then only the pair and its comma are cut.
+    """
+    key_node, _ = entry
+    pairs = item.value
+    position = next(i for i, pair in enumerate(pairs) if pair[0] is key_node)
+    key_start = key_node.start_mark.index
+    value_start, value_end = _value_span(text, *entry)
+    if "#" in text[key_node.end_mark.index : value_start]:
+        raise _Unsupported("a comment between a key and its value")
+    if len(pairs) == 1:
+        return [(key_start, value_end, "")]
+    before = _value_span(text, *pairs[position - 1])[1] if position > 0 else None
+    after = pairs[position + 1][0].start_mark.index if position + 1 < len(pairs) else None
+    # The pair goes with the separator before it, else the one after it; a
+    # separator holding a comment stays, all but its comma.
+    if before is not None and "#" not in text[before:key_start]:
+        return [(before, value_end, "")]
+    if after is not None and "#" not in text[value_end:after]:
+        return [(key_start, after, "")]
+    if before is not None:
+        comma = text.find(",", before, key_start)
+        if comma < 0 or text[before:comma].strip():
+            raise _Unsupported("cannot find the comma")
+        return [(comma, comma + 1, ""), (key_start, value_end, "")]
+    assert after is not None
+    comma = text.find(",", value_end, after)
+    if comma < 0 or text[value_end:comma].strip():
+        raise _Unsupported("cannot find the comma")
+    return [(key_start, comma + 1, "")]
 
 
 def _add_pairs(text: str, item: MappingNode, pairs: list[tuple[str, Any]]) -> tuple[int, int, str]:
@@ -284,10 +475,71 @@ def _add_pairs(text: str, item: MappingNode, pairs: list[tuple[str, Any]]) -> tu
     if not item.value:
         raise _Unsupported("empty mapping")
     indent = item.value[0][0].start_mark.column
-    insert_at = _line_end(text, _content_end(item) - 1)
-    prefix = "" if insert_at == 0 or text[insert_at - 1] == "\n" else newline
-    body = "".join(" " * indent + f"{render_key(k)}: {render_value(v)}" + newline for k, v in pairs)
-    return insert_at, insert_at, prefix + body
+    insert_at = _line_end(text, _content_end(text, item) - 1)
+    lines = [" " * indent + f"{render_key(k)}: {render_value(v)}" for k, v in pairs]
+    if text[insert_at - 1] != "\n":
+        # The item ends the file and the file has no final newline: keep it so.
+        return insert_at, insert_at, newline + newline.join(lines)
+    return insert_at, insert_at, "".join(line + newline for line in lines)
+
+
+def _add_first_pair(text: str, item: MappingNode, pair: tuple[str, Any]) -> tuple[int, int, str]:
+    """Insert a key before the item's first key (same line for flow, own line for block)."""
+    first_key = item.value[0][0]
+    at = first_key.start_mark.index
+    rendered = f"{render_key(pair[0])}: {render_value(pair[1], flow=bool(item.flow_style))}"
+    if item.flow_style:
+        return at, at, rendered + ", "
+    if text[_line_start(text, at) : at].strip(" -"):
+        raise _Unsupported("the first key does not start its line")
+    return at, at, rendered + _newline(text) + " " * first_key.start_mark.column
+
+
+def _item_end(text: str, seq: SequenceNode, index: int) -> int:
+    """Index just past an item's last line, with the comment lines that trail it.
+
+    Comment lines right after the item's content, indented deeper than the
+    sequence's dashes, are inside the item (a note under its keys).
+    """
+    end = _line_end(text, _content_end(text, seq.value[index]) - 1)
+    dash_column = seq.start_mark.column
+    while end < len(text):
+        line_end = _line_end(text, end)
+        line = text[end:line_end]
+        stripped = line.lstrip(" ")
+        if not stripped.startswith("#") or len(line) - len(stripped) <= dash_column:
+            break
+        end = line_end
+    return end
+
+
+def _providers(doc: Document) -> SequenceNode:
+    entry = mapping_entry(doc.root, "providers")
+    assert entry is not None and isinstance(entry[1], SequenceNode)
+    return entry[1]
+
+
+def _item_range(text: str, seq: SequenceNode, index: int) -> tuple[int, int]:
+    """The text an item owns: its lines, the comment lines directly above it
+    (they describe it) and the comment lines trailing it (flow: up to the next item)."""
+    item = seq.value[index]
+    if seq.flow_style:
+        last = index == len(seq.value) - 1
+        end = seq.end_mark.index - 1 if last else seq.value[index + 1].start_mark.index
+        return item.start_mark.index, end
+    start = _line_start(text, item.start_mark.index)
+    while start > 0:
+        previous = _line_start(text, start - 1)
+        line = text[previous:start]
+        stripped = line.lstrip(" ")
+        if stripped.startswith("#") and len(line) - len(stripped) <= item.start_mark.column:
+            start = previous
+        else:
+            break
+    if index > 0:
+        # Never cut into the previous item (nor the comment lines that trail it).
+        start = max(start, _item_end(text, seq, index - 1))
+    return start, _item_end(text, seq, index)
 
 
 def _splice_delete(text: str, doc: Document, index: int) -> str:
@@ -296,34 +548,34 @@ def _splice_delete(text: str, doc: Document, index: int) -> str:
     key_node, seq = providers
     if not isinstance(seq, SequenceNode) or seq.flow_style:
         raise _Unsupported("flow sequence")
-    newline = _newline(text)
+    start, end = _item_range(text, seq, index)
     if len(seq.value) == 1:
+        # The list becomes `[]`; a comment on the `providers:` line stays.
         colon = text.find(":", key_node.end_mark.index)
-        end = _line_end(text, _content_end(seq) - 1)
-        return text[: colon + 1] + " []" + newline + text[end:]
-    item = seq.value[index]
-    start = _line_start(text, item.start_mark.index)
-    dash_column = item.start_mark.column
-    # Comment lines directly above the item describe it: they go with it.
-    while start > 0:
-        previous = _line_start(text, start - 1)
-        line = text[previous:start]
-        stripped = line.lstrip(" ")
-        if stripped.startswith("#") and len(line) - len(stripped) <= dash_column:
-            start = previous
-        else:
-            break
-    if index > 0:
-        # Never cut into the previous item's last line.
-        start = max(start, _line_end(text, _content_end(seq.value[index - 1]) - 1))
-    end = _line_end(text, _content_end(item) - 1)
-    before_blank = start == 0 or _is_blank(text[_line_start(text, start - 1) : start])
-    after_line_end = _line_end(text, end) if end < len(text) else end
-    if end < len(text) and _is_blank(text[end:after_line_end]) and before_blank:
-        end = after_line_end  # one blank separator goes with the item
-    elif index == len(seq.value) - 1 and start > 0 and before_blank:
-        start = _line_start(text, start - 1)  # the last item takes the blank line above it
-    return text[:start] + text[end:]
+        line_end = _line_end(text, colon)
+        rest = text[colon + 1 : line_end]
+        if rest.strip() and not rest.strip().startswith("#"):
+            raise _Unsupported("text after `providers:`")
+        if line_end >= end:
+            raise _Unsupported("the list starts on the `providers:` line")
+        return _keep_final_newline(text, text[: colon + 1] + " []" + rest + text[end:])
+    last = index == len(seq.value) - 1
+    before_blank = start > 0 and _is_blank(text[_line_start(text, start - 1) : start])
+    after_blank = end < len(text) and _is_blank(text[end : _line_end(text, end)])
+    # An item owns one blank separator: the one after it, unless it is the last
+    # item and that blank separates the list from what follows the list.
+    if after_blank and (before_blank or not last):
+        end = _line_end(text, end)
+    elif before_blank and last:
+        start = _line_start(text, start - 1)
+    return _keep_final_newline(text, text[:start] + text[end:])
+
+
+def _keep_final_newline(before: str, after: str) -> str:
+    """A file without a final newline keeps having none after its end is cut."""
+    if before.endswith("\n") or not after.endswith("\n"):
+        return after
+    return after[:-2] if after.endswith("\r\n") else after[:-1]
 
 
 def _splice_append(text: str, doc: Document, item: Mapping[str, Any]) -> str:
@@ -344,28 +596,30 @@ def _splice_append(text: str, doc: Document, item: Mapping[str, Any]) -> str:
         rest = text[rest_start:line_end].rstrip("\r\n")
         if rest.strip() and not rest.strip().startswith("#"):
             raise _Unsupported("text after the empty list")
-        head = text[: colon + 1] + (" " + rest.strip() if rest.strip() else "")
+        head = text[: colon + 1] + (rest.rstrip() if rest.strip() else "")
         body = render_block_item(item, key_node.start_mark.column + 2, newline)
         return head + newline + body + text[line_end:]
     if not isinstance(seq, SequenceNode) or seq.flow_style:
         raise _Unsupported("flow sequence")
     dash_column = seq.start_mark.column
-    insert_at = _line_end(text, _content_end(seq) - 1)
-    prefix = "" if text[insert_at - 1] == "\n" else newline
-    separated = len(seq.value) > 1 and any(
-        _is_blank(line)
-        for line in _lines_between(text, _content_end(seq.value[0]), seq.value[1].start_mark.index)
-    )
-    if len(seq.value) == 1:
+    insert_at = _line_end(text, _content_end(text, seq) - 1)
+    if len(seq.value) > 1:
+        # Follow the file: a blank line before the new entry if the last two have one.
+        gap = text[_item_end(text, seq, len(seq.value) - 2) : seq.value[-1].start_mark.index]
+        separated = any(_is_blank(line) for line in gap.splitlines(keepends=True))
+    else:
         separated = True  # a blank line between entries reads best
     block = render_block_item(item, dash_column, newline)
-    return text[:insert_at] + prefix + (newline if separated else "") + block + text[insert_at:]
+    if text[insert_at - 1] != "\n":
+        # The list ends the file and the file has no final newline: keep it so.
+        return text + newline + (newline if separated else "") + block[: -len(newline)]
+    return text[:insert_at] + (newline if separated else "") + block + text[insert_at:]
 
 
 # --------------------------------------------------------------------------- fallback
 
 
-def _round_trip(text: str, apply: Callable[[dict[Any, Any]], None]) -> str:
+def _round_trip(text: str, doc: Document, apply: Callable[[dict[Any, Any]], None]) -> str:
     """Edit through ruamel.yaml's round-trip document (slow, keeps comments)."""
     import io
 
@@ -374,8 +628,19 @@ def _round_trip(text: str, apply: Callable[[dict[Any, Any]], None]) -> str:
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
-    yaml.width = 4096  # never fold long lines
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 1 << 30  # never fold long lines
+    # ruamel indents every list alike: follow the file's `providers` list
+    # (dashes under the key, or indented), so its lines stay as they are.
+    offset, sequence = 2, 4
+    entry = mapping_entry(doc.root, "providers")
+    if entry is not None and isinstance(entry[1], SequenceNode) and not entry[1].flow_style:
+        key_node, seq = entry
+        if seq.value and isinstance(seq.value[0], MappingNode) and not seq.value[0].flow_style:
+            offset = seq.start_mark.column - key_node.start_mark.column
+            sequence = seq.value[0].start_mark.column - key_node.start_mark.column
+    if offset < 0 or sequence < offset + 2:
+        offset, sequence = 2, 4
+    yaml.indent(mapping=2, sequence=sequence, offset=offset)
     newline = _newline(text)
     data = yaml.load(text.replace("\r\n", "\n"))
     if not isinstance(data, CommentedMap):
@@ -385,7 +650,8 @@ def _round_trip(text: str, apply: Callable[[dict[Any, Any]], None]) -> str:
     out = io.StringIO()
     yaml.dump(data, out)
     result = out.getvalue()
-    return result.replace("\n", newline) if newline != "\n" else result
+    result = result.replace("\n", newline) if newline != "\n" else result
+    return _keep_final_newline(text, result)
 
 
 class _RoundTripList:
@@ -423,21 +689,29 @@ class _RoundTripItem:
         self._mapping = mapping
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._mapping[key] = _to_round_trip(value)
+        old = self._mapping.get(key)
+        # A list (or mapping) written in block style stays in block style.
+        same_kind = (isinstance(old, list) and isinstance(value, list)) or (
+            isinstance(old, dict) and isinstance(value, dict)
+        )
+        block = same_kind and not old.fa.flow_style()
+        self._mapping[key] = _to_round_trip(value, flow=not block)
 
     def pop(self, key: str, default: Any = None) -> Any:
         return self._mapping.pop(key, default)
 
 
-def _to_round_trip(value: Any) -> Any:
+def _to_round_trip(value: Any, *, flow: bool = True) -> Any:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     if isinstance(value, dict):
         mapping = CommentedMap(value)
-        mapping.fa.set_flow_style()
+        if flow:
+            mapping.fa.set_flow_style()
         return mapping
     if isinstance(value, list):
         seq = CommentedSeq(value)
-        seq.fa.set_flow_style()
+        if flow:
+            seq.fa.set_flow_style()
         return seq
     return value

@@ -485,7 +485,7 @@ def _instance_id(
                 hint="quote the id",
             )
             return None, False
-        if not ID_RE.match(value):
+        if not ID_RE.fullmatch(value):
             report(
                 codes.INVALID_ID,
                 where,

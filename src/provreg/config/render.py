@@ -96,13 +96,15 @@ def render_float(value: float) -> str:
     if math.isinf(value):
         return ".inf" if value > 0 else "-.inf"
     text = repr(value)
-    if "e" in text and "." not in text.split("e")[0]:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}.0e{exponent if exponent.startswith('-') else '+' + exponent}"
-    elif "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{exponent if exponent.startswith('-') else '+' + exponent}"
-    return text
+    if "e" not in text:
+        return text
+    # YAML 1.1 floats need a dot in the mantissa and a signed exponent:
+    # repr's `1e-05` and `1e+20` would read back as strings.
+    mantissa, exponent = text.split("e")
+    if "." not in mantissa:
+        mantissa += ".0"
+    sign = "-" if exponent.startswith("-") else "+"
+    return f"{mantissa}e{sign}{exponent.lstrip('+-')}"
 
 
 def render_value(value: Any, *, flow: bool = False, prefer_quote: str | None = None) -> str:

@@ -72,11 +72,12 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
         case FieldType.BOOL:
             schema = {"type": "boolean"}
         case FieldType.INT | FieldType.FLOAT:
-            schema = {"type": "integer" if spec.type is FieldType.INT else "number"}
+            is_int = spec.type is FieldType.INT
+            schema = {"type": "integer" if is_int else "number"}
             if spec.min is not None:
-                schema["minimum"] = spec.min
+                schema["minimum"] = int(spec.min) if is_int else spec.min
             if spec.max is not None:
-                schema["maximum"] = spec.max
+                schema["maximum"] = int(spec.max) if is_int else spec.max
         case FieldType.CHOICE:
             schema = {"enum": list(spec.choices or ())}
         case FieldType.LIST:
@@ -85,13 +86,13 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
                 schema["minItems"] = int(spec.min)
             if spec.max is not None:
                 schema["maxItems"] = int(spec.max)
-    if spec.type is not FieldType.SECRET:
-        if not spec.required and spec.default is None:
-            schema = {"anyOf": [schema, {"type": "null"}]}
-        title = spec.label or spec.id
-        schema = {"title": title, **schema}
-        if spec.default is not None:
-            schema["default"] = spec.default
+    # The checker reads an optional field left empty (`field:`) as "not set",
+    # whatever its default; a required one left empty is a wrong type.
+    if not spec.required:
+        schema = {"anyOf": [schema, {"type": "null"}]}
+    schema = {"title": spec.label or spec.id, **schema}
+    if spec.default is not None:
+        schema["default"] = spec.default
     if spec.help:
         schema["description"] = spec.help
     return schema
@@ -179,7 +180,11 @@ def build_schema(catalog: Catalog | None = None) -> dict[str, Any]:
         }
     )
     defs: dict[str, Any] = {
-        "instanceId": {"type": "string", "pattern": ID_PATTERN},
+        # `id:` left empty means "derive it from the name", as when absent.
+        "instanceId": {
+            "anyOf": [{"type": "string", "pattern": ID_PATTERN}, {"type": "null"}],
+            "description": "Unique id across all files; derived from the name when absent.",
+        },
         "instanceName": {"type": "string", "minLength": 1, "maxLength": NAME_MAX_LENGTH},
         "secretRef": _secret_ref(),
         "definition": _definition_schema(),

@@ -88,7 +88,7 @@ def parse_secret_ref(value: Any) -> SecretRef:
     if kind not in SECRET_REF_KINDS:
         # Named only when it looks like a misspelt kind: `{sk-proj-...}` is a
         # one-key mapping whose key is a pasted secret.
-        if isinstance(kind, str) and SHORT_WORD_RE.match(kind):
+        if isinstance(kind, str) and SHORT_WORD_RE.fullmatch(kind):
             raise PydanticCustomError(
                 "secret_ref",
                 "unknown secret reference kind '{kind}' (use keyring, env or file)",
@@ -107,7 +107,7 @@ def parse_secret_ref(value: Any) -> SecretRef:
         )
     if not isinstance(target, str) or not target.strip():
         raise PydanticCustomError("secret_ref", "{kind} takes a non-empty name", {"kind": kind})
-    if kind == "env" and not ENV_VAR_RE.match(target):
+    if kind == "env" and not ENV_VAR_RE.fullmatch(target):
         # Not repeated: a key pasted where the variable name belongs lands here.
         raise PydanticCustomError(
             "secret_ref",

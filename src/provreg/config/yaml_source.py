@@ -17,6 +17,7 @@ unsupported tags as diagnostics instead of exceptions, and our own depth limit.
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -91,10 +92,35 @@ def diagnostic(
         column=column,
         severity=code.severity,
         code=code.code,
-        message=message,
-        hint=hint,
+        message=printable(message),
+        hint=None if hint is None else printable(hint),
         instance_id=instance_id,
     )
+
+
+# libyaml's line breaks; also what may not appear raw in a one-line message.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """`text` on one line: control characters escaped as Python writes them.
+
+    Messages quote the user's keys, ids and names; a raw line break there would
+    split a compiler-style diagnostic in two.
+    """
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def text_position(text: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a character offset, breaking lines as libyaml does."""
+    line, start = 1, 0
+    for match in _LINE_BREAK.finditer(text, 0, offset):
+        line += 1
+        start = match.end()
+    return line, offset - start + 1
 
 
 def node_position(node: Node) -> tuple[int, int]:
@@ -165,12 +191,19 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> Document:
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        return _failed(file, *_syntax_error(exc))
-    except yaml.YAMLError as exc:  # unmarked reader errors (e.g. control characters)
+        return _failed(file, *_syntax_error(exc, text))
+    except yaml.reader.ReaderError as exc:  # unmarked: control characters
+        # libyaml gives the offset in the UTF-8 encoding of the text.
+        prefix = text.encode("utf-8", "surrogatepass")[: exc.position]
+        line, column = text_position(text, len(prefix.decode("utf-8", "ignore")))
+        char = f"character #x{exc.character:04x}" if isinstance(exc.character, int) else "character"
+        return _failed(file, codes.YAML_SYNTAX, line, column, f"unacceptable {char}: {exc.reason}")
+    except yaml.YAMLError as exc:
         return _failed(file, codes.YAML_SYNTAX, 1, 1, _one_line(str(exc)))
     finally:
         loader.dispose()
-    if root is None:
+    if root is None or (isinstance(root, ScalarNode) and root.tag == _NULL and not root.value):
+        # Nothing but comments, or an empty document after `---`.
         return _failed(
             file,
             codes.EMPTY_FILE,
@@ -191,9 +224,14 @@ def _failed(file: str, code: Code, line: int, column: int, message: str, **kw: A
     return Document(file, None, None, [diagnostic(code, file, line, column, message, **kw)])
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[Code, int, int, str]:
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[Code, int, int, str]:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    # At the end of a text without a final line break, libyaml reports the
+    # next line, which no editor shows: point at the end of the text instead.
+    end = text_position(text, len(text))
+    if (line, column) > end:
+        line, column = end
     problem = exc.problem or "syntax error"
     if "expected a single document" in (exc.context or ""):
         return (

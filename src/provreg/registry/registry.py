@@ -218,13 +218,17 @@ class ProviderRegistry(SecretOperations):
                 if instance_id in state.instances:
                     raise DuplicateIdError(instance_id)
             self._issued_ids.add(instance_id)
+            given = dict(values or {})
+            to_write = {
+                key: given[key] if _same_value(given.get(key), value) else value
+                for key, value in checked.items()
+            }
             new = ProviderInstance(
-                id=instance_id, name=clean_name, provider=provider, values=checked
+                id=instance_id, name=clean_name, provider=provider, values=to_write
             )
-            if file is not None:
-                self._check_file_ok(state, file)
+            self._check_file_ok(state, self.storage.target_display(file))
             outcome = await self.storage.save(new, file)
-            self._commit_write(outcome, source)
+            self._commit_write(outcome, source, instance_id)
             return self.get(instance_id)
 
     async def update(
@@ -277,7 +281,9 @@ class ProviderRegistry(SecretOperations):
                 if key not in checked:
                     written[key] = REMOVE
                 elif instance.values.get(key) != checked[key]:
-                    written[key] = checked[key]
+                    # Write what the caller gave when it means the same (30, not 30.0).
+                    given = merged.get(key)
+                    written[key] = given if _same_value(given, checked[key]) else checked[key]
             if not written:
                 return instance
             if instance.id_derived:
@@ -288,7 +294,7 @@ class ProviderRegistry(SecretOperations):
             except ConflictError as exc:
                 self._record_conflict(exc, source)
                 raise
-            self._commit_write(outcome, source)
+            self._commit_write(outcome, source, instance_id)
             return self.get(instance_id)
 
     async def delete(self, instance_id: str, *, source: Source = "app") -> ProviderInstance:
@@ -308,7 +314,7 @@ class ProviderRegistry(SecretOperations):
             except ConflictError as exc:
                 self._record_conflict(exc, source)
                 raise
-            self._commit_write(outcome, source)
+            self._commit_write(outcome, source, instance_id)
             return instance
 
     async def reload(
@@ -352,14 +358,29 @@ class ProviderRegistry(SecretOperations):
             [conflict],
         )
 
-    def _commit_write(self, outcome: WriteOutcome, source: Source) -> None:
-        self._commit(outcome.state, source)
+    def _commit_write(
+        self, outcome: WriteOutcome, source: Source, instance_id: str | None = None
+    ) -> None:
+        self._commit(outcome.state, source, written_id=instance_id)
 
-    def _commit(self, stored: StoredState, source: Source, *, initial: bool = False) -> None:
+    def _commit(
+        self,
+        stored: StoredState,
+        source: Source,
+        *,
+        initial: bool = False,
+        written_id: str | None = None,
+    ) -> None:
+        """Publish a new state built from storage.
+
+        `written_id`: the instance this commit's write was for. A write re-reads
+        its file, so it can also carry external edits made to other instances
+        meanwhile; those are published (and audited) as `external`.
+        """
         previous = self.snapshot()
         now = self._clock()
         effective: list[FileResult] = []
-        files: dict[str, FileStatus] = {}
+        drafts: dict[str, tuple[FileStatus | None, FileStatus]] = {}
         failed: list[ReloadFailed] = []
         present = {result.display for result in stored.files}
         for display in list(self._last_good):
@@ -390,13 +411,10 @@ class ProviderRegistry(SecretOperations):
                 stale=stale,
                 last_reload=old_status.last_reload if unchanged and old_status else now,
                 last_error=_first_error(errors),
-                instance_ids=tuple(i.id for i in used.instances),
+                instance_ids=(),  # filled in after linking, which can rename derived ids
                 sha256=sha256,
             )
-            # Share an unchanged file's status object too, like instances.
-            files[result.display] = (
-                old_status if old_status is not None and old_status == status else status
-            )
+            drafts[result.display] = (old_status, status)
             if errors and not unchanged:
                 failed.append(ReloadFailed(result.display, tuple(errors), source))
             effective.append(
@@ -412,11 +430,22 @@ class ProviderRegistry(SecretOperations):
                 )
             )
         instances, cross = link(effective)
+        # Ids as the registry serves them: `link` makes derived ids unique
+        # ('my-groq' -> 'my-groq-2') and drops duplicates of explicit ids.
+        ids_by_file: dict[str, list[str]] = {}
+        for instance in instances:
+            ids_by_file.setdefault(instance.file, []).append(instance.id)
+        files: dict[str, FileStatus] = {}
+        for display, (old_status, draft) in drafts.items():
+            status = replace(draft, instance_ids=tuple(ids_by_file.get(display, ())))
+            # Share an unchanged file's status object too, like instances.
+            files[display] = (
+                old_status if old_status is not None and old_status == status else status
+            )
         stale_ids = frozenset(
             instance.id
-            for result in effective
-            if files[result.display].stale
-            for instance in result.instances
+            for instance in instances
+            if (file_status := files.get(instance.file)) is not None and file_status.stale
         )
         by_id: dict[str, ProviderInstance] = {}
         for instance in instances:
@@ -447,7 +476,7 @@ class ProviderRegistry(SecretOperations):
             watch=previous.watch,
             stale_ids=stale_ids,
         )
-        events: list[Event] = [] if initial else _diff(previous, state, source)
+        events: list[Event] = [] if initial else _diff(previous, state, source, written_id)
         changed_files = tuple(
             file
             for file in set(frozen_diags) | set(previous.diagnostics)
@@ -506,19 +535,27 @@ def _first_error(errors: list[Diagnostic]) -> str | None:
     return f"{first.line}:{first.column}: {first.message}"
 
 
-def _diff(previous: RegistryState, state: RegistryState, source: Source) -> list[Event]:
+def _diff(
+    previous: RegistryState,
+    state: RegistryState,
+    source: Source,
+    written_id: str | None = None,
+) -> list[Event]:
+    def source_of(instance_id: str) -> Source:
+        return source if written_id is None or instance_id == written_id else "external"
+
     events: list[Event] = []
     for instance_id, instance in state.instances.items():
         old = previous.instances.get(instance_id)
         if old is None:
-            events.append(InstanceAdded(instance, source))
+            events.append(InstanceAdded(instance, source_of(instance_id)))
         elif old is not instance and old != instance:
             changed = _changed_fields(old, instance)
             if changed:
-                events.append(InstanceUpdated(instance, old, changed, source))
+                events.append(InstanceUpdated(instance, old, changed, source_of(instance_id)))
     for instance_id, old in previous.instances.items():
         if instance_id not in state.instances:
-            events.append(InstanceRemoved(old, source))
+            events.append(InstanceRemoved(old, source_of(instance_id)))
     return events
 
 
@@ -530,6 +567,15 @@ def _changed_fields(old: ProviderInstance, new: ProviderInstance) -> tuple[str, 
         if old.values.get(key) != new.values.get(key):
             changed.append(key)
     return tuple(changed)
+
+
+def _same_value(given: Any, checked: Any) -> bool:
+    """True when the caller's value is the validated one in another spelling (int for float)."""
+    return (
+        (type(given) is int and type(checked) is float and given == checked)
+        or given == checked
+        and type(given) is type(checked)
+    )
 
 
 def _check_name(name: Any) -> str:

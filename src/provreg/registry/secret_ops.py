@@ -191,3 +191,35 @@ class SecretOperations:
             )
         except OSError:
             pass
+
+
+def instance_secret_presence(registry: SecretOperations) -> frozenset[str]:
+    """Ids of instances with a required key that is known missing.
+
+    Cheap (no keyring call): keyring presence comes from provreg's index,
+    env and file references are checked directly. Entries created outside
+    provreg (e.g. with secret-tool) look missing here until the detail
+    pane confirms them with the backend.
+    """
+    from provreg.secrets.store import keyring_user
+
+    store = registry.secret_store()
+    indexed = {(entry.service, entry.user) for entry in store.index.entries()}
+    missing: set[str] = set()
+    state = registry.snapshot()
+    for instance in state.instances.values():
+        definition = state.catalog.get(instance.provider)
+        if definition is None:
+            continue
+        for spec in definition.secret_fields:
+            if not spec.required:
+                continue
+            ref = instance.secret_ref(spec.id)
+            if ref.kind == "keyring":
+                present = (store.service, keyring_user(instance.id, spec.id, ref)) in indexed
+            else:
+                present = bool(store.status(instance.id, spec.id, ref, check_keyring=False).present)
+            if not present:
+                missing.add(instance.id)
+                break
+    return frozenset(missing)

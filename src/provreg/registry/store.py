@@ -23,7 +23,7 @@ Unsubscribe = Callable[[], None]
 
 
 class _Subscription(Generic[T]):
-    __slots__ = ("listener", "selector", "last")
+    __slots__ = ("listener", "selector", "last", "active")
 
     def __init__(
         self, listener: Callable[[T, T], None], selector: Callable[[RegistryState], T], last: T
@@ -31,6 +31,15 @@ class _Subscription(Generic[T]):
         self.listener = listener
         self.selector = selector
         self.last = last
+        self.active = True
+
+
+class _EventSubscription:
+    __slots__ = ("listener", "active")
+
+    def __init__(self, listener: Callable[[Sequence[Event]], None]) -> None:
+        self.listener = listener
+        self.active = True
 
 
 class Store:
@@ -39,7 +48,7 @@ class Store:
     def __init__(self, initial: RegistryState) -> None:
         self._state = initial
         self._subscriptions: list[_Subscription[Any]] = []
-        self._event_listeners: list[Callable[[Sequence[Event]], None]] = []
+        self._event_listeners: list[_EventSubscription] = []
         # Commits come from the registry under its lock; this guards the
         # subscriber lists, which the UI may change from its own thread.
         self._guard = threading.Lock()
@@ -64,6 +73,8 @@ class Store:
 
         def unsubscribe() -> None:
             with self._guard:
+                # Inactive at once: a commit already notifying skips it too.
+                subscription.active = False
                 if subscription in self._subscriptions:
                     self._subscriptions.remove(subscription)
 
@@ -71,13 +82,15 @@ class Store:
 
     def subscribe_events(self, listener: Callable[[Sequence[Event]], None]) -> Unsubscribe:
         """Call `listener(events)` once per commit that has events."""
+        subscription = _EventSubscription(listener)
         with self._guard:
-            self._event_listeners.append(listener)
+            self._event_listeners.append(subscription)
 
         def unsubscribe() -> None:
             with self._guard:
-                if listener in self._event_listeners:
-                    self._event_listeners.remove(listener)
+                subscription.active = False
+                if subscription in self._event_listeners:
+                    self._event_listeners.remove(subscription)
 
         return unsubscribe
 
@@ -88,6 +101,8 @@ class Store:
             subscriptions = list(self._subscriptions)
             event_listeners = list(self._event_listeners)
         for subscription in subscriptions:
+            if not subscription.active:
+                continue  # unsubscribed by an earlier listener of this commit
             try:
                 selected = subscription.selector(state)
                 previous = subscription.last
@@ -98,11 +113,13 @@ class Store:
             except Exception:
                 log.exception("store listener %r failed", subscription.listener)
         if events:
-            for listener in event_listeners:
+            for event_subscription in event_listeners:
+                if not event_subscription.active:
+                    continue
                 try:
-                    listener(events)
+                    event_subscription.listener(events)
                 except Exception:
-                    log.exception("event listener %r failed", listener)
+                    log.exception("event listener %r failed", event_subscription.listener)
 
 
 def _whole_state(state: RegistryState) -> RegistryState:

@@ -14,6 +14,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 
 NEW_FILE_MODE = 0o600
 TEMP_PREFIX = ".provreg-tmp-"
@@ -28,8 +29,18 @@ def resolve_target(path: str) -> str:
     return os.path.realpath(path)
 
 
-def atomic_write(path: str, data: bytes, *, allow_hardlink_in_place: bool = False) -> str:
+def atomic_write(
+    path: str,
+    data: bytes,
+    *,
+    allow_hardlink_in_place: bool = False,
+    before_replace: Callable[[], None] | None = None,
+) -> str:
     """Replace the file at `path` with `data`. Returns the real path written.
+
+    `before_replace` runs after the temp file is durable and just before the
+    rename: the last moment to notice that someone else (an editor, which
+    takes no lock) changed the file; raising there aborts the write cleanly.
 
     Raises:
         HardLinkError: the file has several hard links and in-place writes are not allowed.
@@ -43,9 +54,12 @@ def atomic_write(path: str, data: bytes, *, allow_hardlink_in_place: bool = Fals
         info = None
     if info is not None and info.st_nlink > 1:
         if not allow_hardlink_in_place:
+            # No command-line option exists for this: name the API switch, not a flag.
             raise HardLinkError(
-                f"{path} has {info.st_nlink} hard links; replacing it would split them. "
-                "Write in place with --allow-hardlinks (not crash-safe), or break the link."
+                f"{path} has {info.st_nlink} hard links; replacing it would leave the other "
+                "links with the old content. Break the link (copy the file and move the copy "
+                "over it), or open the registry with allow_hardlink_in_place=True (writes in "
+                "place, not crash-safe)."
             )
         _write_in_place(target, data)
         return target
@@ -61,6 +75,8 @@ def atomic_write(path: str, data: bytes, *, allow_hardlink_in_place: bool = Fals
             os.fsync(fd)
         finally:
             os.close(fd)
+        if before_replace is not None:
+            before_replace()
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -62,6 +62,10 @@ class StorageBackend(Protocol):
 
     async def load(self, instance_id: str) -> ProviderInstance | None: ...
 
+    def target_display(self, file: str | None) -> str:
+        """Display path of the file `save(instance, file)` would write (StorageError if none)."""
+        ...
+
     async def save(self, instance: ProviderInstance, file: str | None = None) -> WriteOutcome: ...
 
     async def update(

@@ -66,7 +66,9 @@ def file_write_lock(target: str, timeout: float = 10.0) -> Iterator[None]:
                         f"(waited {timeout:g} s for {path})"
                     ) from None
                 time.sleep(delay)
-                delay = min(delay * 2, 0.05)
+                # flock is not fair: a busy writer releases and retakes the lock in
+                # milliseconds, so a waiter that sleeps long misses every gap.
+                delay = min(delay * 2, 0.01)
         try:
             yield
         finally:

@@ -42,6 +42,9 @@ class MemoryStorage:
     async def reload(self, paths: Iterable[str]) -> StoredState:
         return self._state()
 
+    def target_display(self, file: str | None) -> str:
+        return MEMORY_FILE
+
     async def load(self, instance_id: str) -> ProviderInstance | None:
         return self._instances.get(instance_id)
 

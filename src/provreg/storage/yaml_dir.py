@@ -58,6 +58,11 @@ DEFAULT_FILE_NAME = "providers.yaml"
 """Where new instances go when no file is named: this name in the first config directory."""
 
 _REMEMBERED_WRITES = 64
+_WRITE_ATTEMPTS = 3
+
+
+class _MovedMeanwhile(Exception):
+    """The file changed between our read and our rename."""
 
 
 class YamlDirectoryStorage:
@@ -217,6 +222,10 @@ class YamlDirectoryStorage:
 
         return await anyio.to_thread.run_sync(self._write_sync, target, transform, key, instance.id)
 
+    def target_display(self, file: str | None) -> str:
+        """Display path of the file a new instance would be written to."""
+        return self._target_for_new(file).display
+
     def _existing(self, instance: ProviderInstance) -> ConfigFile:
         parsed = self._parsed.get(instance.file)
         if parsed is None:
@@ -264,7 +273,16 @@ class YamlDirectoryStorage:
     ) -> WriteOutcome:
         try:
             with file_write_lock(target.path, self.lock_timeout):
+                for _ in range(_WRITE_ATTEMPTS - 1):
+                    try:
+                        return self._write_locked(target, transform, key, instance_id)
+                    except _MovedMeanwhile:
+                        continue  # an editor saved during our write: start over on its text
                 return self._write_locked(target, transform, key, instance_id)
+        except _MovedMeanwhile:
+            raise ConflictError(
+                instance_id, target.display, "kept changing on disk while provreg wrote it"
+            ) from None
         except LockTimeout as exc:
             raise StorageError(str(exc)) from None
         except HardLinkError as exc:
@@ -297,7 +315,22 @@ class YamlDirectoryStorage:
         data = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
         if current is None:
             os.makedirs(os.path.dirname(os.path.abspath(target.path)), exist_ok=True)
-        real = atomic_write(target.path, data, allow_hardlink_in_place=self.allow_hardlink_in_place)
+
+        def unchanged_since_read() -> None:
+            try:
+                with open(target.path, "rb") as handle:
+                    now = handle.read()
+            except FileNotFoundError:
+                now = None
+            if now != current:
+                raise _MovedMeanwhile()
+
+        real = atomic_write(
+            target.path,
+            data,
+            allow_hardlink_in_place=self.allow_hardlink_in_place,
+            before_replace=unchanged_since_read,
+        )
         digest = hashlib.sha256(data).hexdigest()
         self._written.setdefault(real, deque(maxlen=_REMEMBERED_WRITES)).append(digest)
         info = os.stat(real)

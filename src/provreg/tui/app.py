@@ -1,0 +1,636 @@
+"""The dashboard: a Textual app bound live to the registry store.
+
+It holds no logic beyond presentation and user intent (DESIGN §1): reads
+come from store snapshots, every change goes through `ProviderRegistry`, and
+every file, keyring and editor operation runs in a worker so the UI never
+blocks. The registry loads in a worker after the first paint.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, RichLog, TabbedContent, TabPane
+
+from provreg.tui.messages import EventsArrived, RegistryFailed, StoreChanged
+from provreg.tui.screens.confirm import ConfirmScreen
+from provreg.tui.screens.conflict import ConflictScreen
+from provreg.tui.screens.help import HelpScreen
+from provreg.tui.screens.instance_form import FormError, FormResult, InstanceForm
+from provreg.tui.screens.provider_picker import ProviderPicker
+from provreg.tui.screens.secret_input import SecretInputScreen
+from provreg.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
+from provreg.tui.widgets.detail_pane import DetailPane
+from provreg.tui.widgets.problems import ProblemsTable
+from provreg.tui.widgets.providers_table import ProvidersTable, row_for
+from provreg.tui.widgets.status_header import StatusHeader
+
+if TYPE_CHECKING:
+    from provreg.model import ProviderInstance
+    from provreg.registry import ProviderRegistry
+    from provreg.registry.events import Event
+    from provreg.registry.state import RegistryState
+    from provreg.secrets import SecretStatus
+
+FIRST_ROWS = 200
+"""Rows shown in the first paint of a large registry; the rest follow in chunks."""
+ROW_CHUNK = 1000
+
+
+class ProvregApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "provreg"
+
+    BINDINGS = [
+        Binding("a", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("c", "duplicate", "Duplicate", show=False),
+        Binding("x,delete", "delete", "Delete"),
+        Binding("k", "set_secret", "Set key"),
+        Binding("K", "remove_secret", "Remove key", show=False),
+        Binding("o", "confirm_origin", "Confirm host", show=False),
+        Binding("v", "open_editor", "$EDITOR"),
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "sort", "Sort", show=False),
+        Binding("r", "rescan", "Rescan", show=False),
+        Binding("w", "toggle_read_only", "Read-only", show=False),
+        Binding("t", "pick_theme", "Theme", show=False),
+        Binding("p", "show_tab('problems')", "Problems", show=False),
+        Binding("l", "show_tab('activity')", "Activity", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        paths: list[str],
+        *,
+        theme: str | None = None,
+        read_only: bool = False,
+        poll: bool = False,
+        watch: bool = True,
+        audit: bool = True,
+    ) -> None:
+        super().__init__()
+        self.paths = paths
+        self.requested_theme = theme
+        self.start_read_only = read_only
+        self.poll = poll
+        self.watch_files = watch
+        self.use_audit = audit
+        self.registry: ProviderRegistry | None = None
+        self.state: RegistryState | None = None
+        self.missing_secrets: frozenset[str] = frozenset()
+        self._detail_secrets: dict[str, dict[str, SecretStatus]] = {}
+        self._detail_error: str | None = None
+        self._unsubscribe: list[Any] = []
+        self._theme_ready = False
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(", ".join(self.paths), id="status")
+        yield Input(
+            placeholder="filter: any text (Escape clears)",
+            id="filter",
+            classes="hidden",
+            disabled=True,
+        )
+        with Horizontal(id="main"):
+            yield ProvidersTable(id="providers")
+            yield DetailPane(id="detail")
+        with TabbedContent(id="bottom"):
+            with TabPane("Problems", id="problems"):
+                yield ProblemsTable(id="problems-table")
+            with TabPane("Activity", id="activity"):
+                yield RichLog(id="activity-log", wrap=False, markup=False, max_lines=2000)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        loaded = load_themes()
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        if loaded.problems:
+            self.notify(
+                "Some theme files were skipped:\n" + "\n".join(loaded.problems),
+                title="Themes",
+                severity="warning",
+                timeout=10,
+            )
+        wanted = self.requested_theme or remembered_theme() or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self.notify(f"Unknown theme '{wanted}'; using {DEFAULT_THEME}", severity="warning")
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+        self._theme_ready = True
+        self.query_one(StatusHeader).show(None)
+        table = self.query_one(ProvidersTable)
+        table.loading = True
+        table.focus()
+        self._load_registry()
+
+    def watch_theme(self, theme: str) -> None:
+        if self._theme_ready and self.requested_theme != theme:
+            remember_theme(theme)
+
+    # ------------------------------------------------------------------ loading and live updates
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def _load_registry(self) -> None:
+        from provreg.registry import ProviderRegistry
+        from provreg.secrets.redaction import install_redaction
+
+        install_redaction()
+        try:
+            registry = await ProviderRegistry.open(
+                self.paths, audit=True if self.use_audit else False, read_only=self.start_read_only
+            )
+        except Exception as exc:  # a missing dir, unreadable files: say it, don't crash
+            self.post_message(RegistryFailed(str(exc)))
+            return
+        self.registry = registry
+        self._unsubscribe.append(registry.store.subscribe(self._on_state))
+        self._unsubscribe.append(registry.store.subscribe_events(self._on_events))
+        await self._first_fill(registry.snapshot())
+        if self.watch_files:
+            self._run_sync()
+        self._refresh_secret_presence()
+
+    async def _first_fill(self, state: RegistryState) -> None:
+        """Show the first rows at once, then the rest in chunks, yielding between them."""
+        table = self.query_one(ProvidersTable)
+        table.loading = False
+        order = list(state.instances)
+        rows = {}
+        for index, instance_id in enumerate(order):
+            rows[instance_id] = row_for(state.instances[instance_id], state, self.missing_secrets)
+            if index + 1 == FIRST_ROWS or (index + 1) % ROW_CHUNK == 0:
+                table.apply_rows(dict(rows), order[: index + 1])
+                if index + 1 == FIRST_ROWS:
+                    self._show_state(state, table_too=False)
+                await _yield()
+        table.apply_rows(rows, order)
+        self._show_state(state, table_too=False)
+
+    @work(exclusive=True, group="sync", exit_on_error=False)
+    async def _run_sync(self) -> None:
+        from provreg.sync import SyncEngine, SyncSettings
+
+        assert self.registry is not None
+        engine = SyncEngine(self.registry, SyncSettings(poll=True) if self.poll else None)
+        self.sync_engine = engine
+        await engine.run()
+
+    def _on_state(self, state: RegistryState, _previous: RegistryState) -> None:
+        self.post_message(StoreChanged(state))
+
+    def _on_events(self, events: Sequence[Event]) -> None:
+        self.post_message(EventsArrived(tuple(events)))
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        self._show_state(message.state)
+        self._refresh_secret_presence()
+
+    def _show_state(self, state: RegistryState, *, table_too: bool = True) -> None:
+        self.state = state
+        if table_too:
+            self.query_one(ProvidersTable).apply(state, self.missing_secrets)
+        read_only = self.registry.read_only if self.registry else False
+        self.query_one(StatusHeader).show(state, read_only=read_only)
+        self.query_one(ProblemsTable).show(state)
+        self._show_detail()
+
+    def on_events_arrived(self, message: EventsArrived) -> None:
+        from provreg.registry.event_text import text_line
+        from provreg.registry.events import InstanceUpdated, ReloadFailed
+
+        log = self.query_one("#activity-log", RichLog)
+        stamp = datetime.now().strftime("%H:%M:%S")
+        for event in message.events:
+            line = text_line(event)
+            if line is None:
+                continue
+            log.write(f"{stamp} {line}")
+            if event.source == "external":
+                if isinstance(event, ReloadFailed):
+                    self.notify(line, severity="error", timeout=6)
+                else:
+                    self.notify(line, timeout=4)
+            if isinstance(event, InstanceUpdated) and event.source == "external":
+                self._check_form_conflict(event.instance)
+
+    def on_registry_failed(self, message: RegistryFailed) -> None:
+        self.query_one(ProvidersTable).loading = False
+        self.notify(message.error, title="Cannot open the registry", severity="error", timeout=30)
+        self.query_one(StatusHeader).update(f"provreg: {message.error}")
+
+    # ------------------------------------------------------------------ secrets presence
+
+    @work(exclusive=True, group="secret-index", thread=True, exit_on_error=False)
+    def _refresh_secret_presence(self) -> None:
+        """The table's "secret missing" from the index and env/file checks only:
+        no keyring call per row (about 20 ms each with a Secret Service)."""
+        registry = self.registry
+        if registry is None:
+            return
+        from provreg.registry.secret_ops import instance_secret_presence
+
+        missing = instance_secret_presence(registry)
+        if missing != self.missing_secrets:
+            self.call_from_thread(self._apply_missing, missing)
+
+    def _apply_missing(self, missing: frozenset[str]) -> None:
+        self.missing_secrets = missing
+        if self.state is not None:
+            self.query_one(ProvidersTable).apply(self.state, missing)
+
+    @work(exclusive=True, group="detail-secrets", exit_on_error=False)
+    async def _check_detail_secrets(self, instance_id: str) -> None:
+        """Confirm the selected instance's keys with the backend (in a worker thread)."""
+        registry = self.registry
+        if registry is None or registry.find(instance_id) is None:
+            return
+        try:
+            statuses = await registry.secret_status(instance_id)
+            self._detail_error = None
+        except Exception as exc:  # keyring trouble on a headless box: say it, don't crash
+            statuses = []
+            self._detail_error = str(exc).split(" Options:")[0] + " (see docs/secrets.md)"
+        self._detail_secrets[instance_id] = {status.field: status for status in statuses}
+        self._show_detail()
+
+    # ------------------------------------------------------------------ selection and detail
+
+    def selected_instance(self) -> ProviderInstance | None:
+        if self.state is None:
+            return None
+        instance_id = self.query_one(ProvidersTable).selected_id
+        return self.state.instances.get(instance_id) if instance_id else None
+
+    @on(DataTable.RowHighlighted, "#providers")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        instance = self.selected_instance()
+        self._show_detail()
+        if instance is not None and instance.id not in self._detail_secrets:
+            self._check_detail_secrets(instance.id)
+
+    @on(DataTable.RowSelected, "#providers")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_edit()
+
+    def _show_detail(self) -> None:
+        instance = self.selected_instance()
+        secrets = self._detail_secrets.get(instance.id) if instance else None
+        self.query_one(DetailPane).show(
+            instance,
+            self.state,
+            secrets,
+            checking=instance is not None and secrets is None,
+            secret_error=self._detail_error,
+        )
+
+    def on_problems_table_jump_to(self, message: ProblemsTable.JumpTo) -> None:
+        diagnostic = message.diagnostic
+        table = self.query_one(ProvidersTable)
+        if diagnostic.instance_id and table.select(diagnostic.instance_id):
+            table.focus()
+            return
+        self.notify(
+            f"{diagnostic.file}:{diagnostic.line}:{diagnostic.column} — press v on a row of that "
+            "file, or fix it in your editor",
+            timeout=6,
+        )
+        self._open_in_editor(diagnostic.file, diagnostic.line)
+
+    # ------------------------------------------------------------------ actions
+
+    def _writable_registry(self) -> ProviderRegistry | None:
+        if self.registry is None:
+            self.notify("Still loading…")
+            return None
+        if self.registry.read_only:
+            self.notify("Read-only: press w to allow changes.", severity="warning")
+            return None
+        return self.registry
+
+    def action_add(self) -> None:
+        registry = self._writable_registry()
+        if registry is None:
+            return
+
+        def picked(provider: str | None) -> None:
+            if provider is not None:
+                self._open_form(registry.definition(provider).id, None)
+
+        self.push_screen(ProviderPicker(registry.definitions()), picked)
+
+    def action_edit(self) -> None:
+        instance = self.selected_instance()
+        if instance is None or self._writable_registry() is None:
+            return
+        self._open_form(instance.provider, instance)
+
+    def action_duplicate(self) -> None:
+        instance = self.selected_instance()
+        if instance is None or self._writable_registry() is None:
+            return
+        self._open_form(instance.provider, instance, duplicate=True)
+
+    def _open_form(
+        self, provider: str, instance: ProviderInstance | None, *, duplicate: bool = False
+    ) -> None:
+        registry = self.registry
+        assert registry is not None
+        definition = registry.definition(provider)
+        presence = (
+            {
+                field: ("● set" if status.present else "○ missing")
+                for field, status in self._detail_secrets.get(instance.id, {}).items()
+            }
+            if instance
+            else {}
+        )
+
+        async def save(result: FormResult) -> None:
+            await self._save_form(result, None if duplicate else instance, provider, instance)
+
+        form = InstanceForm(
+            definition,
+            save,
+            instance=instance,
+            title=f"Duplicate {instance.name}" if duplicate and instance else None,
+            prefill_name=f"{instance.name} (copy)" if duplicate and instance else None,
+            secret_presence=presence,
+        )
+        self.push_screen(form)
+
+    async def _save_form(
+        self,
+        result: FormResult,
+        editing: ProviderInstance | None,
+        provider: str,
+        source_instance: ProviderInstance | None,
+    ) -> None:
+        from provreg.registry import FieldsError, RegistryError
+
+        registry = self.registry
+        assert registry is not None
+        try:
+            if editing is None:
+                values = {k: v for k, v in result.values.items() if v is not None}
+                file = source_instance.file if source_instance is not None else None
+                created = await registry.create(provider, result.name, values, file)
+                instance_id = created.id
+            else:
+                current = registry.get(editing.id)
+                changes: dict[str, Any] = {"name": result.name, **result.values}
+                await registry.update(current.id, changes)
+                instance_id = current.id
+            for field, value in result.secrets.items():
+                await registry.set_secret(instance_id, field, value)
+        except FieldsError as exc:
+            raise FormError(exc.fields) from None
+        except RegistryError as exc:
+            name_errors = ("DuplicateNameError", "InvalidValueError")
+            if type(exc).__name__ in name_errors and "name" in str(exc):
+                raise FormError({"name": str(exc)}) from None
+            raise
+        self._detail_secrets.pop(instance_id, None)
+        self.query_one(ProvidersTable).select(instance_id)
+
+    def _check_form_conflict(self, instance: ProviderInstance) -> None:
+        screen = self.screen
+        if not isinstance(screen, InstanceForm) or screen.instance is None:
+            return
+        if screen.instance.id != instance.id:
+            return
+        try:
+            mine = screen.collect()
+            mine_values: dict[str, object] = {"name": mine.name, **mine.values}
+        except FormError:
+            mine_values = {}
+
+        def decided(choice: str | None) -> None:
+            if choice == "theirs":
+                screen.refill(instance)
+            else:
+                screen.instance = instance  # my form wins, applied on top of the new version
+
+        self.push_screen(
+            ConflictScreen(
+                f"'{instance.name}' was changed in {instance.file} while you were editing it.",
+                mine_values,
+                instance,
+            ),
+            decided,
+        )
+
+    def action_delete(self) -> None:
+        instance = self.selected_instance()
+        registry = self._writable_registry()
+        if instance is None or registry is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run_op(registry.delete(instance.id), f"Deleted {instance.name}")
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Delete '{instance.name}' ({instance.id}) from {instance.file}?", "Delete"
+            ),
+            answered,
+        )
+
+    def _secret_field(self, instance: ProviderInstance) -> str | None:
+        assert self.registry is not None
+        definition = self.registry.definition(instance.provider)
+        fields = definition.secret_fields
+        if not fields:
+            self.notify(f"{definition.name} takes no key.", severity="warning")
+            return None
+        return fields[0].id
+
+    def action_set_secret(self) -> None:
+        instance = self.selected_instance()
+        registry = self._writable_registry()
+        if instance is None or registry is None:
+            return
+        field = self._secret_field(instance)
+        if field is None:
+            return
+        ref = instance.secret_ref(field)
+        if ref.kind != "keyring":
+            self.notify(
+                f"{field} comes from {ref.describe()}; change the reference in the YAML to "
+                "{keyring: true} to store it here.",
+                severity="warning",
+                timeout=8,
+            )
+            return
+
+        def entered(value: Any) -> None:
+            if value is not None:
+                self._detail_secrets.pop(instance.id, None)
+                self._run_op(
+                    registry.set_secret(instance.id, field, value),
+                    f"Stored {field} for {instance.name}",
+                )
+
+        self.push_screen(SecretInputScreen(instance.name, field, ref.describe()), entered)
+
+    def action_remove_secret(self) -> None:
+        instance = self.selected_instance()
+        registry = self._writable_registry()
+        if instance is None or registry is None:
+            return
+        field = self._secret_field(instance)
+        if field is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._detail_secrets.pop(instance.id, None)
+                self._run_op(
+                    registry.remove_secret(instance.id, field),
+                    f"Removed {field} of {instance.name}",
+                )
+
+        self.push_screen(
+            ConfirmScreen(f"Remove the stored {field} of '{instance.name}'?", "Remove"), answered
+        )
+
+    def action_confirm_origin(self) -> None:
+        instance = self.selected_instance()
+        registry = self._writable_registry()
+        if instance is None or registry is None:
+            return
+        from provreg.registry.secret_ops import instance_host
+
+        host = instance_host(instance, registry.snapshot().catalog.get(instance.provider))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._detail_secrets.pop(instance.id, None)
+                self._run_op(registry.confirm_origin(instance.id), f"Confirmed {host}")
+
+        self.push_screen(
+            ConfirmScreen(f"Send {instance.name}'s stored key to '{host}' from now on?", "Confirm"),
+            answered,
+        )
+
+    @work(group="ops", exit_on_error=False)
+    async def _run_op(self, operation: Any, done: str) -> None:
+        try:
+            await operation
+        except Exception as exc:
+            self.notify(str(exc), title="Not done", severity="error", timeout=10)
+            return
+        self.notify(done, timeout=3)
+        self._show_detail()
+        selected = self.selected_instance()
+        if selected is not None:
+            self._check_detail_secrets(selected.id)
+        self._refresh_secret_presence()
+
+    def action_open_editor(self) -> None:
+        instance = self.selected_instance()
+        if instance is None:
+            return
+        self._open_in_editor(instance.file, instance.line)
+
+    def _open_in_editor(self, file: str, line: int) -> None:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        command = [*shlex.split(editor), f"+{line}", file]
+        try:
+            with self.suspend():
+                subprocess.run(command, check=False)
+        except Exception as exc:  # no terminal to suspend to (tests, some drivers)
+            self.notify(f"Cannot open the editor: {exc}", severity="error")
+            return
+        if self.registry is not None:
+            self._run_op(self.registry.reload([os.path.realpath(file)]), f"Reloaded {file}")
+
+    def action_rescan(self) -> None:
+        if self.registry is not None:
+            self._run_op(self.registry.reload(), "Rescanned the config files")
+
+    def action_toggle_read_only(self) -> None:
+        if self.registry is None:
+            return
+        self.registry.read_only = not self.registry.read_only
+        self.query_one(StatusHeader).show(self.state, read_only=self.registry.read_only)
+        self.notify(
+            "Read-only: changes are refused" if self.registry.read_only else "Changes allowed"
+        )
+
+    def action_pick_theme(self) -> None:
+        self.search_themes()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.disabled = False
+        field.remove_class("hidden")
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(ProvidersTable).set_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(ProvidersTable).focus()
+
+    def key_escape(self) -> None:
+        field = self.query_one("#filter", Input)
+        if not field.has_class("hidden"):
+            field.value = ""
+            field.add_class("hidden")
+            field.disabled = True
+            self.query_one(ProvidersTable).set_filter("")
+            self.query_one(ProvidersTable).focus()
+
+    def action_sort(self) -> None:
+        key = self.query_one(ProvidersTable).cycle_sort()
+        self.notify(f"Sorted by {key}", timeout=2)
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        if tab == "problems":
+            self.query_one(ProblemsTable).focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.action in ("quit",):
+                continue
+            yield SystemCommand(
+                binding.description, f"key: {binding.key}", _runner(self, binding.action)
+            )
+
+
+def _runner(app: ProvregApp, action: str) -> Any:
+    async def run() -> None:
+        await app.run_action(action)
+
+    return run
+
+
+async def _yield() -> None:
+    import asyncio
+
+    await asyncio.sleep(0)

@@ -1,0 +1,1 @@
+"""Modal screens: pickers, forms, confirmations, the conflict choice, help."""

@@ -1,0 +1,53 @@
+"""What every key does."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# provreg dashboard
+
+The registry is the YAML files under the config location; edits you save in
+another pane appear here at once. Bad edits show in **Problems** with
+`file:line:col`, and the last good version stays in force (rows dimmed).
+
+| Key | Action |
+|-----|--------|
+| `a` | add an instance (pick a provider type, then fill the form) |
+| `e` / `Enter` | edit the selected instance (only changed fields are written) |
+| `c` | duplicate the selected instance |
+| `x` / `Delete` | delete the selected instance (asks first) |
+| `k` | set the API key (masked; goes to the keyring, never the YAML) |
+| `K` | remove the API key from the keyring |
+| `o` | confirm a changed base URL host for the stored key |
+| `v` | open the instance in `$EDITOR` at its line |
+| `/` | filter rows by any text; `Escape` clears |
+| `s` | cycle the sort: file order, name, provider, status |
+| `r` | rescan the config files now |
+| `w` | toggle read-only |
+| `t` | switch theme |
+| `p` | show the Problems tab; `Enter` on a problem jumps to it |
+| `l` | show the Activity tab |
+| `?` | this help |
+| `q` | quit |
+
+Status glyphs: `●` ok, `▲` warning, `✖` error, `◌` stale (file has errors),
+`○` secret missing, `⚡` conflict.
+
+`ctrl+p` opens the command palette with every action.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog wide tall"):
+            yield Markdown(HELP)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,280 @@
+"""The add/edit form, generated from the provider's field specs.
+
+text, url, int, float and list fields are inputs; bool is a switch; choice a
+select; secret fields are masked inputs whose value goes to the secret store
+only. Errors show inline under each field before anything is written: first
+the form's own parsing, then the registry's validation (the same rules as
+`--check`). Only changed fields are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import SecretStr
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Switch
+
+from provreg.model import FieldSpec, FieldType, ProviderDefinition, ProviderInstance
+
+UNSET = None
+
+
+@dataclass
+class FormResult:
+    """What the user asked for: the name, field values (None = unset), new keys."""
+
+    name: str
+    values: dict[str, Any]
+    secrets: dict[str, SecretStr] = field(default_factory=dict)
+
+
+class FormError(Exception):
+    """Per-field messages to show inline."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("; ".join(fields.values()))
+        self.fields = fields
+
+
+SaveCallback = Callable[[FormResult], Awaitable[None]]
+
+
+def _text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def parse_input(spec: FieldSpec, text: str) -> Any:
+    """Form text to a typed value; '' means unset. Raises ValueError with a message."""
+    stripped = text.strip()
+    if not stripped:
+        return UNSET
+    if spec.type is FieldType.INT:
+        try:
+            return int(stripped)
+        except ValueError:
+            raise ValueError("enter a whole number") from None
+    if spec.type is FieldType.FLOAT:
+        try:
+            return float(stripped)
+        except ValueError:
+            raise ValueError("enter a number") from None
+    if spec.type is FieldType.LIST:
+        return [item.strip() for item in stripped.split(",") if item.strip()]
+    return stripped
+
+
+class InstanceForm(ModalScreen[bool]):
+    """Returns True when saved, False when cancelled."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    def __init__(
+        self,
+        definition: ProviderDefinition,
+        save: SaveCallback,
+        *,
+        instance: ProviderInstance | None = None,
+        title: str | None = None,
+        prefill_name: str | None = None,
+        secret_presence: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.definition = definition
+        self.instance = instance
+        self._save = save
+        self.title_text = title or (
+            f"Edit {instance.name}" if instance else f"New {definition.name} instance"
+        )
+        self.prefill_name = (
+            prefill_name if prefill_name is not None else (instance.name if instance else "")
+        )
+        self.secret_presence = secret_presence or {}
+        self._initial: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide tall"):
+            yield Label(self.title_text, classes="title")
+            with VerticalScroll(id="form-fields"):
+                yield from self._row(
+                    "name", "Name", Input(self.prefill_name, id="field-name"), None
+                )
+                for spec in self.definition.fields:
+                    yield from self._row(
+                        spec.id, spec.display_label, self._widget_for(spec), spec.help
+                    )
+            yield Label("", id="form-error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+
+    def _row(
+        self, field_id: str, label: str, widget: Widget, help_text: str | None
+    ) -> ComposeResult:
+        with Vertical(classes="form-row", id=f"row-{field_id}"):
+            yield Label(label, classes="form-label")
+            yield widget
+            if help_text:
+                yield Label(help_text, classes="hint")
+            yield Label("", id=f"error-{field_id}", classes="error field-error")
+
+    def _stated(self, spec: FieldSpec) -> Any:
+        if self.instance is not None and spec.id in self.instance.values:
+            return self.instance.values[spec.id]
+        return None
+
+    def _widget_for(self, spec: FieldSpec) -> Widget:
+        widget_id = f"field-{spec.id}"
+        stated = self._stated(spec)
+        if spec.type is FieldType.BOOL:
+            switched = bool(stated) if stated is not None else bool(spec.default)
+            self._initial[spec.id] = switched
+            return Switch(value=switched, id=widget_id)
+        if spec.type is FieldType.CHOICE:
+            options = [(choice, choice) for choice in spec.choices or ()]
+            prompt = f"(default: {spec.default})" if spec.default is not None else "(not set)"
+            selected = stated if stated is not None else Select.NULL
+            self._initial[spec.id] = selected
+            return Select(options, value=selected, allow_blank=True, prompt=prompt, id=widget_id)
+        if spec.type is FieldType.SECRET:
+            ref = self.instance.secret_ref(spec.id) if self.instance else None
+            presence = self.secret_presence.get(spec.id, "")
+            where = ref.describe() if ref else "keyring"
+            if ref is not None and ref.kind != "keyring":
+                placeholder = (
+                    f"value comes from {where}; change the YAML reference to store one here"
+                )
+                return Input(placeholder=placeholder, password=True, id=widget_id, disabled=True)
+            placeholder = f"{where} {presence} — type to store a new key".strip()
+            return Input(placeholder=placeholder, password=True, id=widget_id)
+        text = _text_of(stated)
+        self._initial[spec.id] = text
+        placeholder = f"default: {_text_of(spec.default)}" if spec.default is not None else ""
+        if spec.required and spec.default is None:
+            placeholder = "required"
+        return Input(text, placeholder=placeholder, id=widget_id)
+
+    def on_mount(self) -> None:
+        self.query_one("#field-name", Input).focus()
+
+    # ------------------------------------------------------------------ reading
+
+    def collect(self) -> FormResult:
+        """The form's values, or FormError with per-field messages."""
+        errors: dict[str, str] = {}
+        name = self.query_one("#field-name", Input).value.strip()
+        if not name:
+            errors["name"] = "a name is required"
+        values: dict[str, Any] = {}
+        secrets: dict[str, SecretStr] = {}
+        for spec in self.definition.fields:
+            widget = self.query_one(f"#field-{spec.id}")
+            stated = self._stated(spec)
+            if spec.type is FieldType.SECRET:
+                assert isinstance(widget, Input)
+                if widget.value.strip():
+                    secrets[spec.id] = SecretStr(widget.value.strip())
+                continue
+            if spec.type is FieldType.BOOL:
+                assert isinstance(widget, Switch)
+                if widget.value != self._initial[spec.id] or stated is not None:
+                    values[spec.id] = widget.value
+                continue
+            if spec.type is FieldType.CHOICE:
+                assert isinstance(widget, Select)
+                selected = widget.value
+                values[spec.id] = None if selected is Select.NULL else selected
+                continue
+            assert isinstance(widget, Input)
+            try:
+                values[spec.id] = parse_input(spec, widget.value)
+            except ValueError as exc:
+                errors[spec.id] = str(exc)
+        if errors:
+            raise FormError(errors)
+        return FormResult(name, values, secrets)
+
+    def show_errors(self, fields: dict[str, str], general: str = "") -> None:
+        for label in self.query(".field-error").results(Label):
+            label.update("")
+        unplaced = []
+        for field_id, message in fields.items():
+            try:
+                self.query_one(f"#error-{field_id}", Label).update(message)
+            except Exception:
+                unplaced.append(message)
+        text = general or ("; ".join(unplaced) if unplaced else "")
+        if fields and not text:
+            text = "Fix the fields marked below."
+        self.query_one("#form-error", Label).update(text)
+        if fields:
+            first = next(iter(fields))
+            try:
+                self.query_one(f"#row-{first}").scroll_visible()
+            except Exception:
+                pass
+
+    # ------------------------------------------------------------------ actions
+
+    async def action_save(self) -> None:
+        try:
+            result = self.collect()
+        except FormError as exc:
+            self.show_errors(exc.fields)
+            return
+        try:
+            await self._save(result)
+        except FormError as exc:
+            self.show_errors(exc.fields)
+            return
+        except Exception as exc:  # registry/storage errors: one clear line
+            self.show_errors({}, general=str(exc))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            await self.action_save()
+        else:
+            self.dismiss(False)
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        await self.action_save()
+
+    # ------------------------------------------------------------------ live changes
+
+    def refill(self, instance: ProviderInstance) -> None:
+        """Take the latest version of the instance into the form ("take theirs")."""
+        self.instance = instance
+        self.query_one("#field-name", Input).value = instance.name
+        for spec in self.definition.fields:
+            widget = self.query_one(f"#field-{spec.id}")
+            stated = self._stated(spec)
+            if isinstance(widget, Switch):
+                widget.value = bool(stated) if stated is not None else bool(spec.default)
+                self._initial[spec.id] = widget.value
+            elif isinstance(widget, Select):
+                widget.value = stated if stated is not None else Select.NULL
+            elif isinstance(widget, Input) and spec.type is not FieldType.SECRET:
+                widget.value = _text_of(stated)
+                self._initial[spec.id] = widget.value
+        self.show_errors({}, general="Took the version from disk.")

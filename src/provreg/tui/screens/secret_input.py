@@ -1,0 +1,53 @@
+"""Enter a key in a masked input. The value goes to the secret store only."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label
+
+
+class SecretInputScreen(ModalScreen[SecretStr | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, instance_name: str, field: str, where: str) -> None:
+        super().__init__()
+        self.instance_name = instance_name
+        self.field = field
+        self.where = where
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Set {self.field} for {self.instance_name}", classes="title")
+            yield Label(f"Stored in {self.where}; never written to the YAML.", classes="hint")
+            yield Input(password=True, placeholder="paste the key", id="secret")
+            yield Label("", id="secret-error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Store", variant="primary", id="store")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#secret", Input).focus()
+
+    def _submit(self) -> None:
+        value = self.query_one("#secret", Input).value
+        if not value.strip():
+            self.query_one("#secret-error", Label).update("Enter a key, or press Escape.")
+            return
+        self.dismiss(SecretStr(value.strip()))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "store":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,103 @@
+"""The detail pane: every field of the selected instance, secrets as reference
+and presence (never the value), and the instance's diagnostics."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from provreg.model import ProviderInstance, SecretRef
+from provreg.registry.state import RegistryState
+from provreg.secrets import SecretStatus
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def presence_text(ref: SecretRef, status: SecretStatus | None, checking: bool) -> Text:
+    """`keyring ● set`, `env ACME_KEY ○ missing`, `keyring … checking`."""
+    text = Text(ref.describe() + " ")
+    if status is None:
+        text.append("… checking" if checking else "? unknown", style="italic")
+    elif status.problem:
+        text.append("✖ " + status.problem.split(" Options:")[0], style="red")
+    elif status.present:
+        text.append("● set", style="green")
+    elif status.present is False:
+        text.append("○ missing", style="yellow")
+    else:
+        text.append("? unknown", style="italic")
+    return text
+
+
+class DetailPane(VerticalScroll):
+    DEFAULT_CSS = """
+    DetailPane { width: 1fr; min-width: 30; border-left: solid $panel; padding: 0 1; }
+    DetailPane > #detail-body { width: 100%; }
+    """
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static("Select a provider instance.", id="detail-body")
+
+    def show(
+        self,
+        instance: ProviderInstance | None,
+        state: RegistryState | None,
+        secrets: dict[str, SecretStatus] | None = None,
+        checking: bool = False,
+        secret_error: str | None = None,
+    ) -> None:
+        body = self.query_one("#detail-body", Static)
+        if instance is None or state is None:
+            body.update("Select a provider instance.")
+            return
+        definition = state.catalog.get(instance.provider)
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        title = Text(instance.name, style="bold")
+        if instance.id in state.stale_ids:
+            title.append("  (stale: the file has errors)", style="italic bright_black")
+        grid.add_row("name", title)
+        grid.add_row(
+            "id", instance.id + ("  (derived from the name)" if instance.id_derived else "")
+        )
+        grid.add_row(
+            "provider", f"{instance.provider}" + (f" — {definition.name}" if definition else "")
+        )
+        grid.add_row("file", f"{instance.file}:{instance.line}")
+        if definition is not None:
+            for spec in definition.fields:
+                if spec.is_secret:
+                    ref = instance.secret_ref(spec.id)
+                    grid.add_row(
+                        spec.id, presence_text(ref, (secrets or {}).get(spec.id), checking)
+                    )
+                elif spec.id in instance.values:
+                    grid.add_row(spec.id, _value_text(instance.values[spec.id]))
+                elif spec.default is not None:
+                    grid.add_row(
+                        spec.id,
+                        Text(f"{_value_text(spec.default)} (default)", style="bright_black"),
+                    )
+        if secret_error:
+            grid.add_row("keyring", Text(secret_error, style="red"))
+        problems = [
+            d for d in state.diagnostics.get(instance.file, ()) if d.instance_id == instance.id
+        ]
+        if problems:
+            grid.add_row("", "")
+            for diag in problems:
+                color = {"error": "red", "warning": "yellow"}.get(diag.severity.value, "")
+                grid.add_row(
+                    Text(f"{diag.line}:{diag.column}", style=color),
+                    Text(f"{diag.severity.value}[{diag.code}] {diag.message}", style=color),
+                )
+        body.update(grid)

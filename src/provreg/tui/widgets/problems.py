@@ -1,0 +1,55 @@
+"""The Problems tab: every diagnostic in every file; Enter jumps to it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+from provreg.model import Diagnostic, Severity
+from provreg.registry.state import RegistryState
+
+_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "bright_black"}
+
+
+class ProblemsTable(DataTable[Text]):
+    DEFAULT_CSS = "ProblemsTable { height: 1fr; }"
+
+    class JumpTo(Message):
+        """The user picked a problem: show its instance, or its file and line."""
+
+        def __init__(self, diagnostic: Diagnostic) -> None:
+            super().__init__()
+            self.diagnostic = diagnostic
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+        self._diagnostics: list[Diagnostic] = []
+
+    def on_mount(self) -> None:
+        self.add_column("", key="severity", width=7)
+        self.add_column("Where", key="where", width=36)
+        self.add_column("Code", key="code", width=5)
+        self.add_column("Message", key="message")
+
+    def show(self, state: RegistryState) -> None:
+        diagnostics = [d for d in state.all_diagnostics() if d.severity is not Severity.INFO]
+        if diagnostics == self._diagnostics:
+            return
+        self._diagnostics = diagnostics
+        self.clear()
+        for index, diag in enumerate(diagnostics):
+            style = _STYLE[diag.severity]
+            self.add_row(
+                Text(diag.severity.value, style=style),
+                Text(f"{diag.file}:{diag.line}:{diag.column}"),
+                Text(diag.code, style=style),
+                Text(diag.message),
+                key=str(index),
+            )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        index = int(str(event.row_key.value))
+        if 0 <= index < len(self._diagnostics):
+            self.post_message(self.JumpTo(self._diagnostics[index]))

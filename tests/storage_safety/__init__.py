@@ -1,0 +1,2 @@
+"""Storage safety: crash-safe atomic writes, the cross-process lock, two real
+processes writing one file, and optimistic-concurrency conflicts (DESIGN §6)."""

@@ -29,6 +29,7 @@ COMMANDS = (
     "watch",
     "secret",
     "exec",
+    "migrate",
 )
 
 
@@ -244,6 +245,25 @@ def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     exec_parser.add_argument("argv", nargs="*", metavar="-- COMMAND ...")
     _config_option(exec_parser)
 
+    migrate = sub.add_parser(
+        "migrate",
+        help="import the old app's llm_config.json, or upgrade config files' format version",
+    )
+    source = migrate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from-json", metavar="PATH", help="the old app's llm_config.json")
+    source.add_argument(
+        "--upgrade",
+        nargs="*",
+        metavar="PATH",
+        help="rewrite files to the current format version (backup kept; default: the config)",
+    )
+    migrate.add_argument("--keys", metavar="PATH", help="JSON object of plaintext keys to import")
+    migrate.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    migrate.add_argument("--partial", action="store_true", help="import the valid entries only")
+    migrate.add_argument("--file", help="file to add imported instances to")
+    _config_option(migrate)
+    _write_options(migrate)
+
     log = sub.add_parser("log", help="show the audit log of changes")
     log.add_argument("-n", type=int, default=None, metavar="N", help="only the last N entries")
     _json_option(log)
@@ -354,6 +374,14 @@ def _dispatch_registry_command(args: argparse.Namespace) -> int:
         from provreg.commands.secret_cmd import cmd_exec
 
         return cmd_exec(args.config, args.id, list(args.argv))
+    if args.command == "migrate":
+        from provreg.commands import migrate_cmd
+
+        if args.from_json:
+            return migrate_cmd.cmd_migrate_json(
+                args.config, args.from_json, args.keys, args.dry_run, args.partial, args.file, out
+            )
+        return migrate_cmd.cmd_migrate_upgrade(args.upgrade or args.config, args.dry_run, out)
     if args.command == "watch":
         from provreg.commands.watch_cmd import cmd_watch
 

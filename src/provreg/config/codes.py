@@ -44,6 +44,7 @@ UNKNOWN_TOP_LEVEL_KEY = _c("E102", ERR, "unknown top-level key")
 VERSION_TOO_NEW = _c("E103", ERR, "format version newer than this provreg knows")
 BAD_VERSION = _c("E104", ERR, "invalid format version")
 VERSION_MISSING = _c("I105", INFO, "no format version; assuming 1")
+LEGACY_LAYOUT = _c("E106", ERR, "legacy layout (format version 0) needs an upgrade")
 
 # Instances.
 UNKNOWN_PROVIDER = _c("E201", ERR, "unknown provider")

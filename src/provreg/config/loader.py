@@ -52,6 +52,21 @@ from provreg.model import (
 
 CURRENT_VERSION = 1
 TOP_LEVEL_KEYS = ("version", "providers", "definitions")
+LEGACY_MARKERS = frozenset({"customName", "apiKey", "baseUrl", "useAuthHeader"})
+"""Keys of the old app's export layout (format version 0)."""
+
+
+def detect_version(value: Any) -> int:
+    """A parsed document's format version: its `version`, 0 for the legacy layout
+    (entries with `customName`/`apiKey`/...), else CURRENT_VERSION."""
+    if isinstance(value, dict) and isinstance(value.get("version"), int):
+        return int(value["version"])
+    entries = value.get("providers") if isinstance(value, dict) else value
+    if isinstance(entries, list) and any(
+        isinstance(entry, dict) and LEGACY_MARKERS & set(entry) for entry in entries
+    ):
+        return 0
+    return CURRENT_VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +185,20 @@ def parse_file(
         return parsed
     root = document.root
     value = document.value
+    if detect_version(value) == 0:
+        parsed.diagnostics.append(
+            _at(
+                codes.LEGACY_LAYOUT,
+                display,
+                root,
+                "this file uses the old app's layout (customName, apiKey, ...); "
+                "it is not interpreted until upgraded",
+                hint="run `provreg migrate --upgrade` (keeps comments, writes a backup, "
+                "moves plaintext keys to the keyring)",
+            )
+        )
+        parsed.document = Document(display, None, None, parsed.diagnostics)
+        return parsed
     if not isinstance(value, dict):
         parsed.diagnostics.append(
             _at(

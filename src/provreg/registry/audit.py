@@ -49,7 +49,10 @@ class AuditLog:
         instance_id: str,
         file: str,
         fields: Iterable[str] = (),
+        legacy_times: tuple[str | None, str | None] | None = None,
     ) -> None:
+        """Append one entry. `legacy_times` (created, updated) records the times an
+        imported instance had in the app it came from (`provreg migrate`)."""
         if self._who is None:
             self._who = _who()
         entry = {
@@ -59,9 +62,12 @@ class AuditLog:
             "source": source,
             "action": action,
             "instance_id": instance_id,
-            "file": file,
+            # Absolute, so the log means the same whichever directory provreg ran in.
+            "file": os.path.abspath(file) if file and not file.startswith("<") else file,
             "fields": sorted(fields),
         }
+        if legacy_times is not None:
+            entry["legacy_created_at"], entry["legacy_updated_at"] = legacy_times
         line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
         directory = os.path.dirname(self.path)
         if directory:
@@ -95,7 +101,14 @@ class AuditLog:
         for entry in self.read():
             if entry.get("instance_id") != instance_id:
                 continue
-            if entry.get("action") == "create" and created is None:
+            if entry.get("legacy_created_at"):
+                created = entry["legacy_created_at"]
+                updated = entry.get("legacy_updated_at") or created
+                continue
+            if entry.get("action") in ("create", "import") and created is None:
                 created = entry.get("time")
+            if entry.get("action") == "delete":
+                created = updated = None
+                continue
             updated = entry.get("time")
         return created, updated

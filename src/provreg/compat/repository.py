@@ -1,0 +1,242 @@
+"""The old repository patterns, backed by the registry.
+
+`LlmConfigRepository` has the CRUD surface of the old LLM config repository
+(`create`, `read`, `update`, `delete`, `list`, `exists`); `SettingsRepository`
+the settings pattern (`load_settings`, `save_settings(partial)`,
+`get_default_settings`, `validate_settings(data)`). Both are async, like the
+registry under them; old call sites port by changing an import and awaiting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from provreg.compat.llm_config import (
+    CompatValidationError,
+    LlmConfig,
+    LlmConfigData,
+    LlmConfigMetadata,
+    ValidationReport,
+    changes_from_config_data,
+    resolve_blocking,
+    to_llm_config,
+    to_metadata,
+    validate_config_data,
+)
+from provreg.model import ProviderInstance
+from provreg.registry import ProviderRegistry
+from provreg.registry.secret_ops import instance_host
+
+
+class LlmConfigRepository:
+    """CRUD over instances in the old shape. Ids are the registry's instance ids."""
+
+    def __init__(self, registry: ProviderRegistry) -> None:
+        self.registry = registry
+
+    def _config(self, instance: ProviderInstance) -> LlmConfig:
+        registry = self.registry
+        definition = registry.snapshot().catalog.get(instance.provider)
+        resolve = None
+        if definition is not None and definition.field("api_key") is not None:
+            store = registry.secret_store()
+            ref = instance.secret_ref("api_key")
+            host = instance_host(instance, definition)
+
+            def resolve() -> SecretStr:
+                return resolve_blocking(
+                    lambda: store.resolve(instance.id, "api_key", ref, host), store.timeout
+                )
+
+        return to_llm_config(instance, definition, resolve, registry.audit)
+
+    def _existing_names(self, except_id: str | None = None) -> list[str]:
+        return [i.name for i in self.registry.list() if i.id != except_id]
+
+    async def create(self, data: LlmConfigData | Mapping[str, Any]) -> LlmConfig:
+        """Validate with the old rules, create the instance, store the key.
+
+        Raises:
+            CompatValidationError: the old rules refused the data.
+        """
+        config_data = _coerce(data)
+        report = validate_config_data(
+            config_data,
+            self._existing_names(),
+            known_providers=[d.id for d in self.registry.definitions()],
+        )
+        if not report.ok:
+            raise CompatValidationError(report)
+        definition = self.registry.definition(config_data.provider)
+        changes = changes_from_config_data(config_data, definition)
+        name = changes.pop("name")
+        values = {k: v for k, v in changes.items() if not _is_remove(v)}
+        instance = await self.registry.create(config_data.provider, name, values)
+        if config_data.apiKey is not None and definition.field("api_key") is not None:
+            await self.registry.set_secret(instance.id, "api_key", config_data.apiKey)
+        return self._config(self.registry.get(instance.id))
+
+    async def read(self, config_id: str) -> LlmConfig | None:
+        instance = self.registry.find(config_id)
+        return self._config(instance) if instance is not None else None
+
+    async def update(self, config_id: str, partial: Mapping[str, Any] | LlmConfigData) -> LlmConfig:
+        """Apply the given old-shape fields; fields not given stay as they are."""
+        current = self.registry.get(config_id)
+        definition = self.registry.definition(current.provider)
+        given = partial.model_dump() if isinstance(partial, LlmConfigData) else dict(partial)
+        merged = {
+            "customName": current.name,
+            "provider": current.provider,
+            "baseUrl": current.values.get("base_url"),
+            "useAuthHeader": bool(current.values.get("use_auth_header", False)),
+            **given,
+        }
+        if merged["provider"] != current.provider:
+            raise CompatValidationError(
+                ValidationReport(errors=["provider cannot be changed; create a new config"])
+            )
+        config_data = _coerce(merged)
+        report = validate_config_data(config_data, self._existing_names(except_id=config_id))
+        if not report.ok:
+            raise CompatValidationError(report)
+        changes = changes_from_config_data(config_data, definition, current)
+        await self.registry.update(config_id, changes)
+        if "apiKey" in given and config_data.apiKey is not None:
+            await self.registry.set_secret(config_id, "api_key", config_data.apiKey)
+        return self._config(self.registry.get(config_id))
+
+    async def delete(self, config_id: str) -> bool:
+        if self.registry.find(config_id) is None:
+            return False
+        await self.registry.delete(config_id)
+        return True
+
+    async def list(self) -> list[LlmConfigMetadata]:
+        """Metadata only: listing never touches secrets."""
+        catalog = self.registry.snapshot().catalog
+        return [
+            to_metadata(i, catalog.get(i.provider), self.registry.audit)
+            for i in self.registry.list()
+        ]
+
+    async def exists(self, config_id: str) -> bool:
+        return self.registry.find(config_id) is not None
+
+
+def _is_remove(value: Any) -> bool:
+    from provreg.config.edit import REMOVE
+
+    return value is REMOVE
+
+
+def _coerce(data: LlmConfigData | Mapping[str, Any]) -> LlmConfigData:
+    if isinstance(data, LlmConfigData):
+        return data
+    try:
+        return LlmConfigData.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'data'}: {e['msg']}"
+            for e in exc.errors(include_input=False)
+        ]
+        raise CompatValidationError(ValidationReport(errors=problems)) from None
+
+
+class AppSettings(BaseModel):
+    """The LLM part of the old app's settings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    llmConfigs: list[LlmConfigMetadata] = Field(default_factory=list)  # noqa: N815
+    activeLlmConfigId: str | None = None  # noqa: N815
+
+
+class SettingsRepository:
+    """The old settings pattern. LLM configs live in the registry (YAML + keyring);
+    the one other setting, the active config, lives in the user state dir."""
+
+    def __init__(self, registry: ProviderRegistry, path: str | None = None) -> None:
+        from provreg.paths import user_state_dir
+
+        self.registry = registry
+        self.configs = LlmConfigRepository(registry)
+        self.path = path or os.path.join(user_state_dir(), "compat-settings.json")
+
+    def get_default_settings(self) -> AppSettings:
+        return AppSettings()
+
+    def _stored(self) -> dict[str, Any]:
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                value = json.load(handle)
+            return value if isinstance(value, dict) else {}
+        except (OSError, json.JSONDecodeError):
+            return {}
+
+    async def load_settings(self) -> AppSettings:
+        active = self._stored().get("activeLlmConfigId")
+        if not isinstance(active, str) or self.registry.find(active) is None:
+            active = None
+        return AppSettings(llmConfigs=await self.configs.list(), activeLlmConfigId=active)
+
+    def validate_settings(self, data: Mapping[str, Any]) -> list[str]:
+        """Problems with a (partial) settings object, as messages; empty when valid."""
+        problems: list[str] = []
+        unknown = set(data) - {"llmConfigs", "activeLlmConfigId"}
+        problems += [f"unknown setting '{key}'" for key in sorted(unknown)]
+        active = data.get("activeLlmConfigId")
+        if active is not None and (
+            not isinstance(active, str) or self.registry.find(active) is None
+        ):
+            problems.append(f"activeLlmConfigId '{active}' is not a known config")
+        configs = data.get("llmConfigs")
+        if configs is not None:
+            if not isinstance(configs, list):
+                problems.append("llmConfigs must be a list")
+            else:
+                names: list[str] = []
+                for index, item in enumerate(configs):
+                    try:
+                        config_data = _coerce(item)
+                    except CompatValidationError as exc:
+                        problems += [f"llmConfigs[{index}]: {e}" for e in exc.report.errors]
+                        continue
+                    own_id = item.get("id") if isinstance(item, Mapping) else None
+                    others = (
+                        [i.name for i in self.registry.list() if i.id != own_id] if own_id else []
+                    )
+                    report = validate_config_data(config_data, [*names, *others])
+                    problems += [f"llmConfigs[{index}]: {e}" for e in report.errors]
+                    names.append(config_data.customName)
+        return problems
+
+    async def save_settings(self, partial: Mapping[str, Any]) -> AppSettings:
+        """Merge a partial settings object: configs with an `id` are updated, without
+        one are created; configs not mentioned are left alone (never deleted)."""
+        problems = self.validate_settings(partial)
+        if problems:
+            raise CompatValidationError(ValidationReport(errors=problems))
+        for item in partial.get("llmConfigs") or []:
+            item = dict(item)
+            config_id = item.pop("id", None)
+            for key in ("createdAt", "updatedAt"):
+                item.pop(key, None)
+            if config_id and await self.configs.exists(config_id):
+                await self.configs.update(config_id, item)
+            else:
+                await self.configs.create(item)
+        if "activeLlmConfigId" in partial:
+            stored = self._stored()
+            stored["activeLlmConfigId"] = partial["activeLlmConfigId"]
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            temp = self.path + ".tmp"
+            with open(temp, "w", encoding="utf-8") as handle:
+                json.dump(stored, handle)
+            os.replace(temp, self.path)
+        return await self.load_settings()

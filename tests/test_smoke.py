@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import SAMPLE_CONFIGS
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CONFIGS = REPO_ROOT / "sample_configs"
 
 
 def test_sample_configs_check_clean() -> None:

@@ -198,7 +198,7 @@ def _edit(
     expected = copy.deepcopy(doc.value)
     apply(expected)
     try:
-        result = splice()
+        result = _keep_final_newline(text, splice())
         if _verified(result, expected) is not None:
             return result
     except _Unsupported:
@@ -355,10 +355,12 @@ def _splice_update(text: str, doc: Document, index: int, changes: Mapping[str, A
             additions.append((field_id, new))
         else:
             edits.append(_replace_value(text, entry, new))
-    if additions and additions[0][0] == "id" and item.value:
+    pinned = [pair for pair in additions if pair[0] == "id"]
+    if pinned and item.value:
         # An id (pinned on the first edit of an entry whose id was derived)
         # goes first, where every other entry has its id.
-        edits.append(_add_first_pair(text, item, additions.pop(0)))
+        edits.append(_add_first_pair(text, item, pinned[0]))
+        additions.remove(pinned[0])
     if additions:
         edits.append(_add_pairs(text, item, additions))
     return _apply_edits(text, edits)
@@ -602,7 +604,7 @@ def _splice_append(text: str, doc: Document, item: Mapping[str, Any]) -> str:
     if not isinstance(seq, SequenceNode) or seq.flow_style:
         raise _Unsupported("flow sequence")
     dash_column = seq.start_mark.column
-    insert_at = _line_end(text, _content_end(text, seq) - 1)
+    insert_at = _item_end(text, seq, len(seq.value) - 1)
     if len(seq.value) > 1:
         # Follow the file: a blank line before the new entry if the last two have one.
         gap = text[_item_end(text, seq, len(seq.value) - 2) : seq.value[-1].start_mark.index]

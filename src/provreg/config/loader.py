@@ -185,7 +185,7 @@ def parse_file(
         return parsed
     root = document.root
     value = document.value
-    if detect_version(value) == 0:
+    if not (isinstance(value, dict) and "version" in value) and detect_version(value) == 0:
         parsed.diagnostics.append(
             _at(
                 codes.LEGACY_LAYOUT,

@@ -211,7 +211,7 @@ class ProviderRegistry(SecretOperations):
                     slugify(clean_name), set(state.instances) | self._issued_ids
                 )
             else:
-                if not ID_RE.match(instance_id):
+                if not ID_RE.fullmatch(instance_id):
                     raise InvalidValueError(
                         [FieldProblem(codes.INVALID_ID, ("id",), f"invalid id '{instance_id}'")]
                     )

@@ -1,0 +1,130 @@
+"""The headless core never imports textual (DESIGN §1): `provreg --check` starts
+fast and runs on machines with no terminal.
+
+Each check runs in a fresh interpreter, so what this test process has already
+imported cannot hide or fake a result.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+# Not `from conftest import ...`: with several conftest.py files in
+# directories without __init__.py, the name `conftest` is whichever was loaded last.
+SAMPLE_CONFIGS = Path(__file__).resolve().parent.parent / "sample_configs"
+
+PROBE = textwrap.dedent(
+    """
+    import json, sys
+
+    def textual_modules():
+        return sorted(m for m in sys.modules if m == "textual" or m.startswith("textual."))
+    """
+)
+
+
+def _run(code: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_probe_sees_textual_when_it_is_imported() -> None:
+    # Without this, a broken probe (or textual missing) would pass every test below.
+    result = _run(
+        """
+        import textual.app
+        print(json.dumps({"textual": textual_modules()}))
+        """
+    )
+    assert "textual" in result["textual"]  # type: ignore[operator]
+    assert "textual.app" in result["textual"]  # type: ignore[operator]
+
+
+def test_check_path_does_not_import_textual() -> None:
+    result = _run(
+        f"""
+        import contextlib, io
+        import provreg.cli
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = provreg.cli.main(["--check", {str(SAMPLE_CONFIGS)!r}])
+        print(json.dumps({{
+            "code": code,
+            "output": out.getvalue(),
+            "textual": textual_modules(),
+            "loaded": "provreg.config.loader" in sys.modules,
+        }}))
+        """
+    )
+    # The check really ran, over the real samples.
+    assert result["code"] == 0
+    assert result["loaded"] is True
+    assert str(result["output"]).startswith("checked 3 files, 8 instances")
+    assert result["textual"] == []
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "provreg.check",
+        "provreg.config.loader",
+        "provreg.model",
+        "provreg.cli",
+        "provreg.report",
+        "provreg.catalog",
+        "provreg.config.schema",
+    ],
+)
+def test_headless_module_does_not_import_textual(module: str) -> None:
+    result = _run(
+        f"""
+        import {module}
+        print(json.dumps({{"textual": textual_modules(), "imported": {module!r} in sys.modules}}))
+        """
+    )
+    assert result["imported"] is True
+    assert result["textual"] == []
+
+
+def test_no_module_outside_tui_imports_textual() -> None:
+    result = _run(
+        """
+        import importlib, pkgutil
+        import provreg
+
+        culprit = None
+        names = []
+        broken = {}
+        for info in pkgutil.walk_packages(provreg.__path__, "provreg."):
+            # __main__ runs the CLI when imported; tui/ is the one place allowed.
+            if info.name == "provreg.__main__" or info.name.split(".")[1] == "tui":
+                continue
+            try:
+                importlib.import_module(info.name)
+            except Exception as exc:
+                broken[info.name] = f"{type(exc).__name__}: {exc}"
+                continue
+            names.append(info.name)
+            if culprit is None and textual_modules():
+                culprit = info.name
+        print(json.dumps({"culprit": culprit, "modules": names, "broken": broken}))
+        """
+    )
+    assert "provreg.config.loader" in result["modules"]  # type: ignore[operator]
+    assert result["broken"] == {}, "modules that do not import, so were not checked"
+    assert result["culprit"] is None, f"{result['culprit']} imports textual"

@@ -399,7 +399,7 @@ CASES: tuple[Case, ...] = (
         "error",
         # At the bad value of the bad field spec.
         (("", 7, 28),),
-        message=("definition 'acme-gateway'", "fields.1.type"),
+        message=("definition 'acme-gateway'", "fields item 2 (region) type", "must be 'text'"),
     ),
     Case(
         "E302_definition-clashes.yaml",
@@ -698,3 +698,24 @@ def test_columns_count_characters_not_bytes(tmp_path: Path) -> None:
     (diag,) = load_paths([str(path)]).diagnostics
     # `  - {id: a, name: Café ☕, provider: ` is 36 characters (39 bytes).
     assert (diag.code, diag.line, diag.column) == ("E201", 3, 37)
+
+
+def test_definition_defaults_are_checked_against_their_own_field(tmp_path: Path) -> None:
+    """A default that its own field would reject is an E301 at the default."""
+    path = tmp_path / "defs.yaml"
+    path.write_text(
+        "version: 1\n"
+        "definitions:\n"
+        "  - id: x\n"
+        "    name: X\n"
+        "    fields:\n"
+        "      - {id: a, type: int, default: abc}\n"
+        "      - {id: b, type: url, default: 'not a url'}\n"
+        "      - {id: c, type: choice, choices: [p, q], default: r}\n",
+        encoding="utf-8",
+    )
+    result = load_paths([str(path)])
+    found = [(d.code, d.line, d.column) for d in result.diagnostics]
+    assert found == [("E301", 6, 37), ("E301", 7, 37), ("E301", 8, 57)]
+    assert "default of field 'a' is invalid" in result.diagnostics[0].message
+    assert result.catalog.get("x") is None

@@ -372,19 +372,19 @@ def _validate_definition(
             )
         )
         return None
+    label = entry.value.get("id") if isinstance(entry.value.get("id"), str) else "?"
     try:
-        return ProviderDefinition.model_validate(entry.value)
+        definition = ProviderDefinition.model_validate(entry.value)
     except ValidationError as exc:
-        label = entry.value.get("id") if isinstance(entry.value.get("id"), str) else "?"
         for error in exc.errors(include_url=False, include_input=False):
             loc = tuple(error["loc"])
-            message = str(error["msg"]).removeprefix("Value error, ")
-            where = ".".join(str(step) for step in loc)
             if error["type"] == "extra_forbidden":
                 message = f"unknown key '{loc[-1]}'"
                 node = locate(entry.node, loc, key=True)
             else:
+                message = _plain_message(str(error["msg"]))
                 node = locate(entry.node, loc)
+            where = _loc_text(loc, entry.value)
             diagnostics.append(
                 _at(
                     codes.BAD_DEFINITION,
@@ -394,6 +394,59 @@ def _validate_definition(
                 )
             )
         return None
+    # A default must itself be a valid value of its field.
+    from provreg.config.validation import check_fields
+
+    bad = False
+    for index, spec in enumerate(definition.fields):
+        if spec.default is None:
+            continue
+        _, problems = check_fields({spec.id: spec.default}, definition)
+        for problem in problems:
+            bad = True
+            diagnostics.append(
+                _at(
+                    codes.BAD_DEFINITION,
+                    file,
+                    locate(entry.node, ("fields", index, "default")),
+                    f"definition '{label}': the default of field '{spec.id}' is invalid: "
+                    + problem.message.removeprefix(f"field '{spec.id}': "),
+                )
+            )
+    return None if bad else definition
+
+
+_PYDANTIC_PHRASES = (
+    ("String should match pattern ", "must match "),
+    ("Input should be a valid ", "must be a "),
+    ("Input should be ", "must be "),
+    ("String should have at least ", "must have at least "),
+    ("String should have at most ", "must have at most "),
+    ("Field required", "is required"),
+    ("Value error, ", ""),
+)
+
+
+def _plain_message(message: str) -> str:
+    for phrase, plain in _PYDANTIC_PHRASES:
+        message = message.replace(phrase, plain)
+    return message
+
+
+def _loc_text(loc: tuple[Any, ...], value: dict[Any, Any]) -> str:
+    """`fields item 3 (api_key): type` — 1-based, naming the field when it has an id."""
+    parts: list[str] = []
+    current: Any = value
+    for step in loc:
+        if isinstance(step, int):
+            item = current[step] if isinstance(current, list) and step < len(current) else None
+            name = item.get("id") if isinstance(item, dict) else None
+            parts.append(f"item {step + 1}" + (f" ({name})" if isinstance(name, str) else ""))
+            current = item
+        else:
+            parts.append(str(step))
+            current = current.get(step) if isinstance(current, dict) else None
+    return " ".join(parts)
 
 
 def validate_file(parsed: ParsedFile, catalog: Catalog) -> FileResult:

@@ -217,9 +217,24 @@ def check_fields(
             continue
         if key in known:
             spec = definition.field(key)
-            if value is None and spec is not None and not spec.required:
-                continue  # `field:` left empty means "not set"
+            if value is None and spec is not None and (not spec.required or spec.is_secret):
+                # `field:` left empty means "not set" (for a secret: the keyring default).
+                continue
             stated[key] = value
+            continue
+        if _looks_like_plaintext_secret(key, value):
+            # A key pasted under a name the provider does not have is still a key in
+            # the file: an error, not an unknown-field warning, and never echoed.
+            problems.append(
+                FieldProblem(
+                    codes.PLAINTEXT_SECRET,
+                    (key,),
+                    f"'{key}' holds what looks like a plaintext secret, and provider "
+                    f"'{definition.id}' has no such field; config files hold only references",
+                    hint="remove the line; keys live in the keyring (`provreg secret set`)",
+                    at_key=True,
+                )
+            )
             continue
         suggestion = did_you_mean(str(key), known)
         problems.append(
@@ -318,11 +333,16 @@ def _describe(
     if kind == "literal_error":
         choices = spec.choices or ()
         suggestion = did_you_mean(str(value), choices) if isinstance(value, str) else None
+        hint = None
+        if isinstance(value, bool):
+            # YAML 1.1 reads yes/no/on/off as booleans.
+            hint = "quote the value (YAML reads yes, no, on and off as true/false)"
+        shown = ("true" if value else "false") if isinstance(value, bool) else _show(value)
         return (
             codes.NOT_A_CHOICE,
-            f"field '{field_id}': {_show(value)} is not one of {', '.join(choices)}"
+            f"field '{field_id}': {shown} is not one of {', '.join(choices)}"
             + (f" (did you mean '{suggestion}'?)" if suggestion else ""),
-            None,
+            hint,
         )
     if kind in ("greater_than_equal", "less_than_equal"):
         return (
@@ -355,14 +375,33 @@ def _describe(
     )
 
 
+_NUMBER_LIKE = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+
+
 def _type_hint(spec: FieldSpec, value: Any) -> str | None:
     if spec.type in (FieldType.TEXT, FieldType.URL) and isinstance(value, bool | int | float):
         return "quote the value to make it text"
     if spec.type is FieldType.BOOL and isinstance(value, str):
         return "write true or false without quotes"
     if spec.type in (FieldType.INT, FieldType.FLOAT) and isinstance(value, str):
-        return "write the number without quotes"
+        if _NUMBER_LIKE.match(value.strip()) and "e" in value.lower():
+            return "YAML reads this exponent form as text; write it with a dot, like 1.0e3"
+        if _NUMBER_LIKE.match(value.strip()):
+            return "write the number without quotes"
+        return "write a number"
     return None
+
+
+_SECRET_NAME = re.compile(r"(api[_-]?key|apikey|secret|token|password|passwd)", re.I)
+
+
+def _looks_like_plaintext_secret(key: Any, value: Any) -> bool:
+    return (
+        isinstance(key, str)
+        and bool(_SECRET_NAME.search(key))
+        and isinstance(value, str)
+        and len(value.strip()) >= 8
+    )
 
 
 def _range(spec: FieldSpec) -> str:

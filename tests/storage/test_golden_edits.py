@@ -342,7 +342,7 @@ def splice_only(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_fallback(*args: Any) -> str:
         raise AssertionError("the edit fell back to the ruamel.yaml round trip")
 
-    monkeypatch.setattr(edit_module, "_round_trip", no_fallback)
+    monkeypatch.setattr(edit_module, "round_trip_edit", no_fallback)
 
 
 @pytest.mark.usefixtures("splice_only")
@@ -551,13 +551,13 @@ def test_fallback_keeps_meaning_comments_and_other_lines(
     case = FALLBACKS[name]
     before = parse_text(case.source, "<before>").value
     calls: list[str] = []
-    real_round_trip = edit_module._round_trip
+    real_round_trip = edit_module.round_trip_edit
 
     def spy(*args: Any) -> str:
         calls.append(name)
         return real_round_trip(*args)
 
-    monkeypatch.setattr(edit_module, "_round_trip", spy)
+    monkeypatch.setattr(edit_module, "round_trip_edit", spy)
 
     result = edit_text(case.source, case.op)
 

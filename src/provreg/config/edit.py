@@ -29,6 +29,14 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from provreg.config.render import render_block_item, render_key, render_value
+from provreg.config.round_trip_edit import round_trip_edit
+from provreg.config.text_lines import (
+    end_of_line,
+    is_blank,
+    keep_final_newline,
+    newline_of,
+    start_of_line,
+)
 from provreg.config.yaml_source import Document, mapping_entry, parse_text
 
 _BOM = "\ufeff"  # libyaml skips it, so node positions would be off by one
@@ -198,12 +206,12 @@ def _edit(
     expected = copy.deepcopy(doc.value)
     apply(expected)
     try:
-        result = _keep_final_newline(text, splice())
+        result = keep_final_newline(text, splice())
         if _verified(result, expected) is not None:
             return result
     except _Unsupported:
         pass
-    result = _round_trip(text, doc, apply)
+    result = round_trip_edit(text, doc, apply)
     verified = _verified(result, expected)
     if verified is None:
         raise EditError(
@@ -281,23 +289,9 @@ def _pair_ranges(text: str, item: MappingNode, changes: Mapping[str, Any]) -> li
         if item.flow_style:
             ranges.append((key_node.start_mark.index, value_end))
         else:
-            start = _line_start(text, key_node.start_mark.index)
-            ranges.append((start, _line_end(text, max(value_end - 1, start))))
+            start = start_of_line(text, key_node.start_mark.index)
+            ranges.append((start, end_of_line(text, max(value_end - 1, start))))
     return ranges
-
-
-def _newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
-
-
-def _line_start(text: str, index: int) -> int:
-    return text.rfind("\n", 0, index) + 1
-
-
-def _line_end(text: str, index: int) -> int:
-    """Index just past the newline of the line holding `index` (or len(text))."""
-    end = text.find("\n", index)
-    return len(text) if end < 0 else end + 1
 
 
 def _content_end(text: str, node: Node) -> int:
@@ -330,10 +324,6 @@ def _value_span(text: str, key_node: Node, value_node: Node) -> tuple[int, int]:
     if match is None:
         raise _Unsupported("cannot find the alias")
     return match.start(1), match.end(1)
-
-
-def _is_blank(line: str) -> bool:
-    return not line.strip()
 
 
 # --------------------------------------------------------------------------- splices
@@ -406,12 +396,12 @@ def _remove_pair(
     if item.flow_style:
         return _remove_flow_pair(text, item, entry)
     key_start = key_node.start_mark.index
-    start = _line_start(text, key_start)
+    start = start_of_line(text, key_start)
     if _is_alias(key_node, value_node):
         value_end = _value_span(text, key_node, value_node)[1]
     else:
         value_end = _content_end(text, value_node)
-    end = _line_end(text, max(value_end - 1, key_node.end_mark.index))
+    end = end_of_line(text, max(value_end - 1, key_node.end_mark.index))
     if not text[start:key_start].strip():
         return [(start, end, "")]
     # An item's first key, after its dash: the next key moves up to its place
@@ -467,7 +457,7 @@ def _remove_flow_pair(
 
 
 def _add_pairs(text: str, item: MappingNode, pairs: list[tuple[str, Any]]) -> tuple[int, int, str]:
-    newline = _newline(text)
+    newline = newline_of(text)
     if item.flow_style:
         close = item.end_mark.index - 1
         if text[close] != "}":
@@ -477,7 +467,7 @@ def _add_pairs(text: str, item: MappingNode, pairs: list[tuple[str, Any]]) -> tu
     if not item.value:
         raise _Unsupported("empty mapping")
     indent = item.value[0][0].start_mark.column
-    insert_at = _line_end(text, _content_end(text, item) - 1)
+    insert_at = end_of_line(text, _content_end(text, item) - 1)
     lines = [" " * indent + f"{render_key(k)}: {render_value(v)}" for k, v in pairs]
     if text[insert_at - 1] != "\n":
         # The item ends the file and the file has no final newline: keep it so.
@@ -492,9 +482,9 @@ def _add_first_pair(text: str, item: MappingNode, pair: tuple[str, Any]) -> tupl
     rendered = f"{render_key(pair[0])}: {render_value(pair[1], flow=bool(item.flow_style))}"
     if item.flow_style:
         return at, at, rendered + ", "
-    if text[_line_start(text, at) : at].strip(" -"):
+    if text[start_of_line(text, at) : at].strip(" -"):
         raise _Unsupported("the first key does not start its line")
-    return at, at, rendered + _newline(text) + " " * first_key.start_mark.column
+    return at, at, rendered + newline_of(text) + " " * first_key.start_mark.column
 
 
 def _item_end(text: str, seq: SequenceNode, index: int) -> int:
@@ -503,10 +493,10 @@ def _item_end(text: str, seq: SequenceNode, index: int) -> int:
     Comment lines right after the item's content, indented deeper than the
     sequence's dashes, are inside the item (a note under its keys).
     """
-    end = _line_end(text, _content_end(text, seq.value[index]) - 1)
+    end = end_of_line(text, _content_end(text, seq.value[index]) - 1)
     dash_column = seq.start_mark.column
     while end < len(text):
-        line_end = _line_end(text, end)
+        line_end = end_of_line(text, end)
         line = text[end:line_end]
         stripped = line.lstrip(" ")
         if not stripped.startswith("#") or len(line) - len(stripped) <= dash_column:
@@ -529,9 +519,9 @@ def _item_range(text: str, seq: SequenceNode, index: int) -> tuple[int, int]:
         last = index == len(seq.value) - 1
         end = seq.end_mark.index - 1 if last else seq.value[index + 1].start_mark.index
         return item.start_mark.index, end
-    start = _line_start(text, item.start_mark.index)
+    start = start_of_line(text, item.start_mark.index)
     while start > 0:
-        previous = _line_start(text, start - 1)
+        previous = start_of_line(text, start - 1)
         line = text[previous:start]
         stripped = line.lstrip(" ")
         if stripped.startswith("#") and len(line) - len(stripped) <= item.start_mark.column:
@@ -554,34 +544,27 @@ def _splice_delete(text: str, doc: Document, index: int) -> str:
     if len(seq.value) == 1:
         # The list becomes `[]`; a comment on the `providers:` line stays.
         colon = text.find(":", key_node.end_mark.index)
-        line_end = _line_end(text, colon)
+        line_end = end_of_line(text, colon)
         rest = text[colon + 1 : line_end]
         if rest.strip() and not rest.strip().startswith("#"):
             raise _Unsupported("text after `providers:`")
         if line_end >= end:
             raise _Unsupported("the list starts on the `providers:` line")
-        return _keep_final_newline(text, text[: colon + 1] + " []" + rest + text[end:])
+        return keep_final_newline(text, text[: colon + 1] + " []" + rest + text[end:])
     last = index == len(seq.value) - 1
-    before_blank = start > 0 and _is_blank(text[_line_start(text, start - 1) : start])
-    after_blank = end < len(text) and _is_blank(text[end : _line_end(text, end)])
+    before_blank = start > 0 and is_blank(text[start_of_line(text, start - 1) : start])
+    after_blank = end < len(text) and is_blank(text[end : end_of_line(text, end)])
     # An item owns one blank separator: the one after it, unless it is the last
     # item and that blank separates the list from what follows the list.
     if after_blank and (before_blank or not last):
-        end = _line_end(text, end)
+        end = end_of_line(text, end)
     elif before_blank and last:
-        start = _line_start(text, start - 1)
-    return _keep_final_newline(text, text[:start] + text[end:])
-
-
-def _keep_final_newline(before: str, after: str) -> str:
-    """A file without a final newline keeps having none after its end is cut."""
-    if before.endswith("\n") or not after.endswith("\n"):
-        return after
-    return after[:-2] if after.endswith("\r\n") else after[:-1]
+        start = start_of_line(text, start - 1)
+    return keep_final_newline(text, text[:start] + text[end:])
 
 
 def _splice_append(text: str, doc: Document, item: Mapping[str, Any]) -> str:
-    newline = _newline(text)
+    newline = newline_of(text)
     entry = mapping_entry(doc.root, "providers")
     if entry is None:
         body = text if text.endswith("\n") or not text else text + newline
@@ -593,7 +576,7 @@ def _splice_append(text: str, doc: Document, item: Mapping[str, Any]) -> str:
     if is_empty:
         # `providers: []` or `providers:` -> a block list, keeping a trailing comment.
         colon = text.find(":", key_node.end_mark.index)
-        line_end = _line_end(text, colon)
+        line_end = end_of_line(text, colon)
         rest_start = seq.end_mark.index if seq.end_mark.index > colon else colon + 1
         rest = text[rest_start:line_end].rstrip("\r\n")
         if rest.strip() and not rest.strip().startswith("#"):
@@ -608,7 +591,7 @@ def _splice_append(text: str, doc: Document, item: Mapping[str, Any]) -> str:
     if len(seq.value) > 1:
         # Follow the file: a blank line before the new entry if the last two have one.
         gap = text[_item_end(text, seq, len(seq.value) - 2) : seq.value[-1].start_mark.index]
-        separated = any(_is_blank(line) for line in gap.splitlines(keepends=True))
+        separated = any(is_blank(line) for line in gap.splitlines(keepends=True))
     else:
         separated = True  # a blank line between entries reads best
     block = render_block_item(item, dash_column, newline)
@@ -616,104 +599,3 @@ def _splice_append(text: str, doc: Document, item: Mapping[str, Any]) -> str:
         # The list ends the file and the file has no final newline: keep it so.
         return text + newline + (newline if separated else "") + block[: -len(newline)]
     return text[:insert_at] + (newline if separated else "") + block + text[insert_at:]
-
-
-# --------------------------------------------------------------------------- fallback
-
-
-def _round_trip(text: str, doc: Document, apply: Callable[[dict[Any, Any]], None]) -> str:
-    """Edit through ruamel.yaml's round-trip document (slow, keeps comments)."""
-    import io
-
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
-
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 1 << 30  # never fold long lines
-    # ruamel indents every list alike: follow the file's `providers` list
-    # (dashes under the key, or indented), so its lines stay as they are.
-    offset, sequence = 2, 4
-    entry = mapping_entry(doc.root, "providers")
-    if entry is not None and isinstance(entry[1], SequenceNode) and not entry[1].flow_style:
-        key_node, seq = entry
-        if seq.value and isinstance(seq.value[0], MappingNode) and not seq.value[0].flow_style:
-            offset = seq.start_mark.column - key_node.start_mark.column
-            sequence = seq.value[0].start_mark.column - key_node.start_mark.column
-    if offset < 0 or sequence < offset + 2:
-        offset, sequence = 2, 4
-    yaml.indent(mapping=2, sequence=sequence, offset=offset)
-    newline = _newline(text)
-    data = yaml.load(text.replace("\r\n", "\n"))
-    if not isinstance(data, CommentedMap):
-        raise EditError("the file is not a mapping")
-    shadow: dict[Any, Any] = {"providers": _RoundTripList(data)}
-    apply(shadow)
-    out = io.StringIO()
-    yaml.dump(data, out)
-    result = out.getvalue()
-    result = result.replace("\n", newline) if newline != "\n" else result
-    return _keep_final_newline(text, result)
-
-
-class _RoundTripList:
-    """Lets the same `apply` functions edit a ruamel document's `providers` list."""
-
-    def __init__(self, data: Any) -> None:
-        self._data = data
-
-    def _seq(self) -> Any:
-        from ruamel.yaml.comments import CommentedSeq
-
-        seq = self._data.get("providers")
-        if seq is None:
-            seq = CommentedSeq()
-            self._data["providers"] = seq
-        return seq
-
-    def __getitem__(self, index: int) -> Any:
-        return _RoundTripItem(self._seq()[index])
-
-    def __delitem__(self, index: int) -> None:
-        del self._seq()[index]
-
-    def append(self, item: dict[str, Any]) -> None:
-        from ruamel.yaml.comments import CommentedMap
-
-        mapping = CommentedMap()
-        for key, value in item.items():
-            mapping[key] = _to_round_trip(value)
-        self._seq().append(mapping)
-
-
-class _RoundTripItem:
-    def __init__(self, mapping: Any) -> None:
-        self._mapping = mapping
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        old = self._mapping.get(key)
-        # A list (or mapping) written in block style stays in block style.
-        same_kind = (isinstance(old, list) and isinstance(value, list)) or (
-            isinstance(old, dict) and isinstance(value, dict)
-        )
-        block = same_kind and not old.fa.flow_style()
-        self._mapping[key] = _to_round_trip(value, flow=not block)
-
-    def pop(self, key: str, default: Any = None) -> Any:
-        return self._mapping.pop(key, default)
-
-
-def _to_round_trip(value: Any, *, flow: bool = True) -> Any:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    if isinstance(value, dict):
-        mapping = CommentedMap(value)
-        if flow:
-            mapping.fa.set_flow_style()
-        return mapping
-    if isinstance(value, list):
-        seq = CommentedSeq(value)
-        if flow:
-            seq.fa.set_flow_style()
-        return seq
-    return value

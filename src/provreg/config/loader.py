@@ -7,33 +7,42 @@ May import: `provreg.model`, `provreg.catalog`, the other `provreg.config` modul
 
 Loading happens in three steps so the sync engine can redo only what a
 changed file needs: `read_file` (bytes to a ParsedFile), `validate_file`
-(against a catalog), then `link` (checks across files).
+(against a catalog extended by `definitions.collect_definitions`), then
+`linking.link` (checks across files). The values they pass around live in
+`results`; id slugs in `ids`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from provreg.catalog import Catalog, builtin_catalog
 from provreg.catalog.catalog import did_you_mean
 from provreg.config import codes
 from provreg.config.codes import Code
+from provreg.config.definitions import collect_definitions
 from provreg.config.discovery import ConfigFile, discover
+from provreg.config.ids import slugify, unique_id
+from provreg.config.linking import link
+from provreg.config.results import (
+    FileResult,
+    Fingerprint,
+    LoadResult,
+    ParsedFile,
+    RawEntry,
+)
 from provreg.config.validation import validate_fields, yaml_type_name
 from provreg.config.yaml_source import (
     Document,
     Limits,
     diagnostic,
+    diagnostic_at,
     file_too_large,
     gc_paused,
     locate,
@@ -67,72 +76,6 @@ def detect_version(value: Any) -> int:
     ):
         return 0
     return CURRENT_VERSION
-
-
-@dataclass(frozen=True, slots=True)
-class Fingerprint:
-    """What a file looked like when read: compared before the app writes it."""
-
-    size: int
-    mtime_ns: int
-    sha256: str
-
-
-@dataclass(slots=True)
-class RawEntry:
-    """One mapping from `providers:` or `definitions:` with its node, before validation."""
-
-    value: dict[Any, Any]
-    node: MappingNode
-
-
-@dataclass(slots=True)
-class ParsedFile:
-    """A file read and shape-checked, not yet validated against the catalog."""
-
-    path: str
-    display: str
-    fingerprint: Fingerprint | None
-    document: Document | None
-    version: int | None = None
-    providers: list[RawEntry] = field(default_factory=list)
-    definitions: list[RawEntry] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    @property
-    def interpretable(self) -> bool:
-        """False when the file could not be read as a version-1 document at all."""
-        return self.document is not None and not self.document.failed
-
-
-@dataclass(frozen=True, slots=True)
-class FileResult:
-    """The outcome for one file: its valid instances and all its diagnostics."""
-
-    path: str
-    display: str
-    fingerprint: Fingerprint | None
-    instances: tuple[ProviderInstance, ...]
-    definitions: tuple[ProviderDefinition, ...]
-    diagnostics: tuple[Diagnostic, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when the file has no errors (it may have warnings)."""
-        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
-
-
-@dataclass(frozen=True, slots=True)
-class LoadResult:
-    """Everything one load produced."""
-
-    files: tuple[FileResult, ...]
-    instances: tuple[ProviderInstance, ...]
-    diagnostics: tuple[Diagnostic, ...]
-    catalog: Catalog
-
-    def count(self, severity: Severity) -> int:
-        return sum(1 for d in self.diagnostics if d.severity is severity)
 
 
 # --------------------------------------------------------------------------- reading
@@ -187,7 +130,7 @@ def parse_file(
     value = document.value
     if not (isinstance(value, dict) and "version" in value) and detect_version(value) == 0:
         parsed.diagnostics.append(
-            _at(
+            diagnostic_at(
                 codes.LEGACY_LAYOUT,
                 display,
                 root,
@@ -201,7 +144,7 @@ def parse_file(
         return parsed
     if not isinstance(value, dict):
         parsed.diagnostics.append(
-            _at(
+            diagnostic_at(
                 codes.WRONG_SHAPE,
                 display,
                 root,
@@ -216,7 +159,7 @@ def parse_file(
         if key not in TOP_LEVEL_KEYS:
             suggestion = did_you_mean(str(key), TOP_LEVEL_KEYS)
             parsed.diagnostics.append(
-                _at(
+                diagnostic_at(
                     codes.UNKNOWN_TOP_LEVEL_KEY,
                     display,
                     locate(root, (key,), key=True),
@@ -238,7 +181,7 @@ def _read_version(parsed: ParsedFile, value: dict[Any, Any], root: Node | None) 
     if "version" not in value:
         parsed.version = CURRENT_VERSION
         parsed.diagnostics.append(
-            _at(
+            diagnostic_at(
                 codes.VERSION_MISSING,
                 parsed.display,
                 root,
@@ -251,7 +194,7 @@ def _read_version(parsed: ParsedFile, value: dict[Any, Any], root: Node | None) 
     where = locate(root, ("version",))
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         parsed.diagnostics.append(
-            _at(
+            diagnostic_at(
                 codes.BAD_VERSION,
                 parsed.display,
                 where,
@@ -262,7 +205,7 @@ def _read_version(parsed: ParsedFile, value: dict[Any, Any], root: Node | None) 
         return False
     if version > CURRENT_VERSION:
         parsed.diagnostics.append(
-            _at(
+            diagnostic_at(
                 codes.VERSION_TOO_NEW,
                 parsed.display,
                 where,
@@ -285,7 +228,7 @@ def _entries(
     list_node = locate(root, (key,))
     if not isinstance(items, list) or not isinstance(list_node, SequenceNode):
         parsed.diagnostics.append(
-            _at(
+            diagnostic_at(
                 codes.WRONG_SHAPE,
                 parsed.display,
                 list_node,
@@ -300,7 +243,7 @@ def _entries(
             entries.append(RawEntry(item, item_node))
         else:
             parsed.diagnostics.append(
-                _at(
+                diagnostic_at(
                     codes.WRONG_SHAPE,
                     parsed.display,
                     item_node,
@@ -312,141 +255,6 @@ def _entries(
 
 
 # --------------------------------------------------------------------------- validating
-
-
-def collect_definitions(
-    parsed_files: Sequence[ParsedFile], base: Catalog
-) -> tuple[Catalog, dict[str, list[ProviderDefinition]], list[Diagnostic]]:
-    """Validate the user `definitions:` of all files and extend the catalog with them."""
-    diagnostics: list[Diagnostic] = []
-    per_file: dict[str, list[ProviderDefinition]] = {}
-    declared: dict[str, str] = {}
-    for parsed in parsed_files:
-        mine = per_file.setdefault(parsed.display, [])
-        for entry in parsed.definitions:
-            definition = _validate_definition(parsed.display, entry, diagnostics)
-            if definition is None:
-                continue
-            id_node = locate(entry.node, ("id",))
-            existing = base.get(definition.id)
-            if existing is not None and existing.builtin:
-                diagnostics.append(
-                    _at(
-                        codes.DEFINITION_CLASHES,
-                        parsed.display,
-                        id_node,
-                        f"definition '{definition.id}' clashes with the built-in provider "
-                        f"'{existing.name}'",
-                        hint="choose another id; built-in providers cannot be redefined",
-                    )
-                )
-                continue
-            if definition.id in declared:
-                diagnostics.append(
-                    _at(
-                        codes.DUPLICATE_DEFINITION,
-                        parsed.display,
-                        id_node,
-                        f"definition '{definition.id}' is already declared in "
-                        f"{declared[definition.id]}",
-                    )
-                )
-                continue
-            line, _ = node_position(entry.node)
-            declared[definition.id] = f"{parsed.display}:{line}"
-            mine.append(definition)
-    extra = [d for defs in per_file.values() for d in defs]
-    return (base.with_definitions(extra) if extra else base), per_file, diagnostics
-
-
-def _validate_definition(
-    file: str, entry: RawEntry, diagnostics: list[Diagnostic]
-) -> ProviderDefinition | None:
-    if "builtin" in entry.value:
-        diagnostics.append(
-            _at(
-                codes.BAD_DEFINITION,
-                file,
-                locate(entry.node, ("builtin",), key=True),
-                "'builtin' cannot be set in a config file",
-            )
-        )
-        return None
-    label = entry.value.get("id") if isinstance(entry.value.get("id"), str) else "?"
-    try:
-        definition = ProviderDefinition.model_validate(entry.value)
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False, include_input=False):
-            loc = tuple(error["loc"])
-            if error["type"] == "extra_forbidden":
-                message = f"unknown key '{loc[-1]}'"
-                node = locate(entry.node, loc, key=True)
-            else:
-                message = _plain_message(str(error["msg"]))
-                node = locate(entry.node, loc)
-            where = _loc_text(loc, entry.value)
-            diagnostics.append(
-                _at(
-                    codes.BAD_DEFINITION,
-                    file,
-                    node,
-                    f"definition '{label}': " + (f"{where}: " if where else "") + message,
-                )
-            )
-        return None
-    # A default must itself be a valid value of its field.
-    from provreg.config.validation import check_fields
-
-    bad = False
-    for index, spec in enumerate(definition.fields):
-        if spec.default is None:
-            continue
-        _, problems = check_fields({spec.id: spec.default}, definition)
-        for problem in problems:
-            bad = True
-            diagnostics.append(
-                _at(
-                    codes.BAD_DEFINITION,
-                    file,
-                    locate(entry.node, ("fields", index, "default")),
-                    f"definition '{label}': the default of field '{spec.id}' is invalid: "
-                    + problem.message.removeprefix(f"field '{spec.id}': "),
-                )
-            )
-    return None if bad else definition
-
-
-_PYDANTIC_PHRASES = (
-    ("String should match pattern ", "must match "),
-    ("Input should be a valid ", "must be a "),
-    ("Input should be ", "must be "),
-    ("String should have at least ", "must have at least "),
-    ("String should have at most ", "must have at most "),
-    ("Field required", "is required"),
-    ("Value error, ", ""),
-)
-
-
-def _plain_message(message: str) -> str:
-    for phrase, plain in _PYDANTIC_PHRASES:
-        message = message.replace(phrase, plain)
-    return message
-
-
-def _loc_text(loc: tuple[Any, ...], value: dict[Any, Any]) -> str:
-    """`fields item 3 (api_key): type` — 1-based, naming the field when it has an id."""
-    parts: list[str] = []
-    current: Any = value
-    for step in loc:
-        if isinstance(step, int):
-            item = current[step] if isinstance(current, list) and step < len(current) else None
-            name = item.get("id") if isinstance(item, dict) else None
-            parts.append(f"item {step + 1}" + (f" ({name})" if isinstance(name, str) else ""))
-            current = item
-        else:
-            parts.append(str(step))
-            current = current.get(step) if isinstance(current, dict) else None
-    return " ".join(parts)
 
 
 def validate_file(parsed: ParsedFile, catalog: Catalog) -> FileResult:
@@ -471,7 +279,7 @@ def _validate_instance(
 
     def report(code: Code, where: Node | None, message: str, **kw: Any) -> None:
         nonlocal valid
-        diagnostics.append(_at(code, file, where or node, message, **kw))
+        diagnostics.append(diagnostic_at(code, file, where or node, message, **kw))
         if code.severity is Severity.ERROR:
             valid = False
 
@@ -582,101 +390,6 @@ def _instance_id(
     return slugify(name), True
 
 
-_SLUG_DROP = re.compile(r"[^a-z0-9]+")
-
-
-def slugify(text: str) -> str:
-    """A readable id from a name: 'Work OpenAI (EU)' -> 'work-openai-eu'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")[:63].rstrip("-")
-    return slug or "instance"
-
-
-def unique_id(base: str, taken: set[str]) -> str:
-    """`base`, or `base-2`, `base-3`, ... whichever is not taken."""
-    if base not in taken:
-        return base
-    counter = 2
-    while True:
-        suffix = f"-{counter}"
-        candidate = base[: 63 - len(suffix)] + suffix
-        if candidate not in taken:
-            return candidate
-        counter += 1
-
-
-def link(results: Sequence[FileResult]) -> tuple[tuple[ProviderInstance, ...], list[Diagnostic]]:
-    """Checks across files: ids unique (explicit ones first), names unique.
-
-    Returns the instances that make up the registry (first declaration of an
-    id wins) and the cross-file diagnostics.
-    """
-    diagnostics: list[Diagnostic] = []
-    explicit: dict[str, ProviderInstance] = {}
-    for result in results:
-        for instance in result.instances:
-            if instance.id_derived:
-                continue
-            first = explicit.get(instance.id)
-            if first is None:
-                explicit[instance.id] = instance
-                continue
-            for here, there in ((instance, first), (first, instance)):
-                diagnostics.append(
-                    diagnostic(
-                        codes.DUPLICATE_ID,
-                        here.file,
-                        here.line,
-                        here.column,
-                        f"id '{here.id}' is also used at {there.file}:{there.line}",
-                        hint="ids must be unique across all config files",
-                        instance_id=here.id,
-                    )
-                )
-    taken = set(explicit)
-    accepted: list[ProviderInstance] = []
-    names: dict[str, ProviderInstance] = {}
-    for result in results:
-        for instance in result.instances:
-            if instance.id_derived:
-                derived = unique_id(instance.id, taken)
-                if derived != instance.id:
-                    instance = instance.model_copy(update={"id": derived})
-                diagnostics.append(
-                    diagnostic(
-                        codes.DERIVED_ID,
-                        instance.file,
-                        instance.line,
-                        instance.column,
-                        f"no 'id'; using '{instance.id}' derived from the name",
-                        hint=f"add `id: {instance.id}` to keep it stable if the name changes",
-                        instance_id=instance.id,
-                    )
-                )
-                taken.add(instance.id)
-            elif explicit.get(instance.id) is not instance:
-                continue  # a duplicate id: reported above, first one wins
-            key = instance.name.strip().casefold()
-            first_named = names.get(key)
-            if first_named is not None:
-                diagnostics.append(
-                    diagnostic(
-                        codes.DUPLICATE_NAME,
-                        instance.file,
-                        instance.line,
-                        instance.column,
-                        f"name '{instance.name}' is also used by '{first_named.id}' at "
-                        f"{first_named.file}:{first_named.line}",
-                        hint="names are compared ignoring case and surrounding spaces",
-                        instance_id=instance.id,
-                    )
-                )
-            else:
-                names[key] = instance
-            accepted.append(instance)
-    return tuple(accepted), diagnostics
-
-
 # --------------------------------------------------------------------------- whole loads
 
 
@@ -758,19 +471,6 @@ def load_paths(paths: list[str], limits: Limits = Limits()) -> LoadResult:
         ConfigPathError: a path does not exist.
     """
     return load_files(discover(paths), limits)
-
-
-def _at(
-    code: Code,
-    file: str,
-    node: Node | None,
-    message: str,
-    *,
-    hint: str | None = None,
-    instance_id: str | None = None,
-) -> Diagnostic:
-    line, column = node_position(node) if node is not None else (1, 1)
-    return diagnostic(code, file, line, column, message, hint=hint, instance_id=instance_id)
 
 
 def _brief(value: Any) -> str:

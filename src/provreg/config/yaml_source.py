@@ -123,6 +123,20 @@ def text_position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - start + 1
 
 
+def diagnostic_at(
+    code: Code,
+    file: str,
+    node: Node | None,
+    message: str,
+    *,
+    hint: str | None = None,
+    instance_id: str | None = None,
+) -> Diagnostic:
+    """A diagnostic at a node's start (1:1 when there is no node)."""
+    line, column = node_position(node) if node is not None else (1, 1)
+    return diagnostic(code, file, line, column, message, hint=hint, instance_id=instance_id)
+
+
 def node_position(node: Node) -> tuple[int, int]:
     """1-based (line, column) of a node's start."""
     mark = node.start_mark

@@ -1,0 +1,155 @@
+"""User `definitions:`: validate them and extend the catalog with them.
+
+Definitions are global to a whole config (an instance in any file may use a
+definition from any other), so they are collected from every file first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from provreg.catalog import Catalog
+from provreg.config import codes
+from provreg.config.results import ParsedFile, RawEntry
+from provreg.config.yaml_source import diagnostic_at, locate, node_position
+from provreg.model import Diagnostic, ProviderDefinition
+
+
+def collect_definitions(
+    parsed_files: Sequence[ParsedFile], base: Catalog
+) -> tuple[Catalog, dict[str, list[ProviderDefinition]], list[Diagnostic]]:
+    """Validate the user `definitions:` of all files and extend the catalog with them."""
+    diagnostics: list[Diagnostic] = []
+    per_file: dict[str, list[ProviderDefinition]] = {}
+    declared: dict[str, str] = {}
+    for parsed in parsed_files:
+        mine = per_file.setdefault(parsed.display, [])
+        for entry in parsed.definitions:
+            definition = _validate_definition(parsed.display, entry, diagnostics)
+            if definition is None:
+                continue
+            id_node = locate(entry.node, ("id",))
+            existing = base.get(definition.id)
+            if existing is not None and existing.builtin:
+                diagnostics.append(
+                    diagnostic_at(
+                        codes.DEFINITION_CLASHES,
+                        parsed.display,
+                        id_node,
+                        f"definition '{definition.id}' clashes with the built-in provider "
+                        f"'{existing.name}'",
+                        hint="choose another id; built-in providers cannot be redefined",
+                    )
+                )
+                continue
+            if definition.id in declared:
+                diagnostics.append(
+                    diagnostic_at(
+                        codes.DUPLICATE_DEFINITION,
+                        parsed.display,
+                        id_node,
+                        f"definition '{definition.id}' is already declared in "
+                        f"{declared[definition.id]}",
+                    )
+                )
+                continue
+            line, _ = node_position(entry.node)
+            declared[definition.id] = f"{parsed.display}:{line}"
+            mine.append(definition)
+    extra = [d for defs in per_file.values() for d in defs]
+    return (base.with_definitions(extra) if extra else base), per_file, diagnostics
+
+
+def _validate_definition(
+    file: str, entry: RawEntry, diagnostics: list[Diagnostic]
+) -> ProviderDefinition | None:
+    if "builtin" in entry.value:
+        diagnostics.append(
+            diagnostic_at(
+                codes.BAD_DEFINITION,
+                file,
+                locate(entry.node, ("builtin",), key=True),
+                "'builtin' cannot be set in a config file",
+            )
+        )
+        return None
+    label = entry.value.get("id") if isinstance(entry.value.get("id"), str) else "?"
+    try:
+        definition = ProviderDefinition.model_validate(entry.value)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False, include_input=False):
+            loc = tuple(error["loc"])
+            if error["type"] == "extra_forbidden":
+                message = f"unknown key '{loc[-1]}'"
+                node = locate(entry.node, loc, key=True)
+            else:
+                message = _plain_message(str(error["msg"]))
+                node = locate(entry.node, loc)
+            where = _loc_text(loc, entry.value)
+            diagnostics.append(
+                diagnostic_at(
+                    codes.BAD_DEFINITION,
+                    file,
+                    node,
+                    f"definition '{label}': " + (f"{where}: " if where else "") + message,
+                )
+            )
+        return None
+    # A default must itself be a valid value of its field.
+    from provreg.config.validation import check_fields
+
+    bad = False
+    for index, spec in enumerate(definition.fields):
+        if spec.default is None:
+            continue
+        _, problems = check_fields({spec.id: spec.default}, definition)
+        for problem in problems:
+            if problem.path[:1] != (spec.id,):
+                continue  # other fields' "missing" reports: only this default is checked
+            bad = True
+            diagnostics.append(
+                diagnostic_at(
+                    codes.BAD_DEFINITION,
+                    file,
+                    locate(entry.node, ("fields", index, "default")),
+                    f"definition '{label}': the default of field '{spec.id}' is invalid: "
+                    + problem.message.removeprefix(f"field '{spec.id}': "),
+                )
+            )
+    return None if bad else definition
+
+
+_PYDANTIC_PHRASES = (
+    ("String should match pattern ", "must match "),
+    ("Input should be a valid ", "must be a "),
+    ("Input should be ", "must be "),
+    ("String should have at least ", "must have at least "),
+    ("String should have at most ", "must have at most "),
+    ("Field required", "is required"),
+    ("Value error, ", ""),
+)
+
+
+def _plain_message(message: str) -> str:
+    for phrase, plain in _PYDANTIC_PHRASES:
+        message = message.replace(phrase, plain)
+    return message
+
+
+def _loc_text(loc: tuple[Any, ...], value: dict[Any, Any]) -> str:
+    """`fields item 3 (api_key): type` — 1-based, naming the field when it has an id."""
+    parts: list[str] = []
+    current: Any = value
+    for step in loc:
+        if isinstance(step, int):
+            item = current[step] if isinstance(current, list) and step < len(current) else None
+            name = item.get("id") if isinstance(item, dict) else None
+            parts.append(f"item {step + 1}" + (f" ({name})" if isinstance(name, str) else ""))
+            current = item
+        else:
+            parts.append(str(step))
+            current = current.get(step) if isinstance(current, dict) else None
+    return " ".join(parts)

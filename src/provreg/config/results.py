@@ -1,0 +1,82 @@
+"""What loading produces: parsed files, per-file results, whole loads.
+
+Plain values shared by the loader, the definitions and linking steps, the
+storage backends and the registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from yaml.nodes import MappingNode
+
+from provreg.catalog import Catalog
+from provreg.config.yaml_source import Document
+from provreg.model import Diagnostic, ProviderDefinition, ProviderInstance, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What a file looked like when read: compared before the app writes it."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+@dataclass(slots=True)
+class RawEntry:
+    """One mapping from `providers:` or `definitions:` with its node, before validation."""
+
+    value: dict[Any, Any]
+    node: MappingNode
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """A file read and shape-checked, not yet validated against the catalog."""
+
+    path: str
+    display: str
+    fingerprint: Fingerprint | None
+    document: Document | None
+    version: int | None = None
+    providers: list[RawEntry] = field(default_factory=list)
+    definitions: list[RawEntry] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def interpretable(self) -> bool:
+        """False when the file could not be read as a version-1 document at all."""
+        return self.document is not None and not self.document.failed
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """The outcome for one file: its valid instances and all its diagnostics."""
+
+    path: str
+    display: str
+    fingerprint: Fingerprint | None
+    instances: tuple[ProviderInstance, ...]
+    definitions: tuple[ProviderDefinition, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when the file has no errors (it may have warnings)."""
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """Everything one load produced."""
+
+    files: tuple[FileResult, ...]
+    instances: tuple[ProviderInstance, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    catalog: Catalog
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is severity)

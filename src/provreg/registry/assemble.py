@@ -1,0 +1,191 @@
+"""Build the next RegistryState from what storage holds, and the events between states.
+
+Owns: keep-last-good per file (a file with errors serves its last good
+instances, marked stale), per-file status, linking across files, sharing
+unchanged objects with the previous state (memory stays O(n) however many
+revisions exist), and the diff into typed events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+
+from provreg.config.linking import link
+from provreg.config.results import FileResult
+from provreg.model import Diagnostic, ProviderInstance, Severity
+from provreg.registry.events import (
+    DiagnosticsChanged,
+    Event,
+    InstanceAdded,
+    InstanceRemoved,
+    InstanceUpdated,
+    ReloadFailed,
+    Source,
+)
+from provreg.registry.state import FileStatus, RegistryState
+from provreg.storage.backend import StoredState
+
+
+def assemble_state(
+    previous: RegistryState,
+    stored: StoredState,
+    last_good_by_file: dict[str, FileResult],
+    now: float,
+    source: Source,
+    *,
+    initial: bool = False,
+    written_id: str | None = None,
+) -> tuple[RegistryState, list[Event]]:
+    """The state after `previous` given storage's files, and the events between them.
+
+    `last_good_by_file` is updated in place (files that are good now become the
+    new last good; files that are gone are forgotten). `written_id`: the
+    instance a write was for; other changes the write picked up are `external`.
+    """
+    effective: list[FileResult] = []
+    drafts: dict[str, tuple[FileStatus | None, FileStatus]] = {}
+    failed: list[ReloadFailed] = []
+    present = {result.display for result in stored.files}
+    for display in list(last_good_by_file):
+        if display not in present:
+            del last_good_by_file[display]
+    for result in stored.files:
+        errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+        last_good = last_good_by_file.get(result.display)
+        if not errors:
+            last_good_by_file[result.display] = result
+            used = result
+        elif last_good is not None:
+            used = last_good
+        else:
+            used = result
+        stale = bool(errors) and last_good is not None
+        old_status = previous.files.get(result.display)
+        sha256 = result.fingerprint.sha256 if result.fingerprint is not None else None
+        unchanged = (
+            old_status is not None and old_status.sha256 == sha256 and old_status.ok == (not errors)
+        )
+        status = FileStatus(
+            display=result.display,
+            path=result.path,
+            ok=not errors,
+            stale=stale,
+            last_reload=old_status.last_reload if unchanged and old_status else now,
+            last_error=_first_error(errors),
+            instance_ids=(),  # filled in after linking, which can rename derived ids
+            sha256=sha256,
+        )
+        drafts[result.display] = (old_status, status)
+        if errors and not unchanged:
+            failed.append(ReloadFailed(result.display, tuple(errors), source))
+        effective.append(
+            result
+            if used is result
+            else FileResult(
+                result.path,
+                result.display,
+                result.fingerprint,
+                used.instances,
+                used.definitions,
+                result.diagnostics,
+            )
+        )
+    instances, cross = link(effective)
+    # Ids as the registry serves them: `link` makes derived ids unique
+    # ('my-groq' -> 'my-groq-2') and drops duplicates of explicit ids.
+    ids_by_file: dict[str, list[str]] = {}
+    for instance in instances:
+        ids_by_file.setdefault(instance.file, []).append(instance.id)
+    files: dict[str, FileStatus] = {}
+    for display, (old_status, draft) in drafts.items():
+        status = replace(draft, instance_ids=tuple(ids_by_file.get(display, ())))
+        # Share an unchanged file's status object too, like instances.
+        files[display] = old_status if old_status is not None and old_status == status else status
+    stale_ids = frozenset(
+        instance.id
+        for instance in instances
+        if (file_status := files.get(instance.file)) is not None and file_status.stale
+    )
+    by_id: dict[str, ProviderInstance] = {}
+    for instance in instances:
+        old = previous.instances.get(instance.id)
+        # Share unchanged instance objects with the previous state.
+        by_id[instance.id] = old if old is not None and old == instance else instance
+    diagnostics: dict[str, list[Diagnostic]] = {r.display: list(r.diagnostics) for r in effective}
+    for diag in cross:
+        diagnostics.setdefault(diag.file, []).append(diag)
+    frozen_diags = {
+        file: _same_or(
+            previous.diagnostics.get(file), tuple(sorted(diags, key=Diagnostic.sort_key))
+        )
+        for file, diags in diagnostics.items()
+    }
+    state = RegistryState(
+        instances=MappingProxyType(by_id),
+        diagnostics=MappingProxyType(frozen_diags),
+        files=MappingProxyType(files),
+        catalog=stored.catalog,
+        conflicts=previous.conflicts,
+        revision=previous.revision + 1,
+        watch=previous.watch,
+        stale_ids=stale_ids,
+    )
+    events: list[Event] = [] if initial else _diff(previous, state, source, written_id)
+    changed_files = tuple(
+        file
+        for file in set(frozen_diags) | set(previous.diagnostics)
+        if frozen_diags.get(file, ()) != previous.diagnostics.get(file, ())
+    )
+    if changed_files and not initial:
+        events.append(DiagnosticsChanged(tuple(sorted(changed_files)), source))
+    if not initial:
+        events.extend(failed)
+    return state, events
+
+
+def _same_or(
+    old: tuple[Diagnostic, ...] | None, new: tuple[Diagnostic, ...]
+) -> tuple[Diagnostic, ...]:
+    return old if old is not None and old == new else new
+
+
+def _first_error(errors: list[Diagnostic]) -> str | None:
+    if not errors:
+        return None
+    first = errors[0]
+    return f"{first.line}:{first.column}: {first.message}"
+
+
+def _diff(
+    previous: RegistryState,
+    state: RegistryState,
+    source: Source,
+    written_id: str | None = None,
+) -> list[Event]:
+    def source_of(instance_id: str) -> Source:
+        return source if written_id is None or instance_id == written_id else "external"
+
+    events: list[Event] = []
+    for instance_id, instance in state.instances.items():
+        old = previous.instances.get(instance_id)
+        if old is None:
+            events.append(InstanceAdded(instance, source_of(instance_id)))
+        elif old is not instance and old != instance:
+            changed = _changed_fields(old, instance)
+            if changed:
+                events.append(InstanceUpdated(instance, old, changed, source_of(instance_id)))
+    for instance_id, old in previous.instances.items():
+        if instance_id not in state.instances:
+            events.append(InstanceRemoved(old, source_of(instance_id)))
+    return events
+
+
+def _changed_fields(old: ProviderInstance, new: ProviderInstance) -> tuple[str, ...]:
+    changed = [
+        key for key in ("name", "provider", "file") if getattr(old, key) != getattr(new, key)
+    ]
+    for key in sorted(set(old.values) | set(new.values)):
+        if old.values.get(key) != new.values.get(key):
+            changed.append(key)
+    return tuple(changed)

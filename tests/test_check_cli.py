@@ -541,3 +541,31 @@ def test_secrets_flag_adds_unresolvable_references(
     assert code == 1 and err == ""
     (diag,) = json.loads(out)["diagnostics"]
     assert (diag["code"], diag["line"], diag["column"]) == ("E401", 3, 5)
+
+
+def test_allow_hardlinks_option_writes_a_hard_linked_file_in_place(tmp_path: Path) -> None:
+    """`provreg edit --allow-hardlinks` keeps both links pointing at the new content."""
+    config = tmp_path / "config"
+    config.mkdir()
+    target = config / "p.yaml"
+    target.write_text(
+        "version: 1\nproviders:\n  - id: o\n    name: O\n    provider: ollama\n", encoding="utf-8"
+    )
+    other = tmp_path / "elsewhere.yaml"
+    os.link(target, other)
+    base = [sys.executable, "-m", "provreg", "edit", "o", "--set", "keep_alive=1h"]
+    refused = subprocess.run(
+        [*base, "--config", str(config)], capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 1
+    assert "--allow-hardlinks" in refused.stderr
+    assert "keep_alive" not in target.read_text(encoding="utf-8")
+    done = subprocess.run(
+        [*base, "--config", str(config), "--allow-hardlinks"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "keep_alive: 1h" in other.read_text(encoding="utf-8")
+    assert os.stat(target).st_nlink == 2

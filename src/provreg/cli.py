@@ -127,6 +127,13 @@ def _write_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="refuse every write (also PROVREG_READ_ONLY=1)",
     )
+    parser.add_argument(
+        "--allow-hardlinks",
+        action="store_true",
+        default=None,
+        help="write hard-linked config files in place, keeping the links (not crash-safe; "
+        "also PROVREG_ALLOW_HARDLINKS=1)",
+    )
 
 
 def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -331,6 +338,8 @@ def _dispatch_registry_command(args: argparse.Namespace) -> int:
     out = sys.stdout
     if getattr(args, "read_only", None):
         os.environ["PROVREG_READ_ONLY"] = "1"
+    if getattr(args, "allow_hardlinks", None):
+        os.environ["PROVREG_ALLOW_HARDLINKS"] = "1"
     if args.command == "list":
         from provreg.commands.instances import cmd_list
 

@@ -64,6 +64,13 @@ from provreg.secrets import SecretStore
 from provreg.storage.backend import StorageBackend, StoredState, WriteOutcome
 
 READ_ONLY_ENV = "PROVREG_READ_ONLY"
+ALLOW_HARDLINKS_ENV = "PROVREG_ALLOW_HARDLINKS"
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0", "false", "no")
+
+
 _ACTION = {InstanceAdded: "create", InstanceUpdated: "update", InstanceRemoved: "delete"}
 
 
@@ -103,7 +110,7 @@ class ProviderRegistry(SecretOperations):
         audit: AuditLog | None | bool = True,
         read_only: bool | None = None,
         limits: Limits = Limits(),
-        allow_hardlink_in_place: bool = False,
+        allow_hardlink_in_place: bool | None = None,
     ) -> ProviderRegistry:
         """Load a registry from config paths (or a given storage backend).
 
@@ -115,6 +122,8 @@ class ProviderRegistry(SecretOperations):
                 or False/None for none.
             read_only: refuse every write; default from `PROVREG_READ_ONLY=1`.
         """
+        if allow_hardlink_in_place is None:
+            allow_hardlink_in_place = _env_flag(ALLOW_HARDLINKS_ENV)
         if storage is None:
             from provreg.paths import default_config_paths
             from provreg.storage.yaml_dir import YamlDirectoryStorage

@@ -54,12 +54,11 @@ def atomic_write(
         info = None
     if info is not None and info.st_nlink > 1:
         if not allow_hardlink_in_place:
-            # No command-line option exists for this: name the API switch, not a flag.
             raise HardLinkError(
                 f"{path} has {info.st_nlink} hard links; replacing it would leave the other "
                 "links with the old content. Break the link (copy the file and move the copy "
-                "over it), or open the registry with allow_hardlink_in_place=True (writes in "
-                "place, not crash-safe)."
+                "over it), or allow in-place writes (not crash-safe) with --allow-hardlinks, "
+                "PROVREG_ALLOW_HARDLINKS=1 or allow_hardlink_in_place=True."
             )
         _write_in_place(target, data)
         return target

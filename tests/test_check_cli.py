@@ -7,6 +7,7 @@ process itself (argparse exits, `python -m`, the console script, pipes) run it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -569,3 +570,29 @@ def test_allow_hardlinks_option_writes_a_hard_linked_file_in_place(tmp_path: Pat
     assert done.returncode == 0, done.stderr
     assert "keep_alive: 1h" in other.read_text(encoding="utf-8")
     assert os.stat(target).st_nlink == 2
+
+
+def test_a_top_level_themes_folder_is_not_read_as_config(tmp_path: Path) -> None:
+    """The user config dir holds both config and dashboard themes (`themes/`)."""
+    (tmp_path / "themes").mkdir()
+    (tmp_path / "themes" / "mine.yaml").write_text("name: mine\nprimary: '#fff'\n", "utf-8")
+    (tmp_path / "nested" / "themes").mkdir(parents=True)
+    (tmp_path / "nested" / "themes" / "p.yaml").write_text("version: 1\nproviders: []\n", "utf-8")
+    from provreg.check import run_check
+
+    out = io.StringIO()
+    code = run_check([str(tmp_path)], out=out, err=io.StringIO())
+    assert code == 0, out.getvalue()
+    assert "checked 1 file" in out.getvalue()  # only nested/themes/p.yaml
+
+
+def test_options_before_the_path_open_the_dashboard_path(tmp_path: Path) -> None:
+    """`provreg --read-only PATH` is `provreg tui --read-only PATH` (a listing in a pipe)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "provreg", "--read-only", str(SAMPLE_CONFIGS)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "8 instances in 3 files" in done.stdout

@@ -281,7 +281,8 @@ def _normalise(argv: list[str]) -> list[str]:
     if "--check" in argv:
         index = argv.index("--check")
         return ["check", *argv[:index], *argv[index + 1 :]]
-    if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version"):
+        # `provreg PATH`, `provreg --theme X PATH`, `provreg --read-only`: the dashboard.
         return ["tui", *argv]
     return argv
 

@@ -1,5 +1,5 @@
-"""A plain-text view of a loaded registry: what `provreg PATH` prints until the
-Textual dashboard exists (issue #6). Honest about being a listing, not a UI.
+"""A plain-text view of a loaded registry: what `provreg PATH` prints when
+stdout is not a terminal (a pipe, CI), and `provreg show-registry`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from provreg.config.discovery import ConfigPathError
 from provreg.config.loader import load_paths
 from provreg.exit_codes import ExitCode
 from provreg.model import Severity
-from provreg.report import format_text
+from provreg.report import format_text, plural, table
 
 
 def print_registry(paths: list[str], out: TextIO, err: TextIO) -> int:
@@ -32,18 +32,17 @@ def print_registry(paths: list[str], out: TextIO, err: TextIO) -> int:
                 f"{instance.file}:{instance.line}",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out.write(f"provreg registry: {', '.join(paths)}\n\n")
-    for row in rows:
-        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
-        out.write("\n")
+    out.write(table(rows))
     problems = [d for d in result.diagnostics if d.severity is not Severity.INFO]
-    out.write(f"\n{len(result.instances)} instances in {len(result.files)} files; ")
-    out.write(f"{len(problems)} problems\n")
+    out.write(
+        f"\n{plural(len(result.instances), 'instance')} in {plural(len(result.files), 'file')}; "
+        f"{plural(len(problems), 'problem')}\n"
+    )
     for diagnostic in problems:
         out.write(format_text(diagnostic) + "\n")
     out.write(
-        "\nThe live dashboard is not built yet; this is a text listing. "
-        "`provreg --check PATH` validates for CI.\n"
+        "\nText listing (stdout is not a terminal); in a terminal `provreg PATH` opens the "
+        "live dashboard. `provreg --check PATH` validates for CI.\n"
     )
     return ExitCode.OK

@@ -7,7 +7,7 @@ May import: `provreg.model` and the standard library.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from provreg.model import Diagnostic, Severity
@@ -24,10 +24,24 @@ def format_text(diagnostic: Diagnostic) -> str:
     return head
 
 
-def summary_line(files: int, instances: int, errors: int, warnings: int, infos: int) -> str:
-    def plural(count: int, word: str) -> str:
-        return f"{count} {word}{'' if count == 1 else 's'}"
+def plural(count: int, word: str) -> str:
+    """`1 file`, `2 files`."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
+
+def table(rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned columns two spaces apart, no trailing spaces; the first row is the header."""
+    if not rows:
+        return ""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(files: int, instances: int, errors: int, warnings: int, infos: int) -> str:
     return (
         f"checked {plural(files, 'file')}, {plural(instances, 'instance')}: "
         f"{plural(errors, 'error')}, {plural(warnings, 'warning')}, {infos} info"

@@ -15,6 +15,7 @@ import pytest
 
 from provreg.model import SecretRef
 from provreg.registry import (
+    ConflictError,
     DuplicateIdError,
     DuplicateNameError,
     FieldsError,
@@ -596,3 +597,18 @@ async def test_a_sequence_of_operations_always_matches_disk(yaml_backend: Backen
         assert registry_view(registry) == disk_view(yaml_backend.paths)
     assert registry.get("groq-a-2").name == "Groq A"
     assert registry.get("acme-gateway").values["team"] == "support"
+
+
+@pytest.mark.anyio
+async def test_a_successful_write_clears_the_instances_conflict(sample_dir: Path) -> None:
+    """A conflict mark stays until the instance is written successfully again."""
+    registry = await ProviderRegistry.open([str(sample_dir)], audit=False)
+    hosted = sample_dir / "providers" / "hosted.yaml"
+    text = hosted.read_text(encoding="utf-8")
+    hosted.write_text(text.replace("gpt-4.1", "gpt-4o"), encoding="utf-8")
+    with pytest.raises(ConflictError):
+        await registry.update("work-openai", {"default_model": "o3"})
+    assert [c.instance_id for c in registry.snapshot().conflicts] == ["work-openai"]
+    await registry.reload()
+    await registry.update("work-openai", {"default_model": "o3"})
+    assert registry.snapshot().conflicts == ()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
 from provreg.registry import AuditLog, ProviderRegistry
+from provreg.report import table
+
+__all__ = ["CommandError", "open_registry", "table"]
 
 
 class CommandError(Exception):
@@ -26,15 +28,3 @@ async def open_registry(
     return await ProviderRegistry.open(
         chosen, audit=AuditLog() if audit else False, read_only=read_only
     )
-
-
-def table(rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned columns separated by two spaces; the first row is the header."""
-    if not rows:
-        return ""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    return "\n".join(lines) + "\n"

@@ -62,11 +62,22 @@ def _add(found: list[ConfigFile], seen: set[str], file: ConfigFile) -> None:
         found.append(file)
 
 
+THEMES_DIR = "themes"
+"""A `themes/` folder at the top of a config directory holds dashboard themes
+(the user config dir is also the default config location), never config."""
+
+
+def is_skipped_dir(relative: str) -> bool:
+    """True for directories, relative to a config root, whose files are never config."""
+    parts = relative.split(os.sep)
+    return any(part.startswith(".") for part in parts) or parts[0] == THEMES_DIR
+
+
 def _walk(root: str) -> list[ConfigFile]:
     files: list[ConfigFile] = []
     visited_dirs: set[str] = set()
 
-    def visit(directory: str, display: str) -> None:
+    def visit(directory: str, display: str, top: bool = False) -> None:
         real = os.path.realpath(directory)
         if real in visited_dirs:  # a symlink loop
             return
@@ -84,11 +95,12 @@ def _walk(root: str) -> list[ConfigFile]:
             except OSError:
                 continue
             if is_dir:
-                subdirs.append(entry)
+                if not (top and entry.name == THEMES_DIR):
+                    subdirs.append(entry)
             elif is_config_name(entry.name):
                 files.append(ConfigFile(entry.path, os.path.join(display, entry.name)))
         for entry in subdirs:
             visit(entry.path, os.path.join(display, entry.name))
 
-    visit(root, root.rstrip("/") or "/")
+    visit(root, root.rstrip("/") or "/", top=True)
     return files

@@ -367,6 +367,12 @@ class ProviderRegistry(SecretOperations):
         self, outcome: WriteOutcome, source: Source, instance_id: str | None = None
     ) -> None:
         self._commit(outcome.state, source, written_id=instance_id)
+        if instance_id is not None:
+            # A successful write of the instance resolves its earlier conflict.
+            state = self.snapshot()
+            kept = tuple(c for c in state.conflicts if c.instance_id != instance_id)
+            if kept != state.conflicts:
+                self.store.commit(replace(state, conflicts=kept, revision=state.revision + 1))
 
     def _commit(
         self,

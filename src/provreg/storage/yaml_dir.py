@@ -24,7 +24,7 @@ from typing import Any
 import anyio
 
 from provreg.catalog import Catalog, builtin_catalog
-from provreg.config.discovery import ConfigFile, discover, is_config_name
+from provreg.config.discovery import ConfigFile, discover, is_config_name, is_skipped_dir
 from provreg.config.edit import (
     EditError,
     InstanceKey,
@@ -135,8 +135,22 @@ class YamlDirectoryStorage:
                 self._parsed.pop(display, None)
                 self._results.pop(display, None)
             changed.add(display)
-        self._parsed = dict(sorted(self._parsed.items()))
+        self._parsed = dict(sorted(self._parsed.items(), key=self._discovery_order))
         return self._recompute(changed)
+
+    def _discovery_order(self, item: tuple[str, ParsedFile]) -> tuple[Any, ...]:
+        """Sort key putting files in the order `discover` walks them (roots in
+        order; in each directory its files by name, then its subdirectories),
+        so a file added by a reload or a write lands where a fresh load puts it."""
+        display = item[0]
+        for index, root in enumerate(self.paths):
+            if display == root:
+                return (index, ())
+            prefix = root.rstrip(os.sep) + os.sep
+            if display.startswith(prefix):
+                parts = display[len(prefix) :].split(os.sep)
+                return (index, (*((1, part) for part in parts[:-1]), (0, parts[-1])))
+        return (len(self.paths), ((0, display),))
 
     def _config_file_for(self, real: str) -> ConfigFile | None:
         """Display path for a file inside one of the config directories."""
@@ -146,7 +160,8 @@ class YamlDirectoryStorage:
             root_real = os.path.realpath(root)
             if os.path.isdir(root) and real.startswith(root_real + os.sep):
                 relative = os.path.relpath(real, root_real)
-                if any(part.startswith(".") for part in relative.split(os.sep)):
+                folder = os.path.dirname(relative)
+                if folder and is_skipped_dir(folder):
                     return None
                 return ConfigFile(os.path.join(root, relative), os.path.join(root, relative))
             if os.path.realpath(root) == real:
@@ -338,7 +353,7 @@ class YamlDirectoryStorage:
         self._parsed[target.display] = parse_file(
             data, target.path, target.display, fingerprint, self.limits
         )
-        self._parsed = dict(sorted(self._parsed.items()))
+        self._parsed = dict(sorted(self._parsed.items(), key=self._discovery_order))
         state = self._recompute({target.display})
         return WriteOutcome(state, target.display, digest)
 

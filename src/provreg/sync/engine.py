@@ -11,9 +11,17 @@ Rules (DESIGN §5):
   (swap files, `4913`, `x~`, `.#x`, `#x#`, `x___jb_tmp___`, `sedXXXXXX`) and
   our own `.provreg-tmp-*` files never trigger a reload.
 - A file that disappears is removed only after a grace period: a slow
-  rename-save arrives as `-file` then, hundreds of ms later, `+file`.
+  rename-save arrives as `-file` then, hundreds of ms later, `+file`. The
+  same holds for ids that leave a file that still parses (the cut half of a
+  cut-and-paste between files): that file's reload waits for the grace period.
 - An id that leaves one file and appears in another is a move (an update),
-  so a pending deletion is applied at once when its ids reappear elsewhere.
+  so a pending file is reloaded at once, together with the file its ids
+  reappear in.
+- App writes run in a worker thread under the registry lock; a batch waits
+  for a write in flight before comparing hashes, so an echo is never taken
+  for an external edit.
+- A watched directory that is deleted or replaced is watched anew (or
+  waited for), and a scan covers what changed while nothing watched it.
 - A file whose content hash is what the registry already has (the app's own
   write, or a touch) causes no reload.
 - Half-written, empty or invalid files keep their last good instances: that
@@ -33,7 +41,9 @@ import anyio
 import watchfiles
 
 from provreg.config.discovery import discover, is_config_name
+from provreg.config.ids import slugify
 from provreg.config.loader import read_file
+from provreg.model import Severity
 from provreg.registry import ProviderRegistry
 from provreg.registry.state import WatchMode
 from provreg.storage.yaml_dir import YamlDirectoryStorage
@@ -41,6 +51,8 @@ from provreg.storage.yaml_dir import YamlDirectoryStorage
 log = logging.getLogger("provreg.sync")
 
 POLL_ENV = "PROVREG_POLL"
+_MISSING_ROOT_POLL_S = 0.25
+"""How often to look for a watched directory that was removed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +110,11 @@ class SyncEngine:
         self.settings = settings or SyncSettings(poll=poll_env)
         self._clock = clock
         self._pending_deletions: dict[str, float] = {}
+        """Real path -> deadline: files whose instances may be about to vanish."""
+        self._wake = anyio.Event()
         self._restart = anyio.Event()
+        self._rescan_now = anyio.Event()
+        self._watched: frozenset[str] = frozenset()
         self.stats = SyncStats()
         self._roots = [self._root(path) for path in self.storage.paths]
 
@@ -127,6 +143,8 @@ class SyncEngine:
                 await started.wait()
                 self.registry.set_watch_status(mode)
                 group.start_soon(self._rescan_loop)
+                group.start_soon(self._expiry_loop)
+                group.start_soon(self._stop_watch_on_cancel)
                 task_status.started()
         finally:
             with anyio.CancelScope(shield=True):
@@ -141,12 +159,19 @@ class SyncEngine:
         return dirs
 
     def _filter(self, change: watchfiles.Change, path: str) -> bool:
+        if path in self._watched:
+            # A watched directory itself was deleted or moved: its watch is dead.
+            return True
         name = os.path.basename(path)
         if is_config_name(name):
             return self._inside_roots(path)
-        # A directory appearing (mkdir -p with files already inside) needs a scan.
+        # A directory appearing (mkdir -p with files already inside) needs a
+        # scan, unless it is inside a hidden one (`.git/objects/ab`).
         return (
-            change == watchfiles.Change.added and os.path.isdir(path) and not name.startswith(".")
+            change == watchfiles.Change.added
+            and os.path.isdir(path)
+            and not name.startswith(".")
+            and self._inside_roots(path)
         )
 
     def _inside_roots(self, path: str) -> bool:
@@ -163,13 +188,20 @@ class SyncEngine:
     async def _watch_loop(self, started: anyio.Event) -> None:
         while True:
             dirs = self._watch_dirs()
+            self._watched = frozenset(dirs)
             if not dirs:
                 started.set()
-                await anyio.sleep(self.settings.rescan_s)
+                # Cheap (a stat per root): come back soon after the directory does.
+                await anyio.sleep(min(self.settings.rescan_s, _MISSING_ROOT_POLL_S))
                 continue
             self._restart = anyio.Event()
             stop = self._restart
             started.set()
+            if self.stats.restarts:
+                # Whatever changed while nothing watched is found by a scan. The
+                # rescan task runs on a later tick, after `awatch` below has
+                # created its watcher (synchronously, on its first step).
+                self._rescan_now.set()
             try:
                 async for changes in watchfiles.awatch(
                     *dirs,
@@ -181,19 +213,30 @@ class SyncEngine:
                     poll_delay_ms=self.settings.poll_delay_ms,
                     ignore_permission_denied=True,
                     rust_timeout=1000,
-                    yield_on_timeout=True,
                 ):
-                    if changes:
-                        await self.apply_batch(changes)
-                    await self._expire_deletions()
+                    await self.apply_batch(changes)
             except (FileNotFoundError, RuntimeError, OSError) as exc:
                 log.warning("watch stopped (%s); re-establishing", exc)
                 await anyio.sleep(0.2)
             self.stats.restarts += 1
 
+    async def _stop_watch_on_cancel(self) -> None:
+        """On cancellation, tell the watcher thread to return now.
+
+        `awatch` waits for its thread uninterruptibly and only sets its stop
+        event once that wait ends (after `rust_timeout`); setting it from a
+        sibling task makes shutdown take one step instead of a second.
+        """
+        try:
+            await anyio.sleep_forever()
+        finally:
+            self._restart.set()
+
     async def _rescan_loop(self) -> None:
         while True:
-            await anyio.sleep(self.settings.rescan_s)
+            with anyio.move_on_after(self.settings.rescan_s):
+                await self._rescan_now.wait()
+            self._rescan_now = anyio.Event()
             await self.rescan()
 
     # ------------------------------------------------------------------ reconciling
@@ -204,7 +247,12 @@ class SyncEngine:
         paths: set[str] = set()
         scan_needed = False
         for _, path in changes:
-            if os.path.isdir(path):
+            if path in self._watched:
+                # The watched directory was removed or replaced: watch it anew
+                # (or wait for it to come back) and look at everything.
+                self._restart.set()
+                scan_needed = True
+            elif os.path.isdir(path):
                 scan_needed = True
             else:
                 paths.add(os.path.realpath(path) if os.path.exists(path) else path)
@@ -213,37 +261,107 @@ class SyncEngine:
         await self._reconcile(paths)
 
     async def _reconcile(self, paths: set[str]) -> None:
+        await self._app_writes_settled()
+        # From here until the reload is requested nothing awaits, so no app
+        # write can be half done while the files are compared and parsed.
         now = self._clock()
+        known = self._known_files()
         to_read: list[str] = []
         for path in sorted(paths):
             if os.path.exists(path):
-                self._pending_deletions.pop(path, None)
-                if self._unchanged(path):
+                if self._unchanged(path, known):
+                    # An echo, a touch, or a tentative change undone in time.
+                    self._pending_deletions.pop(path, None)
                     self.stats.suppressed += 1
                     continue
                 to_read.append(path)
-            elif self._display_of(path) is not None:
-                self._pending_deletions.setdefault(path, now + self.settings.grace_s)
-        moved_from = self._moved_from(to_read)
+            elif self._display_of(path, known) is not None:
+                self._defer(path, now)
+        new_ids = {path: self._ids_in(path) for path in to_read}
+        # Ids that leave a file are never in its own new ids, so "arriving
+        # anywhere in this batch" means "arriving in another file".
+        arriving = {instance_id for ids in new_ids.values() if ids for instance_id in ids}
+        deferred: set[str] = set()
+        for path in to_read:
+            dropped = self._known_ids(path, known) - (new_ids[path] or set())
+            if new_ids[path] is not None and dropped and not dropped <= arriving:
+                # Ids left this file but did not show up elsewhere (yet): the
+                # cut half of a cut-and-paste between two files. Tentative,
+                # like a deleted file.
+                self._defer(path, now)
+                deferred.add(path)
+            else:
+                self._pending_deletions.pop(path, None)
+        ready = [path for path in to_read if path not in deferred]
+        moved_from = self._moved_from(new_ids, arriving, known, exclude=set(ready))
         for path in moved_from:
             self._pending_deletions.pop(path, None)
-        batch = to_read + moved_from
+        batch = ready + moved_from
         if batch:
             self.stats.reloads += 1
-            self.stats.files_read.extend(to_read)
+            self.stats.files_read.extend(path for path in batch if os.path.exists(path))
             await self.registry.reload(batch, source="external")
 
-    def _display_of(self, real: str) -> str | None:
+    async def _app_writes_settled(self) -> None:
+        """Wait for an app write in flight to finish.
+
+        The registry writes in a worker thread under its lock: for a moment
+        the file already holds the new bytes while the registry has not yet
+        recorded their hash, and the echo would look like an external edit.
+        """
+        # The registry has no public "wait for the writer" yet; its lock is it.
+        lock = self.registry._lock
+        if lock.locked():
+            async with lock:
+                pass
+
+    def _defer(self, path: str, now: float) -> None:
+        """Make the removal of this file's instances tentative (first deadline kept)."""
+        self._pending_deletions.setdefault(path, now + self.settings.grace_s)
+        self._wake.set()
+
+    def _known_files(self) -> dict[str, str]:
+        """Path -> display of every known file, by the paths the storage holds."""
+        return self.storage.files()
+
+    def _display_of(self, real: str, known: dict[str, str] | None = None) -> str | None:
         """Display path of a known file, from its real path."""
-        for known, display in self.storage.files().items():
-            if known == real or os.path.realpath(known) == real:
+        files = known if known is not None else self.storage.files()
+        display = files.get(real)
+        if display is not None:
+            return display
+        for path, display in files.items():
+            if os.path.realpath(path) == real:
                 return display
         return None
 
-    def _unchanged(self, path: str) -> bool:
+    def _known_ids(self, path: str, known: dict[str, str]) -> set[str]:
+        display = self._display_of(path, known)
+        status = self.registry.snapshot().files.get(display) if display else None
+        return set(status.instance_ids) if status is not None else set()
+
+    def _ids_in(self, path: str) -> set[str] | None:
+        """Instance ids in the file as it is now; None when it does not read cleanly
+        (then the registry keeps its last good instances: nothing can vanish)."""
+        parsed = read_file(path, path, self.storage.limits)
+        if not parsed.interpretable or any(
+            d.severity is Severity.ERROR for d in parsed.diagnostics
+        ):
+            return None
+        ids: set[str] = set()
+        for entry in parsed.providers:
+            instance_id = entry.value.get("id")
+            name = entry.value.get("name")
+            if isinstance(instance_id, str):
+                ids.add(instance_id)
+            elif isinstance(name, str):
+                ids.add(slugify(name))  # a derived id
+        return ids
+
+    def _unchanged(self, path: str, known: dict[str, str] | None = None) -> bool:
         """True when the file's bytes are what the registry last read or wrote
         (the app's own write is an echo, a touch changes nothing)."""
-        display = self._display_of(path)
+        display = self._display_of(path, known)
         if display is None:
             return False
         fingerprint = self.storage.fingerprint(display)
@@ -259,41 +377,61 @@ class SyncEngine:
             return False
         return hashlib.sha256(data).hexdigest() == fingerprint.sha256
 
-    def _moved_from(self, to_read: list[str]) -> list[str]:
-        """Pending deletions whose instance ids show up in the files being read."""
-        if not self._pending_deletions or not to_read:
+    def _moved_from(
+        self,
+        new_ids: dict[str, set[str] | None],
+        arriving: set[str],
+        known: dict[str, str],
+        exclude: set[str],
+    ) -> list[str]:
+        """Pending files (deleted, or that lost ids) some of whose leaving ids show
+        up in another file being read: reloaded in the same batch, so the ids
+        move instead of being removed and added."""
+        if not self._pending_deletions or not arriving:
             return []
-        state = self.registry.snapshot()
-        pending_ids: dict[str, set[str]] = {}
+        moved: list[str] = []
         for path in self._pending_deletions:
-            display = self._display_of(path)
-            status = state.files.get(display) if display else None
-            if status is not None:
-                pending_ids[path] = set(status.instance_ids)
-        if not pending_ids:
-            return []
-        arriving: set[str] = set()
-        for path in to_read:
-            parsed = read_file(path, path, self.storage.limits)
-            for entry in parsed.providers:
-                instance_id = entry.value.get("id")
-                if isinstance(instance_id, str):
-                    arriving.add(instance_id)
-        return [path for path, ids in pending_ids.items() if ids & arriving]
+            if path in exclude:
+                continue
+            now_there = new_ids[path] if path in new_ids else self._current_ids(path)
+            leaving = self._known_ids(path, known) - (now_there or set())
+            if leaving & arriving:
+                moved.append(path)
+        return moved
+
+    def _current_ids(self, path: str) -> set[str] | None:
+        return self._ids_in(path) if os.path.exists(path) else set()
+
+    async def _expiry_loop(self) -> None:
+        """Apply tentative removals when their grace period ends."""
+        while True:
+            if not self._pending_deletions:
+                self._wake = anyio.Event()
+                await self._wake.wait()
+                continue
+            delay = min(self._pending_deletions.values()) - self._clock()
+            if delay > 0:
+                await anyio.sleep(delay)
+            await self._expire_deletions()
 
     async def _expire_deletions(self) -> None:
         if not self._pending_deletions:
             return
+        await self._app_writes_settled()
         now = self._clock()
         due = [path for path, deadline in self._pending_deletions.items() if deadline <= now]
         if not due:
             return
+        known = self._known_files()
         for path in due:
             del self._pending_deletions[path]
-        gone = [path for path in due if not os.path.exists(path)]
-        if gone:
+        batch = [
+            path for path in due if not (os.path.exists(path) and self._unchanged(path, known))
+        ]
+        if batch:
             self.stats.reloads += 1
-            await self.registry.reload(gone, source="external")
+            self.stats.files_read.extend(path for path in batch if os.path.exists(path))
+            await self.registry.reload(batch, source="external")
 
     # ------------------------------------------------------------------ self-healing
 

@@ -333,6 +333,13 @@ class ProviderRegistry(SecretOperations):
                 stored = await self.storage.reload(paths)
             self._commit(stored, source)
 
+    async def wait_for_writes(self) -> None:
+        """Return once no mutation is in progress (the sync engine's echo check:
+        mid-write, the file already holds the new bytes before they are recorded)."""
+        if self._lock.locked():
+            async with self._lock:
+                pass
+
     def set_watch_status(self, watch: WatchMode) -> None:
         """Record the sync engine's mode in the state (for the dashboard's header)."""
         state = self.snapshot()

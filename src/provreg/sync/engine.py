@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import anyio
 import watchfiles
 
-from provreg.config.discovery import discover, is_config_name
+from provreg.config.discovery import discover, is_config_name, is_skipped_dir
 from provreg.config.ids import slugify
 from provreg.config.loader import read_file
 from provreg.model import Severity
@@ -89,6 +89,7 @@ class SyncStats:
     suppressed: int = 0
     rescans: int = 0
     restarts: int = 0
+    failures: int = 0
     files_read: list[str] = field(default_factory=list)
 
 
@@ -182,7 +183,8 @@ class SyncEngine:
                     return True
             elif real.startswith(root.real + os.sep) or path.startswith(root.real + os.sep):
                 relative = os.path.relpath(path if path.startswith(root.real) else real, root.real)
-                return not any(part.startswith(".") for part in relative.split(os.sep))
+                folder = os.path.dirname(relative)
+                return not folder or not is_skipped_dir(folder)
         return False
 
     async def _watch_loop(self, started: anyio.Event) -> None:
@@ -300,7 +302,16 @@ class SyncEngine:
         if batch:
             self.stats.reloads += 1
             self.stats.files_read.extend(path for path in batch if os.path.exists(path))
-            await self.registry.reload(batch, source="external")
+            await self._reload(batch)
+
+    async def _reload(self, paths: list[str]) -> None:
+        """Reload files; a failure is logged and retried by the next rescan, so one
+        bad batch (a file vanished mid-read, a storage bug) never stops the engine."""
+        try:
+            await self.registry.reload(paths, source="external")
+        except Exception:
+            log.exception("reloading %s failed; the next rescan retries", ", ".join(paths))
+            self.stats.failures += 1
 
     async def _app_writes_settled(self) -> None:
         """Wait for an app write in flight to finish.
@@ -309,11 +320,7 @@ class SyncEngine:
         the file already holds the new bytes while the registry has not yet
         recorded their hash, and the echo would look like an external edit.
         """
-        # The registry has no public "wait for the writer" yet; its lock is it.
-        lock = self.registry._lock
-        if lock.locked():
-            async with lock:
-                pass
+        await self.registry.wait_for_writes()
 
     def _defer(self, path: str, now: float) -> None:
         """Make the removal of this file's instances tentative (first deadline kept)."""
@@ -431,7 +438,7 @@ class SyncEngine:
         if batch:
             self.stats.reloads += 1
             self.stats.files_read.extend(path for path in batch if os.path.exists(path))
-            await self.registry.reload(batch, source="external")
+            await self._reload(batch)
 
     # ------------------------------------------------------------------ self-healing
 

@@ -1,6 +1,7 @@
-"""Shared test fixtures. Every test runs with its own HOME, XDG dirs and a clean
-provreg environment, so a developer's real config, state and keyring never leak
-into a test (and a test never touches them)."""
+"""Shared test fixtures. Every test runs with its own HOME, XDG dirs, no D-Bus
+session and keyring's fail backend, and a clean provreg environment, so a
+developer's real config, state and keyring never leak into a test (and a test
+never touches them). Tests that need a keyring choose a real one explicitly."""
 
 from __future__ import annotations
 
@@ -30,9 +31,19 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
     runtime = home / ".runtime"
     runtime.mkdir(mode=0o700)
     os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    # No test may reach the developer's real keyring: no session bus, and the
+    # fail backend unless a test (or its folder's conftest) picks a real one.
+    os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    import keyring
+    from keyring.backends import fail
+
+    previous_backend = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
     try:
         yield home
     finally:
+        keyring.set_keyring(previous_backend)
         os.environ.clear()
         os.environ.update(saved)
 

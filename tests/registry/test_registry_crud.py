@@ -612,3 +612,32 @@ async def test_a_successful_write_clears_the_instances_conflict(sample_dir: Path
     await registry.reload()
     await registry.update("work-openai", {"default_model": "o3"})
     assert registry.snapshot().conflicts == ()
+
+
+@pytest.mark.anyio
+async def test_delete_removes_the_keys_provreg_stored_so_a_new_namesake_starts_clean(
+    sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleting an instance removes its keyring entry: a later instance that gets
+    the same id (same name) must not inherit the old key."""
+    from keyrings.alt.file import PlaintextKeyring
+    from pydantic import SecretStr
+
+    from provreg.secrets import SecretMissingError, SecretStore
+
+    monkeypatch.setenv("PROVREG_ALLOW_INSECURE_KEYRING", "1")
+    backend = PlaintextKeyring()
+    registry = await ProviderRegistry.open(
+        [str(sample_dir)], audit=False, secrets=SecretStore(backend=backend)
+    )
+    await registry.set_secret("work-openai", "api_key", SecretStr("sk-old-key-123"))
+    assert backend.get_password("provreg", "work-openai/api_key") == "sk-old-key-123"
+    await registry.delete("work-openai")
+    assert backend.get_password("provreg", "work-openai/api_key") is None
+    again = await ProviderRegistry.open(
+        [str(sample_dir)], audit=False, secrets=SecretStore(backend=backend)
+    )
+    created = await again.create("openai", "Work OpenAI")
+    assert created.id == "work-openai"
+    with pytest.raises(SecretMissingError):
+        await again.resolve_secret("work-openai", "api_key")

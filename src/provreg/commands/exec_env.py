@@ -17,6 +17,12 @@ def _as_env_text(value: Any) -> str:
     return str(value)
 
 
+def instance_env_names(registry: ProviderRegistry, instance_id: str) -> set[str]:
+    """Every variable name the instance's provider defines (set or not)."""
+    definition = registry.definition(registry.get(instance_id).provider)
+    return {spec.env for spec in definition.fields if spec.env}
+
+
 async def instance_environment(registry: ProviderRegistry, instance_id: str) -> dict[str, str]:
     """Variable name -> value for the instance's fields that have a conventional name.
 

@@ -36,7 +36,9 @@ def cmd_migrate_json(
             plan = plan_migration(json_path, registry, keys_path)
         except MigrationError as exc:
             raise CommandError(str(exc)) from None
-        for line in describe_plan(plan, dry_run=dry_run):
+        # Errors without --partial mean nothing will be imported: say "would import".
+        refused = bool(plan.errors) and not partial
+        for line in describe_plan(plan, dry_run=dry_run or refused):
             out.write(line + "\n")
         if dry_run:
             out.write("dry run: nothing was written\n")
@@ -47,6 +49,9 @@ def cmd_migrate_json(
             raise CommandError(str(exc)) from None
         for entry, instance_id in done:
             out.write(f"imported {entry.uuid} as '{instance_id}'\n")
+            if entry.key is None and entry.name in plan.missing_keys:
+                # The plan could only name it; now it has an id to give the command.
+                out.write(f"  no key: run `provreg secret set {instance_id} api_key`\n")
         skipped = sum(1 for e in plan.entries if e.existing_id is not None)
         out.write(f"{len(done)} imported, {skipped} already there\n")
         return ExitCode.FINDINGS if plan.errors else ExitCode.OK
@@ -54,40 +59,83 @@ def cmd_migrate_json(
     return anyio.run(run)
 
 
+def _ids_in_use(paths: list[str]) -> set[str]:
+    """Every instance id the files under `paths` use or will use: loaded ids (derived
+    ones too) and the explicit `id:` of legacy entries (those files are not loaded)."""
+    from provreg.config.discovery import discover
+    from provreg.config.loader import load_paths
+    from provreg.config.yaml_source import parse_text
+
+    taken = {instance.id for instance in load_paths(paths).instances}
+    for config_file in discover(paths):
+        try:
+            with open(config_file.path, encoding="utf-8-sig") as handle:
+                parsed = parse_text(handle.read(), config_file.display)
+        except (OSError, UnicodeDecodeError):
+            continue
+        if parsed.failed:
+            continue
+        value = parsed.value
+        entries = value.get("providers") if isinstance(value, dict) else value
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                taken.add(entry["id"])
+    return taken
+
+
 def cmd_migrate_upgrade(paths: list[str], dry_run: bool, out: TextIO) -> int:
-    """Upgrade every file under `paths` to the current format version, with a backup."""
+    """Upgrade every file under `paths` to the current format version, with a backup.
+
+    Generated ids are unique across all the files (two legacy files with a
+    "Work" entry must not both become `work`: the second key would overwrite
+    the first in the keyring). A key is never stored over a different value
+    the keyring already holds for that id; that file is left as it was.
+    """
+    import contextlib
+
     from provreg.config.discovery import ConfigPathError, discover
     from provreg.config.loader import CURRENT_VERSION, parse_file
     from provreg.config.migrations import upgrade_text
-    from provreg.model import SecretRef, Severity
+    from provreg.model import ProviderInstance, SecretRef, Severity
+    from provreg.registry.errors import ReadOnlyError
+    from provreg.registry.registry import READ_ONLY_ENV
     from provreg.registry.secret_ops import instance_host
-    from provreg.secrets import SecretStore
+    from provreg.secrets import SecretMissingError, SecretStore
+    from provreg.secrets.errors import OriginChangedError
     from provreg.storage.atomic import atomic_write
     from provreg.storage.lock import file_write_lock
 
+    if not dry_run and os.environ.get(READ_ONLY_ENV, "") not in ("", "0", "false", "no"):
+        # The registry refuses writes itself; this command writes files directly.
+        raise ReadOnlyError()
     if not paths:
         from provreg.paths import default_config_paths
 
         paths = default_config_paths()
     try:
         files = discover(paths)
+        taken = _ids_in_use(paths)
     except ConfigPathError as exc:
         raise CommandError(str(exc)) from None
     store: SecretStore | None = None
     upgraded = 0
+    refused = 0
     for config_file in files:
-        with file_write_lock(config_file.path):
+        # A dry run takes no lock either: it writes nothing anywhere.
+        lock = contextlib.nullcontext() if dry_run else file_write_lock(config_file.path)
+        with lock:
             with open(config_file.path, "rb") as handle:
                 original = handle.read()
             bom = original.startswith(b"\xef\xbb\xbf")
             text = original.decode("utf-8-sig", errors="strict")
             try:
-                new_text, result = upgrade_text(text)
+                new_text, result = upgrade_text(text, taken)
             except ValueError as exc:
                 out.write(f"{config_file.display}: skipped: {exc}\n")
                 continue
             if new_text == text:
                 continue
+            taken |= result.taken_ids
             check = parse_file(new_text.encode(), config_file.path, config_file.display)
             errors = [d for d in check.diagnostics if d.severity is Severity.ERROR]
             if errors:
@@ -105,28 +153,48 @@ def cmd_migrate_upgrade(paths: list[str], dry_run: bool, out: TextIO) -> int:
                 continue
             if result.secrets:
                 store = store or SecretStore()
-                from provreg.model import ProviderInstance
-
+                ref = SecretRef(kind="keyring")
+                planned = []
+                clash = None
                 for instance_id, field, value, base_url in result.secrets:
                     stand_in = ProviderInstance.model_construct(
                         id=instance_id, name="", provider="", values={"base_url": base_url}
                     )
-                    store.set(
-                        instance_id,
-                        field,
-                        SecretRef(kind="keyring"),
-                        SecretStr(value),
-                        instance_host(stand_in, None),
+                    host = instance_host(stand_in, None)
+                    try:
+                        held = store.resolve(instance_id, field, ref, host).get_secret_value()
+                    except SecretMissingError:
+                        held = None
+                    except OriginChangedError:
+                        held = ""
+                    if held is not None and held != value:
+                        clash = f"{instance_id}/{field}"
+                        break
+                    planned.append((instance_id, field, SecretStr(value), host))
+                if clash is not None:
+                    out.write(
+                        f"  not upgraded: the keyring already holds a different key for "
+                        f"{clash} (an older instance with this id?); remove it "
+                        f"(`provreg secret prune`) or give the entry another `id:`\n"
                     )
+                    refused += 1
+                    continue
+                for instance_id, field, secret, host in planned:
+                    store.set(instance_id, field, ref, secret, host)
             backup = f"{config_file.path}.v{result.from_version}.bak"
             shutil.copy2(config_file.path, backup)
             os.chmod(backup, 0o600)
             data = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8")
             atomic_write(config_file.path, data)
             out.write(f"  backup: {backup} (sha256 {hashlib.sha256(original).hexdigest()[:12]}…)\n")
+            if result.secrets:
+                out.write(
+                    "  the backup still holds the plaintext keys: delete it once the "
+                    "upgraded file works\n"
+                )
             upgraded += 1
     if dry_run:
         out.write("dry run: nothing was written\n")
-    elif not upgraded:
+    elif not upgraded and not refused:
         out.write("every file is at the current version\n")
-    return ExitCode.OK
+    return ExitCode.FINDINGS if refused else ExitCode.OK

@@ -117,7 +117,7 @@ def cmd_secret_prune(paths: list[str], yes: bool, as_json: bool, out: TextIO) ->
                 out.write(f"orphaned: service {entry.service}, user {entry.user}\n")
         if orphans and yes:
             for entry in orphans:
-                await anyio.to_thread.run_sync(store.delete_entry, entry.service, entry.user)
+                await registry.remove_secret_entry(entry.service, entry.user)
             if not as_json:
                 out.write(f"removed {len(orphans)} entr{'y' if len(orphans) == 1 else 'ies'}\n")
         elif orphans and not as_json:
@@ -134,11 +134,15 @@ def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO) -> int:
     async def run() -> int:
         from provreg.paths import default_config_paths
 
+        if os.environ.get("PROVREG_READ_ONLY", "") not in ("", "0", "false", "no"):
+            raise CommandError("read-only: `secret import` rewrites config files")
         chosen = paths or default_config_paths()
         moved = await import_plaintext(chosen, dry_run=dry_run)
         if not moved:
             out.write("no plaintext secrets found\n")
             return ExitCode.OK
+        if not dry_run:
+            _audit_import(moved)
         verb = "would move" if dry_run else "moved"
         for item in moved:
             where = f"{item.file}:{item.line}"
@@ -148,21 +152,42 @@ def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO) -> int:
     return anyio.run(run)
 
 
+def _audit_import(moved: list[Any]) -> None:
+    """The audit log records that each key was moved (never its value)."""
+    from provreg.registry import AuditLog
+
+    log = AuditLog()
+    for item in moved:
+        try:
+            log.record(
+                source="cli",
+                action="secret-import",
+                instance_id=item.instance_id,
+                file=item.file,
+                fields=[item.field],
+            )
+        except OSError:
+            pass
+
+
 def cmd_exec(paths: list[str], instance_id: str, command: list[str]) -> int:
     """Run COMMAND with the instance's settings in its environment."""
-    from provreg.commands.exec_env import instance_environment
+    from provreg.commands.exec_env import instance_env_names, instance_environment
 
     if not command:
         raise CommandError(
             "give a command after --, e.g. provreg exec work-openai -- python app.py"
         )
 
-    async def build() -> dict[str, str]:
+    async def build() -> tuple[set[str], dict[str, str]]:
         registry = await open_registry(paths, audit=False)
-        return await instance_environment(registry, instance_id)
+        names = instance_env_names(registry, instance_id)
+        return names, await instance_environment(registry, instance_id)
 
-    extra = anyio.run(build)
-    env: dict[str, Any] = dict(os.environ)
+    names, extra = anyio.run(build)
+    # Variables of this provider that the instance does not set are removed, so
+    # the caller's own (OPENAI_ORG_ID of another account, say) cannot mix in.
+    env: dict[str, Any] = {k: v for k, v in os.environ.items() if k not in names}
     env.update(extra)
     import subprocess
 
@@ -170,5 +195,7 @@ def cmd_exec(paths: list[str], instance_id: str, command: list[str]) -> int:
         done = subprocess.run(command, env=env, check=False)
     except FileNotFoundError:
         raise CommandError(f"{command[0]}: command not found") from None
+    except OSError as exc:
+        raise CommandError(f"{command[0]}: cannot run it ({exc.strerror})") from None
     # A child killed by a signal reports -N; shells report 128+N.
     return done.returncode if done.returncode >= 0 else 128 - done.returncode

@@ -28,9 +28,10 @@ from provreg.compat.llm_config import (
     to_metadata,
     validate_config_data,
 )
-from provreg.model import ProviderInstance
+from provreg.model import ProviderDefinition, ProviderInstance
 from provreg.registry import ProviderRegistry
 from provreg.registry.secret_ops import instance_host
+from provreg.secrets import SecretError
 
 
 class LlmConfigRepository:
@@ -73,7 +74,7 @@ class LlmConfigRepository:
         if not report.ok:
             raise CompatValidationError(report)
         definition = self.registry.definition(config_data.provider)
-        changes = changes_from_config_data(config_data, definition)
+        changes = _changes(config_data, definition)
         name = changes.pop("name")
         values = {k: v for k, v in changes.items() if not _is_remove(v)}
         instance = await self.registry.create(config_data.provider, name, values)
@@ -90,13 +91,7 @@ class LlmConfigRepository:
         current = self.registry.get(config_id)
         definition = self.registry.definition(current.provider)
         given = partial.model_dump() if isinstance(partial, LlmConfigData) else dict(partial)
-        merged = {
-            "customName": current.name,
-            "provider": current.provider,
-            "baseUrl": current.values.get("base_url"),
-            "useAuthHeader": bool(current.values.get("use_auth_header", False)),
-            **given,
-        }
+        merged = _merged(current, given)
         if merged["provider"] != current.provider:
             raise CompatValidationError(
                 ValidationReport(errors=["provider cannot be changed; create a new config"])
@@ -105,16 +100,33 @@ class LlmConfigRepository:
         report = validate_config_data(config_data, self._existing_names(except_id=config_id))
         if not report.ok:
             raise CompatValidationError(report)
-        changes = changes_from_config_data(config_data, definition, current)
+        changes = _changes(config_data, definition, current)
         await self.registry.update(config_id, changes)
         if "apiKey" in given and config_data.apiKey is not None:
             await self.registry.set_secret(config_id, "api_key", config_data.apiKey)
         return self._config(self.registry.get(config_id))
 
     async def delete(self, config_id: str) -> bool:
-        if self.registry.find(config_id) is None:
+        """Remove the config and, like the old repository, its stored key.
+
+        Only the instance's own keyring entry (`{keyring: true}`, the default)
+        is removed: a named entry may be shared, env and file refs are not ours.
+        Left behind, the key would be inherited by the next config given this id.
+        """
+        instance = self.registry.find(config_id)
+        if instance is None:
             return False
+        definition = self.registry.snapshot().catalog.get(instance.provider)
         await self.registry.delete(config_id)
+        if definition is not None and definition.field("api_key") is not None:
+            ref = instance.secret_ref("api_key")
+            if ref.kind == "keyring" and not ref.name:
+                store = self.registry.secret_store()
+                try:
+                    await self.registry.remove_secret_entry(store.service, f"{config_id}/api_key")
+                except SecretError:
+                    pass  # no usable keyring: the config is gone; `secret prune` lists leftovers
+                store.invalidate(config_id)
         return True
 
     async def list(self) -> list[LlmConfigMetadata]:
@@ -127,6 +139,27 @@ class LlmConfigRepository:
 
     async def exists(self, config_id: str) -> bool:
         return self.registry.find(config_id) is not None
+
+
+def _merged(current: ProviderInstance, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The old-shape fields of `current`, overridden by the ones given."""
+    return {
+        "customName": current.name,
+        "provider": current.provider,
+        "baseUrl": current.values.get("base_url"),
+        "useAuthHeader": bool(current.values.get("use_auth_header", False)),
+        **given,
+    }
+
+
+def _changes(
+    data: LlmConfigData, definition: ProviderDefinition, current: ProviderInstance | None = None
+) -> dict[str, Any]:
+    """`changes_from_config_data`, its refusals raised as CompatValidationError."""
+    try:
+        return changes_from_config_data(data, definition, current)
+    except ValueError as exc:
+        raise CompatValidationError(ValidationReport(errors=[str(exc)])) from None
 
 
 def _is_remove(value: Any) -> bool:
@@ -200,20 +233,52 @@ class SettingsRepository:
             if not isinstance(configs, list):
                 problems.append("llmConfigs must be a list")
             else:
-                names: list[str] = []
-                for index, item in enumerate(configs):
-                    try:
-                        config_data = _coerce(item)
-                    except CompatValidationError as exc:
-                        problems += [f"llmConfigs[{index}]: {e}" for e in exc.report.errors]
-                        continue
-                    own_id = item.get("id") if isinstance(item, Mapping) else None
-                    others = (
-                        [i.name for i in self.registry.list() if i.id != own_id] if own_id else []
-                    )
-                    report = validate_config_data(config_data, [*names, *others])
-                    problems += [f"llmConfigs[{index}]: {e}" for e in report.errors]
-                    names.append(config_data.customName)
+                problems += self._config_problems(configs)
+        return problems
+
+    def _config_problems(self, configs: list[Any]) -> list[str]:
+        """The old rules over each item, as `save_settings` will apply it: an item with
+        an `id` is merged into that config (it may carry only the fields it changes),
+        one without is a new config; names must stay unique across the registry and
+        the batch."""
+        problems: list[str] = []
+        existing = {instance.id: instance for instance in self.registry.list()}
+        catalog = self.registry.snapshot().catalog
+        providers = [definition.id for definition in catalog]
+        names: list[str] = []
+        for index, item in enumerate(configs):
+            where = f"llmConfigs[{index}]"
+            if not isinstance(item, Mapping):
+                problems.append(f"{where}: must be an object")
+                continue
+            own_id = item.get("id")
+            given = {k: v for k, v in item.items() if k not in ("id", "createdAt", "updatedAt")}
+            current = existing.get(own_id) if isinstance(own_id, str) else None
+            if own_id is not None and current is None:
+                problems.append(
+                    f"{where}: no config with id '{own_id}' (leave out the id to create one)"
+                )
+                continue
+            if current is not None:
+                given = _merged(current, given)
+                if given["provider"] != current.provider:
+                    problems.append(f"{where}: provider cannot be changed; create a new config")
+                    continue
+            try:
+                config_data = _coerce(given)
+            except CompatValidationError as exc:
+                problems += [f"{where}: {e}" for e in exc.report.errors]
+                continue
+            others = [i.name for i in existing.values() if i.id != own_id]
+            report = validate_config_data(config_data, [*names, *others], known_providers=providers)
+            problems += [f"{where}: {e}" for e in report.errors]
+            definition = catalog.get(config_data.provider)
+            if report.ok and definition is not None:
+                try:
+                    changes_from_config_data(config_data, definition, current)
+                except ValueError as exc:
+                    problems.append(f"{where}: {exc}")
+            names.append(config_data.customName)
         return problems
 
     async def save_settings(self, partial: Mapping[str, Any]) -> AppSettings:

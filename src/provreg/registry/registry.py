@@ -60,7 +60,8 @@ from provreg.registry.events import (
 from provreg.registry.secret_ops import SecretOperations
 from provreg.registry.state import RegistryState, WatchMode
 from provreg.registry.store import Store
-from provreg.secrets import SecretStore
+from provreg.secrets import SecretError, SecretStore
+from provreg.secrets.index import default_index_path as _default_index_path
 from provreg.storage.backend import StorageBackend, StoredState, WriteOutcome
 
 READ_ONLY_ENV = "PROVREG_READ_ONLY"
@@ -320,7 +321,27 @@ class ProviderRegistry(SecretOperations):
                 self._record_conflict(exc, source)
                 raise
             self._commit_write(outcome, source, instance_id)
-            return instance
+        await self._forget_stored_keys(instance, source)
+        return instance
+
+    async def _forget_stored_keys(self, instance: ProviderInstance, source: Source) -> None:
+        """Remove the keyring entries provreg stored for a deleted instance.
+
+        Otherwise a later instance given the same id (same name, another run)
+        would inherit the old key. Only entries in provreg's index are touched
+        (no keyring call at all when there are none); a keyring that cannot be
+        reached leaves them for `provreg secret prune`.
+        """
+        if self.secrets is None and not os.path.exists(_default_index_path()):
+            return
+        store = self.secret_store()
+        entries = [e for e in store.index.entries() if e.instance_id == instance.id]
+        for entry in entries:
+            try:
+                await self._off_loop(store.delete_entry, entry.service, entry.user)
+            except SecretError:
+                continue
+            self._audit_secret("secret-remove", instance, entry.field, source)
 
     async def reload(
         self, paths: builtins.list[str] | None = None, *, source: Source = "external"

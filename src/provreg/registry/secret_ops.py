@@ -9,14 +9,16 @@ never waits on D-Bus.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
 
-import anyio
 from pydantic import SecretStr
 
 from provreg.model import ProviderDefinition, ProviderInstance, SecretRef
 from provreg.secrets import SecretError, SecretStatus, SecretStore, SecretTimeoutError
+from provreg.secrets.hosts import instance_host
+from provreg.secrets.offloop import call_with_timeout
+from provreg.secrets.store import timeout_message
 
 if TYPE_CHECKING:
     from provreg.registry.audit import AuditLog
@@ -24,20 +26,6 @@ if TYPE_CHECKING:
     from provreg.registry.state import RegistryState
 
 T = TypeVar("T")
-
-
-def instance_host(instance: ProviderInstance, definition: ProviderDefinition | None) -> str | None:
-    """The host (and port) the instance's key is sent to: its base URL's netloc."""
-    base_url = instance.values.get("base_url")
-    if base_url is None and definition is not None:
-        spec = definition.field("base_url")
-        base_url = spec.default if spec is not None else None
-    if not isinstance(base_url, str):
-        return None
-    try:
-        return urlsplit(base_url).netloc.lower() or None
-    except ValueError:
-        return None
 
 
 class SecretOperations:
@@ -64,13 +52,9 @@ class SecretOperations:
     async def _off_loop(self, call: Callable[..., T], *args: Any) -> T:
         store = self.secret_store()
         try:
-            with anyio.fail_after(store.timeout):
-                return await anyio.to_thread.run_sync(call, *args, abandon_on_cancel=True)
+            return await call_with_timeout(call, *args, timeout=store.timeout)
         except TimeoutError:
-            raise SecretTimeoutError(
-                f"the keyring did not answer within {store.timeout:g} s (is it locked and "
-                "waiting for a password?); unlock it, or use {env: ...} / {file: ...} references"
-            ) from None
+            raise SecretTimeoutError(timeout_message(store.timeout)) from None
 
     def _secret_field(
         self, instance_id: str, field: str
@@ -131,6 +115,12 @@ class SecretOperations:
         self._audit_secret("secret-remove", instance, field, source)
         return existed
 
+    async def remove_secret_entry(self, service: str, user: str) -> None:
+        """Remove one keyring entry by its coordinates (`secret prune`: its instance is gone)."""
+        self._check_writable()
+        store = self.secret_store()
+        await self._off_loop(store.delete_entry, service, user)
+
     async def secret_status(
         self, instance_id: str | None = None, *, check_keyring: bool = True
     ) -> list[SecretStatus]:
@@ -143,27 +133,47 @@ class SecretOperations:
             [self.get(instance_id)] if instance_id else list(self.snapshot().instances.values())
         )
         store = self.secret_store()
+        wanted = [
+            (instance, spec.id)
+            for instance in instances
+            if (definition := self.snapshot().catalog.get(instance.provider)) is not None
+            for spec in definition.secret_fields
+        ]
+        catalog = self.snapshot().catalog
 
-        def collect() -> list[SecretStatus]:
-            result = []
-            for instance in instances:
-                definition = self.snapshot().catalog.get(instance.provider)
-                if definition is None:
-                    continue
-                for spec in definition.secret_fields:
-                    result.append(
-                        store.status(
-                            instance.id,
-                            spec.id,
-                            instance.secret_ref(spec.id),
-                            check_keyring=check_keyring,
-                        )
-                    )
-            return result
+        def pinned(instance: ProviderInstance, status: SecretStatus) -> SecretStatus:
+            # A key that exists but would be refused (its host changed) is not "set".
+            if not status.present or status.problem:
+                return status
+            host = instance_host(instance, catalog.get(instance.provider))
+            problem = store.origin_problem(
+                instance.id, status.field, instance.secret_ref(status.field), host
+            )
+            return status if problem is None else replace(status, problem=problem)
 
         if not check_keyring:
-            return collect()
-        return await self._off_loop(collect)
+            return [
+                pinned(i, store.status(i.id, field, i.secret_ref(field), check_keyring=False))
+                for i, field in wanted
+            ]
+        # One bounded call per field (a whole registry in one call would share one
+        # timeout); once the keyring stops answering, the rest are not asked.
+        result: list[SecretStatus] = []
+        silent = False
+        for instance, field in wanted:
+            ref = instance.secret_ref(field)
+            if silent and ref.kind == "keyring":
+                result.append(store.unanswered_status(instance.id, field, ref))
+                continue
+            try:
+                status = await call_with_timeout(
+                    store.status, instance.id, field, ref, timeout=store.timeout
+                )
+            except TimeoutError:
+                silent = True
+                status = store.unanswered_status(instance.id, field, ref)
+            result.append(pinned(instance, status))
+        return result
 
     async def confirm_origin(self, instance_id: str) -> int:
         """Accept the instance's current base URL host for its stored keys."""
@@ -223,3 +233,6 @@ def instance_secret_presence(registry: SecretOperations) -> frozenset[str]:
                 missing.add(instance.id)
                 break
     return frozenset(missing)
+
+
+__all__ = ["SecretOperations", "instance_host", "instance_secret_presence"]

@@ -2,19 +2,23 @@
 
 Checks presence only (keyring entry exists, variable set, file present and
 private); values are read by the backend but never kept or shown. Each
-instance's check runs in a worker thread with the store's timeout, so a
-locked keyring cannot hang a CI job.
+check runs in a daemon thread under the store's timeout, and once the
+keyring has not answered, the remaining keyring references are reported
+without asking it again, so a locked keyring cannot hang a CI job (nor
+make it wait one timeout per instance).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 
 from provreg.catalog import Catalog
 from provreg.config import codes
 from provreg.config.yaml_source import diagnostic
-from provreg.model import Diagnostic, ProviderInstance
+from provreg.model import Diagnostic, ProviderInstance, SecretRef
+from provreg.secrets.hosts import instance_host
 from provreg.secrets.store import SecretStatus, SecretStore
 
 
@@ -23,17 +27,29 @@ def secret_diagnostics(
 ) -> list[Diagnostic]:
     store = store if store is not None else SecretStore()
     found: list[Diagnostic] = []
+    keyring_silent = False
     for instance in instances:
         definition = catalog.get(instance.provider)
         if definition is None:
             continue
         for spec in definition.secret_fields:
             ref = instance.secret_ref(spec.id)
-            status = _status_with_timeout(store, instance.id, spec.id, ref)
+            if keyring_silent and ref.kind == "keyring":
+                status: SecretStatus | None = None
+            else:
+                status = _status_with_timeout(store, instance.id, spec.id, ref)
+                keyring_silent = keyring_silent or (status is None and ref.kind == "keyring")
             if status is not None and status.present and not status.problem:
-                continue
+                problem = store.origin_problem(
+                    instance.id, spec.id, ref, instance_host(instance, definition)
+                )
+                if problem is None:
+                    continue
+                status = replace(status, problem=problem)
             if status is None:
-                reason = f"the keyring did not answer within {store.timeout:g} s"
+                reason = f"no answer within {store.timeout:g} s" + (
+                    " (is the keyring locked?)" if ref.kind == "keyring" else ""
+                )
             elif status.problem:
                 reason = status.problem
             elif not spec.required and status.present is False:
@@ -57,15 +73,28 @@ def secret_diagnostics(
 
 
 def _status_with_timeout(
-    store: SecretStore, instance_id: str, field: str, ref: object
+    store: SecretStore, instance_id: str, field: str, ref: SecretRef
 ) -> SecretStatus | None:
-    from provreg.model import SecretRef
-
-    assert isinstance(ref, SecretRef)
+    """The status, or None when it did not come within the store's timeout."""
     result: list[SecretStatus] = []
-    worker = threading.Thread(
-        target=lambda: result.append(store.status(instance_id, field, ref)), daemon=True
-    )
+
+    def run() -> None:
+        try:
+            result.append(store.status(instance_id, field, ref))
+        except Exception as exc:  # an unexpected failure is a finding, not a timeout
+            result.append(
+                SecretStatus(
+                    instance_id,
+                    field,
+                    ref.kind,
+                    ref.name or "",
+                    None,
+                    None,
+                    f"could not be checked ({type(exc).__name__})",
+                )
+            )
+
+    worker = threading.Thread(target=run, name="provreg-secret-check", daemon=True)
     worker.start()
     worker.join(store.timeout)
     return result[0] if result else None

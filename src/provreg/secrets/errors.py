@@ -15,6 +15,8 @@ class SecretMissingError(SecretError):
         super().__init__(f"{instance_id}.{field}: no secret found in {where}; {hint}")
         self.instance_id = instance_id
         self.field = field
+        self.where = where
+        self.hint = hint
 
 
 class SecretBackendError(SecretError):

@@ -5,6 +5,8 @@ then rewrite that one line as `{keyring: true}` (an atomic, comment-keeping
 splice; `id:` is written too when the entry had none, so the keyring entry
 stays attached). If the keyring fails, the file is left untouched; if the
 file write fails after the keyring write, running the command again is safe.
+Each keyring write is bounded by the store's timeout (a locked keyring must
+not hang the command).
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from pydantic import SecretStr
 
 from provreg.config.discovery import discover
 from provreg.config.edit import InstanceKey, update_instance
+from provreg.config.ids import unique_id
 from provreg.config.loader import collect_definitions, read_file, slugify
 from provreg.model import SecretRef
-from provreg.registry.secret_ops import instance_host
-from provreg.secrets.store import SecretStore
+from provreg.secrets.errors import SecretTimeoutError
+from provreg.secrets.hosts import instance_host
+from provreg.secrets.offloop import call_with_timeout
+from provreg.secrets.store import SecretStore, timeout_message
 from provreg.storage.atomic import atomic_write
+from provreg.storage.backend import StorageError
 from provreg.storage.lock import file_write_lock
 
 
@@ -37,26 +43,69 @@ class MovedSecret:
 async def import_plaintext(
     paths: list[str], *, dry_run: bool = False, store: SecretStore | None = None
 ) -> list[MovedSecret]:
-    return await anyio.to_thread.run_sync(_import_sync, paths, dry_run, store)
+    """Move plaintext values into the keyring and rewrite their lines as references.
+
+    Raises:
+        SecretError: the keyring refused, failed or timed out (that file is untouched).
+        StorageError: a file changed while importing (keys already stored stay; rerun).
+    """
+    plans = await anyio.to_thread.run_sync(_plan_files, paths)
+    moved = [
+        MovedSecret(key.id, field, plan.display, line)
+        for plan in plans
+        for key, _, field, _, _, line in plan.items
+    ]
+    if dry_run:
+        return moved
+    secrets = store if store is not None else SecretStore()
+    for plan in plans:
+        for key, _, field, value, host, _ in plan.items:
+            try:
+                await call_with_timeout(
+                    secrets.set,
+                    key.id,
+                    field,
+                    SecretRef(kind="keyring"),
+                    value,
+                    host,
+                    timeout=secrets.timeout,
+                )
+            except TimeoutError:
+                raise SecretTimeoutError(timeout_message(secrets.timeout)) from None
+        await anyio.to_thread.run_sync(_rewrite, plan)
+    return moved
 
 
-def _import_sync(paths: list[str], dry_run: bool, store: SecretStore | None) -> list[MovedSecret]:
+_Item = tuple[InstanceKey, dict[str, Any], str, SecretStr, str | None, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _FilePlan:
+    path: str
+    display: str
+    sha256: str | None
+    items: list[_Item]
+
+
+def _plan_files(paths: list[str]) -> list[_FilePlan]:
     from provreg.catalog import builtin_catalog
     from provreg.model import ProviderInstance
 
     files = discover(paths)
-    parsed = [
-        read_file(
-            f.path,
-            f.display,
-        )
-        for f in files
-    ]
+    parsed = [read_file(f.path, f.display) for f in files]
     catalog, _, _ = collect_definitions(parsed, builtin_catalog())
-    secrets = store if store is not None else SecretStore()
-    moved: list[MovedSecret] = []
+    # An entry without `id:` gets one the way the loader derives it: never an id
+    # another entry states (its keyring entry would be overwritten), hence
+    # `unique_id` over every stated id, not the bare slug.
+    taken = {
+        entry.value["id"]
+        for item in parsed
+        for entry in item.providers
+        if isinstance(entry.value.get("id"), str)
+    }
+    plans: list[_FilePlan] = []
     for item in parsed:
-        plan: list[tuple[InstanceKey, dict[str, Any], str, SecretStr, str | None, int]] = []
+        plan: list[_Item] = []
         for entry in item.providers:
             raw = entry.value
             provider = raw.get("provider")
@@ -66,7 +115,11 @@ def _import_sync(paths: list[str], dry_run: bool, store: SecretStore | None) -> 
             raw_name = raw.get("name")
             name: str = raw_name if isinstance(raw_name, str) else ""
             has_id = isinstance(raw.get("id"), str)
-            instance_id = raw["id"] if has_id else slugify(name or "instance")
+            if has_id:
+                instance_id = raw["id"]
+            else:
+                instance_id = unique_id(slugify(name or "instance"), taken)
+                taken.add(instance_id)
             key = InstanceKey(instance_id, name or "", id_derived=not has_id)
             stand_in = ProviderInstance.model_construct(
                 id=instance_id,
@@ -87,24 +140,20 @@ def _import_sync(paths: list[str], dry_run: bool, store: SecretStore | None) -> 
                         changes = {"id": instance_id, **changes}
                     line = entry.node.start_mark.line + 1
                     plan.append((key, changes, spec.id, SecretStr(str(value)), host, line))
-        if not plan:
-            continue
-        for key, _, field, _, _, line in plan:
-            moved.append(MovedSecret(key.id, field, item.display, line))
-        if dry_run:
-            continue
-        with file_write_lock(item.path):
-            with open(item.path, "rb") as handle:
-                current = handle.read()
-            if (
-                item.fingerprint is not None
-                and hashlib.sha256(current).hexdigest() != item.fingerprint.sha256
-            ):
-                raise RuntimeError(f"{item.display} changed while importing; run the command again")
-            text = current.decode("utf-8-sig")
-            for key, changes, field, value, host, _ in plan:
-                secrets.set(key.id, field, SecretRef(kind="keyring"), value, host)
-                text = update_instance(text, key, changes)
-            bom = b"\xef\xbb\xbf" if current.startswith(b"\xef\xbb\xbf") else b""
-            atomic_write(item.path, bom + text.encode("utf-8"))
-    return moved
+        if plan:
+            sha = item.fingerprint.sha256 if item.fingerprint is not None else None
+            plans.append(_FilePlan(item.path, item.display, sha, plan))
+    return plans
+
+
+def _rewrite(plan: _FilePlan) -> None:
+    with file_write_lock(plan.path):
+        with open(plan.path, "rb") as handle:
+            current = handle.read()
+        if plan.sha256 is not None and hashlib.sha256(current).hexdigest() != plan.sha256:
+            raise StorageError(f"{plan.display} changed while importing; run the command again")
+        text = current.decode("utf-8-sig")
+        for key, changes, _, _, _, _ in plan.items:
+            text = update_instance(text, key, changes)
+        bom = b"\xef\xbb\xbf" if current.startswith(b"\xef\xbb\xbf") else b""
+        atomic_write(plan.path, bom + text.encode("utf-8"))

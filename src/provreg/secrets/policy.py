@@ -35,9 +35,13 @@ def _class_name(backend: Any) -> str:
 
 
 def _leaves(backend: Any) -> list[Any]:
-    inner = getattr(backend, "backends", None)
-    if type(backend).__name__ == "ChainerBackend" and inner is not None:
-        return list(inner)
+    # isinstance, not the class name: a subclass of keyring's chainer (a plugin's,
+    # or one with a fixed list) chains too, and was passed through whole, so its
+    # get_password fell through to a plaintext backend the user never opted in to.
+    from keyring.backends.chainer import ChainerBackend
+
+    if isinstance(backend, ChainerBackend):
+        return list(backend.backends)
     return [backend]
 
 

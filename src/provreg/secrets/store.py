@@ -35,6 +35,25 @@ from provreg.secrets.redaction import register_secret
 
 SERVICE = "provreg"
 DEFAULT_TIMEOUT = 5.0
+TIMEOUT_ENV = "PROVREG_SECRET_TIMEOUT"
+
+
+def timeout_from_env() -> float:
+    """Seconds to wait for the keyring: `$PROVREG_SECRET_TIMEOUT`, else 5."""
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return value if 0 < value < float("inf") else DEFAULT_TIMEOUT
+
+
+def timeout_message(timeout: float) -> str:
+    return (
+        f"the keyring did not answer within {timeout:g} s (is it locked and waiting for a "
+        "password?); unlock it, or use {env: ...} / {file: ...} references"
+        f" ({TIMEOUT_ENV} sets the wait)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +84,7 @@ class SecretStore:
         backend: Any = None,
         index: SecretIndex | None = None,
         allow_insecure: bool | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
         service: str = SERVICE,
     ) -> None:
         self._backend = backend
@@ -73,7 +92,7 @@ class SecretStore:
         self.allow_insecure = (
             allow_insecure_from_env() if allow_insecure is None else allow_insecure
         )
-        self.timeout = timeout
+        self.timeout = timeout_from_env() if timeout is None else timeout
         self.service = service
         self._cache: dict[tuple[str, str], tuple[SecretRef, str | None, SecretStr]] = {}
         self._guard = threading.Lock()
@@ -108,20 +127,17 @@ class SecretStore:
         except SecretBackendError:
             return backend_name(self._backend) + " (refused)" if self._backend else "none"
 
-    def _keyring_call(self, what: str, call: Any, *args: Any) -> Any:
+    def _keyring_call(self, what: str, call: Any, *args: Any, secret: str | None = None) -> Any:
         backend = self.backend()
         try:
             return call(backend, *args)
         except SecretError:
             raise
         except Exception as exc:
-            # Backend exceptions (KeyringLocked, InitError, D-Bus errors, ...) carry no
-            # values, but their text can be long; the type and first line are enough.
-            detail = str(exc).splitlines()[0][:200] if str(exc) else ""
-            raise SecretBackendError(
-                f"the keyring ({backend_name(backend)}) failed to {what}: "
-                f"{type(exc).__name__}{': ' + detail if detail else ''}"
-            ) from None
+            failure = _backend_failure(what, backend, exc, secret)
+        # Raised outside the `except` block so the backend's exception is not kept
+        # as `__context__` either: its text may quote what it was given.
+        raise failure
 
     # ------------------------------------------------------------------ cache
 
@@ -243,7 +259,9 @@ class SecretStore:
         if not secret:
             raise SecretError(f"{instance_id}.{field}: refusing to store an empty key")
         user = keyring_user(instance_id, field, ref)
-        self._keyring_call("store the key", lambda b: b.set_password(self.service, user, secret))
+        self._keyring_call(
+            "store the key", lambda b: b.set_password(self.service, user, secret), secret=secret
+        )
         self.index.record(self.service, user, instance_id, field, host)
         self.invalidate(instance_id)
         return user
@@ -273,6 +291,22 @@ class SecretStore:
             self._keyring_call("remove the key", lambda b: b.delete_password(service, user))
         self.index.remove(service, user)
 
+    def origin_problem(
+        self, instance_id: str, field: str, ref: SecretRef, host: str | None
+    ) -> str | None:
+        """Why a stored key would not be released (its host changed), from the index only."""
+        if ref.kind != "keyring":
+            return None
+        entry = self.index.find(instance_id, field)
+        if entry is None or entry.user != keyring_user(instance_id, field, ref):
+            return None
+        if entry.host == host:
+            return None
+        return (
+            f"base URL host changed from '{entry.host or '(none)'}' to '{host or '(none)'}'; "
+            f"`provreg secret confirm {instance_id}` releases the key to it"
+        )
+
     def status(
         self, instance_id: str, field: str, ref: SecretRef, *, check_keyring: bool = True
     ) -> SecretStatus:
@@ -285,11 +319,33 @@ class SecretStore:
         if ref.kind == "file":
             assert ref.name is not None
             path = os.path.expanduser(ref.name)
-            problem = None
-            present = os.path.isfile(path) and os.path.getsize(path) > 0
-            if present and os.stat(path).st_mode & (stat.S_IRGRP | stat.S_IROTH):
-                problem = f"readable by group or others; run `chmod 600 {path}`"
-            return SecretStatus(instance_id, field, "file", path, present, None, problem)
+            # The same checks as resolving (a file holding only a newline is empty,
+            # a group-readable one is refused), so `--check --secrets` agrees with
+            # what `resolve_secret` will do; the value read is dropped at once.
+            try:
+                self._resolve_file(instance_id, field, ref)
+            except InsecureSecretFileError:
+                return SecretStatus(
+                    instance_id,
+                    field,
+                    "file",
+                    path,
+                    True,
+                    None,
+                    f"readable by group or others; run `chmod 600 {path}`",
+                )
+            except SecretMissingError as exc:
+                exists = os.path.isfile(path)
+                return SecretStatus(
+                    instance_id,
+                    field,
+                    "file",
+                    path,
+                    False,
+                    None,
+                    exc.hint if exists else None,
+                )
+            return SecretStatus(instance_id, field, "file", path, True, None)
         user = keyring_user(instance_id, field, ref)
         if not check_keyring:
             indexed = any(
@@ -306,3 +362,32 @@ class SecretStore:
             return SecretStatus(
                 instance_id, field, "keyring", user, None, self.backend_description(), str(exc)
             )
+
+    def unanswered_status(self, instance_id: str, field: str, ref: SecretRef) -> SecretStatus:
+        """The status of a field whose backend did not answer in time."""
+        if ref.kind != "keyring":
+            target = os.path.expanduser(ref.name or "") if ref.kind == "file" else ref.name
+            return SecretStatus(
+                instance_id, field, ref.kind, target or "", None, None, "did not answer in time"
+            )
+        return SecretStatus(
+            instance_id,
+            field,
+            "keyring",
+            keyring_user(instance_id, field, ref),
+            None,
+            backend_name(self._backend) if self._backend is not None else None,
+            timeout_message(self.timeout),
+        )
+
+
+def _backend_failure(what: str, backend: Any, exc: Exception, secret: str | None) -> SecretError:
+    """One typed error for whatever a backend raised (KeyringLocked, InitError, D-Bus ...)."""
+    # The type and first line are enough; a value the backend was handed is cut out.
+    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+    if secret and secret in str(exc):
+        detail = "(details withheld: they quote the key)"
+    return SecretBackendError(
+        f"the keyring ({backend_name(backend)}) failed to {what}: "
+        f"{type(exc).__name__}{': ' + detail if detail else ''}"
+    )

@@ -8,11 +8,14 @@ blocks. The registry loads in a worker after the first paint.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
 import os
 import shlex
 import subprocess
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+import time
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -33,7 +36,7 @@ from provreg.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remem
 from provreg.tui.widgets.detail_pane import DetailPane
 from provreg.tui.widgets.problems import ProblemsTable
 from provreg.tui.widgets.providers_table import ProvidersTable, row_for
-from provreg.tui.widgets.status_header import StatusHeader
+from provreg.tui.widgets.status_header import StatusHeader, clock_time
 
 if TYPE_CHECKING:
     from provreg.model import ProviderInstance
@@ -80,7 +83,15 @@ class ProvregApp(App[int]):
         poll: bool = False,
         watch: bool = True,
         audit: bool = True,
+        stamp: Callable[[float], str] = clock_time,
     ) -> None:
+        """Create the dashboard (nothing is read until it is mounted).
+
+        Args:
+            stamp: formats a Unix time for the header's "reloaded" time and the
+                Activity log (the clock seam: tests pass a constant one so
+                snapshots are stable).
+        """
         super().__init__()
         self.paths = paths
         self.requested_theme = theme
@@ -88,6 +99,7 @@ class ProvregApp(App[int]):
         self.poll = poll
         self.watch_files = watch
         self.use_audit = audit
+        self.stamp = stamp
         self.registry: ProviderRegistry | None = None
         self.state: RegistryState | None = None
         self.missing_secrets: frozenset[str] = frozenset()
@@ -99,7 +111,7 @@ class ProvregApp(App[int]):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield StatusHeader(", ".join(self.paths), id="status")
+        yield StatusHeader(", ".join(self.paths), stamp=self.stamp, id="status")
         yield Input(
             placeholder="filter: any text (Escape clears)",
             id="filter",
@@ -137,7 +149,19 @@ class ProvregApp(App[int]):
         table = self.query_one(ProvidersTable)
         table.loading = True
         table.focus()
+        self.call_after_refresh(self._bench_mark, "first-paint")
         self._load_registry()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # what the load froze is collectable again (tests run many apps)
+
+    def _bench_mark(self, name: str) -> None:
+        """With PROVREG_BENCH_MARKS=<file>, append "<name> <time.perf_counter()>" to it:
+        benchmarks/bench_tui.py times the real process with these. Off by default."""
+        path = os.environ.get("PROVREG_BENCH_MARKS")
+        if path:
+            with open(path, "a", encoding="utf-8") as marks:
+                marks.write(f"{name} {time.perf_counter()!r}\n")
 
     def watch_theme(self, theme: str) -> None:
         if self._theme_ready and self.requested_theme != theme:
@@ -151,16 +175,31 @@ class ProvregApp(App[int]):
         from provreg.secrets.redaction import install_redaction
 
         install_redaction()
+        # A load allocates about 100 long-lived objects per instance and no garbage
+        # cycles. Left to the cyclic collector, 10,000 instances cost seconds of full
+        # collections in the first paint and the first scrolls: collect nothing while
+        # loading, then freeze what is loaded (docs/performance.md, "Dashboard").
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             registry = await ProviderRegistry.open(
                 self.paths, audit=True if self.use_audit else False, read_only=self.start_read_only
             )
+            gc.freeze()
         except Exception as exc:  # a missing dir, unreadable files: say it, don't crash
             self.post_message(RegistryFailed(str(exc)))
             return
+        finally:
+            if collecting:
+                gc.enable()
+        self._bench_mark("loaded")
         self.registry = registry
         self._unsubscribe.append(registry.store.subscribe(self._on_state))
         self._unsubscribe.append(registry.store.subscribe_events(self._on_events))
+        # The first rows get their "secret missing" status at once, rather than
+        # every row being redone when the secrets index arrives after the fill.
+        with contextlib.suppress(Exception):  # the worker below reports it
+            self.missing_secrets = await asyncio.to_thread(_secret_presence, registry)
         await self._first_fill(registry.snapshot())
         if self.watch_files:
             self._run_sync()
@@ -170,6 +209,11 @@ class ProvregApp(App[int]):
         """Show the first rows at once, then the rest in chunks, yielding between them."""
         table = self.query_one(ProvidersTable)
         table.loading = False
+        # A loading widget cannot take focus, so on_mount's focus went to the
+        # detail pane and the arrow keys scrolled it. Unless the user has started
+        # typing a filter meanwhile, the table gets the focus now.
+        if not isinstance(table.screen.focused, Input):
+            table.focus()
         order = list(state.instances)
         rows = {}
         for index, instance_id in enumerate(order):
@@ -179,8 +223,9 @@ class ProvregApp(App[int]):
                 if index + 1 == FIRST_ROWS:
                     self._show_state(state, table_too=False)
                 await _yield()
-        table.apply_rows(rows, order)
+        table.apply_rows(rows, order, basis=(state, self.missing_secrets))
         self._show_state(state, table_too=False)
+        self.call_after_refresh(self._bench_mark, "table-full")
 
     @work(exclusive=True, group="sync", exit_on_error=False)
     async def _run_sync(self) -> None:
@@ -199,10 +244,22 @@ class ProvregApp(App[int]):
 
     def on_store_changed(self, message: StoreChanged) -> None:
         self._show_state(message.state)
-        self._refresh_secret_presence()
+        # After the repaint: the check walks every instance in a thread, and
+        # would slow this repaint down by holding the GIL meanwhile.
+        self.call_after_refresh(self._refresh_secret_presence)
+
+    def _widgets_gone(self) -> bool:
+        """True while the app shuts down: messages still queued (a row highlight,
+        a store change, a worker's result) find no widgets to update."""
+        try:
+            return not self.query(ProvidersTable)
+        except Exception:  # no screen at all any more
+            return True
 
     def _show_state(self, state: RegistryState, *, table_too: bool = True) -> None:
         self.state = state
+        if self._widgets_gone():
+            return
         if table_too:
             self.query_one(ProvidersTable).apply(state, self.missing_secrets)
         read_only = self.registry.read_only if self.registry else False
@@ -211,11 +268,13 @@ class ProvregApp(App[int]):
         self._show_detail()
 
     def on_events_arrived(self, message: EventsArrived) -> None:
+        if self._widgets_gone():
+            return
         from provreg.registry.event_text import text_line
         from provreg.registry.events import InstanceUpdated, ReloadFailed
 
         log = self.query_one("#activity-log", RichLog)
-        stamp = datetime.now().strftime("%H:%M:%S")
+        stamp = self.stamp(time.time())
         for event in message.events:
             line = text_line(event)
             if line is None:
@@ -251,7 +310,7 @@ class ProvregApp(App[int]):
 
     def _apply_missing(self, missing: frozenset[str]) -> None:
         self.missing_secrets = missing
-        if self.state is not None:
+        if self.state is not None and not self._widgets_gone():
             self.query_one(ProvidersTable).apply(self.state, missing)
 
     @work(exclusive=True, group="detail-secrets", exit_on_error=False)
@@ -272,7 +331,7 @@ class ProvregApp(App[int]):
     # ------------------------------------------------------------------ selection and detail
 
     def selected_instance(self) -> ProviderInstance | None:
-        if self.state is None:
+        if self.state is None or self._widgets_gone():
             return None
         instance_id = self.query_one(ProvidersTable).selected_id
         return self.state.instances.get(instance_id) if instance_id else None
@@ -289,6 +348,8 @@ class ProvregApp(App[int]):
         self.action_edit()
 
     def _show_detail(self) -> None:
+        if self._widgets_gone():
+            return
         instance = self.selected_instance()
         secrets = self._detail_secrets.get(instance.id) if instance else None
         self.query_one(DetailPane).show(
@@ -406,6 +467,9 @@ class ProvregApp(App[int]):
                 raise FormError({"name": str(exc)}) from None
             raise
         self._detail_secrets.pop(instance_id, None)
+        # The commit's StoreChanged message is still queued: show that state now,
+        # or the new row does not exist yet and cannot be selected.
+        self._show_state(registry.snapshot())
         self.query_one(ProvidersTable).select(instance_id)
 
     def _check_form_conflict(self, instance: ProviderInstance) -> None:
@@ -631,6 +695,10 @@ def _runner(app: ProvregApp, action: str) -> Any:
 
 
 async def _yield() -> None:
-    import asyncio
-
     await asyncio.sleep(0)
+
+
+def _secret_presence(registry: ProviderRegistry) -> frozenset[str]:
+    from provreg.registry.secret_ops import instance_secret_presence
+
+    return instance_secret_presence(registry)

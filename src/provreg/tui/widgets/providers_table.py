@@ -2,9 +2,10 @@
 
 Rows are diffed, never rebuilt: a commit that changes one instance updates
 that row's changed cells, so the cursor, the scroll position and the user's
-place in a 10,000-row table survive live edits. Columns have fixed widths
-so adding rows never measures every cell (the cost that makes a plain
-DataTable slow to first paint on large registries).
+place in a 10,000-row table survive live edits; only rows whose inputs
+changed are recomputed. Columns have fixed widths and cells are `Cell`s, which
+DataTable does not measure (the cost that makes a plain DataTable slow to
+first paint on large registries). Numbers: docs/performance.md, "Dashboard".
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ STATUS_LABELS = {
 }
 
 
+class Cell(Text):
+    """The text of one cell. The columns have fixed widths, yet DataTable measures
+    every new cell (a `console.options` and a Text measurement each: 50,000 for
+    10,000 rows, about a second). Textual's `measure` skips a renderable without
+    `__rich_measure__`, so a Cell has none; it renders as any Text."""
+
+    __slots__ = ()
+    __rich_measure__ = None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True, slots=True)
 class RowData:
     status: str
@@ -56,11 +67,11 @@ class RowData:
         glyph, color = GLYPHS[self.status]
         dim = "bright_black" if self.stale else ""
         return (
-            Text(glyph, style=color),
-            Text(self.name, style=dim),
-            Text(self.provider, style=dim),
-            Text(self.model, style=dim),
-            Text(self.where, style=dim),
+            Cell(glyph, style=color),
+            Cell(self.name, style=dim),
+            Cell(self.provider, style=dim),
+            Cell(self.model, style=dim),
+            Cell(self.where, style=dim),
         )
 
     def matches(self, needle: str) -> bool:
@@ -102,6 +113,33 @@ def row_for(
     )
 
 
+def _changed(
+    old: RegistryState, old_missing: frozenset[str], new: RegistryState, missing: frozenset[str]
+) -> tuple[set[str], set[str], set[str]]:
+    """Instance ids, files and provider ids whose rows may differ between two
+    states, besides instances that are new objects (commits share unchanged ones)."""
+    ids: set[str] = set()
+    if missing is not old_missing:
+        ids |= old_missing ^ missing
+    if new.stale_ids is not old.stale_ids:
+        ids |= old.stale_ids ^ new.stale_ids
+    if new.conflicts != old.conflicts:
+        ids |= {c.instance_id for c in (*old.conflicts, *new.conflicts) if c.instance_id}
+    files = {
+        file
+        for file in {*old.diagnostics, *new.diagnostics}
+        if old.diagnostics.get(file) is not new.diagnostics.get(file)
+        and old.diagnostics.get(file) != new.diagnostics.get(file)
+    }
+    providers: set[str] = set()
+    if new.catalog is not old.catalog:  # a reparse of a file with custom definitions
+        for definition in (*old.catalog, *new.catalog):
+            before, after = old.catalog.get(definition.id), new.catalog.get(definition.id)
+            if before is not after and before != after:
+                providers.add(definition.id)
+    return ids, files, providers
+
+
 SORT_KEYS = ("file", "name", "provider", "status")
 
 
@@ -118,6 +156,7 @@ class ProvidersTable(DataTable[Text]):
         self._shown: dict[str, RowData] = {}
         self._order: list[str] = []
         self._canonical: list[str] = []
+        self._basis: tuple[RegistryState, frozenset[str]] | None = None
         self.filter_text = ""
         self.sort_key = "file"
 
@@ -150,17 +189,76 @@ class ProvidersTable(DataTable[Text]):
         return row is not None and (not self.filter_text or row.matches(self.filter_text))
 
     def apply(self, state: RegistryState, missing_secrets: frozenset[str]) -> None:
-        """Bring the table in line with `state`, touching only rows that changed."""
-        wanted: dict[str, RowData] = {
-            instance_id: row_for(instance, state, missing_secrets)
-            for instance_id, instance in state.instances.items()
-        }
-        self.apply_rows(wanted, list(state.instances))
+        """Bring the table in line with `state`, touching only rows that changed.
 
-    def apply_rows(self, wanted: dict[str, RowData], order: list[str]) -> None:
-        """Show `wanted` rows in `order` (sorted and filtered), changing as little as possible."""
+        Rows are recomputed only for instances that are new objects, in files
+        whose diagnostics changed, or whose status inputs changed since the
+        state the rows came from: an edit costs a few rows, not 10,000.
+        """
+        basis, order = self._basis, list(state.instances)
+        if basis is None:
+            wanted: dict[str, RowData] = {
+                instance_id: row_for(instance, state, missing_secrets)
+                for instance_id, instance in state.instances.items()
+            }
+        else:
+            before, rows = basis[0].instances, self._rows
+            ids, files, providers = _changed(basis[0], basis[1], state, missing_secrets)
+            wanted = {}
+            changed = []
+            for instance_id, instance in state.instances.items():
+                row = rows.get(instance_id)
+                if (
+                    row is None
+                    or before.get(instance_id) is not instance
+                    or instance_id in ids
+                    or instance.file in files
+                    or instance.provider in providers
+                ):
+                    fresh = row_for(instance, state, missing_secrets)
+                    if fresh != row:
+                        changed.append(instance_id)
+                    row = fresh
+                wanted[instance_id] = row
+            if order == self._canonical and self._update_in_place(wanted, changed):
+                self._rows, self._basis = wanted, (state, missing_secrets)
+                return
+        self.apply_rows(wanted, order, basis=(state, missing_secrets))
+
+    def _update_in_place(self, wanted: dict[str, RowData], changed: list[str]) -> bool:
+        """Update the `changed` rows where they are, unless the sort or the filter
+        could move, show or hide one of them (then do nothing and return False).
+        The common live edit: no pass over all the rows."""
+        if changed and self.sort_key != "file":
+            return False
+        needle = self.filter_text
+        if needle and any(
+            self._rows[i].matches(needle) != wanted[i].matches(needle) for i in changed
+        ):
+            return False
+        for instance_id in changed:
+            shown = self._shown.get(instance_id)
+            if shown is not None:  # else filtered out
+                self._update_row(instance_id, shown, wanted[instance_id])
+                self._shown[instance_id] = wanted[instance_id]
+        return True
+
+    def apply_rows(
+        self,
+        wanted: dict[str, RowData],
+        order: list[str],
+        *,
+        basis: tuple[RegistryState, frozenset[str]] | None = None,
+    ) -> None:
+        """Show `wanted` rows in `order` (sorted and filtered), changing as little as possible.
+
+        Args:
+            basis: the state and missing secrets `wanted` was computed from, so the
+                next `apply` recomputes only what changed since (None: recompute all).
+        """
         self._rows = wanted
         self._canonical = order
+        self._basis = basis
         desired = self._desired_order()
         desired_set = set(desired)
         selected = self.selected_id
@@ -175,7 +273,7 @@ class ProvidersTable(DataTable[Text]):
             for instance_id in kept:
                 shown = self._shown.get(instance_id)
                 row = wanted[instance_id]
-                if shown != row:
+                if shown is not row and shown != row:
                     assert shown is not None
                     self._update_row(instance_id, shown, row)
                     self._shown[instance_id] = row
@@ -185,7 +283,13 @@ class ProvidersTable(DataTable[Text]):
             self._order = desired
         for instance_id in [i for i in self._shown if i not in desired_set]:
             del self._shown[instance_id]
-        if selected is not None and selected in desired_set:
+        if (
+            selected is not None
+            and selected in desired_set
+            and self.get_row_index(selected) != self.cursor_row
+        ):
+            # Rows came or went above it: follow the instance. Otherwise leave the
+            # cursor alone, as moving it scrolls it into view (and costs O(rows)).
             self.select(selected)
 
     def _rebuild(self, desired: list[str]) -> None:
@@ -198,12 +302,14 @@ class ProvidersTable(DataTable[Text]):
         self._order = list(desired)
 
     def _desired_order(self) -> list[str]:
-        needle = self.filter_text
-        ids = [i for i in self._canonical if i in self._rows and _passes(self._rows[i], needle)]
+        needle, rows = self.filter_text, self._rows
+        if needle:
+            ids = [i for i in self._canonical if i in rows and rows[i].matches(needle)]
+        else:
+            ids = [i for i in self._canonical if i in rows]
         if self.sort_key == "file":
             return ids
         rank = list(GLYPHS)
-        rows = self._rows
 
         def key(instance_id: str) -> tuple[object, ...]:
             row = rows[instance_id]
@@ -222,13 +328,9 @@ class ProvidersTable(DataTable[Text]):
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip().casefold()
-        self.apply_rows(self._rows, self._canonical)
+        self.apply_rows(self._rows, self._canonical, basis=self._basis)
 
     def cycle_sort(self) -> str:
         self.sort_key = SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)]
-        self.apply_rows(self._rows, self._canonical)
+        self.apply_rows(self._rows, self._canonical, basis=self._basis)
         return self.sort_key
-
-
-def _passes(row: RowData, needle: str) -> bool:
-    return not needle or row.matches(needle)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
@@ -11,46 +13,79 @@ from provreg.model import Severity
 from provreg.registry.state import RegistryState
 
 
+def clock_time(timestamp: float) -> str:
+    """A Unix time as local wall-clock time (HH:MM:SS), as the header shows it."""
+    return datetime.fromtimestamp(timestamp).strftime("%H:%M:%S")
+
+
 class StatusHeader(Static):
+    """One line. At 80 columns the counts, the failing-files mark and the live
+    status always show: the status words get shorter first, then the location
+    is cut with an ellipsis."""
+
     DEFAULT_CSS = """
     StatusHeader { height: 1; background: $panel; color: $foreground; padding: 0 1; }
     """
 
-    def __init__(self, location: str, **kwargs: object) -> None:
+    def __init__(
+        self, location: str, *, stamp: Callable[[float], str] = clock_time, **kwargs: object
+    ) -> None:
         super().__init__("", **kwargs)  # type: ignore[arg-type]
         self.location = location
+        self.stamp = stamp
         self.read_only = False
+        self._state: RegistryState | None = None
 
     def show(self, state: RegistryState | None, *, read_only: bool = False) -> None:
         self.read_only = read_only
-        text = Text()
-        text.append("provreg ", style="bold")
-        text.append(self.location)
+        self._state = state
+        self._render_line()
+
+    def on_resize(self) -> None:
+        self._render_line()
+
+    def _render_line(self) -> None:
+        state = self._state
+        where = Text()
+        where.append("provreg ", style="bold")
+        where.append(self.location)
         if state is None:
-            text.append("  loading…", style="italic")
-            self.update(text)
+            where.append("  loading…", style="italic")
+            self.update(where)
             return
+        status = self._status(state, short=False)
+        width = self.content_size.width
+        if width and where.cell_len + 2 + status.cell_len > width:
+            status = self._status(state, short=True)
+        # The location is what gets cut (with an ellipsis) when even that is too wide.
+        line = Table.grid(expand=True)
+        line.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        line.add_column(no_wrap=True, justify="right")
+        line.add_row(where, Text("  ") + status)
+        self.update(line)
+
+    def _status(self, state: RegistryState, *, short: bool) -> Text:
         mode = {
-            "watching": ("● live", "green"),
-            "polling": ("● polling", "green"),
-            "stopped": ("○ not watching", "yellow"),
+            "watching": ("● live", "● live", "green"),
+            "polling": ("● polling", "● poll", "green"),
+            "stopped": ("○ not watching", "○ off", "yellow"),
         }[state.watch]
-        text.append("  ")
-        text.append(mode[0], style=mode[1])
+        text = Text()
+        text.append(mode[1] if short else mode[0], style=mode[2])
         last = max((f.last_reload for f in state.files.values()), default=None)
-        failing = [f for f in state.files.values() if not f.ok]
+        failing = sum(1 for f in state.files.values() if not f.ok)
         if last is not None:
-            stamp = datetime.fromtimestamp(last).strftime("%H:%M:%S")
-            text.append(f"  reloaded {stamp} ")
-            text.append(
-                "✔" if not failing else f"✖ {len(failing)} file(s) failing",
-                style="green" if not failing else "red",
-            )
+            text.append(f"  {self.stamp(last)} " if short else f"  reloaded {self.stamp(last)} ")
+            if failing:
+                label = "failing" if short else "file(s) failing"
+                text.append(f"✖ {failing} {label}", style="red")
+            else:
+                text.append("✔", style="green")
         errors = state.count(Severity.ERROR)
         warnings = state.count(Severity.WARNING)
         text.append(f"  {len(state.instances)} instances")
         text.append(f"  {errors} errors", style="red" if errors else "")
         text.append(f"  {warnings} warnings", style="yellow" if warnings else "")
-        if read_only:
+        if self.read_only:
             text.append("  READ-ONLY", style="bold reverse")
-        self.update(text)
+        return text

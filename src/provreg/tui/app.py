@@ -15,7 +15,7 @@ import os
 import shlex
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -175,32 +175,25 @@ class ProvregApp(App[int]):
         from provreg.secrets.redaction import install_redaction
 
         install_redaction()
-        # A load allocates about 100 long-lived objects per instance and no garbage
-        # cycles. Left to the cyclic collector, 10,000 instances cost seconds of full
-        # collections in the first paint and the first scrolls: collect nothing while
-        # loading, then freeze what is loaded (docs/performance.md, "Dashboard").
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            registry = await ProviderRegistry.open(
-                self.paths, audit=True if self.use_audit else False, read_only=self.start_read_only
-            )
-            gc.freeze()
-        except Exception as exc:  # a missing dir, unreadable files: say it, don't crash
-            self.post_message(RegistryFailed(str(exc)))
-            return
-        finally:
-            if collecting:
-                gc.enable()
-        self._bench_mark("loaded")
-        self.registry = registry
-        self._unsubscribe.append(registry.store.subscribe(self._on_state))
-        self._unsubscribe.append(registry.store.subscribe_events(self._on_events))
-        # The first rows get their "secret missing" status at once, rather than
-        # every row being redone when the secrets index arrives after the fill.
-        with contextlib.suppress(Exception):  # the worker below reports it
-            self.missing_secrets = await asyncio.to_thread(_secret_presence, registry)
-        await self._first_fill(registry.snapshot())
+        with _collector_paused():
+            try:
+                registry = await ProviderRegistry.open(
+                    self.paths,
+                    audit=True if self.use_audit else False,
+                    read_only=self.start_read_only,
+                )
+            except Exception as exc:  # a missing dir, unreadable files: say it, don't crash
+                self.post_message(RegistryFailed(str(exc)))
+                return
+            self._bench_mark("loaded")
+            self.registry = registry
+            self._unsubscribe.append(registry.store.subscribe(self._on_state))
+            self._unsubscribe.append(registry.store.subscribe_events(self._on_events))
+            # The first rows get their "secret missing" status at once, rather than
+            # every row being redone when the secrets index arrives after the fill.
+            with contextlib.suppress(Exception):  # the worker below reports it
+                self.missing_secrets = await asyncio.to_thread(_secret_presence, registry)
+            await self._first_fill(registry.snapshot())
         if self.watch_files:
             self._run_sync()
         self._refresh_secret_presence()
@@ -454,7 +447,13 @@ class ProvregApp(App[int]):
                 instance_id = created.id
             else:
                 current = registry.get(editing.id)
-                changes: dict[str, Any] = {"name": result.name, **result.values}
+                # Only what the user changed in the form: a field changed on disk
+                # since the form opened keeps its new value.
+                changes: dict[str, Any] = {
+                    key: value
+                    for key, value in {"name": result.name, **result.values}.items()
+                    if key in result.changed
+                }
                 await registry.update(current.id, changes)
                 instance_id = current.id
             for field, value in result.secrets.items():
@@ -696,6 +695,23 @@ def _runner(app: ProvregApp, action: str) -> Any:
 
 async def _yield() -> None:
     await asyncio.sleep(0)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the registry loads and the table fills,
+    then freeze what they made. They allocate about 100 long-lived objects per
+    instance and no garbage cycles; left to the collector, 10,000 instances cost
+    seconds of full collections during the load, the fill and the first edits and
+    scrolls (docs/performance.md, "Dashboard"). Unfrozen in `on_unmount`."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+        gc.freeze()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _secret_presence(registry: ProviderRegistry) -> frozenset[str]:

@@ -33,6 +33,10 @@ class FormResult:
     name: str
     values: dict[str, Any]
     secrets: dict[str, SecretStr] = field(default_factory=dict)
+    changed: frozenset[str] = frozenset()
+    """Fields (and "name") the user changed in the form. An edit writes only
+    these, so a field changed on disk meanwhile is not reverted to what the
+    form showed when it opened ("keep mine" keeps my edits, not my stale copy)."""
 
 
 class FormError(Exception):
@@ -103,7 +107,7 @@ class InstanceForm(ModalScreen[bool]):
             prefill_name if prefill_name is not None else (instance.name if instance else "")
         )
         self.secret_presence = secret_presence or {}
-        self._initial: dict[str, Any] = {}
+        self._initial: dict[str, Any] = {"name": self.prefill_name}
 
     # ------------------------------------------------------------------ layout
 
@@ -182,6 +186,7 @@ class InstanceForm(ModalScreen[bool]):
             errors["name"] = "a name is required"
         values: dict[str, Any] = {}
         secrets: dict[str, SecretStr] = {}
+        changed = {"name"} if name != self._initial["name"].strip() else set()
         for spec in self.definition.fields:
             widget = self.query_one(f"#field-{spec.id}")
             stated = self._stated(spec)
@@ -192,22 +197,28 @@ class InstanceForm(ModalScreen[bool]):
                 continue
             if spec.type is FieldType.BOOL:
                 assert isinstance(widget, Switch)
+                if widget.value != self._initial[spec.id]:
+                    changed.add(spec.id)
                 if widget.value != self._initial[spec.id] or stated is not None:
                     values[spec.id] = widget.value
                 continue
             if spec.type is FieldType.CHOICE:
                 assert isinstance(widget, Select)
                 selected = widget.value
+                if selected != self._initial[spec.id]:
+                    changed.add(spec.id)
                 values[spec.id] = None if selected is Select.NULL else selected
                 continue
             assert isinstance(widget, Input)
+            if widget.value != self._initial[spec.id]:
+                changed.add(spec.id)
             try:
                 values[spec.id] = parse_input(spec, widget.value)
             except ValueError as exc:
                 errors[spec.id] = str(exc)
         if errors:
             raise FormError(errors)
-        return FormResult(name, values, secrets)
+        return FormResult(name, values, secrets, frozenset(changed))
 
     def show_errors(self, fields: dict[str, str], general: str = "") -> None:
         for label in self.query(".field-error").results(Label):
@@ -266,6 +277,7 @@ class InstanceForm(ModalScreen[bool]):
         """Take the latest version of the instance into the form ("take theirs")."""
         self.instance = instance
         self.query_one("#field-name", Input).value = instance.name
+        self._initial["name"] = instance.name
         for spec in self.definition.fields:
             widget = self.query_one(f"#field-{spec.id}")
             stated = self._stated(spec)
@@ -274,6 +286,7 @@ class InstanceForm(ModalScreen[bool]):
                 self._initial[spec.id] = widget.value
             elif isinstance(widget, Select):
                 widget.value = stated if stated is not None else Select.NULL
+                self._initial[spec.id] = widget.value
             elif isinstance(widget, Input) and spec.type is not FieldType.SECRET:
                 widget.value = _text_of(stated)
                 self._initial[spec.id] = widget.value

@@ -11,6 +11,15 @@ from provreg.registry.state import RegistryState
 
 _STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "bright_black"}
 
+WHERE_WIDTH = 32
+"""Fixed, so the message keeps room at 80 columns."""
+
+
+def where_text(diagnostic: Diagnostic, width: int = WHERE_WIDTH) -> str:
+    """`file:line:col`; a long path loses its start, never the line and column."""
+    text = f"{diagnostic.file}:{diagnostic.line}:{diagnostic.column}"
+    return text if len(text) <= width else "…" + text[-(width - 1) :]
+
 
 class ProblemsTable(DataTable[Text]):
     DEFAULT_CSS = "ProblemsTable { height: 1fr; }"
@@ -28,7 +37,7 @@ class ProblemsTable(DataTable[Text]):
 
     def on_mount(self) -> None:
         self.add_column("", key="severity", width=7)
-        self.add_column("Where", key="where", width=36)
+        self.add_column("Where", key="where", width=WHERE_WIDTH)
         self.add_column("Code", key="code", width=5)
         self.add_column("Message", key="message")
 
@@ -42,7 +51,7 @@ class ProblemsTable(DataTable[Text]):
             style = _STYLE[diag.severity]
             self.add_row(
                 Text(diag.severity.value, style=style),
-                Text(f"{diag.file}:{diag.line}:{diag.column}"),
+                Text(where_text(diag)),
                 Text(diag.code, style=style),
                 Text(diag.message),
                 key=str(index),

@@ -11,12 +11,16 @@ first paint on large registries). Numbers: docs/performance.md, "Dashboard".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import DataTable
 
-from provreg.model import ProviderInstance, Severity
-from provreg.registry.state import RegistryState
+from provreg.model import Severity
+
+if TYPE_CHECKING:
+    from provreg.model import ProviderInstance
+    from provreg.registry.state import RegistryState
 
 COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("status", " ", 1),

@@ -1,0 +1,1 @@
+"""Dashboard tests: Pilot tests per action, the live test, snapshots."""

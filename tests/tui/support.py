@@ -1,0 +1,148 @@
+"""Helpers for the dashboard tests: bounded waits, the files on disk, screen text."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import io
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from provreg.tui.app import ProvregApp
+from provreg.tui.widgets.providers_table import ProvidersTable
+
+SIZES = [(80, 24), (120, 40)]
+SIZE_IDS = ["80x24", "120x40"]
+
+
+def fixed_stamp(_timestamp: float) -> str:
+    """The clock seam for tests: every time reads the same."""
+    return "12:00:00"
+
+
+async def wait_until(
+    pilot: Pilot[Any], predicate: Callable[[], object], what: str, timeout: float = 5.0
+) -> None:
+    """Let the app run until `predicate()` holds; fail with `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def app_of(pilot: Pilot[Any]) -> ProvregApp:
+    app = pilot.app
+    assert isinstance(app, ProvregApp)
+    return app
+
+
+def table_of(pilot: Pilot[Any]) -> ProvidersTable:
+    return pilot.app.query_one("#providers", ProvidersTable)
+
+
+async def started(pilot: Pilot[Any], instances: int = 8) -> ProvregApp:
+    """Wait until the registry is loaded, every row is shown and the first is selected."""
+    app = app_of(pilot)
+    table = table_of(pilot)
+    await wait_until(
+        pilot,
+        lambda: (
+            app.state is not None
+            and len(app.state.instances) == instances
+            and len(table.instance_ids) == instances
+            and table.selected_id is not None
+        ),
+        f"the registry to load with {instances} instances",
+    )
+    return app
+
+
+async def settled(pilot: Pilot[Any]) -> None:
+    """Wait until every worker has finished (only for apps run with watch=False)."""
+    app = pilot.app
+    await wait_until(
+        pilot, lambda: all(worker.is_finished for worker in app.workers), "the workers to finish"
+    )
+    await pilot.pause()
+
+
+async def select(pilot: Pilot[Any], instance_id: str) -> None:
+    """Move the cursor to a row with the arrow keys, as a user does."""
+    table = table_of(pilot)
+    target = table.instance_ids.index(instance_id)
+    current = table.instance_ids.index(table.selected_id or table.instance_ids[0])
+    key = "down" if target > current else "up"
+    await pilot.press(*[key] * abs(target - current))
+    assert table.selected_id == instance_id
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    """Type into the focused widget one key at a time."""
+    await pilot.press(*text)
+
+
+async def paste(pilot: Pilot[Any], text: str) -> None:
+    """Paste into the focused widget, as a terminal's bracketed paste arrives.
+
+    Cheaper than a key per character (each simulated key waits for the app to
+    be idle), and what users do with keys and long model names.
+    """
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+async def clear_and_type(
+    pilot: Pilot[Any], selector: str, text: str, *, pasted: bool = False
+) -> None:
+    """Focus an input of the current screen, empty it with keys, then type or paste `text`."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    await pilot.pause()
+    await pilot.press("home", "ctrl+k")  # Input: to the start, delete everything right
+    assert field.value == ""
+    if pasted:
+        await paste(pilot, text)
+    else:
+        await type_text(pilot, text)
+    assert field.value == text
+
+
+def read_tree(root: Path) -> dict[str, str]:
+    """Every YAML file under `root`, by relative path."""
+    return {
+        str(path.relative_to(root)): path.read_text(encoding="utf-8")
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.suffix in (".yaml", ".yml")
+    }
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    """The +/- lines of a unified diff (no context, no headers)."""
+    return [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+
+
+def plain(renderable: Any) -> str:
+    """A widget's content (str, rich Text or Table) as plain text."""
+    console = Console(width=200, file=io.StringIO(), color_system=None, record=True)
+    console.print(renderable)
+    return console.export_text()
+
+
+def screen_text(app: ProvregApp) -> str:
+    """What the terminal shows now, as plain text (from the SVG screenshot)."""
+    svg = app.export_screenshot()
+    text = re.sub(r"<[^>]+>", "", svg)
+    return html.unescape(text).replace("\xa0", " ")

@@ -1,0 +1,261 @@
+"""The dashboard bound live to the files: other processes edit, the screen follows.
+
+The config directory lives under the repository (`.pytest-tui/`), not in the
+system temp directory, as the editor tests of the sync engine do: the point
+is a real rename-save seen by a real watcher. Each edit is made by a separate
+Python process, as an editor or a script would.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+import yaml
+from textual.widgets import Input, RichLog, Static
+
+from provreg.tui.app import ProvregApp
+from provreg.tui.screens.conflict import ConflictScreen
+from provreg.tui.screens.instance_form import InstanceForm
+from provreg.tui.widgets.detail_pane import DetailPane
+from provreg.tui.widgets.problems import ProblemsTable
+from provreg.tui.widgets.status_header import StatusHeader
+
+from .conftest import REPO_ROOT, SAMPLE_CONFIGS
+from .support import (
+    clear_and_type,
+    fixed_stamp,
+    plain,
+    read_tree,
+    select,
+    started,
+    table_of,
+    wait_until,
+)
+
+pytestmark = pytest.mark.anyio
+
+LIVE_TIMEOUT = 10.0
+"""Generous: a loaded CI machine can be slow to deliver inotify batches."""
+
+RENAME_SAVE = textwrap.dedent(
+    """
+    import os, sys
+    path, old, new = sys.argv[1:4]
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    assert old in text, old
+    temp = os.path.join(os.path.dirname(path), ".hosted.yaml.swp-tmp")
+    with open(temp, "w", encoding="utf-8") as handle:
+        handle.write(text.replace(old, new))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+    """
+)
+
+IN_PLACE_SAVE = textwrap.dedent(
+    """
+    import sys
+    path, old, new = sys.argv[1:4]
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    assert old in text, old
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text.replace(old, new))
+    """
+)
+
+
+@pytest.fixture
+def live_cfg(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of sample_configs under <repo>/.pytest-tui/<unique>/cfg; cwd is its parent."""
+    base = REPO_ROOT / ".pytest-tui"
+    base.mkdir(exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="live-", dir=base))
+    shutil.copytree(SAMPLE_CONFIGS, root / "cfg")
+    monkeypatch.chdir(root)
+    try:
+        yield root / "cfg"
+    finally:
+        monkeypatch.undo()
+        shutil.rmtree(root, ignore_errors=True)
+        try:
+            base.rmdir()  # only when no other run is using it
+        except OSError:
+            pass
+
+
+async def external_edit(script: str, path: Path, old: str, new: str) -> None:
+    """Another process replaces `old` with `new` in `path`."""
+    done = await anyio.run_process([sys.executable, "-c", script, str(path), old, new], check=False)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+def activity(app: ProvregApp) -> str:
+    log = app.query_one("#activity-log", RichLog)
+    return "\n".join(line.text for line in log.lines)
+
+
+def detail_text(app: ProvregApp) -> str:
+    return plain(app.query_one(DetailPane).query_one("#detail-body", Static).content)
+
+
+def cells(pilot: Any, instance_id: str) -> list[str]:
+    return [str(cell) for cell in table_of(pilot).get_row(instance_id)]
+
+
+async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
+    hosted = live_cfg / "providers" / "hosted.yaml"
+    local = live_cfg / "providers" / "local.yaml"
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await wait_until(
+            pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
+        )
+        table = table_of(pilot)
+        await select(pilot, "personal-anthropic")
+        row = table.cursor_row
+        ids = table.instance_ids
+
+        # 1. A rename-save (temp file + os.replace) by another process.
+        await external_edit(
+            RENAME_SAVE,
+            hosted,
+            "default_model: claude-sonnet-4-5",
+            "default_model: claude-opus-4-1",
+        )
+        await wait_until(
+            pilot,
+            lambda: cells(pilot, "personal-anthropic")[3] == "claude-opus-4-1",
+            "the row to show the external change",
+            timeout=LIVE_TIMEOUT,
+        )
+        assert table.selected_id == "personal-anthropic"
+        assert table.cursor_row == row
+        assert table.instance_ids == ids
+        assert "claude-opus-4-1" in detail_text(app)
+        await pilot.press("l")  # the Activity tab (a hidden RichLog renders when shown)
+        await wait_until(
+            pilot,
+            lambda: "updated Personal Anthropic (default_model)" in activity(app),
+            "the activity line",
+        )
+        assert "12:00:00 external: cfg/providers/hosted.yaml — updated Work" not in activity(app)
+        assert (
+            "12:00:00 external: cfg/providers/hosted.yaml — updated Personal Anthropic "
+            "(default_model)"
+        ) in activity(app)
+        assert table.has_focus
+
+        # 2. Another process breaks the YAML of a different file (in place).
+        await external_edit(
+            IN_PLACE_SAVE, local, "default_model: llama3.2", "default_model: [llama3.2"
+        )
+        problems = app.query_one(ProblemsTable)
+        await wait_until(
+            pilot, lambda: problems.row_count >= 1, "the problem row", timeout=LIVE_TIMEOUT
+        )
+        rows = [[str(cell) for cell in problems.get_row_at(i)] for i in range(problems.row_count)]
+        errors = [r for r in rows if r[0] == "error"]
+        assert len(errors) == 1, rows
+        # The parser notices at the ':' of the next key, where it wanted ',' or ']'.
+        lines = local.read_text(encoding="utf-8").splitlines()
+        line = next(i for i, text in enumerate(lines, 1) if "keep_alive" in text)
+        column = lines[line - 1].index(":") + 1
+        assert errors[0][1:3] == [f"cfg/providers/local.yaml:{line}:{column}", "E001"]
+        assert "flow sequence" in errors[0][3]
+
+        # The last good rows remain, marked stale; the cursor has not moved.
+        assert table.instance_ids == ids
+        assert cells(pilot, "local-ollama")[0] == "◌"
+        assert cells(pilot, "gpu-box-vllm")[0] == "◌"
+        assert cells(pilot, "local-ollama")[3] == "llama3.2"
+        assert table.selected_id == "personal-anthropic"
+        assert table.cursor_row == row
+        header = plain(app.query_one(StatusHeader).content)
+        assert "✖ 1 failing" in header and "1 errors" in header, header  # 80 columns: short
+        await select(pilot, "local-ollama")
+        assert "stale" in detail_text(app)
+
+        # 3. The next good save recovers.
+        await external_edit(
+            IN_PLACE_SAVE, local, "default_model: [llama3.2", "default_model: llama3.3"
+        )
+        await wait_until(
+            pilot,
+            lambda: cells(pilot, "local-ollama")[:4:3] == ["●", "llama3.3"],
+            "the file to recover",
+            timeout=LIVE_TIMEOUT,
+        )
+        assert problems.row_count == 0
+        assert table.selected_id == "local-ollama"
+
+
+@pytest.mark.parametrize("choice", ["theirs", "mine"])
+async def test_external_edit_of_the_instance_in_the_form_asks(live_cfg: Path, choice: str) -> None:
+    """I change the model in the form; meanwhile the project is changed on disk."""
+    hosted = live_cfg / "providers" / "hosted.yaml"
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await wait_until(
+            pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
+        )
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceForm), "the form")
+        form = app.screen
+        assert isinstance(form, InstanceForm)
+        await clear_and_type(pilot, "#field-default_model", "gpt-5")
+
+        await external_edit(RENAME_SAVE, hosted, "project: proj_platform", "project: proj_ops")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ConflictScreen),
+            "the conflict dialog",
+            timeout=LIVE_TIMEOUT,
+        )
+        dialog = app.screen
+        assert isinstance(dialog, ConflictScreen)
+        assert "Work OpenAI" in dialog.message
+        both = dialog.query_one("#both", Static)
+        assert not both.display
+        await pilot.press("b")
+        assert both.display
+        shown = plain(both.content)
+        assert "project" in shown and "proj_ops" in shown and "gpt-5" in shown
+
+        if choice == "theirs":  # the form reloads from disk; nothing of mine is written
+            await pilot.press("t")
+            await wait_until(pilot, lambda: app.screen is form, "back to the form")
+            assert form.query_one("#field-project", Input).value == "proj_ops"
+            assert form.query_one("#field-default_model", Input).value == "gpt-4.1"
+            await pilot.press("escape")
+            expected = {"project": "proj_ops", "default_model": "gpt-4.1"}
+        else:  # my edit is applied on top of theirs: their project change survives
+            await pilot.press("m")
+            await wait_until(pilot, lambda: app.screen is form, "back to the form")
+            assert form.query_one("#field-default_model", Input).value == "gpt-5"
+            await pilot.press("ctrl+s")
+            expected = {"project": "proj_ops", "default_model": "gpt-5"}
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1, "the form to close")
+        await wait_until(
+            pilot,
+            lambda: table_of(pilot).get_row("work-openai")[3].plain == expected["default_model"],
+            "the row",
+        )
+    providers = yaml.safe_load(hosted.read_text(encoding="utf-8"))["providers"]
+    assert {key: providers[0][key] for key in expected} == expected
+    assert read_tree(live_cfg)["providers/local.yaml"] == (
+        SAMPLE_CONFIGS / "providers" / "local.yaml"
+    ).read_text(encoding="utf-8")
+    assert not any(name.startswith(".") for name in os.listdir(hosted.parent))

@@ -24,7 +24,7 @@ def cmd_log(limit: int | None, as_json: bool, out: TextIO) -> int:
         detail = f" ({', '.join(fields)})" if fields and entry.get("action") == "update" else ""
         out.write(
             f"{entry.get('time', '?')}  {entry.get('user', '?')}  {entry.get('source', '?'):8}  "
-            f"{entry.get('action', '?'):6}  {entry.get('instance_id', '?')}{detail}  "
+            f"{entry.get('action', '?'):21}  {entry.get('instance_id', '?')}{detail}  "
             f"{entry.get('file', '')}\n"
         )
     return ExitCode.OK

@@ -77,7 +77,7 @@ def cmd_secret_status(paths: list[str], instance_id: str | None, as_json: bool, 
                     status.instance_id,
                     status.field,
                     f"{status.kind} {status.target}",
-                    present + (f" ({status.problem})" if status.problem else ""),
+                    present + (f" ({_brief(status.problem)})" if status.problem else ""),
                     status.backend or "-",
                 )
             )
@@ -199,3 +199,8 @@ def cmd_exec(paths: list[str], instance_id: str, command: list[str]) -> int:
         raise CommandError(f"{command[0]}: cannot run it ({exc.strerror})") from None
     # A child killed by a signal reports -N; shells report 128+N.
     return done.returncode if done.returncode >= 0 else 128 - done.returncode
+
+
+def _brief(problem: str) -> str:
+    """A table cell: the first sentence of a problem (the options are in the docs)."""
+    return problem.split(" Options:")[0].rstrip(".")

@@ -12,11 +12,14 @@ from typing import Any
 
 ALLOW_INSECURE_ENV = "PROVREG_ALLOW_INSECURE_KEYRING"
 
-WHAT_TO_DO = (
+NO_KEYRING_OPTIONS = (
     "Options: run a Secret Service (gnome-keyring or KeePassXC; over SSH start one with "
-    "`dbus-run-session -- sh` and `gnome-keyring-daemon --unlock`), reference keys with "
-    "{env: VAR} or {file: PATH} in the YAML instead, or opt in to this backend with "
-    f"{ALLOW_INSECURE_ENV}=1. See docs/secrets.md."
+    "`dbus-run-session -- sh` and `gnome-keyring-daemon --unlock`), or reference keys with "
+    "{env: VAR} or {file: PATH} in the YAML instead. See docs/secrets.md."
+)
+WHAT_TO_DO = NO_KEYRING_OPTIONS.replace(
+    " See docs/secrets.md.",
+    f" Or opt in to this backend with {ALLOW_INSECURE_ENV}=1. See docs/secrets.md.",
 )
 
 
@@ -62,7 +65,10 @@ def refusal(backend: Any, allow_insecure: bool) -> str | None:
     """Why `backend` must not be used, or None when it is acceptable."""
     leaves = [leaf for leaf in _leaves(backend) if not _is_unusable(leaf)]
     if not leaves:
-        return f"no usable keyring backend (keyring chose {backend_name(backend)}). {WHAT_TO_DO}"
+        return (
+            f"no usable keyring backend (keyring chose {backend_name(backend)}). "
+            f"{NO_KEYRING_OPTIONS}"
+        )
     if all(_is_insecure(leaf) for leaf in leaves) and not allow_insecure:
         return (
             f"the keyring backend {backend_name(leaves[0])} is not secure (plaintext or "

@@ -178,8 +178,11 @@ class SecretStore:
             value = self._resolve_file(instance_id, field, ref)
         register_secret(value)
         secret = SecretStr(value)
-        with self._guard:
-            self._cache[(instance_id, field)] = (ref, host, secret)
+        if ref.kind == "keyring":
+            # Only keyring values are cached (a backend call costs ~20 ms); env and
+            # file values are cheap to re-read, so a rotated one is seen at once.
+            with self._guard:
+                self._cache[(instance_id, field)] = (ref, host, secret)
         return secret
 
     def _resolve_keyring(

@@ -25,6 +25,21 @@ async def open_registry(
     if missing:
         hint = "" if paths else " (pass --config PATH or set PROVREG_CONFIG)"
         raise CommandError(f"{missing[0]}: no such file or directory{hint}")
-    return await ProviderRegistry.open(
+    registry = await ProviderRegistry.open(
         chosen, audit=AuditLog() if audit else False, read_only=read_only
     )
+    freeze_loaded_objects()
+    return registry
+
+
+def freeze_loaded_objects() -> None:
+    """Move everything loaded so far out of the collector's reach.
+
+    A registry of thousands of instances is long-lived and acyclic; without
+    this, every later collection re-walks it (writes measured 2-3x faster at
+    p95, docs/performance.md). For applications, not the library: a process
+    that embeds the registry decides for itself.
+    """
+    import gc
+
+    gc.freeze()

@@ -56,7 +56,7 @@ def collect_definitions(
                     )
                 )
                 continue
-            line, _ = node_position(entry.node)
+            line = node_position(entry.node)[0] if entry.node is not None else 0
             declared[definition.id] = f"{parsed.display}:{line}"
             mine.append(definition)
     extra = [d for defs in per_file.values() for d in defs]

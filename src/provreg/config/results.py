@@ -30,7 +30,8 @@ class RawEntry:
     """One mapping from `providers:` or `definitions:` with its node, before validation."""
 
     value: dict[Any, Any]
-    node: MappingNode
+    node: MappingNode | None
+    """None in a slimmed ParsedFile."""
 
 
 @dataclass(slots=True)
@@ -46,10 +47,32 @@ class ParsedFile:
     definitions: list[RawEntry] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
+    slim: bool = False
+    """Node trees dropped (kept in memory between writes): validating it again
+    needs the file re-read. Values of entries are kept for conflict checks."""
+
     @property
     def interpretable(self) -> bool:
         """False when the file could not be read as a version-1 document at all."""
         return self.document is not None and not self.document.failed
+
+    def slimmed(self) -> ParsedFile:
+        """A copy without the YAML node trees of its instances (most of a parsed
+        file's memory: a node and two position marks per scalar). Definition
+        entries keep theirs: every recompute validates definitions again."""
+        if self.slim:
+            return self
+        return ParsedFile(
+            self.path,
+            self.display,
+            self.fingerprint,
+            None,
+            self.version,
+            [RawEntry(entry.value, None) for entry in self.providers],
+            self.definitions,
+            self.diagnostics,
+            slim=True,
+        )
 
 
 @dataclass(frozen=True, slots=True)

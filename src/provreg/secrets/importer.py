@@ -138,7 +138,7 @@ def _plan_files(paths: list[str]) -> list[_FilePlan]:
                     changes: dict[str, Any] = {spec.id: SecretRef(kind="keyring")}
                     if not has_id:
                         changes = {"id": instance_id, **changes}
-                    line = entry.node.start_mark.line + 1
+                    line = entry.node.start_mark.line + 1 if entry.node is not None else 0
                     plan.append((key, changes, spec.id, SecretStr(str(value)), host, line))
         if plan:
             sha = item.fingerprint.sha256 if item.fingerprint is not None else None

@@ -24,6 +24,7 @@ from typing import Any
 import anyio
 
 from provreg.catalog import Catalog, builtin_catalog
+from provreg.config.definitions import collect_definitions
 from provreg.config.discovery import ConfigFile, discover, is_config_name, is_skipped_dir
 from provreg.config.edit import (
     EditError,
@@ -169,18 +170,36 @@ class YamlDirectoryStorage:
         return None
 
     def _recompute(self, changed: set[str]) -> StoredState:
-        parsed = list(self._parsed.values())
         with gc_paused():
+            self._unslim_if_needed(changed)
             results, catalog = validate_all(
-                parsed,
+                list(self._parsed.values()),
                 self._base,
                 previous=self._results,
                 previous_catalog=self._catalog,
                 changed=changed,
             )
+            # Between writes only entry values are needed (conflict checks), not
+            # node trees: dropping them halves the registry's memory per instance.
+            self._parsed = {display: item.slimmed() for display, item in self._parsed.items()}
         self._results = {result.display: result for result in results}
         self._catalog = catalog
         return StoredState(tuple(results), catalog)
+
+    def _unslim_if_needed(self, changed: set[str]) -> None:
+        """Re-read the slimmed files that must be validated again: all of them when
+        the user definitions changed (their instances may depend on them)."""
+        parsed = list(self._parsed.values())
+        catalog, _, _ = collect_definitions(parsed, self._base)
+        definitions_changed = [d for d in catalog if not d.builtin] != [
+            d for d in self._catalog if not d.builtin
+        ]
+        for display, item in list(self._parsed.items()):
+            must_validate = (
+                definitions_changed or display in changed or display not in self._results
+            )
+            if item.slim and must_validate:
+                self._parsed[display] = read_file(item.path, display, self.limits)
 
     def state(self) -> StoredState:
         return StoredState(tuple(self._results.values()), self._catalog)

@@ -111,7 +111,9 @@ def assemble_state(
     for instance in instances:
         old = previous.instances.get(instance.id)
         # Share unchanged instance objects with the previous state.
-        by_id[instance.id] = old if old is not None and old == instance else instance
+        by_id[instance.id] = (
+            old if old is not None and (old is instance or old == instance) else instance
+        )
     diagnostics: dict[str, list[Diagnostic]] = {r.display: list(r.diagnostics) for r in effective}
     for diag in cross:
         diagnostics.setdefault(diag.file, []).append(diag)

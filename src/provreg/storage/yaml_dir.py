@@ -84,6 +84,7 @@ class YamlDirectoryStorage:
         self.lock_timeout = lock_timeout
         self._base = base_catalog if base_catalog is not None else builtin_catalog()
         self._parsed: dict[str, ParsedFile] = {}
+        self._reals: dict[str, str] = {}
         self._results: dict[str, FileResult] = {}
         self._catalog = self._base
         self._written: dict[str, deque[str]] = {}
@@ -96,8 +97,20 @@ class YamlDirectoryStorage:
         return [path for path in self.paths if os.path.isdir(path)]
 
     def files(self) -> dict[str, str]:
-        """Real path -> display path of every file currently known."""
+        """Path (as discovered) -> display path of every file currently known."""
         return {parsed.path: display for display, parsed in self._parsed.items()}
+
+    def files_by_real(self) -> dict[str, str]:
+        """Real path (symlinks resolved when the file was read) -> display path."""
+        return {self._real_of(display): display for display in self._parsed}
+
+    def _real_of(self, display: str) -> str:
+        # realpath costs an lstat per path component: resolve each file once,
+        # when it is read, not on every event and rescan.
+        real = self._reals.get(display)
+        if real is None:
+            real = self._reals[display] = os.path.realpath(self._parsed[display].path)
+        return real
 
     async def load_all(self) -> StoredState:
         return await anyio.to_thread.run_sync(self._load_all_sync)
@@ -107,6 +120,7 @@ class YamlDirectoryStorage:
         with gc_paused():
             parsed = {f.display: read_file(f.path, f.display, self.limits) for f in files}
         self._parsed = parsed
+        self._reals = {}
         self._results = {}
         return self._recompute(set(parsed))
 
@@ -117,9 +131,7 @@ class YamlDirectoryStorage:
     def _reload_sync(self, real_paths: list[str]) -> StoredState:
         """Re-read the files at these real paths: new ones are added, gone ones dropped."""
         changed: set[str] = set()
-        by_real = {
-            os.path.realpath(parsed.path): display for display, parsed in self._parsed.items()
-        }
+        by_real = self.files_by_real()
         for real in real_paths:
             display = by_real.get(real)
             if display is None:
@@ -130,6 +142,7 @@ class YamlDirectoryStorage:
                 path = config_file.path
             else:
                 path = self._parsed[display].path
+            self._reals.pop(display, None)  # a symlink may point elsewhere now
             if os.path.exists(path):
                 self._parsed[display] = read_file(path, display, self.limits)
             else:

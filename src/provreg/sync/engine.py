@@ -337,10 +337,7 @@ class SyncEngine:
         display = files.get(real)
         if display is not None:
             return display
-        for path, display in files.items():
-            if os.path.realpath(path) == real:
-                return display
-        return None
+        return self.storage.files_by_real().get(real)
 
     def _known_ids(self, path: str, known: dict[str, str]) -> set[str]:
         display = self._display_of(path, known)
@@ -443,9 +440,10 @@ class SyncEngine:
     # ------------------------------------------------------------------ self-healing
 
     def _scan_differences(self) -> set[str]:
-        """Files whose (size, mtime) moved, appeared or vanished since the last read."""
+        """Real paths of files whose (size, mtime) moved, appeared or vanished since
+        the last read. Known files are matched by the path discovery gives them
+        (no realpath per file: that was most of an idle rescan's cost)."""
         known = self.storage.files()
-        known_by_real = {os.path.realpath(path): display for path, display in known.items()}
         changed: set[str] = set()
         try:
             present = discover([root.path for root in self._roots if os.path.exists(root.path)])
@@ -453,21 +451,21 @@ class SyncEngine:
             present = []
         seen: set[str] = set()
         for config_file in present:
-            real = os.path.realpath(config_file.path)
-            seen.add(real)
-            display = known_by_real.get(real)
+            seen.add(config_file.path)
+            display = known.get(config_file.path)
             fingerprint = self.storage.fingerprint(display) if display else None
             if fingerprint is None:
-                changed.add(real)
+                changed.add(os.path.realpath(config_file.path))
                 continue
             try:
-                info = os.stat(real)
+                info = os.stat(config_file.path)
             except OSError:
                 continue
             if info.st_size != fingerprint.size or info.st_mtime_ns != fingerprint.mtime_ns:
-                changed.add(real)
-        for real in known_by_real:
-            if real not in seen and not os.path.exists(real):
+                changed.add(os.path.realpath(config_file.path))
+        path_of = {display: path for path, display in known.items()}
+        for real, display in self.storage.files_by_real().items():
+            if path_of.get(display, real) not in seen and not os.path.exists(real):
                 changed.add(real)
         return changed
 

@@ -1,0 +1,744 @@
+"""Benchmark the dashboard against the targets of issue 6: paint, edit and keypress latency.
+
+Run from the repository root:
+
+    uv run python benchmarks/bench_tui.py            # the numbers in docs/performance.md
+    uv run python benchmarks/bench_tui.py --quick    # fewer runs, edits and keypresses
+    uv run python benchmarks/bench_tui.py --profile  # plus cProfile of the fill and of edits
+
+Data (deterministic, bench_check.py's generator) goes to benchmarks/.data/tui/
+(git-ignored, not /tmp): a copy of sample_configs, and 10,000 instances in 100
+files (100 per file). It measures:
+
+1. The real `provreg PATH` executable in a real pseudo-terminal (120x40,
+   TERM=xterm-256color), bytecode cached in a private PYTHONPYCACHEPREFIX filled
+   by an untimed run, median of --runs runs after a warm-up:
+   - first paint: when the terminal receives the header text ("provreg " and
+     the path), from just before the process is spawned;
+   - full table: the app's "table-full" mark, written when PROVREG_BENCH_MARKS
+     names a file (ProvregApp._bench_mark; off by default) once every row has
+     been added and the screen repainted. Marks are time.perf_counter() values,
+     CLOCK_MONOTONIC, which processes share on Linux;
+   - the process's CPU time (/proc/PID/stat) at both, which other load on the
+     machine inflates much less than the wall-clock times.
+   In the last 10,000-instance run, in the same terminal: single keypresses
+   (down, page down; 150-300 ms apart) from writing the escape sequence to the
+   first output (the table's repaint) and to the screen settling (the detail
+   pane too); a held key (auto-repeat at 30/s) and how long after the last
+   press the screen settles; and edits of rows on screen (one default_model
+   rewritten in place: open "w", write, close) from close() to the new value
+   arriving on the terminal.
+2. In-process, `app.run_test(size=(120, 40))` with the sync engine running, the
+   same edits from close() to the store commit and to the screen refreshed
+   after the table cell changed (`Widget.wait_for_refresh`), with the CPU time
+   of the whole process meanwhile; --edits edits after 5 warm-ups, 150-300 ms
+   apart (seeded). Afterwards, every row is checked against one computed afresh.
+3. In-process, keypress to repaint while scrolling 10,000 rows: a Key event
+   posted to the app until the cursor moved (handled) and the screen refreshed
+   after it, for single presses and for a held key (each press as soon as the
+   last one repainted); and `pilot.press` alone and `pilot.press` +
+   `pilot.pause`, which include Pilot's own idle waits (2 x 20 ms or more in
+   press, 20 ms more in pause): upper bounds, for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import fcntl
+import html
+import io
+import os
+import pstats
+import random
+import re
+import select
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from _generate import DATA_ROOT, isolate_user_dirs, machine, make_set, ms, percentile, verdict
+from bench_check import cached_bytecode_env
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = DATA_ROOT / "tui"
+BIN_DIR = Path(sys.executable).parent
+SEED = 20240606
+SIZE = (120, 40)
+BIG = ("10k-100f", 10_000, 100)
+
+FIRST_PAINT_TARGET = 0.6
+FULL_TABLE_TARGET = 2.0
+EDIT_TARGET = 0.100
+KEY_TARGET = 0.050
+
+KEYS = {"down": b"\x1b[B", "pagedown": b"\x1b[6~", "ctrl+home": b"\x1b[1;5H"}
+HOLD_INTERVAL = 1 / 30  # a held key's auto-repeat (X11 and macOS default to 25-30 per second)
+ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]")
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def isolate(data_dir: Path) -> None:
+    """User dirs and keyring inside the data dir (as the dashboard tests do), so a
+    run never reads or writes the user's own provreg state or keys."""
+    isolate_user_dirs(data_dir)
+    data_home = data_dir / "xdg" / "xdg_data_home"
+    data_home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ["XDG_DATA_HOME"] = str(data_home)
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+    os.environ["PROVREG_ALLOW_INSECURE_KEYRING"] = "1"
+    os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    os.environ.pop("PROVREG_READ_ONLY", None)
+
+
+def sample_set() -> Path:
+    """A fresh copy of sample_configs (the README's first command), never the repo's own."""
+    target = DATA_DIR / "sample"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(REPO_ROOT / "sample_configs", target)
+    return target
+
+
+def relative(path: Path) -> str:
+    return os.path.relpath(path, REPO_ROOT)
+
+
+# --------------------------------------------------------------------------- 1. the real process
+
+
+@dataclass
+class ProcessRun:
+    first_paint: float | None = None
+    marks: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    """CPU time (user + system, all threads) of the process when each was seen."""
+    keys: dict[str, list[float]] = field(default_factory=dict)
+    settled: dict[str, list[float]] = field(default_factory=dict)
+    held: dict[str, float] = field(default_factory=dict)
+    edits: list[float] = field(default_factory=list)
+    edits_missed: int = 0
+    error: str = ""
+
+
+class Terminal:
+    """`provreg PATH` on the slave side of a pty; we read the master side."""
+
+    def __init__(self, path: str, env: dict[str, str], marks: Path) -> None:
+        self.master, slave = os.openpty()
+        cols, rows = SIZE
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        env = {**env, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows)}
+        env["PROVREG_BENCH_MARKS"] = str(marks)
+        self.marks = marks
+        self.start = time.perf_counter()
+        self.process = subprocess.Popen(
+            [str(BIN_DIR / "provreg"), path],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=REPO_ROOT,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.screen = bytearray()  # everything received, escape sequences removed
+
+    def read(self, timeout: float) -> tuple[bytes, float]:
+        """One chunk of output (b"" on timeout) and when it arrived."""
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if not ready:
+            return b"", time.perf_counter()
+        try:
+            chunk = os.read(self.master, 1 << 16)
+        except OSError:  # the child closed the terminal
+            chunk = b""
+        now = time.perf_counter()
+        self.screen += ANSI.sub(b"", chunk)
+        return chunk, now
+
+    def wait_for_text(self, text: bytes, deadline: float) -> float | None:
+        while time.perf_counter() < deadline and self.process.poll() is None:
+            _, now = self.read(0.05)
+            if text in self.screen:
+                return now - self.start
+        return None
+
+    def cpu(self) -> float:
+        """User + system CPU seconds of the child so far (/proc, 10 ms resolution)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def read_marks(self) -> dict[str, float]:
+        if not self.marks.exists():
+            return {}
+        marks: dict[str, float] = {}
+        for line in self.marks.read_text().splitlines():
+            name, value = line.split()
+            marks.setdefault(name, float(value) - self.start)
+        return marks
+
+    def wait_for_mark(self, name: str, deadline: float) -> dict[str, float]:
+        while time.perf_counter() < deadline and self.process.poll() is None:
+            self.read(0.02)
+            marks = self.read_marks()
+            if name in marks:
+                return marks
+        return self.read_marks()
+
+    def quiet(self, seconds: float, deadline: float) -> float:
+        """Read until nothing arrives for `seconds`; return when the last chunk came."""
+        last = time.perf_counter()
+        while time.perf_counter() < deadline:
+            chunk, now = self.read(seconds)
+            if not chunk:
+                return last
+            last = now
+        return last
+
+    def key(self, sequence: bytes) -> tuple[float, float] | None:
+        """From writing a key to the first output it causes (the table's repaint)
+        and to the last before 50 ms of quiet (the detail pane's too)."""
+        sent = time.perf_counter()
+        os.write(self.master, sequence)
+        chunk, first = b"", sent
+        while not chunk and time.perf_counter() - sent < 2:
+            chunk, first = self.read(2)
+        if not chunk:
+            return None
+        return first - sent, self.quiet(0.05, sent + 5) - sent
+
+    def hold(self, sequence: bytes, count: int, interval: float) -> float:
+        """Write `count` keys `interval` s apart (a held key's auto-repeat); return
+        the time from the last key to the screen settling (50 ms of quiet)."""
+        next_at = last = time.perf_counter()
+        for _ in range(count):
+            while (wait := next_at - time.perf_counter()) > 0:
+                self.read(wait)
+            os.write(self.master, sequence)
+            last = time.perf_counter()
+            next_at += interval
+        chunk = b""
+        while not chunk and time.perf_counter() - last < 2:
+            chunk, _ = self.read(2)
+        return self.quiet(0.05, last + 10) - last
+
+    def edit(self, editor: ModelEditor, path: Path, line: int) -> float | None:
+        """Rewrite one default_model in place; time from close() to the new value
+        arriving on the terminal (None: not within 5 s)."""
+        seen = len(self.screen)
+        value, closed = editor.edit(path, line)
+        while time.perf_counter() - closed < 5 and self.process.poll() is None:
+            _, now = self.read(0.05)
+            if value.encode() in self.screen[seen:]:
+                return now - closed
+        return None
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self.master, b"q")
+        deadline = time.perf_counter() + 10
+        while self.process.poll() is None and time.perf_counter() < deadline:
+            self.read(0.05)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(5)
+        os.close(self.master)
+
+
+def run_process(path: str, env: dict[str, str], key_presses: int = 0, edits: int = 0) -> ProcessRun:
+    marks = DATA_DIR / "marks.txt"
+    marks.unlink(missing_ok=True)
+    term = Terminal(path, env, marks)
+    result = ProcessRun()
+    try:
+        header = f"provreg {path}".encode()
+        result.first_paint = term.wait_for_text(header, term.start + 30)
+        result.cpu["first-paint"] = term.cpu()
+        result.marks = term.wait_for_mark("table-full", term.start + 60)
+        result.cpu["table-full"] = term.cpu()
+        if "table-full" not in result.marks:
+            tail = term.screen[-300:].decode(errors="replace")
+            result.error = f"no table-full mark (exit {term.process.poll()}): {tail!r}"
+            return result
+        if key_presses:
+            rng = random.Random(f"{SEED}-pty")
+            term.quiet(0.5, time.perf_counter() + 10)
+            for name, count in (("down", key_presses), ("pagedown", key_presses // 2)):
+                first, settled = result.keys.setdefault(name, []), list[float]()
+                result.settled[name] = settled
+                for _ in range(count):
+                    term.quiet(rng.uniform(0.15, 0.3), time.perf_counter() + 5)
+                    elapsed = term.key(KEYS[name])
+                    if elapsed is not None:
+                        first.append(elapsed[0])
+                        settled.append(elapsed[1])
+            for name, count in (("down", 90), ("pagedown", 30)):
+                term.quiet(0.3, time.perf_counter() + 5)
+                result.held[name] = term.hold(KEYS[name], count, HOLD_INTERVAL)
+        if edits:
+            rng = random.Random(f"{SEED}-pty-edits")
+            os.write(term.master, KEYS["ctrl+home"])  # the edited rows are the first ones
+            targets = first_rows(REPO_ROOT / path, 15)
+            editor = ModelEditor()
+            for _ in range(edits):
+                term.quiet(rng.uniform(0.15, 0.3), time.perf_counter() + 5)
+                shown = term.edit(editor, *rng.choice(targets))
+                if shown is None:
+                    result.edits_missed += 1
+                else:
+                    result.edits.append(shown)
+    finally:
+        term.close()
+    return result
+
+
+def first_rows(root: Path, count: int) -> list[tuple[Path, int]]:
+    """The first `count` instances of the first file (the rows on screen at the top
+    of the table) that have a default_model line: (file, line of "  - id:")."""
+    first = sorted(root.glob("*.yaml"))[0]
+    lines = first.read_text().split("\n")
+    starts = [i + 1 for i, text in enumerate(lines) if text.startswith("  - id: ")][:count]
+    return [(first, line) for line in starts if has_model_line(first, line)]
+
+
+def bench_process(
+    label: str, path: Path, runs: int, key_presses: int = 0, edits: int = 0
+) -> list[ProcessRun]:
+    env = cached_bytecode_env(DATA_DIR)
+    shown = relative(path)
+    warm = run_process(shown, env)  # fills the .pyc cache and the page cache
+    if warm.error:
+        raise SystemExit(f"{label}: {warm.error}")
+    results = []
+    for index in range(runs):
+        last = index == runs - 1
+        result = run_process(shown, env, key_presses // 2 if last else 0, edits if last else 0)
+        if result.error:
+            raise SystemExit(f"{label}: {result.error}")
+        results.append(result)
+    return results
+
+
+# --------------------------------------------------------------------------- 2./3. in-process
+
+
+@dataclass
+class InProcess:
+    load: float = 0.0
+    commit: list[float] = field(default_factory=list)
+    painted: list[float] = field(default_factory=list)
+    missed: int = 0
+    painted_cpu: list[float] = field(default_factory=list)
+    shown_on_screen: bool = False
+    rows_match: bool = False
+    """After the edits, every row equals one computed afresh from the last state."""
+    profile: str = ""
+    keys: dict[str, list[float]] = field(default_factory=dict)
+    keys_cpu: dict[str, list[float]] = field(default_factory=dict)
+    handled: dict[str, list[float]] = field(default_factory=dict)
+    pilot_press: dict[str, list[float]] = field(default_factory=dict)
+    pilot_pause: dict[str, list[float]] = field(default_factory=dict)
+
+
+class ModelEditor:
+    """Rewrites one instance's default_model line in place (open "w", write, close)."""
+
+    def __init__(self) -> None:
+        self.texts: dict[Path, list[str]] = {}
+        self.count = 0
+
+    def edit(self, path: Path, line: int) -> tuple[str, float]:
+        lines = self.texts.setdefault(path, path.read_text().split("\n"))
+        index = line - 1  # the instance's first line ("  - id: ...")
+        while not lines[index].startswith("    default_model: "):
+            index += 1
+            if lines[index].startswith("  - id: "):
+                raise ValueError(f"{path}:{line} has no default_model line")
+        self.count += 1
+        # Short: notifications of earlier edits stack up over the right part of the
+        # screen for 4 s and may hide the end of the "Default model" column.
+        value = f"bm-{self.count:04d}"
+        lines[index] = f"    default_model: {value}"
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines))
+        return value, time.perf_counter()
+
+
+def has_model_line(path: Path, line: int) -> bool:
+    lines = path.read_text().split("\n")[line:]
+    for text in lines:
+        if text.startswith("  - id: "):
+            return False
+        if text.startswith("    default_model: "):
+            return True
+    return False
+
+
+async def _until(condition: Any, timeout: float, step: float = 0.0) -> bool:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            return False
+        await asyncio.sleep(step)
+    return True
+
+
+async def in_process(root: Path, args: argparse.Namespace, result: InProcess) -> None:
+    from provreg.tui.app import ProvregApp
+    from provreg.tui.widgets.providers_table import ProvidersTable
+
+    rng = random.Random(f"{SEED}-edits")
+    app = ProvregApp([str(root)], watch=True, audit=False)
+    started = time.perf_counter()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(ProvidersTable)
+        if not await _until(lambda: table.row_count == BIG[1], 60, 0.005):
+            raise SystemExit(f"in-process: the table has {table.row_count} rows after 60 s")
+        await table.wait_for_refresh()
+        result.load = time.perf_counter() - started
+        await _until(lambda: getattr(app, "sync_engine", None) is not None, 10, 0.01)
+        await asyncio.sleep(1.0)  # the engine's first scan and the secrets index settle
+
+        # 3. scrolling first, from the top of the table: single presses (the app
+        # idle before each), then a held key (each press as soon as the last repainted).
+        for mode, count, gap in (
+            ("single", args.keys // 2, (0.15, 0.3)),
+            ("held", args.keys, (0.0, 0.0)),
+        ):
+            for name, n in (("down", count), ("pagedown", count // 2)):
+                await scroll(app, table, f"{name}, {mode}", n, gap, rng, result)
+        for name, count in (("down", args.keys // 2), ("pagedown", args.keys // 4)):
+            press, pause = result.pilot_press.setdefault(name, []), list[float]()
+            result.pilot_pause[name] = pause
+            for index in range(count):
+                start = time.perf_counter()
+                await pilot.press(name)
+                press.append(time.perf_counter() - start)
+                if index % 2:
+                    start = time.perf_counter()
+                    await pilot.press(name)
+                    await pilot.pause()
+                    pause.append(time.perf_counter() - start)
+        await pilot.press("ctrl+home")  # back to the top: the edits are of rows on screen
+        await pilot.pause()
+        if table.cursor_row != 0 or table.scroll_y != 0:
+            raise SystemExit("in-process: ctrl+home did not go back to the top")
+        await edits(app, table, args, rng, result)
+
+
+async def scroll(
+    app: Any,
+    table: Any,
+    label: str,
+    count: int,
+    gap: tuple[float, float],
+    rng: random.Random,
+    result: InProcess,
+) -> None:
+    """`count` presses of a key: post the Key event, wait until the cursor moved
+    (handled) and until the screen refreshed after it (`wait_for_refresh`)."""
+    from textual import events
+
+    name = label.split(",")[0]
+    keys, handled = result.keys.setdefault(label, []), result.handled.setdefault(label, [])
+    cpu = result.keys_cpu.setdefault(label, [])
+    for _ in range(count):
+        if gap[1]:
+            await asyncio.sleep(rng.uniform(*gap))
+        before = table.cursor_row
+        cpu_start = time.process_time()
+        start = time.perf_counter()
+        app.post_message(events.Key(name, None))
+        if not await _until(lambda b=before: table.cursor_row != b, 5):
+            raise SystemExit(f"in-process: {name} did not move the cursor")
+        handled.append(time.perf_counter() - start)
+        await table.wait_for_refresh()
+        keys.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
+
+
+async def edits(
+    app: Any,
+    table: Any,
+    args: argparse.Namespace,
+    rng: random.Random,
+    result: InProcess,
+) -> None:
+    """Edits of instances on screen, each from a settled app (150-300 ms apart)."""
+    assert app.registry is not None and app.state is not None
+    commits: list[float] = []
+    app.registry.store.subscribe(lambda _state, _previous: commits.append(time.perf_counter()))
+    visible = table.scrollable_content_region.height - 1  # minus the header row
+    targets = []
+    for instance_id in table.instance_ids[: max(1, visible - 1)]:
+        instance = app.state.instances[instance_id]
+        path = Path(instance.file)  # absolute, or relative to the cwd, as given
+        if has_model_line(path, instance.line):
+            targets.append((instance_id, path, instance.line))
+    if not targets:
+        raise SystemExit("in-process: no instance on screen has a default_model line")
+    editor = ModelEditor()
+    # With --profile, 20 more edits after the timed ones, under cProfile.
+    profiler = cProfile.Profile() if args.profile else None
+    timed = range(5, 5 + args.edits)
+    for index in range(5 + args.edits + (20 if profiler else 0)):
+        await asyncio.sleep(rng.uniform(0.15, 0.3))
+        instance_id, path, line = rng.choice(targets)
+        commits.clear()
+        if profiler is not None and index not in timed and index >= 5:
+            profiler.enable()
+        cpu_start = time.process_time()
+        value, closed = editor.edit(path, line)
+
+        def shows(i: str = instance_id, v: str = value) -> bool:
+            return bool(table.get_cell(i, "model").plain == v)
+
+        ok = await _until(shows, 5, 0.001)
+        if ok:
+            await table.wait_for_refresh()
+        painted = time.perf_counter()
+        cpu = time.process_time() - cpu_start
+        if profiler is not None:
+            profiler.disable()
+        if index not in timed:
+            continue
+        if not ok:
+            result.missed += 1
+            continue
+        result.painted.append(painted - closed)
+        result.painted_cpu.append(cpu)
+        if commits:
+            result.commit.append(commits[0] - closed)
+        if not result.shown_on_screen:  # once, outside the timings: the screen has it
+            result.shown_on_screen = value in screen_text(app)
+    if profiler is not None:
+        result.profile = profile_text(profiler, "20 edits, close() to repaint (main thread)")
+    await asyncio.sleep(0.5)
+    result.rows_match = rows_match(app, table)
+
+
+def rows_match(app: Any, table: Any) -> bool:
+    """The table's rows (updated in place, edit after edit) equal fresh ones."""
+    from provreg.tui.widgets.providers_table import row_for
+
+    state = app.state
+    for instance_id, instance in state.instances.items():
+        fresh = row_for(instance, state, app.missing_secrets).cells()
+        shown = table.get_row(instance_id)
+        if [(c.plain, c.style) for c in fresh] != [(c.plain, c.style) for c in shown]:
+            return False
+    return True
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal shows, as plain text (from the SVG screenshot)."""
+    text = re.sub(r"<[^>]+>", "", app.export_screenshot())
+    return html.unescape(text).replace("\xa0", " ")
+
+
+def profile_text(profiler: cProfile.Profile, what: str, top: int = 15) -> str:
+    text = []
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(top)
+        text.append(f"\ncProfile of {what}, top {top} by {order}:")
+        text += [line for line in out.getvalue().splitlines()[6:] if line.strip()]
+    return "\n".join(text)
+
+
+async def profile_fill(root: Path) -> None:
+    """cProfile of the in-process load and fill (the main thread only)."""
+    from provreg.tui.app import ProvregApp
+    from provreg.tui.widgets.providers_table import ProvidersTable
+
+    profiler = cProfile.Profile()
+    app = ProvregApp([str(root)], watch=False, audit=False)
+    profiler.enable()
+    async with app.run_test(size=SIZE):
+        table = app.query_one(ProvidersTable)
+        await _until(lambda: table.row_count == BIG[1], 60, 0.005)
+        await table.wait_for_refresh()
+        profiler.disable()
+    print(profile_text(profiler, "mount to full table, 10,000 instances (main thread)", 20))
+
+
+# --------------------------------------------------------------------------- report
+
+
+HEADER = f"  {'':<44}{'n':>5}{'p50':>11}{'p95':>11}{'max':>11}{'cpu p50':>11}"
+
+
+def line(
+    label: str,
+    values: list[float],
+    target: float | None,
+    note: str = "",
+    cpu: list[float] | None = None,
+) -> str:
+    if not values:
+        return f"  {label:<44} no samples"
+    p50, p95 = percentile(values, 50), percentile(values, 95)
+    text = f"  {label:<44}{len(values):>5}{ms(p50):>11}{ms(p95):>11}{ms(max(values)):>11}"
+    text += f"{ms(percentile(cpu, 50)):>11}" if cpu else " " * 11
+    if target is not None:
+        text += f"   p95 {p95 / target:.2f}x of {ms(target, 0)} [{verdict(p95, target)}]"
+    return text + (f"  {note}" if note else "")
+
+
+def report_process(label: str, runs: list[ProcessRun]) -> None:
+    paint = [run.first_paint for run in runs if run.first_paint is not None]
+    full = [run.marks["table-full"] for run in runs]
+    loaded = [run.marks["loaded"] for run in runs if "loaded" in run.marks]
+    app_paint = [run.marks["first-paint"] for run in runs if "first-paint" in run.marks]
+    print(f"  {label}")
+    p, f = statistics.median(paint), statistics.median(full)
+    cpu_p = statistics.median(run.cpu["first-paint"] for run in runs)
+    cpu_f = statistics.median(run.cpu["table-full"] for run in runs)
+    print(
+        f"    first paint  median {ms(p, 0):>9}  (min {ms(min(paint), 0)}, max "
+        f"{ms(max(paint), 0)}; CPU {ms(cpu_p, 0)})   target < {ms(FIRST_PAINT_TARGET, 0)} "
+        f"[{verdict(p, FIRST_PAINT_TARGET)}]"
+    )
+    target = f"   target < {ms(FULL_TABLE_TARGET, 0)} [{verdict(f, FULL_TABLE_TARGET)}]"
+    print(
+        f"    full table   median {ms(f, 0):>9}  (min {ms(min(full), 0)}, max {ms(max(full), 0)}"
+        f"; CPU {ms(cpu_f, 0)})" + (target if "10,000" in label else "")
+    )
+    if loaded and app_paint:
+        print(
+            f"    (app marks, medians: first refresh {ms(statistics.median(app_paint), 0)}, "
+            f"registry opened {ms(statistics.median(loaded), 0)})"
+        )
+
+
+@contextlib.contextmanager
+def timed(what: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    print(f"  ({what}: {time.perf_counter() - start:.0f} s)", flush=True)
+
+
+def bench_processes(sample: Path, big: Path, args: argparse.Namespace) -> None:
+    print("1. process start (real `provreg PATH` in a pty) to first paint and full table")
+    with timed("process runs"):
+        small = bench_process("sample", sample, args.runs)
+        report_process("sample_configs", small)
+        large = bench_process("10k", big, args.runs, args.keys, args.edits // 2)
+        report_process(f"{BIG[1]:,} instances in {BIG[2]} files", large)
+    run = large[-1]
+    print(
+        "  in the same terminal, 10,000 rows: single keypresses and edits of rows on screen,"
+        " 150-300 ms apart"
+    )
+    print(HEADER)
+    for name, values in run.keys.items():
+        print(line(f"{name}: key written -> first repaint", values, KEY_TARGET))
+        print(line(f"{name}: ... -> screen settled", run.settled[name], None))
+    print(line("edit: close() -> new value on the terminal", run.edits, EDIT_TARGET))
+    if run.edits_missed:
+        print(f"  {run.edits_missed} edits MISSED (not on the terminal within 5 s)")
+    for name, value in run.held.items():
+        count = 90 if name == "down" else 30
+        print(
+            f"  held {name} ({count} presses at {1 / HOLD_INTERVAL:.0f}/s): the screen settled "
+            f"{ms(value, 0)} after the last press"
+        )
+
+
+def bench_in_process(args: argparse.Namespace) -> None:
+    print(f"\n2./3. in-process (app.run_test(size={SIZE}), sync engine running), 10,000 rows")
+    big, _, _ = make_set(DATA_DIR, *BIG)  # the edits start from the generated bytes
+    result = InProcess()
+    with timed("in-process"):
+        asyncio.run(in_process(big, args, result))
+    print(f"  mount to full table painted: {ms(result.load, 0)}")
+    print(HEADER)
+    print(line("edit: close() -> store commit", result.commit, None))
+    print(
+        line(
+            "edit: close() -> screen refreshed", result.painted, EDIT_TARGET, "", result.painted_cpu
+        )
+    )
+    if result.missed:
+        print(f"  {result.missed} edits MISSED (not shown within 5 s)")
+    print(
+        f"  (the new value was on the exported screen: {result.shown_on_screen}; every row "
+        f"equal to one computed afresh after the edits: {result.rows_match})"
+    )
+    for label in result.keys:
+        cpu = result.keys_cpu[label]
+        print(line(f"{label}: handled", result.handled[label], None))
+        print(line(f"{label}: handled + refreshed", result.keys[label], KEY_TARGET, "", cpu))
+    for name in result.pilot_press:
+        print(line(f"pilot.press('{name}')", result.pilot_press[name], None, "(upper bound)"))
+        print(line(f"pilot.press + pilot.pause, {name}", result.pilot_pause[name], None))
+    if result.profile:
+        print(result.profile)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=5, help="process runs per data set")
+    parser.add_argument("--edits", type=int, default=60, help="timed edits (after 5 warm-ups)")
+    parser.add_argument(
+        "--keys", type=int, default=100, help="down presses (and half as many page-downs)"
+    )
+    parser.add_argument("--quick", action="store_true", help="3 runs, 20 edits, 40 keys")
+    parser.add_argument("--profile", action="store_true", help="cProfile the fill and the edits")
+    parser.add_argument(
+        "--part", choices=("all", "process", "in-process"), default="all", help="what to run"
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.edits, args.keys = 3, 20, 40
+
+    started = time.perf_counter()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    isolate(DATA_DIR)
+    load, cores = os.getloadavg()[0], len(os.sched_getaffinity(0))
+    print(f"machine: {machine()}; load average {load:.2f}")
+    if load > cores / 2:
+        print(
+            "  (other processes compete for the cores: wall-clock numbers are inflated, "
+            "the CPU columns much less)"
+        )
+    sample = sample_set()
+    big, _, digest = make_set(DATA_DIR, *BIG)
+    print(f"data: {relative(sample)} (a copy of sample_configs) and {relative(big)}")
+    print(f"  ({BIG[1]:,} instances in {BIG[2]} files, sha256 {digest})")
+    print(f"terminal {SIZE[0]}x{SIZE[1]}; medians of {args.runs} runs after one warm-up\n")
+
+    if args.part in ("all", "process"):
+        bench_processes(sample, big, args)
+    if args.part in ("all", "in-process"):
+        bench_in_process(args)
+    if args.profile:
+        big, _, _ = make_set(DATA_DIR, *BIG)
+        asyncio.run(profile_fill(big))
+
+    shutil.rmtree(DATA_DIR / BIG[0])
+    (DATA_DIR / "marks.txt").unlink(missing_ok=True)
+    print(f"\nload average now {os.getloadavg()[0]:.2f}")
+    print(f"total benchmark time {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -141,7 +141,7 @@ async def test_add_picks_a_type_fills_the_form_and_selects_the_new_row(
         await wait_until(pilot, lambda: table.selected_id == "team-openai", "the new row")
         await wait_until(pilot, lambda: table.has_focus, "the focus back on the table")
         assert cells(pilot, "team-openai")[1:4] == ["Team OpenAI", "openai", "gpt-4o"]
-        assert cells(pilot, "team-openai")[4].startswith("cfg/providers.yaml:")
+        assert cells(pilot, "team-openai")[4].startswith("providers.yaml:")
         assert sorted(table.instance_ids) == sorted([*SAMPLE_IDS, "team-openai"])
         assert "Team OpenAI" in detail_text(pilot)
 
@@ -269,7 +269,7 @@ async def test_duplicate_copies_the_instance_into_its_file(
         table = table_of(pilot)
         await wait_until(pilot, lambda: table.selected_id == "work-openai-copy", "the copy")
         assert cells(pilot, "work-openai-copy")[1:4] == ["Work OpenAI (copy)", "openai", "gpt-4.1"]
-        assert cells(pilot, "work-openai-copy")[4].startswith("cfg/providers/hosted.yaml:")
+        assert cells(pilot, "work-openai-copy")[4].startswith("providers/hosted.yaml:")
         assert cells(pilot, "work-openai")[1] == "Work OpenAI"
 
     after = read_tree(cfg)
@@ -467,7 +467,7 @@ async def test_enter_on_a_problem_selects_its_instance(cfg: Path, size: tuple[in
         await started(pilot)
         problems = app.query_one(ProblemsTable)
         await wait_until(pilot, lambda: problems.row_count == 1, "the problem row")
-        assert "1 warnings" in text_of(app.query_one(StatusHeader))
+        assert "1 warning" in text_of(app.query_one(StatusHeader))
         severity, where, code, message = (str(c) for c in problems.get_row_at(0))
         assert (severity, code) == ("warning", "W203")
         assert where == f"cfg/providers/local.yaml:{at + 1}:5"

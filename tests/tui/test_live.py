@@ -183,7 +183,7 @@ async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
         assert table.selected_id == "personal-anthropic"
         assert table.cursor_row == row
         header = plain(app.query_one(StatusHeader).content)
-        assert "✖ 1 failing" in header and "1 errors" in header, header  # 80 columns: short
+        assert "✖ 1 failing" in header and "1 error" in header, header  # 80 columns: short
         await select(pilot, "local-ollama")
         assert "stale" in detail_text(app)
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -33,7 +33,7 @@ from provreg.tui.screens.instance_form import FormError, FormResult, InstanceFor
 from provreg.tui.screens.provider_picker import ProviderPicker
 from provreg.tui.screens.secret_input import SecretInputScreen
 from provreg.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
-from provreg.tui.widgets.detail_pane import DetailPane
+from provreg.tui.widgets.detail_pane import DetailPane, short_problem
 from provreg.tui.widgets.problems import ProblemsTable
 from provreg.tui.widgets.providers_table import ProvidersTable, row_for
 from provreg.tui.widgets.status_header import StatusHeader, clock_time
@@ -106,6 +106,8 @@ class ProvregApp(App[int]):
         self._detail_secrets: dict[str, dict[str, SecretStatus]] = {}
         self._detail_error: str | None = None
         self._unsubscribe: list[Any] = []
+        self._layout_set = False
+        self._confirmed_present: set[str] = set()
         self._theme_ready = False
 
     # ------------------------------------------------------------------ layout
@@ -122,13 +124,39 @@ class ProvregApp(App[int]):
             yield ProvidersTable(id="providers")
             yield DetailPane(id="detail")
         with TabbedContent(id="bottom"):
+            # In narrow terminals the detail pane moves here, beside the problems.
+            with TabPane("Details", id="details"):
+                yield DetailPane(id="detail-tab")
             with TabPane("Problems", id="problems"):
                 yield ProblemsTable(id="problems-table")
             with TabPane("Activity", id="activity"):
                 yield RichLog(id="activity-log", wrap=False, markup=False, max_lines=2000)
         yield Footer()
 
+    NARROW_WIDTH = 110
+    """Below this many columns the detail pane becomes a tab under the table."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        narrow = width < self.NARROW_WIDTH
+        if self.screen.has_class("narrow") == narrow and self._layout_set:
+            return
+        self._layout_set = True
+        self.screen.set_class(narrow, "narrow")
+        tabs = self.query_one(TabbedContent)
+        if narrow:
+            tabs.show_tab("details")
+            tabs.active = "details"
+        else:
+            if tabs.active == "details":
+                tabs.active = "problems"
+            tabs.hide_tab("details")
+        self._show_detail()
+
     def on_mount(self) -> None:
+        self._apply_width(self.size.width)
         loaded = load_themes()
         for theme in loaded.themes:
             self.register_theme(theme)
@@ -147,6 +175,7 @@ class ProvregApp(App[int]):
         self._theme_ready = True
         self.query_one(StatusHeader).show(None)
         table = self.query_one(ProvidersTable)
+        table.roots = tuple(path for path in self.paths if os.path.isdir(path))
         table.loading = True
         table.focus()
         self.call_after_refresh(self._bench_mark, "first-paint")
@@ -210,7 +239,9 @@ class ProvregApp(App[int]):
         order = list(state.instances)
         rows = {}
         for index, instance_id in enumerate(order):
-            rows[instance_id] = row_for(state.instances[instance_id], state, self.missing_secrets)
+            rows[instance_id] = row_for(
+                state.instances[instance_id], state, self.missing_secrets, table.roots
+            )
             if index + 1 == FIRST_ROWS or (index + 1) % ROW_CHUNK == 0:
                 table.apply_rows(dict(rows), order[: index + 1])
                 if index + 1 == FIRST_ROWS:
@@ -268,6 +299,7 @@ class ProvregApp(App[int]):
 
         log = self.query_one("#activity-log", RichLog)
         stamp = self.stamp(time.time())
+        external: list[str] = []
         for event in message.events:
             line = text_line(event)
             if line is None:
@@ -277,9 +309,15 @@ class ProvregApp(App[int]):
                 if isinstance(event, ReloadFailed):
                     self.notify(line, severity="error", timeout=6)
                 else:
-                    self.notify(line, timeout=4)
+                    external.append(line)
             if isinstance(event, InstanceUpdated) and event.source == "external":
                 self._check_form_conflict(event.instance)
+        # One toast per commit, not one per instance: a `git checkout` of many
+        # files would otherwise stack toasts over the table.
+        if len(external) == 1:
+            self.notify(external[0], timeout=4)
+        elif external:
+            self.notify(f"{len(external)} external changes (l: Activity)", timeout=4)
 
     def on_registry_failed(self, message: RegistryFailed) -> None:
         self.query_one(ProvidersTable).loading = False
@@ -297,7 +335,7 @@ class ProvregApp(App[int]):
             return
         from provreg.registry.secret_ops import instance_secret_presence
 
-        missing = instance_secret_presence(registry)
+        missing = instance_secret_presence(registry) - self._confirmed_present
         if missing != self.missing_secrets:
             self.call_from_thread(self._apply_missing, missing)
 
@@ -317,9 +355,21 @@ class ProvregApp(App[int]):
             self._detail_error = None
         except Exception as exc:  # keyring trouble on a headless box: say it, don't crash
             statuses = []
-            self._detail_error = str(exc).split(" Options:")[0] + " (see docs/secrets.md)"
+            self._detail_error = short_problem(str(exc))
         self._detail_secrets[instance_id] = {status.field: status for status in statuses}
         self._show_detail()
+        # The table's "secret missing" comes from provreg's index; a key stored
+        # by another tool is only known once the backend confirmed it here.
+        answered = [s for s in statuses if s.present is not None and not s.problem]
+        if answered and self.state is not None:
+            missing = any(s.present is False for s in answered)
+            (self._confirmed_present.discard if missing else self._confirmed_present.add)(
+                instance_id
+            )
+            if missing != (instance_id in self.missing_secrets):
+                updated = set(self.missing_secrets)
+                (updated.add if missing else updated.discard)(instance_id)
+                self._apply_missing(frozenset(updated))
 
     # ------------------------------------------------------------------ selection and detail
 
@@ -345,13 +395,14 @@ class ProvregApp(App[int]):
             return
         instance = self.selected_instance()
         secrets = self._detail_secrets.get(instance.id) if instance else None
-        self.query_one(DetailPane).show(
-            instance,
-            self.state,
-            secrets,
-            checking=instance is not None and secrets is None,
-            secret_error=self._detail_error,
-        )
+        for pane in self.query(DetailPane):  # the side pane and the narrow-layout tab
+            pane.show(
+                instance,
+                self.state,
+                secrets,
+                checking=instance is not None and secrets is None,
+                secret_error=self._detail_error,
+            )
 
     def on_problems_table_jump_to(self, message: ProblemsTable.JumpTo) -> None:
         diagnostic = message.diagnostic

@@ -21,13 +21,26 @@ def _value_text(value: object) -> str:
     return str(value)
 
 
+def short_problem(text: str) -> str:
+    """A keyring problem in one short line (the full text, with what to do, is in
+    `provreg secret status` and docs/secrets.md)."""
+    if "not secure" in text:
+        return "keyring refused: insecure backend (docs/secrets.md)"
+    if "no usable keyring" in text:
+        return "no keyring available (docs/secrets.md)"
+    if "did not answer" in text or "no answer" in text:
+        return "the keyring did not answer (locked?)"
+    first = text.split(" Options:")[0]
+    return first if len(first) <= 70 else first[:67] + "..."
+
+
 def presence_text(ref: SecretRef, status: SecretStatus | None, checking: bool) -> Text:
     """`keyring ● set`, `env ACME_KEY ○ missing`, `keyring … checking`."""
     text = Text(ref.describe() + " ")
     if status is None:
         text.append("… checking" if checking else "? unknown", style="italic")
     elif status.problem:
-        text.append("✖ " + status.problem.split(" Options:")[0], style="red")
+        text.append("✖ " + short_problem(status.problem), style="red")
     elif status.present:
         text.append("● set", style="green")
     elif status.present is False:
@@ -40,6 +53,7 @@ def presence_text(ref: SecretRef, status: SecretStatus | None, checking: bool) -
 class DetailPane(VerticalScroll):
     DEFAULT_CSS = """
     DetailPane { width: 1fr; min-width: 30; border-left: solid $panel; padding: 0 1; }
+    #detail-tab { border-left: none; }
     DetailPane > #detail-body { width: 100%; }
     """
 

@@ -27,7 +27,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("name", "Name", 24),
     ("provider", "Provider", 15),
     ("model", "Default model", 18),
-    ("where", "File:line", 40),
+    ("where", "File:line", 32),
 )
 
 GLYPHS = {
@@ -102,8 +102,20 @@ def instance_status(
     return "ok"
 
 
+def relative_file(file: str, roots: tuple[str, ...]) -> str:
+    """A file as shown in the table: relative to its config directory when it has one."""
+    for root in roots:
+        prefix = root.rstrip("/") + "/"
+        if file.startswith(prefix):
+            return file[len(prefix) :]
+    return file
+
+
 def row_for(
-    instance: ProviderInstance, state: RegistryState, missing_secrets: frozenset[str]
+    instance: ProviderInstance,
+    state: RegistryState,
+    missing_secrets: frozenset[str],
+    roots: tuple[str, ...] = (),
 ) -> RowData:
     definition = state.catalog.get(instance.provider)
     model = instance.value(definition, "default_model") if definition is not None else None
@@ -112,7 +124,7 @@ def row_for(
         name=instance.name,
         provider=instance.provider,
         model=str(model) if model is not None else "",
-        where=f"{instance.file}:{instance.line}",
+        where=f"{relative_file(instance.file, roots)}:{instance.line}",
         stale=instance.id in state.stale_ids,
     )
 
@@ -163,6 +175,8 @@ class ProvidersTable(DataTable[Text]):
         self._basis: tuple[RegistryState, frozenset[str]] | None = None
         self.filter_text = ""
         self.sort_key = "file"
+        self.roots: tuple[str, ...] = ()
+        """Config directories: the File:line column is relative to them."""
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
@@ -202,7 +216,7 @@ class ProvidersTable(DataTable[Text]):
         basis, order = self._basis, list(state.instances)
         if basis is None:
             wanted: dict[str, RowData] = {
-                instance_id: row_for(instance, state, missing_secrets)
+                instance_id: row_for(instance, state, missing_secrets, self.roots)
                 for instance_id, instance in state.instances.items()
             }
         else:
@@ -219,7 +233,7 @@ class ProvidersTable(DataTable[Text]):
                     or instance.file in files
                     or instance.provider in providers
                 ):
-                    fresh = row_for(instance, state, missing_secrets)
+                    fresh = row_for(instance, state, missing_secrets, self.roots)
                     if fresh != row:
                         changed.append(instance_id)
                     row = fresh

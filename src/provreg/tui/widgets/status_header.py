@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from provreg.model import Severity
 from provreg.registry.state import RegistryState
+from provreg.report import plural
 
 
 def clock_time(timestamp: float) -> str:
@@ -51,7 +52,7 @@ class StatusHeader(Static):
         where.append(self.location)
         if state is None:
             where.append("  loading…", style="italic")
-            self.update(where)
+            self.update(where, layout=False)
             return
         status = self._status(state, short=False)
         width = self.content_size.width
@@ -62,7 +63,7 @@ class StatusHeader(Static):
         line.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         line.add_column(no_wrap=True, justify="right")
         line.add_row(where, Text("  ") + status)
-        self.update(line)
+        self.update(line, layout=False)
 
     def _status(self, state: RegistryState, *, short: bool) -> Text:
         mode = {
@@ -84,8 +85,8 @@ class StatusHeader(Static):
         errors = state.count(Severity.ERROR)
         warnings = state.count(Severity.WARNING)
         text.append(f"  {len(state.instances)} instances")
-        text.append(f"  {errors} errors", style="red" if errors else "")
-        text.append(f"  {warnings} warnings", style="yellow" if warnings else "")
+        text.append(f"  {plural(errors, 'error')}", style="red" if errors else "")
+        text.append(f"  {plural(warnings, 'warning')}", style="yellow" if warnings else "")
         if self.read_only:
             text.append("  READ-ONLY", style="bold reverse")
         return text

@@ -133,8 +133,9 @@ class ProvregApp(App[int]):
                 yield RichLog(id="activity-log", wrap=False, markup=False, max_lines=2000)
         yield Footer()
 
-    NARROW_WIDTH = 110
-    """Below this many columns the detail pane becomes a tab under the table."""
+    NARROW_WIDTH = 140
+    """Below this many columns the detail pane becomes a tab under the table (the
+    table needs ~100 columns to show File:line whole)."""
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_width(event.size.width)

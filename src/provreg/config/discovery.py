@@ -36,27 +36,29 @@ class ConfigPathError(Exception):
     """A path given on the command line (or as the default) does not exist."""
 
 
-def discover(paths: list[str]) -> list[ConfigFile]:
+def discover(paths: list[str], *, resolve_links: bool = True) -> list[ConfigFile]:
     """Expand directories (recursively, sorted, skipping hidden entries) and keep files.
 
     Files named explicitly are taken whatever their name; the same file
-    reached twice (a symlink, an overlapping argument) is loaded once.
+    reached twice (a symlink, an overlapping argument) is loaded once. With
+    `resolve_links=False` files are told apart by path only (no realpath per
+    file: the sync engine's periodic rescan, which only compares paths).
     """
     found: list[ConfigFile] = []
     seen: set[str] = set()
     for path in paths:
         if os.path.isdir(path):
             for file in _walk(path):
-                _add(found, seen, file)
+                _add(found, seen, file, resolve_links)
         elif os.path.exists(path):
-            _add(found, seen, ConfigFile(path, path))
+            _add(found, seen, ConfigFile(path, path), resolve_links)
         else:
             raise ConfigPathError(f"{path}: no such file or directory")
     return found
 
 
-def _add(found: list[ConfigFile], seen: set[str], file: ConfigFile) -> None:
-    real = os.path.realpath(file.path)
+def _add(found: list[ConfigFile], seen: set[str], file: ConfigFile, resolve: bool = True) -> None:
+    real = os.path.realpath(file.path) if resolve else file.path
     if real not in seen:
         seen.add(real)
         found.append(file)

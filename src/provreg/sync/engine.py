@@ -446,7 +446,10 @@ class SyncEngine:
         known = self.storage.files()
         changed: set[str] = set()
         try:
-            present = discover([root.path for root in self._roots if os.path.exists(root.path)])
+            present = discover(
+                [root.path for root in self._roots if os.path.exists(root.path)],
+                resolve_links=False,
+            )
         except OSError:
             present = []
         seen: set[str] = set()

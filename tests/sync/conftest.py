@@ -44,7 +44,19 @@ from provreg.registry.events import Event, InstanceRemoved
 from provreg.sync import SyncEngine, SyncSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SYNC_ROOT = REPO_ROOT / ".pytest-sync"
+
+
+def _sync_root() -> Path:
+    """`<repo>/.pytest-sync`, unless the checkout itself is under the system temp
+    dir (a CI clone can be): then /var/tmp, which vim's backupskip leaves out."""
+    in_repo = REPO_ROOT / ".pytest-sync"
+    system_tmp = os.path.realpath(tempfile.gettempdir())
+    if not os.path.realpath(in_repo).startswith(system_tmp + os.sep):
+        return in_repo
+    return Path("/var/tmp") / f"provreg-pytest-sync-{os.getuid()}"
+
+
+SYNC_ROOT = _sync_root()
 
 FAST = SyncSettings(debounce_ms=50, step_ms=10, grace_s=0.3, rescan_s=0.5)
 """Small timings: a batch closes 10 ms after the last event."""
@@ -134,7 +146,7 @@ def sync_base(request: pytest.FixtureRequest) -> Iterator[Path]:
     The config directory is `sync_base / "config"`; siblings are "outside"
     (for `mv` in and out, and directory swaps).
     """
-    SYNC_ROOT.mkdir(exist_ok=True)
+    SYNC_ROOT.mkdir(parents=True, exist_ok=True)
     base = Path(tempfile.mkdtemp(prefix=_slug(request.node.name) + "-", dir=SYNC_ROOT))
     system_tmp = os.path.realpath(tempfile.gettempdir())
     assert not os.path.realpath(base).startswith(system_tmp + os.sep), (

@@ -641,3 +641,45 @@ async def test_delete_removes_the_keys_provreg_stored_so_a_new_namesake_starts_c
     assert created.id == "work-openai"
     with pytest.raises(SecretMissingError):
         await again.resolve_secret("work-openai", "api_key")
+
+
+@pytest.mark.anyio
+async def test_value_edits_reuse_linking_and_match_a_fresh_load(tmp_path: Path) -> None:
+    """A commit that changes only values reuses the previous linking; ids (derived
+    ones made unique), names and cross-file diagnostics must match a fresh load."""
+    from provreg.config.loader import load_paths
+
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "a.yaml").write_text(
+        "version: 1\nproviders:\n"
+        "  - name: Local\n    provider: ollama\n"
+        "  - id: local-x\n    name: Other\n    provider: ollama\n",
+        encoding="utf-8",
+    )
+    (config / "b.yaml").write_text(
+        "version: 1\nproviders:\n"
+        "  - name: Local!\n    provider: ollama\n"
+        "  - id: dup-name\n    name: other\n    provider: ollama\n",
+        encoding="utf-8",
+    )
+    registry = await ProviderRegistry.open([str(config)], audit=False)
+
+    def same_as_fresh() -> None:
+        fresh = load_paths([str(config)])
+        state = registry.snapshot()
+        assert [(i.id, i.name, i.values, i.line) for i in state.instances.values()] == [
+            (i.id, i.name, i.values, i.line) for i in fresh.instances
+        ]
+        mine = sorted((d.file, d.line, d.code, d.message) for d in state.all_diagnostics())
+        assert mine == sorted((d.file, d.line, d.code, d.message) for d in fresh.diagnostics)
+
+    same_as_fresh()
+    assert {"local", "local-2"} <= set(registry.snapshot().instances)
+    for n in range(3):
+        await registry.update("local-x", {"keep_alive": f"{n}m"})
+        same_as_fresh()
+        await registry.update("dup-name", {"default_model": f"m{n}"})
+        same_as_fresh()
+    await registry.update("local-2", {"keep_alive": "1h"})  # pins the derived id
+    same_as_fresh()

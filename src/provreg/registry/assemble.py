@@ -8,7 +8,7 @@ revisions exist), and the diff into typed events.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from provreg.config.linking import link
@@ -27,6 +27,50 @@ from provreg.registry.state import FileStatus, RegistryState
 from provreg.storage.backend import StoredState
 
 
+@dataclass
+class LinkCache:
+    """The last linking: per file, the result it was computed from and the ids it
+    served; and the cross-file diagnostics. Lets a commit that changed only
+    field values skip linking every instance again (O(all) -> O(changed file))."""
+
+    effective: dict[str, FileResult] = field(default_factory=dict)
+    ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cross: list[Diagnostic] = field(default_factory=list)
+
+
+def _identity(result: FileResult) -> tuple[tuple[str, bool, str], ...]:
+    """What linking depends on in a file: its instances' ids and names, in order."""
+    return tuple(
+        (instance.id, instance.id_derived, instance.name.strip().casefold())
+        for instance in result.instances
+    )
+
+
+def _relink(
+    effective: list[FileResult], previous: RegistryState, cache: LinkCache
+) -> tuple[tuple[ProviderInstance, ...], list[Diagnostic]] | None:
+    """Linking reused from `cache` when no file's ids or names changed, else None."""
+    if [r.display for r in effective] != list(cache.effective):
+        return None
+    changed = {r.display for r in effective if r is not cache.effective[r.display]}
+    if any(diag.file in changed for diag in cache.cross):
+        return None  # its cross-file diagnostics carry line numbers that may have moved
+    instances: list[ProviderInstance] = []
+    for result in effective:
+        before = cache.effective[result.display]
+        linked = cache.ids.get(result.display, ())
+        if result is before:
+            instances.extend(previous.instances[instance_id] for instance_id in linked)
+            continue
+        if _identity(result) != _identity(before) or len(linked) != len(result.instances):
+            return None
+        for instance, instance_id in zip(result.instances, linked, strict=True):
+            if instance.id != instance_id:  # a derived id made unique by linking
+                instance = instance.model_copy(update={"id": instance_id})
+            instances.append(instance)
+    return tuple(instances), list(cache.cross)
+
+
 def assemble_state(
     previous: RegistryState,
     stored: StoredState,
@@ -36,6 +80,7 @@ def assemble_state(
     *,
     initial: bool = False,
     written_id: str | None = None,
+    link_cache: LinkCache | None = None,
 ) -> tuple[RegistryState, list[Event]]:
     """The state after `previous` given storage's files, and the events between them.
 
@@ -91,12 +136,22 @@ def assemble_state(
                 result.diagnostics,
             )
         )
-    instances, cross = link(effective)
+    relinked = None
+    if link_cache is not None and not initial:
+        try:
+            relinked = _relink(effective, previous, link_cache)
+        except KeyError:  # an id the previous state does not have: link in full
+            relinked = None
+    instances, cross = relinked if relinked is not None else link(effective)
     # Ids as the registry serves them: `link` makes derived ids unique
     # ('my-groq' -> 'my-groq-2') and drops duplicates of explicit ids.
     ids_by_file: dict[str, list[str]] = {}
     for instance in instances:
         ids_by_file.setdefault(instance.file, []).append(instance.id)
+    if link_cache is not None:
+        link_cache.effective = {result.display: result for result in effective}
+        link_cache.ids = {display: tuple(ids) for display, ids in ids_by_file.items()}
+        link_cache.cross = list(cross)
     files: dict[str, FileStatus] = {}
     for display, (old_status, draft) in drafts.items():
         status = replace(draft, instance_ids=tuple(ids_by_file.get(display, ())))

@@ -35,7 +35,7 @@ from provreg.model import (
     ProviderInstance,
     SecretRef,
 )
-from provreg.registry.assemble import assemble_state
+from provreg.registry.assemble import LinkCache, assemble_state
 from provreg.registry.audit import AuditLog
 from provreg.registry.errors import (
     ConflictError,
@@ -94,6 +94,7 @@ class ProviderRegistry(SecretOperations):
         self._clock = clock
         self._lock = anyio.Lock()
         self._last_good: dict[str, FileResult] = {}
+        self._link_cache = LinkCache()
         self._issued_ids: set[str] = set()
         from provreg.catalog import builtin_catalog
 
@@ -425,6 +426,7 @@ class ProviderRegistry(SecretOperations):
             source,
             initial=initial,
             written_id=written_id,
+            link_cache=self._link_cache,
         )
         # Every id seen in this run is retired for generation: a new instance
         # must not inherit a deleted one's id (and its keyring entries).

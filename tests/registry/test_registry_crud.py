@@ -683,3 +683,51 @@ async def test_value_edits_reuse_linking_and_match_a_fresh_load(tmp_path: Path) 
         same_as_fresh()
     await registry.update("local-2", {"keep_alive": "1h"})  # pins the derived id
     same_as_fresh()
+
+
+@pytest.mark.anyio
+async def test_adds_and_removals_reuse_linking_only_when_nothing_clashes(tmp_path: Path) -> None:
+    """Creates, deletes and external additions (including a clashing id and name)
+    leave the registry equal to a fresh load, whether linking was reused or not."""
+    from provreg.config.loader import load_paths
+
+    config = tmp_path / "config"
+    config.mkdir()
+    for name in ("a", "b"):
+        (config / f"{name}.yaml").write_text(
+            f"version: 1\nproviders:\n  - id: {name}1\n    name: {name.upper()} one\n"
+            "    provider: ollama\n",
+            encoding="utf-8",
+        )
+    registry = await ProviderRegistry.open([str(config)], audit=False)
+
+    def same_as_fresh() -> None:
+        fresh = load_paths([str(config)])
+        state = registry.snapshot()
+        assert [(i.id, i.file, i.line) for i in state.instances.values()] == [
+            (i.id, i.file, i.line) for i in fresh.instances
+        ]
+        mine = sorted((d.file, d.line, d.code) for d in state.all_diagnostics())
+        assert mine == sorted((d.file, d.line, d.code) for d in fresh.diagnostics)
+
+    created = await registry.create("ollama", "A two", file=str(config / "a.yaml"))
+    same_as_fresh()
+    await registry.delete(created.id)
+    same_as_fresh()
+    # An external edit adds an instance whose id another file already has.
+    b = config / "b.yaml"
+    b.write_text(
+        b.read_text(encoding="utf-8") + "  - id: a1\n    name: Clash\n    provider: ollama\n",
+        encoding="utf-8",
+    )
+    await registry.reload([str(b)])
+    same_as_fresh()
+    assert any(d.code == "E213" for d in registry.snapshot().all_diagnostics())
+    # And one whose name (ignoring case) another instance has.
+    b.write_text(
+        b.read_text(encoding="utf-8").replace("id: a1\n    name: Clash", "id: b2\n    name: a ONE"),
+        encoding="utf-8",
+    )
+    await registry.reload([str(b)])
+    same_as_fresh()
+    assert any(d.code == "W214" for d in registry.snapshot().all_diagnostics())

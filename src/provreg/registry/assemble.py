@@ -56,6 +56,7 @@ def _relink(
     if any(diag.file in changed for diag in cache.cross):
         return None  # its cross-file diagnostics carry line numbers that may have moved
     instances: list[ProviderInstance] = []
+    structural = 0
     for result in effective:
         before = cache.effective[result.display]
         linked = cache.ids.get(result.display, ())
@@ -63,12 +64,41 @@ def _relink(
             instances.extend(previous.instances[instance_id] for instance_id in linked)
             continue
         if _identity(result) != _identity(before) or len(linked) != len(result.instances):
-            return None
+            structural += 1
+            if structural > 1 or cache.cross or not _clean_add_or_remove(result, before, previous):
+                return None  # two files gaining entries could clash with each other
+            # No cross-file findings anywhere (so every id is explicit and every name
+            # unique), and this file only gained new, unique entries or lost some:
+            # linking would keep every instance as it is.
+            instances.extend(result.instances)
+            continue
         for instance, instance_id in zip(result.instances, linked, strict=True):
             if instance.id != instance_id:  # a derived id made unique by linking
                 instance = instance.model_copy(update={"id": instance_id})
             instances.append(instance)
     return tuple(instances), list(cache.cross)
+
+
+def _clean_add_or_remove(result: FileResult, before: FileResult, previous: RegistryState) -> bool:
+    """True when `result` is `before` with entries removed, or with new entries whose
+    explicit ids and names no other instance has (what a create or delete does)."""
+    now, then = _identity(result), _identity(before)
+    if any(derived for _, derived, _ in now):
+        return False
+    then_set = set(then)
+    gained = [entry for entry in now if entry not in then_set]
+    if [entry for entry in now if entry in then_set] != [e for e in then if e in set(now)]:
+        return False  # entries were reordered or edited in id/name
+    if not gained:
+        return True  # only removals
+    taken_ids = set(previous.instances)
+    taken_names = {i.name.strip().casefold() for i in previous.instances.values()}
+    seen: set[str] = set()
+    for instance_id, _, name in gained:
+        if instance_id in taken_ids or name in taken_names or name in seen:
+            return False
+        seen.add(name)
+    return len({entry[0] for entry in gained}) == len(gained)
 
 
 def assemble_state(

@@ -19,19 +19,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, RichLog, TabbedContent, TabPane
 
+from provreg.tui.instance_actions import InstanceActions
 from provreg.tui.messages import EventsArrived, RegistryFailed, StoreChanged
-from provreg.tui.screens.confirm import ConfirmScreen
-from provreg.tui.screens.conflict import ConflictScreen
 from provreg.tui.screens.help import HelpScreen
-from provreg.tui.screens.instance_form import FormError, FormResult, InstanceForm
-from provreg.tui.screens.provider_picker import ProviderPicker
-from provreg.tui.screens.secret_input import SecretInputScreen
 from provreg.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
 from provreg.tui.widgets.detail_pane import DetailPane, short_problem
 from provreg.tui.widgets.problems import ProblemsTable
@@ -50,7 +46,7 @@ FIRST_ROWS = 200
 ROW_CHUNK = 1000
 
 
-class ProvregApp(App[int]):
+class ProvregApp(InstanceActions):
     CSS_PATH = "app.tcss"
     TITLE = "provreg"
 
@@ -417,246 +413,6 @@ class ProvregApp(App[int]):
             timeout=6,
         )
         self._open_in_editor(diagnostic.file, diagnostic.line)
-
-    # ------------------------------------------------------------------ actions
-
-    def _writable_registry(self) -> ProviderRegistry | None:
-        if self.registry is None:
-            self.notify("Still loading…")
-            return None
-        if self.registry.read_only:
-            self.notify("Read-only: press w to allow changes.", severity="warning")
-            return None
-        return self.registry
-
-    def action_add(self) -> None:
-        registry = self._writable_registry()
-        if registry is None:
-            return
-
-        def picked(provider: str | None) -> None:
-            if provider is not None:
-                self._open_form(registry.definition(provider).id, None)
-
-        self.push_screen(ProviderPicker(registry.definitions()), picked)
-
-    def action_edit(self) -> None:
-        instance = self.selected_instance()
-        if instance is None or self._writable_registry() is None:
-            return
-        self._open_form(instance.provider, instance)
-
-    def action_duplicate(self) -> None:
-        instance = self.selected_instance()
-        if instance is None or self._writable_registry() is None:
-            return
-        self._open_form(instance.provider, instance, duplicate=True)
-
-    def _open_form(
-        self, provider: str, instance: ProviderInstance | None, *, duplicate: bool = False
-    ) -> None:
-        registry = self.registry
-        assert registry is not None
-        definition = registry.definition(provider)
-        presence = (
-            {
-                field: ("● set" if status.present else "○ missing")
-                for field, status in self._detail_secrets.get(instance.id, {}).items()
-            }
-            if instance
-            else {}
-        )
-
-        async def save(result: FormResult) -> None:
-            await self._save_form(result, None if duplicate else instance, provider, instance)
-
-        form = InstanceForm(
-            definition,
-            save,
-            instance=instance,
-            title=f"Duplicate {instance.name}" if duplicate and instance else None,
-            prefill_name=f"{instance.name} (copy)" if duplicate and instance else None,
-            secret_presence=presence,
-        )
-        self.push_screen(form)
-
-    async def _save_form(
-        self,
-        result: FormResult,
-        editing: ProviderInstance | None,
-        provider: str,
-        source_instance: ProviderInstance | None,
-    ) -> None:
-        from provreg.registry import FieldsError, RegistryError
-
-        registry = self.registry
-        assert registry is not None
-        try:
-            if editing is None:
-                values = {k: v for k, v in result.values.items() if v is not None}
-                file = source_instance.file if source_instance is not None else None
-                created = await registry.create(provider, result.name, values, file)
-                instance_id = created.id
-            else:
-                current = registry.get(editing.id)
-                # Only what the user changed in the form: a field changed on disk
-                # since the form opened keeps its new value.
-                changes: dict[str, Any] = {
-                    key: value
-                    for key, value in {"name": result.name, **result.values}.items()
-                    if key in result.changed
-                }
-                await registry.update(current.id, changes)
-                instance_id = current.id
-            for field, value in result.secrets.items():
-                await registry.set_secret(instance_id, field, value)
-        except FieldsError as exc:
-            raise FormError(exc.fields) from None
-        except RegistryError as exc:
-            name_errors = ("DuplicateNameError", "InvalidValueError")
-            if type(exc).__name__ in name_errors and "name" in str(exc):
-                raise FormError({"name": str(exc)}) from None
-            raise
-        self._detail_secrets.pop(instance_id, None)
-        # The commit's StoreChanged message is still queued: show that state now,
-        # or the new row does not exist yet and cannot be selected.
-        self._show_state(registry.snapshot())
-        self.query_one(ProvidersTable).select(instance_id)
-
-    def _check_form_conflict(self, instance: ProviderInstance) -> None:
-        screen = self.screen
-        if not isinstance(screen, InstanceForm) or screen.instance is None:
-            return
-        if screen.instance.id != instance.id:
-            return
-        try:
-            mine = screen.collect()
-            mine_values: dict[str, object] = {"name": mine.name, **mine.values}
-        except FormError:
-            mine_values = {}
-
-        def decided(choice: str | None) -> None:
-            if choice == "theirs":
-                screen.refill(instance)
-            else:
-                screen.instance = instance  # my form wins, applied on top of the new version
-
-        self.push_screen(
-            ConflictScreen(
-                f"'{instance.name}' was changed in {instance.file} while you were editing it.",
-                mine_values,
-                instance,
-            ),
-            decided,
-        )
-
-    def action_delete(self) -> None:
-        instance = self.selected_instance()
-        registry = self._writable_registry()
-        if instance is None or registry is None:
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._run_op(registry.delete(instance.id), f"Deleted {instance.name}")
-
-        self.push_screen(
-            ConfirmScreen(
-                f"Delete '{instance.name}' ({instance.id}) from {instance.file}?", "Delete"
-            ),
-            answered,
-        )
-
-    def _secret_field(self, instance: ProviderInstance) -> str | None:
-        assert self.registry is not None
-        definition = self.registry.definition(instance.provider)
-        fields = definition.secret_fields
-        if not fields:
-            self.notify(f"{definition.name} takes no key.", severity="warning")
-            return None
-        return fields[0].id
-
-    def action_set_secret(self) -> None:
-        instance = self.selected_instance()
-        registry = self._writable_registry()
-        if instance is None or registry is None:
-            return
-        field = self._secret_field(instance)
-        if field is None:
-            return
-        ref = instance.secret_ref(field)
-        if ref.kind != "keyring":
-            self.notify(
-                f"{field} comes from {ref.describe()}; change the reference in the YAML to "
-                "{keyring: true} to store it here.",
-                severity="warning",
-                timeout=8,
-            )
-            return
-
-        def entered(value: Any) -> None:
-            if value is not None:
-                self._detail_secrets.pop(instance.id, None)
-                self._run_op(
-                    registry.set_secret(instance.id, field, value),
-                    f"Stored {field} for {instance.name}",
-                )
-
-        self.push_screen(SecretInputScreen(instance.name, field, ref.describe()), entered)
-
-    def action_remove_secret(self) -> None:
-        instance = self.selected_instance()
-        registry = self._writable_registry()
-        if instance is None or registry is None:
-            return
-        field = self._secret_field(instance)
-        if field is None:
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._detail_secrets.pop(instance.id, None)
-                self._run_op(
-                    registry.remove_secret(instance.id, field),
-                    f"Removed {field} of {instance.name}",
-                )
-
-        self.push_screen(
-            ConfirmScreen(f"Remove the stored {field} of '{instance.name}'?", "Remove"), answered
-        )
-
-    def action_confirm_origin(self) -> None:
-        instance = self.selected_instance()
-        registry = self._writable_registry()
-        if instance is None or registry is None:
-            return
-        from provreg.registry.secret_ops import instance_host
-
-        host = instance_host(instance, registry.snapshot().catalog.get(instance.provider))
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._detail_secrets.pop(instance.id, None)
-                self._run_op(registry.confirm_origin(instance.id), f"Confirmed {host}")
-
-        self.push_screen(
-            ConfirmScreen(f"Send {instance.name}'s stored key to '{host}' from now on?", "Confirm"),
-            answered,
-        )
-
-    @work(group="ops", exit_on_error=False)
-    async def _run_op(self, operation: Any, done: str) -> None:
-        try:
-            await operation
-        except Exception as exc:
-            self.notify(str(exc), title="Not done", severity="error", timeout=10)
-            return
-        self.notify(done, timeout=3)
-        self._show_detail()
-        selected = self.selected_instance()
-        if selected is not None:
-            self._check_detail_secrets(selected.id)
-        self._refresh_secret_presence()
 
     def action_open_editor(self) -> None:
         instance = self.selected_instance()

@@ -479,7 +479,8 @@ def _tui(args: argparse.Namespace) -> int:
         return _show_registry(args)
     from provreg.tui.app import ProvregApp
 
-    read_only = args.read_only or os.environ.get("PROVREG_READ_ONLY", "") not in ("", "0")
+    # None: the registry reads PROVREG_READ_ONLY itself, like every other command.
+    read_only = True if args.read_only else None
     app = ProvregApp(paths, theme=args.theme, read_only=read_only, poll=args.poll)
     app.run()
     return ExitCode.OK

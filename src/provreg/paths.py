@@ -12,6 +12,11 @@ APP_NAME = "provreg"
 CONFIG_ENV = "PROVREG_CONFIG"
 
 
+def env_flag(name: str) -> bool:
+    """A yes/no environment variable: unset, empty, 0, false and no mean no."""
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
 def default_config_paths() -> list[str]:
     """`$PROVREG_CONFIG` (os.pathsep-separated), else the platform's user config dir."""
     from_env = os.environ.get(CONFIG_ENV, "").strip()

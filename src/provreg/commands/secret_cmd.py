@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from provreg.commands.common import CommandError, open_registry, table
 from provreg.exit_codes import ExitCode
+from provreg.paths import env_flag
 
 
 def read_secret_value(field: str, stdin: TextIO) -> SecretStr:
@@ -134,7 +135,7 @@ def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO) -> int:
     async def run() -> int:
         from provreg.paths import default_config_paths
 
-        if os.environ.get("PROVREG_READ_ONLY", "") not in ("", "0", "false", "no"):
+        if env_flag("PROVREG_READ_ONLY"):
             raise CommandError("read-only: `secret import` rewrites config files")
         chosen = paths or default_config_paths()
         moved = await import_plaintext(chosen, dry_run=dry_run)

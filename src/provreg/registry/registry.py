@@ -35,6 +35,7 @@ from provreg.model import (
     ProviderInstance,
     SecretRef,
 )
+from provreg.paths import env_flag
 from provreg.registry.assemble import LinkCache, assemble_state
 from provreg.registry.audit import AuditLog
 from provreg.registry.errors import (
@@ -66,10 +67,6 @@ from provreg.storage.backend import StorageBackend, StoredState, WriteOutcome
 
 READ_ONLY_ENV = "PROVREG_READ_ONLY"
 ALLOW_HARDLINKS_ENV = "PROVREG_ALLOW_HARDLINKS"
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "") not in ("", "0", "false", "no")
 
 
 _ACTION = {InstanceAdded: "create", InstanceUpdated: "update", InstanceRemoved: "delete"}
@@ -125,7 +122,7 @@ class ProviderRegistry(SecretOperations):
             read_only: refuse every write; default from `PROVREG_READ_ONLY=1`.
         """
         if allow_hardlink_in_place is None:
-            allow_hardlink_in_place = _env_flag(ALLOW_HARDLINKS_ENV)
+            allow_hardlink_in_place = env_flag(ALLOW_HARDLINKS_ENV)
         if storage is None:
             from provreg.paths import default_config_paths
             from provreg.storage.yaml_dir import YamlDirectoryStorage
@@ -142,7 +139,7 @@ class ProviderRegistry(SecretOperations):
         else:
             audit_log = audit
         if read_only is None:
-            read_only = os.environ.get(READ_ONLY_ENV, "") not in ("", "0", "false", "no")
+            read_only = env_flag(READ_ONLY_ENV)
         registry = cls(storage, audit=audit_log, secrets=secrets, read_only=read_only)
         stored = await storage.load_all()
         registry._commit(stored, "external", initial=True)

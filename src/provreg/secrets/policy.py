@@ -7,8 +7,9 @@ prompt for a password on the terminal, which would hang the dashboard).
 
 from __future__ import annotations
 
-import os
 from typing import Any
+
+from provreg.paths import env_flag
 
 ALLOW_INSECURE_ENV = "PROVREG_ALLOW_INSECURE_KEYRING"
 
@@ -58,7 +59,7 @@ def _is_insecure(backend: Any) -> bool:
 
 
 def allow_insecure_from_env() -> bool:
-    return os.environ.get(ALLOW_INSECURE_ENV, "") not in ("", "0", "false", "no")
+    return env_flag(ALLOW_INSECURE_ENV)
 
 
 def refusal(backend: Any, allow_insecure: bool) -> str | None:

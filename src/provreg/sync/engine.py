@@ -44,6 +44,7 @@ from provreg.config.discovery import discover, is_config_name, is_skipped_dir
 from provreg.config.ids import slugify
 from provreg.config.loader import read_file
 from provreg.model import Severity
+from provreg.paths import env_flag
 from provreg.registry import ProviderRegistry
 from provreg.registry.state import WatchMode
 from provreg.storage.yaml_dir import YamlDirectoryStorage
@@ -107,7 +108,7 @@ class SyncEngine:
             raise TypeError("the sync engine needs the YAML directory storage")
         self.registry = registry
         self.storage: YamlDirectoryStorage = registry.storage
-        poll_env = os.environ.get(POLL_ENV, "") not in ("", "0", "false", "no")
+        poll_env = env_flag(POLL_ENV)
         self.settings = settings or SyncSettings(poll=poll_env)
         self._clock = clock
         self._pending_deletions: dict[str, float] = {}

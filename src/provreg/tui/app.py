@@ -75,7 +75,7 @@ class ProvregApp(InstanceActions):
         paths: list[str],
         *,
         theme: str | None = None,
-        read_only: bool = False,
+        read_only: bool | None = None,
         poll: bool = False,
         watch: bool = True,
         audit: bool = True,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -219,21 +218,9 @@ def is_uuid(text: str) -> bool:
 def resolve_blocking(call: Callable[[], SecretStr], timeout: float) -> SecretStr:
     """Run a blocking resolution with a timeout (a locked keyring must not hang the caller)."""
     from provreg.secrets import SecretTimeoutError
+    from provreg.secrets.offloop import call_blocking_with_timeout
 
-    result: list[SecretStr] = []
-    error: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(call())
-        except BaseException as exc:  # handed to the caller below
-            error.append(exc)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if error:
-        raise error[0]
-    if not result:
-        raise SecretTimeoutError(f"the keyring did not answer within {timeout:g} s")
-    return result[0]
+    try:
+        return call_blocking_with_timeout(call, timeout=timeout)
+    except TimeoutError:
+        raise SecretTimeoutError(f"the keyring did not answer within {timeout:g} s") from None

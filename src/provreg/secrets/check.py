@@ -10,7 +10,6 @@ make it wait one timeout per instance).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -19,6 +18,7 @@ from provreg.config import codes
 from provreg.config.yaml_source import diagnostic
 from provreg.model import Diagnostic, ProviderInstance, SecretRef
 from provreg.secrets.hosts import instance_host
+from provreg.secrets.offloop import call_blocking_with_timeout
 from provreg.secrets.store import SecretStatus, SecretStore
 
 
@@ -76,25 +76,19 @@ def _status_with_timeout(
     store: SecretStore, instance_id: str, field: str, ref: SecretRef
 ) -> SecretStatus | None:
     """The status, or None when it did not come within the store's timeout."""
-    result: list[SecretStatus] = []
-
-    def run() -> None:
-        try:
-            result.append(store.status(instance_id, field, ref))
-        except Exception as exc:  # an unexpected failure is a finding, not a timeout
-            result.append(
-                SecretStatus(
-                    instance_id,
-                    field,
-                    ref.kind,
-                    ref.name or "",
-                    None,
-                    None,
-                    f"could not be checked ({type(exc).__name__})",
-                )
-            )
-
-    worker = threading.Thread(target=run, name="provreg-secret-check", daemon=True)
-    worker.start()
-    worker.join(store.timeout)
-    return result[0] if result else None
+    try:
+        return call_blocking_with_timeout(
+            store.status, instance_id, field, ref, timeout=store.timeout
+        )
+    except TimeoutError:
+        return None
+    except Exception as exc:  # an unexpected failure is a finding, not a timeout
+        return SecretStatus(
+            instance_id,
+            field,
+            ref.kind,
+            ref.name or "",
+            None,
+            None,
+            f"could not be checked ({type(exc).__name__})",
+        )

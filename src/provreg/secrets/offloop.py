@@ -21,6 +21,31 @@ import anyio.lowlevel
 T = TypeVar("T")
 
 
+def call_blocking_with_timeout(call: Callable[..., T], *args: Any, timeout: float) -> T:
+    """The same for synchronous callers (`--check --secrets`, the compat `apiKey`).
+
+    Raises:
+        TimeoutError: no answer within `timeout` seconds (the thread is abandoned).
+    """
+    outcome: list[tuple[bool, Any]] = []
+
+    def runner() -> None:
+        try:
+            outcome.append((True, call(*args)))
+        except BaseException as exc:  # handed to the caller as is
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=runner, name="provreg-secret", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        raise TimeoutError
+    ok, value = outcome[0]
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
+
+
 async def call_with_timeout(call: Callable[..., T], *args: Any, timeout: float) -> T:
     """`call(*args)` in a daemon thread; its result or exception.
 

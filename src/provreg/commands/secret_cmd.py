@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from provreg.commands.common import CommandError, open_registry, table
 from provreg.exit_codes import ExitCode
 from provreg.paths import env_flag
+from provreg.secrets.policy import without_options
 
 
 def read_secret_value(field: str, stdin: TextIO) -> SecretStr:
@@ -78,7 +79,7 @@ def cmd_secret_status(paths: list[str], instance_id: str | None, as_json: bool, 
                     status.instance_id,
                     status.field,
                     f"{status.kind} {status.target}",
-                    present + (f" ({_brief(status.problem)})" if status.problem else ""),
+                    present + (f" ({without_options(status.problem)})" if status.problem else ""),
                     status.backend or "-",
                 )
             )
@@ -200,8 +201,3 @@ def cmd_exec(paths: list[str], instance_id: str, command: list[str]) -> int:
         raise CommandError(f"{command[0]}: cannot run it ({exc.strerror})") from None
     # A child killed by a signal reports -N; shells report 128+N.
     return done.returncode if done.returncode >= 0 else 128 - done.returncode
-
-
-def _brief(problem: str) -> str:
-    """A table cell: the first sentence of a problem (the options are in the docs)."""
-    return problem.split(" Options:")[0].rstrip(".")

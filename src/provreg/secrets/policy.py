@@ -58,6 +58,12 @@ def _is_insecure(backend: Any) -> bool:
     return type(backend).__module__.startswith("keyrings.alt")
 
 
+def without_options(message: str) -> str:
+    """A refusal without its list of options: for a table cell or a detail line,
+    where the options (docs/secrets.md, `provreg secret status`) do not fit."""
+    return message.split(" Options:")[0].rstrip(".")
+
+
 def allow_insecure_from_env() -> bool:
     return env_flag(ALLOW_INSECURE_ENV)
 

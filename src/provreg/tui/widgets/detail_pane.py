@@ -11,6 +11,7 @@ from textual.widgets import Static
 from provreg.model import ProviderInstance, SecretRef
 from provreg.registry.state import RegistryState
 from provreg.secrets import SecretStatus
+from provreg.secrets.policy import without_options
 
 
 def _value_text(value: object) -> str:
@@ -30,7 +31,7 @@ def short_problem(text: str) -> str:
         return "no keyring available (docs/secrets.md)"
     if "did not answer" in text or "no answer" in text:
         return "the keyring did not answer (locked?)"
-    first = text.split(" Options:")[0]
+    first = without_options(text)
     return first if len(first) <= 70 else first[:67] + "..."
 
 

@@ -398,6 +398,10 @@ def _instance_id(
 # --------------------------------------------------------------------------- whole loads
 
 
+Collected = tuple[Catalog, dict[str, list[ProviderDefinition]], list[Diagnostic]]
+"""What `collect_definitions` returns, when the caller already has it."""
+
+
 def validate_all(
     parsed: Sequence[ParsedFile],
     base: Catalog,
@@ -405,13 +409,16 @@ def validate_all(
     previous: Mapping[str, FileResult] | None = None,
     previous_catalog: Catalog | None = None,
     changed: set[str] | None = None,
+    collected: Collected | None = None,
 ) -> tuple[list[FileResult], Catalog]:
     """Validate parsed files; with `previous`, reuse results of unchanged files.
 
     A file's result is reused only when the file did not change and the set
     of user definitions (which every file's instances depend on) is the same.
     """
-    catalog, definitions, definition_diags = collect_definitions(parsed, base)
+    catalog, definitions, definition_diags = (
+        collected if collected is not None else collect_definitions(parsed, base)
+    )
     reusable = (
         previous is not None
         and previous_catalog is not None
@@ -494,6 +501,7 @@ def _clip(text: str, limit: int = 60) -> str:
 
 __all__ = [
     "CURRENT_VERSION",
+    "Collected",
     "FileResult",
     "Fingerprint",
     "LoadResult",

@@ -36,6 +36,7 @@ from provreg.config.edit import (
     update_instance,
 )
 from provreg.config.loader import (
+    Collected,
     FileResult,
     Fingerprint,
     ParsedFile,
@@ -184,13 +185,14 @@ class YamlDirectoryStorage:
 
     def _recompute(self, changed: set[str]) -> StoredState:
         with gc_paused():
-            self._unslim_if_needed(changed)
+            collected = self._unslim_if_needed(changed)
             results, catalog = validate_all(
                 list(self._parsed.values()),
                 self._base,
                 previous=self._results,
                 previous_catalog=self._catalog,
                 changed=changed,
+                collected=collected,
             )
             # Between writes only entry values are needed (conflict checks), not
             # node trees: dropping them halves the registry's memory per instance.
@@ -199,11 +201,17 @@ class YamlDirectoryStorage:
         self._catalog = catalog
         return StoredState(tuple(results), catalog)
 
-    def _unslim_if_needed(self, changed: set[str]) -> None:
+    def _unslim_if_needed(self, changed: set[str]) -> Collected:
         """Re-read the slimmed files that must be validated again: all of them when
-        the user definitions changed (their instances may depend on them)."""
+        the user definitions changed (their instances may depend on them).
+
+        Returns the collected definitions, which re-reading does not change (slim
+        files keep their definition entries), so validation need not redo them.
+        """
         parsed = list(self._parsed.values())
-        catalog, _, _ = collect_definitions(parsed, self._base)
+        collected = collect_definitions(parsed, self._base)
+        catalog = collected[0]
+        reread = False
         definitions_changed = [d for d in catalog if not d.builtin] != [
             d for d in self._catalog if not d.builtin
         ]
@@ -213,6 +221,10 @@ class YamlDirectoryStorage:
             )
             if item.slim and must_validate:
                 self._parsed[display] = read_file(item.path, display, self.limits)
+                reread = True
+        if reread:  # the disk may have moved on since the file was slimmed
+            collected = collect_definitions(list(self._parsed.values()), self._base)
+        return collected
 
     def state(self) -> StoredState:
         return StoredState(tuple(self._results.values()), self._catalog)

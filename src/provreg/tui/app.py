@@ -218,7 +218,9 @@ class ProvregApp(InstanceActions):
             # The first rows get their "secret missing" status at once, rather than
             # every row being redone when the secrets index arrives after the fill.
             with contextlib.suppress(Exception):  # the worker below reports it
-                self.missing_secrets = await asyncio.to_thread(_secret_presence, registry)
+                from provreg.registry.secret_ops import instance_secret_presence
+
+                self.missing_secrets = await asyncio.to_thread(instance_secret_presence, registry)
             await self._first_fill(registry.snapshot())
         if self.watch_files:
             self._run_sync()
@@ -520,9 +522,3 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
-
-
-def _secret_presence(registry: ProviderRegistry) -> frozenset[str]:
-    from provreg.registry.secret_ops import instance_secret_presence
-
-    return instance_secret_presence(registry)

@@ -8,8 +8,10 @@ How: the fast parser already knows where every node starts and ends, so an
 edit is a splice of the text at those positions: a value replaced, a line
 inserted or removed. Comments, key order, quoting, blank lines, flow style,
 long lines and CRLF endings outside the splice are untouched by construction.
-Every result is reparsed and compared with the intended document; when a
-splice cannot express a change (block-style values, flow-style `providers`,
+Every result is reparsed and compared with the intended document (the
+`*_verified` variants hand that parse back, so a caller that writes the text
+need not parse it again, and accept the parse of the input it already has);
+when a splice cannot express a change (block-style values, flow-style `providers`,
 comments in the way) or its result does not verify, a ruamel.yaml round-trip
 edit is the fallback, verified the same way and checked to keep every comment
 outside what the change removes. A change that neither can make exactly is
@@ -65,11 +67,37 @@ class InstanceKey:
 # --------------------------------------------------------------------------- public API
 
 
+@dataclass(frozen=True, slots=True)
+class Edited:
+    """A verified edit: the new text and the parse that verified it."""
+
+    text: str
+    document: Document | None
+    """The fast parser's reading of `text` (default limits, no diagnostics): the
+    same bytes give the same tree, so it can stand for a parse of the written
+    file. None when `text` starts with a BOM (positions would be off by one)."""
+
+
 def update_instance(text: str, key: InstanceKey, changes: Mapping[str, Any]) -> str:
     """Set (or, with REMOVE, delete) keys of one instance; return the new text."""
+    return update_instance_verified(text, key, changes).text
+
+
+def update_instance_verified(
+    text: str,
+    key: InstanceKey,
+    changes: Mapping[str, Any],
+    *,
+    current: Document | None = None,
+) -> Edited:
+    """`update_instance`, with the verification parse of the result.
+
+    `current`, when given, must be `parse_text` of exactly `text` (default
+    limits): it stands for the parse the edit would otherwise make.
+    """
     if text.startswith(_BOM):
-        return _BOM + update_instance(text[1:], key, changes)
-    doc = _parse(text)
+        return _with_bom(update_instance_verified(text[1:], key, changes))
+    doc = _parse(text, current)
     index, node = _find_item(doc, key)
 
     def apply(value: dict[Any, Any]) -> None:
@@ -91,9 +119,16 @@ def update_instance(text: str, key: InstanceKey, changes: Mapping[str, Any]) -> 
 
 def delete_instance(text: str, key: InstanceKey) -> str:
     """Remove one instance (and the comment lines directly above it)."""
+    return delete_instance_verified(text, key).text
+
+
+def delete_instance_verified(
+    text: str, key: InstanceKey, *, current: Document | None = None
+) -> Edited:
+    """`delete_instance`, with the verification parse (`current` as for updates)."""
     if text.startswith(_BOM):
-        return _BOM + delete_instance(text[1:], key)
-    doc = _parse(text)
+        return _with_bom(delete_instance_verified(text[1:], key))
+    doc = _parse(text, current)
     index, _ = _find_item(doc, key)
 
     def apply(value: dict[Any, Any]) -> None:
@@ -110,9 +145,16 @@ def delete_instance(text: str, key: InstanceKey) -> str:
 
 def append_instance(text: str, item: Mapping[str, Any]) -> str:
     """Add an instance at the end of the file's `providers` list."""
+    return append_instance_verified(text, item).text
+
+
+def append_instance_verified(
+    text: str, item: Mapping[str, Any], *, current: Document | None = None
+) -> Edited:
+    """`append_instance`, with the verification parse (`current` as for updates)."""
     if text.startswith(_BOM):
-        return _BOM + append_instance(text[1:], item)
-    doc = _parse(text)
+        return _with_bom(append_instance_verified(text[1:], item))
+    doc = _parse(text, current)
 
     def apply(value: dict[Any, Any]) -> None:
         providers = value.get("providers")
@@ -125,21 +167,31 @@ def append_instance(text: str, item: Mapping[str, Any]) -> str:
 
 def new_file(item: Mapping[str, Any], *, header: str | None = None) -> str:
     """Text of a new config file holding one instance."""
+    return new_file_verified(item, header=header).text
+
+
+def new_file_verified(item: Mapping[str, Any], *, header: str | None = None) -> Edited:
+    """`new_file`, with the verification parse of the text."""
     lines = [f"# {line}".rstrip() for line in header.splitlines()] if header else []
     lines += ["version: 1", "providers:"]
     lines += render_block_item(item, dash_column=2, newline="\n").splitlines()
     text = "\n".join(lines) + "\n"
     expected = {"version": 1, "providers": [{k: _plain(v) for k, v in item.items()}]}
-    if _verified(text, expected) is None:
+    verified = _verified(text, expected)
+    if verified is None:
         raise EditError("this instance cannot be written exactly")
-    return text
+    return Edited(text, verified)
 
 
 # --------------------------------------------------------------------------- machinery
 
 
-def _parse(text: str) -> Document:
-    doc = parse_text(text, "<edit>")
+def _with_bom(edited: Edited) -> Edited:
+    return Edited(_BOM + edited.text, None)
+
+
+def _parse(text: str, current: Document | None = None) -> Document:
+    doc = current if current is not None else parse_text(text, "<edit>")
     if doc.failed or not isinstance(doc.value, dict):
         raise EditError("the file does not parse; fix it before provreg writes to it")
     if any(d.code == "E002" for d in doc.diagnostics):
@@ -196,19 +248,20 @@ def _edit(
     splice: Callable[[], str],
     *,
     may_lose: Sequence[tuple[int, int]],
-) -> str:
+) -> Edited:
     """The spliced text if it verifies, else the round-trip edit if it verifies.
 
     `may_lose` are the ranges of `text` whose comments the change removes
     (a deleted entry, a replaced value); the round-trip edit must keep every
     other comment, or the change is refused.
     """
-    expected = copy.deepcopy(doc.value)
+    expected = _copy_for_apply(text, doc.value)
     apply(expected)
     try:
         result = keep_final_newline(text, splice())
-        if _verified(result, expected) is not None:
-            return result
+        spliced = _verified(result, expected)
+        if spliced is not None:
+            return Edited(result, spliced)
     except _Unsupported:
         pass
     result = round_trip_edit(text, doc, apply)
@@ -228,7 +281,26 @@ def _edit(
             f"this change cannot be written without losing the comment '{next(iter(lost))}'; "
             "make it in an editor"
         )
-    return result
+    return Edited(result, verified)
+
+
+def _copy_for_apply(text: str, value: dict[Any, Any]) -> dict[Any, Any]:
+    """A copy of a document's value that the `apply` functions may change
+    without changing `value` (which the caller may keep and reuse).
+
+    `apply` only sets top-level keys, changes the `providers` list and sets or
+    pops keys of its items, so copying those levels is enough, and much cheaper
+    than a deep copy of every entry. Not when the text has an anchor: an alias
+    shares one value between two places, a change through one shows at the
+    other (as it will in the reparse), and only a deep copy keeps that sharing.
+    """
+    if "&" in text:
+        return copy.deepcopy(value)
+    copied = dict(value)
+    providers = copied.get("providers")
+    if isinstance(providers, list):
+        copied["providers"] = [dict(item) if isinstance(item, dict) else item for item in providers]
+    return copied
 
 
 def _verified(text: str, expected: Any) -> Document | None:

@@ -120,7 +120,14 @@ def parse_file(
     limits: Limits = Limits(),
 ) -> ParsedFile:
     """Parse bytes and check the version-1 document shape."""
-    document = parse_bytes(data, display, limits)
+    return parsed_from_document(parse_bytes(data, display, limits), path, display, fingerprint)
+
+
+def parsed_from_document(
+    document: Document, path: str, display: str, fingerprint: Fingerprint | None = None
+) -> ParsedFile:
+    """Check the version-1 document shape of a parse (`parse_bytes` of the file,
+    or a parse known to equal it, as the one a verified write made)."""
     parsed = ParsedFile(
         path, display, fingerprint, document, diagnostics=list(document.diagnostics)
     )
@@ -512,6 +519,7 @@ __all__ = [
     "load_paths",
     "mapping_entry",
     "parse_file",
+    "parsed_from_document",
     "read_file",
     "slugify",
     "unique_id",

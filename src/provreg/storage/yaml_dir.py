@@ -5,9 +5,12 @@ Every write, in a worker thread under the file's cross-process lock:
 2. if it moved, re-read it and go on only when the instance concerned is
    unchanged on disk (the edit is re-applied to the new text), else raise
    `ConflictError` — a user's edit is never overwritten silently;
-3. splice the text (`config.edit`, verified by reparsing);
+3. splice the text (`config.edit`, verified by reparsing; the parse of the
+   bytes last written there is reused when the file still holds them,
+   `storage.recent_trees`);
 4. replace the file atomically (`storage.atomic`);
-5. parse what was written and recompute the state of that file only.
+5. take the verification's parse as the parse of what was written (the same
+   text) and recompute the state of that file only.
 The hash of each written file is remembered so the sync engine can tell the
 app's own writes from external edits (echo suppression).
 """
@@ -27,13 +30,14 @@ from provreg.catalog import Catalog, builtin_catalog
 from provreg.config.definitions import collect_definitions
 from provreg.config.discovery import ConfigFile, discover, is_config_name, is_skipped_dir
 from provreg.config.edit import (
+    Edited,
     EditError,
     InstanceKey,
-    append_instance,
-    delete_instance,
+    append_instance_verified,
+    delete_instance_verified,
     find_entry,
-    new_file,
-    update_instance,
+    new_file_verified,
+    update_instance_verified,
 )
 from provreg.config.loader import (
     Collected,
@@ -41,10 +45,11 @@ from provreg.config.loader import (
     Fingerprint,
     ParsedFile,
     parse_file,
+    parsed_from_document,
     read_file,
     validate_all,
 )
-from provreg.config.yaml_source import Limits, gc_paused
+from provreg.config.yaml_source import Document, Limits, gc_paused
 from provreg.model import ProviderInstance
 from provreg.storage.atomic import HardLinkError, atomic_write
 from provreg.storage.backend import (
@@ -55,6 +60,7 @@ from provreg.storage.backend import (
     instance_item,
 )
 from provreg.storage.lock import LockTimeout, file_write_lock
+from provreg.storage.recent_trees import RecentTrees
 
 DEFAULT_FILE_NAME = "providers.yaml"
 """Where new instances go when no file is named: this name in the first config directory."""
@@ -89,6 +95,7 @@ class YamlDirectoryStorage:
         self._results: dict[str, FileResult] = {}
         self._catalog = self._base
         self._written: dict[str, deque[str]] = {}
+        self._recent_trees = RecentTrees()
 
     # ------------------------------------------------------------------ reading
 
@@ -250,10 +257,10 @@ class YamlDirectoryStorage:
         target = self._target_for_new(file)
         item = instance_item(instance)
 
-        def transform(text: str | None) -> str:
+        def transform(text: str | None, current: Document | None) -> Edited:
             if text is None or not text.strip():
-                return new_file(item)
-            return append_instance(text, item)
+                return new_file_verified(item)
+            return append_instance_verified(text, item, current=current)
 
         return await anyio.to_thread.run_sync(
             self._write_sync, target, transform, None, instance.id
@@ -263,10 +270,10 @@ class YamlDirectoryStorage:
         target = self._existing(instance)
         key = InstanceKey(instance.id, instance.name, instance.id_derived)
 
-        def transform(text: str | None) -> str:
+        def transform(text: str | None, current: Document | None) -> Edited:
             if text is None:
                 raise ConflictError(instance.id, target.display, "its file was removed")
-            return update_instance(text, key, changes)
+            return update_instance_verified(text, key, changes, current=current)
 
         return await anyio.to_thread.run_sync(self._write_sync, target, transform, key, instance.id)
 
@@ -274,10 +281,10 @@ class YamlDirectoryStorage:
         target = self._existing(instance)
         key = InstanceKey(instance.id, instance.name, instance.id_derived)
 
-        def transform(text: str | None) -> str:
+        def transform(text: str | None, current: Document | None) -> Edited:
             if text is None:
                 raise ConflictError(instance.id, target.display, "its file was removed")
-            return delete_instance(text, key)
+            return delete_instance_verified(text, key, current=current)
 
         return await anyio.to_thread.run_sync(self._write_sync, target, transform, key, instance.id)
 
@@ -301,10 +308,9 @@ class YamlDirectoryStorage:
                 first = next(iter(self._parsed.values()))
                 return ConfigFile(first.path, first.display)
             raise StorageError("no config directory or file to write to")
+        real = os.path.realpath(file)
         for display, parsed in self._parsed.items():
-            if file in (display, parsed.path) or os.path.realpath(file) == os.path.realpath(
-                parsed.path
-            ):
+            if file in (display, parsed.path) or self._real_of(display) == real:
                 return ConfigFile(parsed.path, display)
         if not is_config_name(os.path.basename(file)):
             raise StorageError(f"{file}: a config file name ends in .yaml or .yml")
@@ -318,7 +324,7 @@ class YamlDirectoryStorage:
     def _known_or_new(self, path: str) -> ConfigFile:
         real = os.path.realpath(path)
         for display, parsed in self._parsed.items():
-            if os.path.realpath(parsed.path) == real:
+            if self._real_of(display) == real:
                 return ConfigFile(parsed.path, display)
         found = self._config_file_for(real)
         return found if found is not None else ConfigFile(path, path)
@@ -326,7 +332,7 @@ class YamlDirectoryStorage:
     def _write_sync(
         self,
         target: ConfigFile,
-        transform: Callable[[str | None], str],
+        transform: Callable[[str | None, Document | None], Edited],
         key: InstanceKey | None,
         instance_id: str,
     ) -> WriteOutcome:
@@ -354,7 +360,7 @@ class YamlDirectoryStorage:
     def _write_locked(
         self,
         target: ConfigFile,
-        transform: Callable[[str | None], str],
+        transform: Callable[[str | None, Document | None], Edited],
         key: InstanceKey | None,
         instance_id: str,
     ) -> WriteOutcome:
@@ -363,14 +369,15 @@ class YamlDirectoryStorage:
                 current: bytes | None = handle.read()
         except FileNotFoundError:
             current = None
+        current_digest = hashlib.sha256(current).hexdigest() if current is not None else None
         known = self._parsed.get(target.display)
         if current is not None and known is not None and key is not None:
-            digest = hashlib.sha256(current).hexdigest()
-            if known.fingerprint is None or digest != known.fingerprint.sha256:
+            if known.fingerprint is None or current_digest != known.fingerprint.sha256:
                 self._check_unchanged(target, known, current, key, instance_id)
         bom = current is not None and current.startswith(codecs.BOM_UTF8)
         text = current.decode("utf-8-sig") if current is not None else None
-        new_text = transform(text)
+        edited = transform(text, self._recent_trees.get(target.display, current_digest))
+        new_text = edited.text
         data = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
         if current is None:
             os.makedirs(os.path.dirname(os.path.abspath(target.path)), exist_ok=True)
@@ -394,12 +401,41 @@ class YamlDirectoryStorage:
         self._written.setdefault(real, deque(maxlen=_REMEMBERED_WRITES)).append(digest)
         info = os.stat(real)
         fingerprint = Fingerprint(len(data), info.st_mtime_ns, digest)
-        self._parsed[target.display] = parse_file(
-            data, target.path, target.display, fingerprint, self.limits
-        )
+        written = self._parse_written(data, target, fingerprint, edited.document)
+        self._parsed[target.display] = written
         self._parsed = dict(sorted(self._parsed.items(), key=self._discovery_order))
+        self._recent_trees.put(target.display, digest, edited.document, len(new_text))
         state = self._recompute({target.display})
         return WriteOutcome(state, target.display, digest)
+
+    def _parse_written(
+        self,
+        data: bytes,
+        target: ConfigFile,
+        fingerprint: Fingerprint,
+        verified: Document | None,
+    ) -> ParsedFile:
+        """The parse of the bytes just written: the edit's verification parse of
+        the same text when `parse_file` would build exactly that tree, else a fresh one.
+
+        The verification parsed the text with the default limits and found no
+        problem; this storage's limits give the same tree when they are no
+        stricter (limits only ever stop a parse), and the bytes pass the
+        checks `parse_bytes` makes before parsing (size, NUL bytes).
+        """
+        default = Limits()
+        if (
+            verified is None
+            or verified.failed
+            or verified.diagnostics
+            or len(data) > self.limits.max_bytes
+            or self.limits.max_depth < default.max_depth
+            or self.limits.max_alias_expansion < default.max_alias_expansion
+            or b"\x00" in data
+        ):
+            return parse_file(data, target.path, target.display, fingerprint, self.limits)
+        document = Document(target.display, verified.root, verified.value, [])
+        return parsed_from_document(document, target.path, target.display, fingerprint)
 
     def _check_unchanged(
         self,

@@ -376,7 +376,8 @@ class YamlDirectoryStorage:
                 self._check_unchanged(target, known, current, key, instance_id)
         bom = current is not None and current.startswith(codecs.BOM_UTF8)
         text = current.decode("utf-8-sig") if current is not None else None
-        edited = transform(text, self._recent_trees.get(target.display, current_digest))
+        with gc_paused():  # the parse allocates tens of thousands of objects and no cycles
+            edited = transform(text, self._recent_trees.get(target.display, current_digest))
         new_text = edited.text
         data = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
         if current is None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+from provreg.config.edit import REMOVE
 from provreg.config.yaml_source import Limits
 from provreg.model import ProviderInstance
 from provreg.storage.backend import StoredState
@@ -111,8 +112,6 @@ def steps_on(file: str) -> list[Step]:
         return await storage.update(instance(storage, created), {"keep_alive": "5m"})
 
     async def remove_key(storage: YamlDirectoryStorage) -> object:
-        from provreg.config.edit import REMOVE
-
         return await storage.update(instance(storage, created), {"keep_alive": REMOVE})
 
     async def delete(storage: YamlDirectoryStorage) -> object:

@@ -1,7 +1,9 @@
 """User `definitions:`: validate them and extend the catalog with them.
 
 Definitions are global to a whole config (an instance in any file may use a
-definition from any other), so they are collected from every file first.
+definition from any other): `collect_definitions` takes every file at once;
+`DefinitionCollector` takes them one at a time in load order (the file-by-file
+load, which validates each file before reading the next).
 """
 
 from __future__ import annotations

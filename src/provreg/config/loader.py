@@ -8,8 +8,9 @@ May import: `provreg.model`, `provreg.catalog`, the other `provreg.config` modul
 Loading happens in three steps so the sync engine can redo only what a
 changed file needs: `read_file` (bytes to a ParsedFile), `validate_file`
 (against a catalog extended by `definitions.collect_definitions`), then
-`linking.link` (checks across files). The values they pass around live in
-`results`; id slugs in `ids`.
+`linking.link` (checks across files). `read_and_validate` does the first two
+file by file, so only one file's node tree exists at a time (the registry's
+initial load). The values they pass around live in `results`; id slugs in `ids`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """User `definitions:`: validate them and extend the catalog with them.
 
 Definitions are global to a whole config (an instance in any file may use a
-definition from any other), so they are collected from every file first.
+definition from any other): `collect_definitions` takes every file at once;
+`DefinitionCollector` takes them one at a time in load order (the file-by-file
+load, which validates each file before reading the next).
 """
 
 from __future__ import annotations
@@ -22,17 +24,49 @@ def collect_definitions(
     parsed_files: Sequence[ParsedFile], base: Catalog
 ) -> tuple[Catalog, dict[str, list[ProviderDefinition]], list[Diagnostic]]:
     """Validate the user `definitions:` of all files and extend the catalog with them."""
-    diagnostics: list[Diagnostic] = []
-    per_file: dict[str, list[ProviderDefinition]] = {}
-    declared: dict[str, str] = {}
+    collector = DefinitionCollector(base)
     for parsed in parsed_files:
-        mine = per_file.setdefault(parsed.display, [])
+        collector.add(parsed)
+    return collector.catalog, collector.per_file, collector.diagnostics
+
+
+class DefinitionCollector:
+    """Collects definitions file by file, in load order.
+
+    A file's definitions are checked only against the base catalog and the
+    files added before it (the first declaration of an id wins), so adding the
+    files one at a time gives what `collect_definitions` gives for all of them;
+    `catalog` is, after each file, the catalog of the files added so far.
+    """
+
+    def __init__(self, base: Catalog) -> None:
+        self.base = base
+        self.per_file: dict[str, list[ProviderDefinition]] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self._declared: dict[str, str] = {}
+        self._catalog = base
+
+    @property
+    def catalog(self) -> Catalog:
+        """The base catalog extended with every definition accepted so far."""
+        return self._catalog
+
+    @property
+    def count(self) -> int:
+        """How many user definitions were accepted so far."""
+        return len(self._declared)
+
+    def add(self, parsed: ParsedFile) -> list[Diagnostic]:
+        """Validate one file's definitions; returns the diagnostics about them."""
+        diagnostics: list[Diagnostic] = []
+        mine = self.per_file.setdefault(parsed.display, [])
+        added = False
         for entry in parsed.definitions:
             definition = _validate_definition(parsed.display, entry, diagnostics)
             if definition is None:
                 continue
             id_node = locate(entry.node, ("id",))
-            existing = base.get(definition.id)
+            existing = self.base.get(definition.id)
             if existing is not None and existing.builtin:
                 diagnostics.append(
                     diagnostic_at(
@@ -45,22 +79,28 @@ def collect_definitions(
                     )
                 )
                 continue
-            if definition.id in declared:
+            if definition.id in self._declared:
                 diagnostics.append(
                     diagnostic_at(
                         codes.DUPLICATE_DEFINITION,
                         parsed.display,
                         id_node,
                         f"definition '{definition.id}' is already declared in "
-                        f"{declared[definition.id]}",
+                        f"{self._declared[definition.id]}",
                     )
                 )
                 continue
             line = node_position(entry.node)[0] if entry.node is not None else 0
-            declared[definition.id] = f"{parsed.display}:{line}"
+            self._declared[definition.id] = f"{parsed.display}:{line}"
             mine.append(definition)
-    extra = [d for defs in per_file.values() for d in defs]
-    return (base.with_definitions(extra) if extra else base), per_file, diagnostics
+            added = True
+        if added:
+            # Built from the base each time, as it is built for all files at
+            # once, so the final catalog is the same.
+            extra = [d for defs in self.per_file.values() for d in defs]
+            self._catalog = self.base.with_definitions(extra)
+        self.diagnostics.extend(diagnostics)
+        return diagnostics
 
 
 def _validate_definition(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -99,9 +100,9 @@ def parse_secret_ref(value: Any) -> SecretRef:
         )
     if kind == "keyring":
         if target is True:
-            return SecretRef(kind="keyring")
+            return _secret_ref("keyring", None)
         if isinstance(target, str) and target.strip():
-            return SecretRef(kind="keyring", name=target)
+            return _secret_ref("keyring", target)
         raise PydanticCustomError(
             "secret_ref", "keyring takes true (the default entry) or an entry name"
         )
@@ -113,7 +114,16 @@ def parse_secret_ref(value: Any) -> SecretRef:
             "secret_ref",
             "env takes a variable name: letters, digits and '_', not starting with a digit",
         )
-    return SecretRef(kind=kind, name=target)
+    return _secret_ref(kind, target)
+
+
+@lru_cache(maxsize=1024)
+def _secret_ref(kind: Literal["keyring", "env", "file"], name: str | None) -> SecretRef:
+    # SecretRef is frozen: instances that name the same store share one object
+    # (many instances use the same env var or keyring entry), ~300 bytes each.
+    if name is None:
+        return SecretRef(kind=kind)  # `name` left unset, as the model's default
+    return SecretRef(kind=kind, name=name)
 
 
 def _pattern_checker(pattern: str) -> Any:

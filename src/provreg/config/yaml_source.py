@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 import yaml
@@ -382,6 +383,10 @@ class _ValueBuilder:
                 self._report(codes.BAD_KEY, key_node, "a mapping key must be a plain scalar")
                 continue
             key = self._scalar(key_node)
+            if type(key) is str:
+                # Every instance repeats the same few keys: one string each
+                # instead of one per mapping (kept in the values of all instances).
+                key = intern(key)
             if key in key_lines:
                 line, _ = node_position(key_node)
                 self._report(

@@ -46,6 +46,7 @@ from provreg.config.loader import (
     ParsedFile,
     parse_file,
     parsed_from_document,
+    read_and_validate,
     read_file,
     validate_all,
 )
@@ -124,13 +125,17 @@ class YamlDirectoryStorage:
         return await anyio.to_thread.run_sync(self._load_all_sync)
 
     def _load_all_sync(self) -> StoredState:
-        files = discover(self.paths)
+        # One file per display path, where a dict keyed by it would put it.
+        files = list({f.display: f for f in discover(self.paths)}.values())
         with gc_paused():
-            parsed = {f.display: read_file(f.path, f.display, self.limits) for f in files}
-        self._parsed = parsed
+            # File by file: only one file's node tree exists at a time, so the
+            # load's peak (which stays resident) is not all the trees at once.
+            parsed, results, catalog = read_and_validate(files, self._base, self.limits)
+        self._parsed = {item.display: item for item in parsed}
         self._reals = {}
-        self._results = {}
-        return self._recompute(set(parsed))
+        self._results = {result.display: result for result in results}
+        self._catalog = catalog
+        return StoredState(tuple(results), catalog)
 
     async def reload(self, paths: Iterable[str]) -> StoredState:
         wanted = [os.path.realpath(path) for path in paths]

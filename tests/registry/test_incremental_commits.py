@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from provreg.registry import (
+    DuplicateNameError,
     Event,
     InstanceAdded,
     InstanceRemoved,
@@ -210,3 +211,31 @@ async def _step(
             if (root / name).exists() and (root / name).read_text() != BROKEN:
                 good[name] = (root / name).read_text()
     return None
+
+
+async def test_name_checks_use_the_index_and_name_the_first_holder(tmp_path: Path) -> None:
+    root = tmp_path / "config"
+    root.mkdir()
+    entry = "  - id: {}\n    name: {}\n    provider: ollama\n"
+    (root / "a.yaml").write_text("version: 1\nproviders:\n" + entry.format("one", "Alpha"))
+    (root / "b.yaml").write_text(
+        "version: 1\nproviders:\n" + entry.format("two", "alpha") + entry.format("three", "three")
+    )
+    registry = await ProviderRegistry.open([str(root)], audit=False)
+    with pytest.raises(DuplicateNameError) as raised:
+        await registry.create("ollama", " ALPHA ", {}, file=str(root / "a.yaml"))
+    assert raised.value.other_id == "one"
+    with pytest.raises(DuplicateNameError) as raised:
+        await registry.update("one", {"name": "ALPHA"})  # its own name, but 'two' has it too
+    assert raised.value.other_id == "two"
+    with pytest.raises(DuplicateNameError) as raised:
+        await registry.update("three", {"name": "Alpha "})
+    assert raised.value.other_id == "one"
+    assert (await registry.update("three", {"name": "Three"})).name == "Three"
+    created = await registry.create("ollama", "Alpha two", {}, file=str(root / "a.yaml"))
+    assert created.id == "alpha-two"
+    with pytest.raises(DuplicateNameError):
+        await registry.create("ollama", "alpha TWO", {}, file=str(root / "b.yaml"))
+    await registry.delete("alpha-two")
+    again = await registry.create("ollama", "alpha TWO", {}, file=str(root / "b.yaml"))
+    assert again.id == "alpha-two-2"  # a deleted instance's id is never reissued

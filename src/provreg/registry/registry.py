@@ -212,8 +212,13 @@ class ProviderRegistry(SecretOperations):
             self._check_unique_name(state, clean_name, None)
             checked = _check_values(definition, dict(values or {}))
             if instance_id is None:
-                # Every served id is in `_issued_ids` (see `_commit`).
+                # Every served id is in `_issued_ids` (see `_commit`): no set of
+                # all ids to build per create. The union stays as a safety net.
                 instance_id = unique_id(slugify(clean_name), self._issued_ids)
+                if instance_id in state.instances:
+                    instance_id = unique_id(
+                        slugify(clean_name), set(state.instances) | self._issued_ids
+                    )
             else:
                 if not ID_RE.fullmatch(instance_id):
                     raise InvalidValueError(

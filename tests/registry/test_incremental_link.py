@@ -18,7 +18,7 @@ import pytest
 
 from provreg.catalog import builtin_catalog
 from provreg.config import codes
-from provreg.config.ids import slugify
+from provreg.config.ids import slugify, unique_id
 from provreg.config.linking import link
 from provreg.config.results import FileResult
 from provreg.config.yaml_source import diagnostic
@@ -30,7 +30,7 @@ from provreg.registry.events import (
     InstanceRemoved,
     InstanceUpdated,
 )
-from provreg.registry.relink import LinkCache
+from provreg.registry.relink import LinkCache, tried_ids
 from provreg.registry.state import RegistryState
 from provreg.storage.backend import StoredState
 
@@ -268,3 +268,84 @@ def test_relinking_pulls_in_files_sharing_a_name_or_an_id() -> None:
     )
     assert list(state.instances) == ["one-2", "one", "one-3", "gamma"]
     _check_against_link(state, [claims, probing, c])
+
+
+@pytest.mark.parametrize("base", ["groq", "x" * 61, "x" * 62, "x" * 63])
+def test_tried_ids_are_the_ids_unique_id_tries(base: str) -> None:
+    taken: set[str] = set()
+    tried = tried_ids(base)
+    for _ in range(12):
+        # unique_id returns the first id of its sequence not taken: with every
+        # earlier one taken, that is the next id of the sequence.
+        expected = unique_id(base, taken)
+        assert next(tried) == expected
+        taken.add(expected)
+
+
+def _named(file: str, name: str, line: int, instance_id: str | None = None) -> ProviderInstance:
+    return ProviderInstance.model_construct(
+        id=instance_id or slugify(name),
+        name=name,
+        provider="ollama",
+        values={},
+        file=file,
+        line=line,
+        column=5,
+        id_derived=instance_id is None,
+    )
+
+
+def test_many_derived_ids_from_one_name() -> None:
+    catalog = builtin_catalog()
+    crowd = FileResult(
+        "a.yaml", "a.yaml", None, tuple(_named("a.yaml", "Groq", 3 + i) for i in range(30)), (), ()
+    )
+    other = FileResult("b.yaml", "b.yaml", None, (_named("b.yaml", "Other", 3, "other"),), (), ())
+    cache = LinkCache()
+    state, _ = assemble_state(
+        RegistryState.empty(catalog),
+        StoredState((crowd, other), catalog),
+        {},
+        0.0,
+        "external",
+        initial=True,
+        link_cache=cache,
+    )
+    assert list(state.instances)[:3] == ["groq", "groq-2", "groq-3"]
+    for step, instance_id in enumerate(("groq-7", "solo", "groq-31")):
+        changed = FileResult(
+            "b.yaml", "b.yaml", None, (_named("b.yaml", "Other", 3, instance_id),), (), ()
+        )
+        state, _ = assemble_state(
+            state,
+            StoredState((crowd, changed), catalog),
+            {},
+            1.0 + step,
+            "external",
+            link_cache=cache,
+        )
+        _check_against_link(state, [crowd, changed])
+
+
+def test_an_instance_filed_under_another_display_is_linked_the_flat_way() -> None:
+    """No backend does this; the registry then links every instance, as it always did."""
+    catalog = builtin_catalog()
+    plain = FileResult("a.yaml", "a.yaml", None, (_named("a.yaml", "Odd", 3),), (), ())
+    odd = FileResult("b.yaml", "b.yaml", None, (_named("elsewhere.yaml", "Odd", 3, "odd"),), (), ())
+    cache = LinkCache()
+    for step in range(2):
+        state, _ = assemble_state(
+            RegistryState.empty(catalog),
+            StoredState((plain, odd), catalog),
+            {},
+            0.0,
+            "external",
+            initial=step == 0,
+            link_cache=cache,
+        )
+        instances, cross = link([plain, odd])
+        assert list(state.instances.values()) == list(instances)
+        assert list(state.instances) == ["odd-2", "odd"]
+        assert state.files["b.yaml"].instance_ids == ()
+        assert list(state.diagnostics) == ["a.yaml", "b.yaml", "elsewhere.yaml"]
+        assert [d.code for d in state.diagnostics["elsewhere.yaml"]] == [codes.DUPLICATE_NAME.code]

@@ -303,35 +303,47 @@ def _link_by_file(results: Sequence[FileResult]) -> dict[str, _FileLinking] | No
         by_file[instance.file][0].append(instance)
     for diag in cross:  # always about an instance of `results` (its `file`)
         by_file[diag.file][1].append(diag)
+    # `unique_id` tries at most one id more than there are ids taken.
+    most_tried = sum(len(result.instances) for result in results) + 1
     for result in results:
         served, _, id_keys = by_file[result.display]
-        id_keys.extend(_id_keys(result.instances, served))
+        claimed = _id_keys(result.instances, served, most_tried)
+        if claimed is None:
+            return None
+        id_keys.extend(claimed)
     return by_file
 
 
 def _id_keys(
-    instances: Sequence[ProviderInstance], served: Sequence[ProviderInstance]
-) -> Iterator[str]:
+    instances: Sequence[ProviderInstance], served: Sequence[ProviderInstance], most_tried: int
+) -> list[str] | None:
     """The ids a file claims: every explicit id, and for each derived id every
-    id `unique_id` tried, from the base to the one it got."""
-    derived_served = (instance for instance in served if instance.id_derived)
+    id `unique_id` tried, from the base to the one it got. None if a derived id
+    is not where `tried_ids` leads (`unique_id` would then have changed)."""
+    derived_served = iter([instance for instance in served if instance.id_derived])
+    claimed: list[str] = []
     for instance in instances:
         if not instance.id_derived:
-            yield instance.id
+            claimed.append(instance.id)
             continue
         final = next(derived_served).id
-        yield from _tried_ids(instance.id, final)
+        for count, tried in enumerate(tried_ids(instance.id), 1):
+            claimed.append(tried)
+            if tried == final:
+                break
+            if count >= most_tried:
+                return None
+    return claimed
 
 
-def _tried_ids(base: str, final: str) -> Iterator[str]:
-    """`base`, `base-2`, ... up to `final`: what `config.ids.unique_id` tried."""
+def tried_ids(base: str) -> Iterator[str]:
+    """`base`, `base-2`, `base-3`, ...: the ids `config.ids.unique_id` tries, in
+    order (a test holds the two together)."""
     yield base
     counter = 2
-    candidate = base
-    while candidate != final:
+    while True:
         suffix = f"-{counter}"
-        candidate = base[: 63 - len(suffix)] + suffix
-        yield candidate
+        yield base[: 63 - len(suffix)] + suffix
         counter += 1
 
 

@@ -1,15 +1,20 @@
 """Build the next RegistryState from what storage holds, and the events between states.
 
 Owns: keep-last-good per file (a file with errors serves its last good
-instances, marked stale), per-file status, linking across files, sharing
-unchanged objects with the previous state (memory stays O(n) however many
-revisions exist), and the diff into typed events.
+instances, marked stale), per-file status, the instances mapping in registry
+order, sharing unchanged objects with the previous state (memory stays O(n)
+however many revisions exist), and the diff into typed events. Linking across
+files is `relink`'s: with the registry's `LinkCache`, a commit does work in
+proportion to the files it changed (mappings are copied whole, a C-speed copy),
+not to every instance.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from types import MappingProxyType
+from typing import NamedTuple, TypeVar
 
 from provreg.config.linking import link
 from provreg.config.results import FileResult
@@ -23,82 +28,11 @@ from provreg.registry.events import (
     ReloadFailed,
     Source,
 )
+from provreg.registry.relink import LinkCache, Relinked
 from provreg.registry.state import FileStatus, RegistryState
 from provreg.storage.backend import StoredState
 
-
-@dataclass
-class LinkCache:
-    """The last linking: per file, the result it was computed from and the ids it
-    served; and the cross-file diagnostics. Lets a commit that changed only
-    field values skip linking every instance again (O(all) -> O(changed file))."""
-
-    effective: dict[str, FileResult] = field(default_factory=dict)
-    ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    cross: list[Diagnostic] = field(default_factory=list)
-
-
-def _identity(result: FileResult) -> tuple[tuple[str, bool, str], ...]:
-    """What linking depends on in a file: its instances' ids and names, in order."""
-    return tuple(
-        (instance.id, instance.id_derived, instance.name.strip().casefold())
-        for instance in result.instances
-    )
-
-
-def _relink(
-    effective: list[FileResult], previous: RegistryState, cache: LinkCache
-) -> tuple[tuple[ProviderInstance, ...], list[Diagnostic]] | None:
-    """Linking reused from `cache` when no file's ids or names changed, else None."""
-    if [r.display for r in effective] != list(cache.effective):
-        return None
-    changed = {r.display for r in effective if r is not cache.effective[r.display]}
-    if any(diag.file in changed for diag in cache.cross):
-        return None  # its cross-file diagnostics carry line numbers that may have moved
-    instances: list[ProviderInstance] = []
-    structural = 0
-    for result in effective:
-        before = cache.effective[result.display]
-        linked = cache.ids.get(result.display, ())
-        if result is before:
-            instances.extend(previous.instances[instance_id] for instance_id in linked)
-            continue
-        if _identity(result) != _identity(before) or len(linked) != len(result.instances):
-            structural += 1
-            if structural > 1 or cache.cross or not _clean_add_or_remove(result, before, previous):
-                return None  # two files gaining entries could clash with each other
-            # No cross-file findings anywhere (so every id is explicit and every name
-            # unique), and this file only gained new, unique entries or lost some:
-            # linking would keep every instance as it is.
-            instances.extend(result.instances)
-            continue
-        for instance, instance_id in zip(result.instances, linked, strict=True):
-            if instance.id != instance_id:  # a derived id made unique by linking
-                instance = instance.model_copy(update={"id": instance_id})
-            instances.append(instance)
-    return tuple(instances), list(cache.cross)
-
-
-def _clean_add_or_remove(result: FileResult, before: FileResult, previous: RegistryState) -> bool:
-    """True when `result` is `before` with entries removed, or with new entries whose
-    explicit ids and names no other instance has (what a create or delete does)."""
-    now, then = _identity(result), _identity(before)
-    if any(derived for _, derived, _ in now):
-        return False
-    then_set = set(then)
-    gained = [entry for entry in now if entry not in then_set]
-    if [entry for entry in now if entry in then_set] != [e for e in then if e in set(now)]:
-        return False  # entries were reordered or edited in id/name
-    if not gained:
-        return True  # only removals
-    taken_ids = set(previous.instances)
-    taken_names = {i.name.strip().casefold() for i in previous.instances.values()}
-    seen: set[str] = set()
-    for instance_id, _, name in gained:
-        if instance_id in taken_ids or name in taken_names or name in seen:
-            return False
-        seen.add(name)
-    return len({entry[0] for entry in gained}) == len(gained)
+T = TypeVar("T")
 
 
 def assemble_state(
@@ -117,9 +51,94 @@ def assemble_state(
     `last_good_by_file` is updated in place (files that are good now become the
     new last good; files that are gone are forgotten). `written_id`: the
     instance a write was for; other changes the write picked up are `external`.
+    `link_cache`: the registry's linking of `previous`, updated in place; with
+    it, a commit costs what its changed files cost, not what the registry holds.
     """
+    effective, drafts, failed = _effective_files(previous, stored, last_good_by_file, now, source)
+    cache = link_cache if link_cache is not None else LinkCache()
+    relinked = cache.relink(effective, previous.instances, full=initial)
+    ids_by_file: Mapping[str, Sequence[str]]
+    cross_by_file: Mapping[str, Sequence[Diagnostic]]
+    if relinked is None or relinked.full:
+        cache.sorted_from = {}  # it remembers how `previous` was built: start over
+    if relinked is None:
+        by_id, ids_by_file, cross_by_file = _link_flat(effective, previous.instances)
+    else:
+        by_id = _served_by_id(cache, relinked)
+        ids_by_file = {display: linked.ids for display, linked in cache.files.items()}
+        cross_by_file = {
+            display: linked.cross for display, linked in cache.files.items() if linked.cross
+        }
+    files = {
+        display: _file_status(draft, tuple(ids_by_file.get(display, ())))
+        for display, draft in drafts.items()
+    }
+    stale_ids = frozenset(
+        chain.from_iterable(
+            ids_by_file.get(display, ()) for display, status in files.items() if status.stale
+        )
+    )
+    frozen_diags = _diagnostics(effective, cross_by_file, previous.diagnostics, cache.sorted_from)
+    instances = (
+        previous.instances
+        if relinked is not None and by_id is cache.served_by_id
+        else MappingProxyType(by_id)
+    )
+    state = RegistryState(
+        instances=instances,
+        diagnostics=MappingProxyType(frozen_diags),
+        files=MappingProxyType(files),
+        catalog=stored.catalog,
+        conflicts=previous.conflicts,
+        revision=previous.revision + 1,
+        watch=previous.watch,
+        stale_ids=_same_or(previous.stale_ids, stale_ids),
+    )
+    if relinked is not None:
+        cache.published = instances
+        cache.served_by_id = by_id
+    if initial:
+        return state, []
+    if relinked is None or relinked.full:
+        events = _diff(
+            previous.instances,
+            state.instances,
+            state.instances.values(),
+            previous.instances.values(),
+            source,
+            written_id,
+        )
+    else:
+        events = _diff(
+            previous.instances,
+            state.instances,
+            chain.from_iterable(cache.files[display].served for display in relinked.files),
+            chain.from_iterable(linked.served for linked in relinked.before),
+            source,
+            written_id,
+        )
+    changed_files = tuple(
+        file
+        for file in set(frozen_diags) | set(previous.diagnostics)
+        if frozen_diags.get(file, ()) != previous.diagnostics.get(file, ())
+    )
+    if changed_files:
+        events.append(DiagnosticsChanged(tuple(sorted(changed_files)), source))
+    events.extend(failed)
+    return state, events
+
+
+def _effective_files(
+    previous: RegistryState,
+    stored: StoredState,
+    last_good_by_file: dict[str, FileResult],
+    now: float,
+    source: Source,
+) -> tuple[list[FileResult], dict[str, _StatusDraft], list[ReloadFailed]]:
+    """Keep-last-good per file: the results to link (a file with errors and a last
+    good version serves the latter), draft file statuses, and reload failures."""
     effective: list[FileResult] = []
-    drafts: dict[str, tuple[FileStatus | None, FileStatus]] = {}
+    drafts: dict[str, _StatusDraft] = {}
     failed: list[ReloadFailed] = []
     present = {result.display for result in stored.files}
     for display in list(last_good_by_file):
@@ -141,17 +160,17 @@ def assemble_state(
         unchanged = (
             old_status is not None and old_status.sha256 == sha256 and old_status.ok == (not errors)
         )
-        status = FileStatus(
-            display=result.display,
-            path=result.path,
-            ok=not errors,
-            stale=stale,
-            last_reload=old_status.last_reload if unchanged and old_status else now,
-            last_error=_first_error(errors),
-            instance_ids=(),  # filled in after linking, which can rename derived ids
-            sha256=sha256,
+        # Instance ids come after linking, which can rename derived ids.
+        drafts[result.display] = _StatusDraft(
+            old_status,
+            result.display,
+            result.path,
+            not errors,
+            stale,
+            old_status.last_reload if unchanged and old_status else now,
+            _first_error(errors),
+            sha256,
         )
-        drafts[result.display] = (old_status, status)
         if errors and not unchanged:
             failed.append(ReloadFailed(result.display, tuple(errors), source))
         effective.append(
@@ -166,74 +185,130 @@ def assemble_state(
                 result.diagnostics,
             )
         )
-    relinked = None
-    if link_cache is not None and not initial:
-        try:
-            relinked = _relink(effective, previous, link_cache)
-        except KeyError:  # an id the previous state does not have: link in full
-            relinked = None
-    instances, cross = relinked if relinked is not None else link(effective)
+    return effective, drafts, failed
+
+
+class _StatusDraft(NamedTuple):
+    """A file's status before linking, and the status it had."""
+
+    old: FileStatus | None
+    display: str
+    path: str
+    ok: bool
+    stale: bool
+    last_reload: float
+    last_error: str | None
+    sha256: str | None
+
+
+def _file_status(draft: _StatusDraft, instance_ids: tuple[str, ...]) -> FileStatus:
+    old = draft.old
+    if (
+        old is not None
+        and old.path == draft.path
+        and old.ok == draft.ok
+        and old.stale == draft.stale
+        and old.last_reload == draft.last_reload
+        and old.last_error == draft.last_error
+        and old.sha256 == draft.sha256
+        and old.instance_ids == instance_ids
+    ):
+        return old  # share an unchanged file's status object too, like instances
+    return FileStatus(
+        display=draft.display,
+        path=draft.path,
+        ok=draft.ok,
+        stale=draft.stale,
+        last_reload=draft.last_reload,
+        last_error=draft.last_error,
+        instance_ids=instance_ids,
+        sha256=draft.sha256,
+    )
+
+
+def _link_flat(
+    effective: list[FileResult], previous: Mapping[str, ProviderInstance]
+) -> tuple[dict[str, ProviderInstance], dict[str, list[str]], dict[str, list[Diagnostic]]]:
+    """Link every instance and group the outcome by each instance's `file`: what
+    the registry does when results cannot be linked file by file."""
+    instances, cross = link(effective)
     # Ids as the registry serves them: `link` makes derived ids unique
     # ('my-groq' -> 'my-groq-2') and drops duplicates of explicit ids.
     ids_by_file: dict[str, list[str]] = {}
     for instance in instances:
         ids_by_file.setdefault(instance.file, []).append(instance.id)
-    if link_cache is not None:
-        link_cache.effective = {result.display: result for result in effective}
-        link_cache.ids = {display: tuple(ids) for display, ids in ids_by_file.items()}
-        link_cache.cross = list(cross)
-    files: dict[str, FileStatus] = {}
-    for display, (old_status, draft) in drafts.items():
-        status = replace(draft, instance_ids=tuple(ids_by_file.get(display, ())))
-        # Share an unchanged file's status object too, like instances.
-        files[display] = old_status if old_status is not None and old_status == status else status
-    stale_ids = frozenset(
-        instance.id
-        for instance in instances
-        if (file_status := files.get(instance.file)) is not None and file_status.stale
-    )
     by_id: dict[str, ProviderInstance] = {}
     for instance in instances:
-        old = previous.instances.get(instance.id)
+        old = previous.get(instance.id)
         # Share unchanged instance objects with the previous state.
         by_id[instance.id] = (
             old if old is not None and (old is instance or old == instance) else instance
         )
-    diagnostics: dict[str, list[Diagnostic]] = {r.display: list(r.diagnostics) for r in effective}
+    cross_by_file: dict[str, list[Diagnostic]] = {}
     for diag in cross:
-        diagnostics.setdefault(diag.file, []).append(diag)
-    frozen_diags = {
-        file: _same_or(
-            previous.diagnostics.get(file), tuple(sorted(diags, key=Diagnostic.sort_key))
-        )
-        for file, diags in diagnostics.items()
-    }
-    state = RegistryState(
-        instances=MappingProxyType(by_id),
-        diagnostics=MappingProxyType(frozen_diags),
-        files=MappingProxyType(files),
-        catalog=stored.catalog,
-        conflicts=previous.conflicts,
-        revision=previous.revision + 1,
-        watch=previous.watch,
-        stale_ids=stale_ids,
-    )
-    events: list[Event] = [] if initial else _diff(previous, state, source, written_id)
-    changed_files = tuple(
-        file
-        for file in set(frozen_diags) | set(previous.diagnostics)
-        if frozen_diags.get(file, ()) != previous.diagnostics.get(file, ())
-    )
-    if changed_files and not initial:
-        events.append(DiagnosticsChanged(tuple(sorted(changed_files)), source))
-    if not initial:
-        events.extend(failed)
-    return state, events
+        cross_by_file.setdefault(diag.file, []).append(diag)
+    return by_id, ids_by_file, cross_by_file
 
 
-def _same_or(
-    old: tuple[Diagnostic, ...] | None, new: tuple[Diagnostic, ...]
-) -> tuple[Diagnostic, ...]:
+def _served_by_id(cache: LinkCache, relinked: Relinked) -> dict[str, ProviderInstance]:
+    """Instances by id in registry order (file order, then order in the file)."""
+    if relinked.full or relinked.added_ids:
+        by_id: dict[str, ProviderInstance] = {}
+        for linked in cache.files.values():
+            by_id.update(zip(linked.ids, linked.served, strict=True))
+        return by_id
+    if not relinked.files and not relinked.before:
+        return cache.served_by_id  # nothing changed: the same mapping serves
+    # Every file serves the ids it served, in the same order, or fewer of them:
+    # a copy keeps the order, and patching values or removing keys keeps it too.
+    by_id = dict(cache.served_by_id)
+    kept = {instance_id for display in relinked.files for instance_id in cache.files[display].ids}
+    for linked in relinked.before:
+        for instance_id in linked.ids:
+            if instance_id not in kept:
+                del by_id[instance_id]
+    for display in relinked.files:
+        linked = cache.files[display]
+        by_id.update(zip(linked.ids, linked.served, strict=True))
+    return by_id
+
+
+def _diagnostics(
+    effective: list[FileResult],
+    cross_by_file: Mapping[str, Sequence[Diagnostic]],
+    previous: Mapping[str, tuple[Diagnostic, ...]],
+    sorted_from: dict[str, tuple[Sequence[Diagnostic], Sequence[Diagnostic]]],
+) -> dict[str, tuple[Diagnostic, ...]]:
+    """Each file's own diagnostics and the cross-file ones about it, sorted.
+
+    An unchanged file keeps its previous tuple. `sorted_from` (updated in place)
+    remembers the own and cross diagnostics each file's tuple was sorted from:
+    while both are the same objects, the tuple is the same.
+    """
+    frozen: dict[str, tuple[Diagnostic, ...]] = {}
+    inputs: dict[str, tuple[Sequence[Diagnostic], Sequence[Diagnostic]]] = {}
+    for result in effective:
+        file = result.display
+        own, cross = result.diagnostics, cross_by_file.get(file, ())
+        before = sorted_from.get(file)
+        old = previous.get(file)
+        if before is not None and old is not None and before[0] is own and before[1] is cross:
+            frozen[file] = old
+        else:
+            frozen[file] = _same_or(old, tuple(sorted((*own, *cross), key=Diagnostic.sort_key)))
+        inputs[file] = (own, cross)
+    for file, cross in cross_by_file.items():
+        if file not in frozen:  # about a file no result has (see `_link_flat`)
+            frozen[file] = _same_or(
+                previous.get(file), tuple(sorted(cross, key=Diagnostic.sort_key))
+            )
+    sorted_from.clear()
+    sorted_from.update(inputs)
+    return frozen
+
+
+def _same_or(old: T | None, new: T) -> T:
+    """`old` when it equals `new`: unchanged values stay the same objects."""
     return old if old is not None and old == new else new
 
 
@@ -245,26 +320,32 @@ def _first_error(errors: list[Diagnostic]) -> str | None:
 
 
 def _diff(
-    previous: RegistryState,
-    state: RegistryState,
+    previous: Mapping[str, ProviderInstance],
+    current: Mapping[str, ProviderInstance],
+    candidates: Iterable[ProviderInstance],
+    old_candidates: Iterable[ProviderInstance],
     source: Source,
     written_id: str | None = None,
 ) -> list[Event]:
+    """Events from `previous` to `current`, looking at `candidates` (instances
+    of `current`, in its order) and `old_candidates` (of `previous`, in its
+    order): every instance that may have changed, all of them when in doubt."""
+
     def source_of(instance_id: str) -> Source:
         return source if written_id is None or instance_id == written_id else "external"
 
     events: list[Event] = []
-    for instance_id, instance in state.instances.items():
-        old = previous.instances.get(instance_id)
+    for instance in candidates:
+        old = previous.get(instance.id)
         if old is None:
-            events.append(InstanceAdded(instance, source_of(instance_id)))
+            events.append(InstanceAdded(instance, source_of(instance.id)))
         elif old is not instance and old != instance:
             changed = _changed_fields(old, instance)
             if changed:
-                events.append(InstanceUpdated(instance, old, changed, source_of(instance_id)))
-    for instance_id, old in previous.instances.items():
-        if instance_id not in state.instances:
-            events.append(InstanceRemoved(old, source_of(instance_id)))
+                events.append(InstanceUpdated(instance, old, changed, source_of(instance.id)))
+    for old in old_candidates:
+        if old.id not in current:
+            events.append(InstanceRemoved(old, source_of(old.id)))
     return events
 
 

@@ -36,7 +36,7 @@ from provreg.model import (
     SecretRef,
 )
 from provreg.paths import env_flag
-from provreg.registry.assemble import LinkCache, assemble_state
+from provreg.registry.assemble import assemble_state
 from provreg.registry.audit import AuditLog
 from provreg.registry.errors import (
     ConflictError,
@@ -58,6 +58,7 @@ from provreg.registry.events import (
     InstanceUpdated,
     Source,
 )
+from provreg.registry.relink import LinkCache, name_key
 from provreg.registry.secret_ops import SecretOperations
 from provreg.registry.state import RegistryState, WatchMode
 from provreg.registry.store import Store
@@ -208,12 +209,16 @@ class ProviderRegistry(SecretOperations):
             state = self.snapshot()
             definition = self.definition(provider)
             clean_name = _check_name(name)
-            _check_unique_name(state, clean_name, None)
+            self._check_unique_name(state, clean_name, None)
             checked = _check_values(definition, dict(values or {}))
             if instance_id is None:
-                instance_id = unique_id(
-                    slugify(clean_name), set(state.instances) | self._issued_ids
-                )
+                # Every served id is in `_issued_ids` (see `_commit`): no set of
+                # all ids to build per create. The union stays as a safety net.
+                instance_id = unique_id(slugify(clean_name), self._issued_ids)
+                if instance_id in state.instances:
+                    instance_id = unique_id(
+                        slugify(clean_name), set(state.instances) | self._issued_ids
+                    )
             else:
                 if not ID_RE.fullmatch(instance_id):
                     raise InvalidValueError(
@@ -270,7 +275,7 @@ class ProviderRegistry(SecretOperations):
             if "name" in changes:
                 new_name = _check_name(changes["name"])
                 if new_name != instance.name:
-                    _check_unique_name(state, new_name, instance.id)
+                    self._check_unique_name(state, new_name, instance.id)
                     written["name"] = new_name
             merged = dict(instance.values)
             for key, value in changes.items():
@@ -376,6 +381,22 @@ class ProviderRegistry(SecretOperations):
         if self.read_only:
             raise ReadOnlyError()
 
+    def _check_unique_name(self, state: RegistryState, name: str, own_id: str | None) -> None:
+        """Refuse a name another instance has (ignoring case and surrounding spaces)."""
+        key = name_key(name)
+        if self._link_cache.published is state.instances:
+            # The linking's name index covers exactly these instances: walk them
+            # only when some instance other than `own_id` has the name.
+            others = self._link_cache.serving_name(key)
+            own = state.instances.get(own_id) if own_id is not None else None
+            if own is not None and name_key(own.name) == key:
+                others -= 1
+            if others <= 0:
+                return
+        for instance in state.instances.values():
+            if instance.id != own_id and name_key(instance.name) == key:
+                raise DuplicateNameError(name, instance.id)
+
     def _check_file_ok(self, state: RegistryState, file: str) -> None:
         status = state.files.get(file)
         if status is not None and not status.ok:
@@ -426,8 +447,14 @@ class ProviderRegistry(SecretOperations):
             link_cache=self._link_cache,
         )
         # Every id seen in this run is retired for generation: a new instance
-        # must not inherit a deleted one's id (and its keyring entries).
-        self._issued_ids.update(state.instances)
+        # must not inherit a deleted one's id (and its keyring entries). Ids
+        # new to this state are the added ones.
+        if initial:
+            self._issued_ids.update(state.instances)
+        else:
+            self._issued_ids.update(
+                event.instance.id for event in events if isinstance(event, InstanceAdded)
+            )
         self._audit(events)
         if self.secrets is not None:
             for event in events:
@@ -485,13 +512,6 @@ def _check_name(name: Any) -> str:
             ]
         )
     return name.strip()
-
-
-def _check_unique_name(state: RegistryState, name: str, own_id: str | None) -> None:
-    key = name.casefold()
-    for instance in state.instances.values():
-        if instance.id != own_id and instance.name.strip().casefold() == key:
-            raise DuplicateNameError(name, instance.id)
 
 
 def _check_values(definition: ProviderDefinition, values: dict[str, Any]) -> dict[str, Any]:

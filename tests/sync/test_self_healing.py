@@ -145,6 +145,30 @@ async def test_a_missed_change_makes_every_period_a_full_rescan(sync_dir: Path, 
         h.check()
 
 
+async def test_a_symlink_target_found_by_the_full_rescan_is_no_verdict(
+    sync_dir: Path, sync_base: Path, watch: Any
+) -> None:
+    """The watch cannot see a link's target: a full rescan that finds it changed
+    (before a check did) says nothing about the watch's health."""
+    settings = SyncSettings(
+        debounce_ms=50, step_ms=10, grace_s=0.3, rescan_s=0.2, full_rescan_s=0.2
+    )
+    elsewhere = sync_base / "dotfiles"
+    elsewhere.mkdir()
+    target = elsewhere / "llm.yaml"
+    target.write_text(providers_yaml(openai("dotfiles-openai", "gpt-4.1")))
+    (sync_dir / "linked.yaml").symlink_to(target)
+    async with watch(sync_dir, settings) as h:
+        await h.quiet_rescans(1)
+        target.write_text(providers_yaml(openai("dotfiles-openai", "gpt-5")))
+        an_hour_ago = time.time() - 3600
+        os.utime(target, (an_hour_ago, an_hour_ago))
+        await h.wait_value("dotfiles-openai", "default_model", "gpt-5")
+        assert h.engine.stats.checks == 0
+        assert h.engine.stats.missed_by_watch == 0
+        h.check()
+
+
 async def test_polling_rescans_fully_every_period(sync_dir: Path, watch: Any) -> None:
     """With `--poll` every period is a full rescan: the poller misses a save in
     the same second, so the rescan is more than a safety net there."""

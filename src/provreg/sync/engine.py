@@ -533,19 +533,25 @@ class SyncEngine:
                 changed.add(real)
         return changed
 
-    def _linked_differences(self) -> set[str]:
-        """Real paths of known files reached through a symlink whose (size, mtime)
-        moved or that vanished. The watch is on directories: a change to a
-        link's target elsewhere (`providers.yaml -> ~/dotfiles/llm.yaml`)
-        never reaches it."""
-        by_real = self.storage.files_by_real()
-        if not by_real:
-            return set()
+    def _linked_files(self) -> tuple[dict[str, str], set[str]]:
+        """Known files reached through a symlink (real path -> display), and the
+        real paths of the others. The watch is on directories: a change to a
+        link's target elsewhere (`providers.yaml -> ~/dotfiles/llm.yaml`), or
+        to a target whose own name is no config name, never reaches it."""
         path_of = {display: path for path, display in self.storage.files().items()}
-        changed: set[str] = set()
-        for real, display in by_real.items():
+        linked: dict[str, str] = {}
+        plain: set[str] = set()
+        for real, display in self.storage.files_by_real().items():
             if path_of.get(display, real) == real:
-                continue  # not a link: the watch sees it
+                plain.add(real)
+            else:
+                linked[real] = display
+        return linked, plain
+
+    def _linked_differences(self) -> set[str]:
+        """Real paths of symlinked files whose (size, mtime) moved or that vanished."""
+        changed: set[str] = set()
+        for real, display in self._linked_files()[0].items():
             fingerprint = self.storage.fingerprint(display)
             try:
                 info = os.stat(real)
@@ -592,7 +598,10 @@ class SyncEngine:
         self.stats.rescans += 1
         self._check_roots()
         differences = self._scan_differences()
-        missed = {path for path in differences if self._beyond_watch_reach(path)}
+        # Only known files the watch can see count: a symlink's target is the
+        # check's business, and a new file may come from anywhere (`mv`, `tar`).
+        plain = self._linked_files()[1] if differences else set()
+        missed = {path for path in differences if path in plain and self._beyond_watch_reach(path)}
         if differences:
             await self._reconcile(differences)
         await self._expire_deletions()

@@ -69,7 +69,7 @@ COMPARED = (
     # debounce_ms, step_ms, label
     (1600, 50, "watchfiles defaults"),
     (100, 20, ""),
-    (50, 10, "the default before issue 4's tuning"),
+    (50, 10, "the old default"),
     (50, 7, ""),
     (50, 6, ""),
     (50, 5, ""),

@@ -58,7 +58,7 @@ def _sync_root() -> Path:
 
 SYNC_ROOT = _sync_root()
 
-FAST = SyncSettings(debounce_ms=50, step_ms=10, grace_s=0.3, rescan_s=0.5)
+FAST = SyncSettings(debounce_ms=50, step_ms=10, grace_s=0.3, rescan_s=0.5, full_rescan_s=0.5)
 """Small timings: a batch closes 10 ms after the last event."""
 
 DEADLINE_S = 5.0

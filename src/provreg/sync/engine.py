@@ -1,8 +1,8 @@
 """The sync engine: watch config directories and reconcile external edits.
 
 Owns: the watchfiles task, the batch reconciler (grace period for deletions,
-moves, echo suppression), the periodic self-healing rescan and the watch
-status in the store.
+moves, echo suppression), the periodic self-healing check and rescan and the
+watch status in the store.
 May import: watchfiles, anyio, `provreg.registry`, `provreg.storage`, `provreg.config`.
 
 Rules (DESIGN §5):
@@ -22,6 +22,11 @@ Rules (DESIGN §5):
   for an external edit.
 - A watched directory that is deleted or replaced is watched anew (or
   waited for), and a scan covers what changed while nothing watched it.
+- Self-healing in two tiers, so that idle costs next to nothing: every
+  `rescan_s` a check of what a directory watch cannot see (roots replaced,
+  symlinked files' targets), every `full_rescan_s` a stat of every file for
+  what the watch lost. A full rescan that finds a change the watch missed
+  makes every later period a full rescan.
 - A file whose content hash is what the registry already has (the app's own
   write, or a touch) causes no reload.
 - Half-written, empty or invalid files keep their last good instances: that
@@ -54,6 +59,9 @@ log = logging.getLogger("provreg.sync")
 POLL_ENV = "PROVREG_POLL"
 _MISSING_ROOT_POLL_S = 0.25
 """How often to look for a watched directory that was removed."""
+_WATCH_REACH_S = 2.0
+"""A change older than this that a full rescan finds was missed by the watch
+(a batch closes within `debounce_ms`; this leaves room for a slow reload)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +70,19 @@ class SyncSettings:
 
     debounce_ms: int = 50
     """Longest time watchfiles groups events before yielding a batch."""
-    step_ms: int = 10
-    """Quiet time after the last event that closes a batch."""
+    step_ms: int = 5
+    """Quiet time after the last event that closes a batch. watchfiles wakes
+    every step even when idle (200 times a second at 5 ms, ~0.3% of a core on
+    the benchmark VM); a lone save waits one to two steps."""
     grace_s: float = 0.5
     """How long a vanished file keeps its instances (rename-saves reappear)."""
     rescan_s: float = 3.0
-    """Period of the self-healing stat rescan."""
+    """Period of the cheap check (watched directories replaced, symlinked files'
+    targets changed): what inotify cannot report. With `poll`, the full rescan's
+    period too (the poller misses a save in the same second)."""
+    full_rescan_s: float = 30.0
+    """Period of the full stat rescan of every file while inotify watches: the
+    safety net for events the kernel or the watcher lost."""
     poll: bool = False
     """Poll instead of inotify (network file systems)."""
     poll_delay_ms: int = 300
@@ -89,6 +104,12 @@ class SyncStats:
     reloads: int = 0
     suppressed: int = 0
     rescans: int = 0
+    """Full rescans (a stat of every file)."""
+    checks: int = 0
+    """Cheap checks (the roots and the symlinked files only)."""
+    missed_by_watch: int = 0
+    """Full rescans that found a change the watch should have reported; after
+    the first, every period is a full rescan."""
     restarts: int = 0
     failures: int = 0
     files_read: list[str] = field(default_factory=list)
@@ -215,7 +236,11 @@ class SyncEngine:
                     force_polling=self.settings.poll,
                     poll_delay_ms=self.settings.poll_delay_ms,
                     ignore_permission_denied=True,
-                    rust_timeout=1000,
+                    # No timeout: an idle watch never returns to the event loop,
+                    # and watchfiles' timeout return clears its change set, so an
+                    # event landing at that instant would be lost. Stopping goes
+                    # through `stop` (see `_stop_watch_on_cancel`).
+                    rust_timeout=0,
                 ):
                     await self.apply_batch(changes)
             except (FileNotFoundError, RuntimeError, OSError) as exc:
@@ -227,8 +252,8 @@ class SyncEngine:
         """On cancellation, tell the watcher thread to return now.
 
         `awatch` waits for its thread uninterruptibly and only sets its stop
-        event once that wait ends (after `rust_timeout`); setting it from a
-        sibling task makes shutdown take one step instead of a second.
+        event once that wait ends, which without a `rust_timeout` is the next
+        file event; setting it from a sibling task makes shutdown take one step.
         """
         try:
             await anyio.sleep_forever()
@@ -236,11 +261,46 @@ class SyncEngine:
             self._restart.set()
 
     async def _rescan_loop(self) -> None:
+        """Every `rescan_s` the cheap check, or the full rescan: on the first tick
+        (whatever changed between the load and the watch), at once after the
+        watch was re-established, every `full_rescan_s` while the watch is
+        healthy, and on every tick when polling or once the watch missed a
+        change."""
+        last_full: float | None = None
         while True:
             with anyio.move_on_after(self.settings.rescan_s):
                 await self._rescan_now.wait()
+            catching_up = self._rescan_now.is_set() or last_full is None
             self._rescan_now = anyio.Event()
-            await self.rescan()
+            if catching_up or self._full_rescan_due(last_full):
+                last_full = self._clock()
+                missed = await self._full_rescan()
+                if missed and not catching_up:
+                    self._watch_missed(missed)
+            else:
+                await self.check()
+
+    def _full_rescan_due(self, last_full: float | None) -> bool:
+        if self.settings.poll or self.stats.missed_by_watch:
+            return True
+        if last_full is None:
+            return True
+        # A little early rather than a whole check period late.
+        slack = self.settings.rescan_s / 2
+        return self._clock() - last_full >= self.settings.full_rescan_s - slack
+
+    def _watch_missed(self, paths: set[str]) -> None:
+        """The watch did not report a change it should have (a file system whose
+        notifications do not arrive, a lost queue): from now on every period
+        is a full rescan, as if polling."""
+        if not self.stats.missed_by_watch:
+            log.warning(
+                "the file watch missed a change to %s; rescanning every %g s from now on "
+                "(use --poll on network file systems)",
+                ", ".join(sorted(paths)),
+                self.settings.rescan_s,
+            )
+        self.stats.missed_by_watch += 1
 
     # ------------------------------------------------------------------ reconciling
 
@@ -473,10 +533,41 @@ class SyncEngine:
                 changed.add(real)
         return changed
 
-    async def rescan(self) -> None:
-        """The periodic safety net: stat everything, reconcile what moved, and
-        re-establish the watch when a watched directory was replaced."""
-        self.stats.rescans += 1
+    def _linked_files(self) -> tuple[dict[str, str], set[str]]:
+        """Known files reached through a symlink (real path -> display), and the
+        real paths of the others. The watch is on directories: a change to a
+        link's target elsewhere (`providers.yaml -> ~/dotfiles/llm.yaml`), or
+        to a target whose own name is no config name, never reaches it."""
+        path_of = {display: path for path, display in self.storage.files().items()}
+        linked: dict[str, str] = {}
+        plain: set[str] = set()
+        for real, display in self.storage.files_by_real().items():
+            if path_of.get(display, real) == real:
+                plain.add(real)
+            else:
+                linked[real] = display
+        return linked, plain
+
+    def _linked_differences(self) -> set[str]:
+        """Real paths of symlinked files whose (size, mtime) moved or that vanished."""
+        changed: set[str] = set()
+        for real, display in self._linked_files()[0].items():
+            fingerprint = self.storage.fingerprint(display)
+            try:
+                info = os.stat(real)
+            except OSError:
+                changed.add(real)
+                continue
+            if (
+                fingerprint is None
+                or info.st_size != fingerprint.size
+                or info.st_mtime_ns != fingerprint.mtime_ns
+            ):
+                changed.add(real)
+        return changed
+
+    def _check_roots(self) -> None:
+        """Re-establish the watch when a watched directory was replaced."""
         replaced = False
         for index, root in enumerate(self._roots):
             fresh = self._root(root.path)
@@ -485,7 +576,43 @@ class SyncEngine:
                 replaced = True
         if replaced:
             self._restart.set()
-        differences = self._scan_differences()
+
+    async def check(self) -> None:
+        """The cheap periodic check, for what a directory watch cannot see: a
+        watched directory replaced, a symlinked file's target changed. A stat
+        per root and per symlinked file."""
+        self.stats.checks += 1
+        self._check_roots()
+        differences = self._linked_differences()
         if differences:
             await self._reconcile(differences)
         await self._expire_deletions()
+
+    async def rescan(self) -> None:
+        """The full safety net: stat everything, reconcile what moved, and
+        re-establish the watch when a watched directory was replaced."""
+        await self._full_rescan()
+
+    async def _full_rescan(self) -> set[str]:
+        """`rescan`; returns the changes the watch should long have reported."""
+        self.stats.rescans += 1
+        self._check_roots()
+        differences = self._scan_differences()
+        # Only known files the watch can see count: a symlink's target is the
+        # check's business, and a new file may come from anywhere (`mv`, `tar`).
+        plain = self._linked_files()[1] if differences else set()
+        missed = {path for path in differences if path in plain and self._beyond_watch_reach(path)}
+        if differences:
+            await self._reconcile(differences)
+        await self._expire_deletions()
+        return missed
+
+    def _beyond_watch_reach(self, path: str) -> bool:
+        """True for a difference the watch had ample time to report: a file changed
+        more than `_WATCH_REACH_S` ago, or gone without a pending deletion. A
+        change made just now may still be on its way through the watcher."""
+        try:
+            info = os.stat(path)
+        except OSError:
+            return path not in self._pending_deletions
+        return time.time() - info.st_mtime > _WATCH_REACH_S

@@ -80,7 +80,7 @@ class SyncSettings:
     """Period of the cheap check (watched directories replaced, symlinked files'
     targets changed): what inotify cannot report. With `poll`, the full rescan's
     period too (the poller misses a save in the same second)."""
-    full_rescan_s: float = 30.0
+    full_rescan_s: float = 10.0
     """Period of the full stat rescan of every file while inotify watches: the
     safety net for events the kernel or the watcher lost."""
     poll: bool = False

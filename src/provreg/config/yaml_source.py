@@ -1,7 +1,8 @@
 """Turn a config file's bytes into Python values while keeping node positions.
 
 Owns: the fast, hostile-input-safe YAML reader used on every load.
-May import: PyYAML (libyaml via `CSafeLoader`), `provreg.model`, `provreg.config.codes`.
+May import: PyYAML (libyaml via `CSafeLoader`), `provreg.model`, `provreg.config.codes`,
+`provreg.config.yaml_tags` (the loader subclass that resolves tags cheaply).
 
 Why not ruamel.yaml here: loading is the hot path (startup, every reconcile)
 and ruamel's round-trip parser costs 1.5-2.5 ms per instance; libyaml composes

@@ -360,16 +360,17 @@ def _validate_instance(
             valid = False
     if not valid or values is None or instance_id is None or not isinstance(provider, str):
         return None
-    return ProviderInstance.model_construct(
-        _INSTANCE_FIELDS,
-        id=instance_id,
-        name=name_text,
-        provider=provider,
-        values=values,
-        file=file,
-        line=line,
-        column=column,
-        id_derived=id_derived,
+    return construct_instance(
+        {
+            "id": instance_id,
+            "name": name_text,
+            "provider": provider,
+            "values": values,
+            "file": file,
+            "line": line,
+            "column": column,
+            "id_derived": id_derived,
+        }
     )
 
 
@@ -378,6 +379,37 @@ _INSTANCE_FIELDS = set(ProviderInstance.model_fields)
 shared by all of them instead of one each (728 bytes per instance). Sharing is
 safe: the model is frozen, so pydantic never adds to it, and `model_copy`
 copies it before changing it."""
+
+_SET_ATTRIBUTE = object.__setattr__
+_CONSTRUCT_DIRECTLY = (
+    ProviderInstance.model_config.get("extra") != "allow"
+    and not ProviderInstance.__pydantic_root_model__
+    and ProviderInstance.__pydantic_post_init__ is None
+    and all(
+        spec.alias is None and spec.validation_alias is None
+        for spec in ProviderInstance.model_fields.values()
+    )
+)
+"""True while `model_construct` given every field does nothing but set the four
+attributes below (no aliases to map, no extra or private values, no post-init)."""
+
+
+def construct_instance(fields: dict[str, Any]) -> ProviderInstance:
+    """`ProviderInstance.model_construct(_INSTANCE_FIELDS, **fields)` for already
+    validated `fields`, all of them, in the model's field order.
+
+    model_construct walks the model's fields for aliases and defaults on every
+    call (2.3 us, a quarter of validating an instance); with every field given
+    and none aliased, it comes down to setting these attributes.
+    """
+    if not _CONSTRUCT_DIRECTLY:
+        return ProviderInstance.model_construct(_INSTANCE_FIELDS, **fields)
+    instance = ProviderInstance.__new__(ProviderInstance)
+    _SET_ATTRIBUTE(instance, "__dict__", fields)
+    _SET_ATTRIBUTE(instance, "__pydantic_fields_set__", _INSTANCE_FIELDS)
+    _SET_ATTRIBUTE(instance, "__pydantic_extra__", None)
+    _SET_ATTRIBUTE(instance, "__pydantic_private__", None)
+    return instance
 
 
 def _instance_id(

@@ -209,6 +209,26 @@ def model_for(definition: ProviderDefinition) -> type[BaseModel]:
     return model
 
 
+_FIELD_TABLES: dict[int, tuple[ProviderDefinition, frozenset[str], dict[str, FieldSpec]]] = {}
+
+
+def _field_table(definition: ProviderDefinition) -> tuple[frozenset[str], dict[str, FieldSpec]]:
+    """A definition's field ids, and its specs by id (the first of an id, as
+    `definition.field` finds it): built once per definition object rather than
+    once per instance. The definition is kept with them, so its id is not reused."""
+    cached = _FIELD_TABLES.get(id(definition))
+    if cached is not None and cached[0] is definition:
+        return cached[1], cached[2]
+    specs: dict[str, FieldSpec] = {}
+    for spec in definition.fields:
+        specs.setdefault(spec.id, spec)
+    known = frozenset(spec.id for spec in definition.fields)
+    if len(_FIELD_TABLES) > 256:  # user definitions are new objects on every recompute
+        _FIELD_TABLES.clear()
+    _FIELD_TABLES[id(definition)] = (definition, known, specs)
+    return known, specs
+
+
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
     """A field-level problem, before it is placed at a YAML node."""
@@ -232,13 +252,13 @@ def check_fields(
     values coming from the dashboard or the command line.
     """
     problems: list[FieldProblem] = []
-    known = {spec.id for spec in definition.fields}
+    known, specs = _field_table(definition)
     stated: dict[str, Any] = {}
     for key, value in raw.items():
         if key in RESERVED_KEYS:
             continue
         if key in known:
-            spec = definition.field(key)
+            spec = specs[key]
             if value is None and spec is not None and (not spec.required or spec.is_secret):
                 # `field:` left empty means "not set" (for a secret: the keyring default).
                 continue

@@ -1,7 +1,8 @@
 """Turn a config file's bytes into Python values while keeping node positions.
 
 Owns: the fast, hostile-input-safe YAML reader used on every load.
-May import: PyYAML (libyaml via `CSafeLoader`), `provreg.model`, `provreg.config.codes`.
+May import: PyYAML (libyaml via `CSafeLoader`), `provreg.model`, `provreg.config.codes`,
+`provreg.config.yaml_tags` (the loader subclass that resolves tags cheaply).
 
 Why not ruamel.yaml here: loading is the hot path (startup, every reconcile)
 and ruamel's round-trip parser costs 1.5-2.5 ms per instance; libyaml composes
@@ -30,6 +31,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from provreg.config import codes
 from provreg.config.codes import Code
+from provreg.config.yaml_tags import ConfigLoader
 from provreg.model import Diagnostic
 
 DEFAULT_MAX_BYTES = 1024 * 1024
@@ -202,7 +204,7 @@ def parse_bytes(data: bytes, file: str, limits: Limits = Limits()) -> Document:
 
 def parse_text(text: str, file: str, limits: Limits = Limits()) -> Document:
     """Parse YAML text (already decoded) into a Document."""
-    loader = yaml.CSafeLoader(text)
+    loader = ConfigLoader(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -370,9 +372,12 @@ class _ValueBuilder:
         if node.tag != _MAP:
             self._unsupported_tag(node)
         result: dict[Any, Any] = {}
-        key_lines: dict[Any, int] = {}
+        key_nodes: dict[Any, Node] = {}  # each key's last node, for duplicates
         merged: dict[Any, Any] = {}
         size = 1
+        # A scalar value is built here rather than through `_build`, which would
+        # only find it unshared and within the depth limit (most values are scalars).
+        scalar_values_allowed = depth < self.limits.max_depth
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 value, value_size = self._build(value_node, depth + 1)
@@ -387,15 +392,20 @@ class _ValueBuilder:
                 # Every instance repeats the same few keys: one string each
                 # instead of one per mapping (kept in the values of all instances).
                 key = intern(key)
-            if key in key_lines:
-                line, _ = node_position(key_node)
+            earlier = key_nodes.get(key)
+            if earlier is not None:
                 self._report(
                     codes.DUPLICATE_KEY,
                     key_node,
-                    f"duplicate key '{key}' (lines {key_lines[key]} and {line})",
+                    f"duplicate key '{key}' "
+                    f"(lines {node_position(earlier)[0]} and {node_position(key_node)[0]})",
                     hint="delete one of them; YAML keeps only one value per key",
                 )
-            key_lines[key] = node_position(key_node)[0]
+            key_nodes[key] = key_node
+            if scalar_values_allowed and type(value_node) is ScalarNode:
+                result[key] = self._scalar(value_node)
+                size += 2
+                continue
             value, value_size = self._build(value_node, depth + 1)
             size += value_size + 1
             result[key] = value

@@ -20,6 +20,7 @@ from typing import Any
 import anyio
 import pytest
 import yaml
+from textual import events
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import Input, RichLog, Static
@@ -412,3 +413,21 @@ async def test_the_detail_pane_takes_the_height_of_each_instance(cfg: Path) -> N
             assert body.content_size.height == wanted, instance_id
             heights.add(wanted)
         assert len(heights) > 1  # else this tests nothing
+
+
+async def test_the_detail_pane_follows_a_held_key(cfg: Path) -> None:
+    """Presses that come faster than frames: the pane ends on the row the cursor is on."""
+    app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await started(pilot)
+        table = table_of(pilot)
+        for _ in range(5):
+            app.post_message(events.Key("down", None))
+        await wait_until(pilot, lambda: table.cursor_row == 5, "the cursor")
+        selected = app.selected_instance()
+        assert selected is not None
+        await wait_until(
+            pilot,
+            lambda: selected.name in detail_text(app) and "checking" not in detail_text(app),
+            "the pane to show the row under the cursor",
+        )

@@ -108,8 +108,6 @@ class ProvregApp(InstanceActions):
         self._confirmed_present: set[str] = set()
         self._theme_ready = False
         self._collector = RareFullCollections()
-        self._highlights = 0
-        """Rows highlighted so far (the detail pane follows the latest)."""
         self._external_toast_until = 0.0
         """While an external-change toast shows (time.monotonic())."""
         self._external_toast_count = 0
@@ -429,16 +427,6 @@ class ProvregApp(InstanceActions):
 
     @on(DataTable.RowHighlighted, "#providers")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        # The table repaints first and the detail pane follows after that frame:
-        # a held key highlights rows faster than frames come, and each press
-        # waited for the detail of the one before. Of the callbacks queued
-        # meanwhile only the latest acts (all would show the current row).
-        self._highlights += 1
-        self.call_after_refresh(self._detail_follows_cursor, self._highlights)
-
-    def _detail_follows_cursor(self, highlight: int) -> None:
-        if highlight != self._highlights:
-            return
         instance = self.selected_instance()
         self._show_detail()
         if instance is not None and instance.id not in self._detail_secrets:

@@ -48,6 +48,7 @@ import asyncio
 import contextlib
 import cProfile
 import fcntl
+import gc
 import html
 import io
 import os
@@ -344,6 +345,10 @@ class InProcess:
     load: float = 0.0
     commit: list[float] = field(default_factory=list)
     painted: list[float] = field(default_factory=list)
+    commit_to_painted: list[float] = field(default_factory=list)
+    """The UI's share of an edit: from the store commit to the screen refreshed."""
+    collections: dict[int, list[float]] = field(default_factory=dict)
+    """Garbage collections during the timed edits: durations by generation."""
     missed: int = 0
     painted_cpu: list[float] = field(default_factory=list)
     shown_on_screen: bool = False
@@ -498,6 +503,7 @@ async def edits(
     # With --profile, 20 more edits after the timed ones, under cProfile.
     profiler = cProfile.Profile() if args.profile else None
     timed = range(5, 5 + args.edits)
+    collecting = GcTimer(result.collections)
     for index in range(5 + args.edits + (20 if profiler else 0)):
         await asyncio.sleep(rng.uniform(0.15, 0.3))
         instance_id, path, line = rng.choice(targets)
@@ -505,6 +511,7 @@ async def edits(
         if profiler is not None and index not in timed and index >= 5:
             profiler.enable()
         cpu_start = time.process_time()
+        collecting.active = index in timed
         value, closed = editor.edit(path, line)
 
         def shows(i: str = instance_id, v: str = value) -> bool:
@@ -526,12 +533,35 @@ async def edits(
         result.painted_cpu.append(cpu)
         if commits:
             result.commit.append(commits[0] - closed)
+            result.commit_to_painted.append(painted - commits[0])
         if not result.shown_on_screen:  # once, outside the timings: the screen has it
             result.shown_on_screen = value in screen_text(app)
+    collecting.stop()
     if profiler is not None:
         result.profile = profile_text(profiler, "20 edits, close() to repaint (main thread)")
     await asyncio.sleep(0.5)
     result.rows_match = rows_match(app, table)
+
+
+class GcTimer:
+    """Times the cyclic collector's runs (gc.callbacks) while `active`."""
+
+    def __init__(self, durations: dict[int, list[float]]) -> None:
+        self.durations = durations
+        self.active = False
+        self.started = 0.0
+        gc.callbacks.append(self.callback)
+
+    def callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        elif self.active:
+            self.durations.setdefault(info["generation"], []).append(
+                time.perf_counter() - self.started
+            )
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self.callback)
 
 
 def rows_match(app: Any, table: Any) -> bool:
@@ -671,6 +701,7 @@ def bench_in_process(args: argparse.Namespace) -> None:
     print(f"  mount to full table painted: {ms(result.load, 0)}")
     print(HEADER)
     print(line("edit: close() -> store commit", result.commit, None))
+    print(line("edit: store commit -> screen refreshed", result.commit_to_painted, None))
     print(
         line(
             "edit: close() -> screen refreshed", result.painted, EDIT_TARGET, "", result.painted_cpu
@@ -678,6 +709,11 @@ def bench_in_process(args: argparse.Namespace) -> None:
     )
     if result.missed:
         print(f"  {result.missed} edits MISSED (not shown within 5 s)")
+    for generation, durations in sorted(result.collections.items()):
+        print(
+            f"  (generation {generation} collections during the timed edits: {len(durations)}, "
+            f"{ms(sum(durations))} in all, longest {ms(max(durations))})"
+        )
     print(
         f"  (the new value was on the exported screen: {result.shown_on_screen}; every row "
         f"equal to one computed afresh after the edits: {result.rows_match})"

@@ -20,9 +20,14 @@ from typing import Any
 import anyio
 import pytest
 import yaml
+from textual import events
+from textual.message import Message
+from textual.notifications import Notify
 from textual.widgets import Input, RichLog, Static
 
+from provreg.registry.events import InstanceUpdated, ReloadFailed
 from provreg.tui.app import ProvregApp
+from provreg.tui.messages import EventsArrived
 from provreg.tui.screens.conflict import ConflictScreen
 from provreg.tui.screens.instance_form import InstanceForm
 from provreg.tui.widgets.detail_pane import DetailPane
@@ -35,6 +40,7 @@ from .support import (
     fixed_stamp,
     plain,
     read_tree,
+    screen_text,
     select,
     started,
     table_of,
@@ -111,6 +117,25 @@ def detail_text(app: ProvregApp) -> str:
 
 def cells(pilot: Any, instance_id: str) -> list[str]:
     return [str(cell) for cell in table_of(pilot).get_row(instance_id)]
+
+
+def screen_line(app: ProvregApp, text: str) -> str:
+    """The first line on the terminal that shows `text` ("" if none)."""
+    return next((line for line in screen_text(app).splitlines() if text in line), "")
+
+
+class Toasts:
+    """The app's notifications, in order (`App.notify` posts a `Notify` message)."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.messages.append(message.notification.message)
+
+    def external_changes(self) -> list[str]:
+        return [m for m in self.messages if "external" in m and "reload failed" not in m]
 
 
 async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
@@ -259,3 +284,150 @@ async def test_external_edit_of_the_instance_in_the_form_asks(live_cfg: Path, ch
         SAMPLE_CONFIGS / "providers" / "local.yaml"
     ).read_text(encoding="utf-8")
     assert not any(name.startswith(".") for name in os.listdir(hosted.parent))
+
+
+async def test_external_edits_repaint_their_rows_under_one_toast(live_cfg: Path) -> None:
+    """Rows changed by other processes are repainted where they are (the table
+    re-renders only those rows), and while the first change's toast shows, the
+    next change does not stack another one over the table."""
+    hosted = live_cfg / "providers" / "hosted.yaml"
+    local = live_cfg / "providers" / "local.yaml"
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    app.EXTERNAL_TOAST_SECONDS = 60.0  # the second edit surely comes while it shows
+    toasts = Toasts()
+    async with app.run_test(size=(120, 40), message_hook=toasts) as pilot:
+        await started(pilot)
+        await wait_until(
+            pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
+        )
+        table = table_of(pilot)
+        row, selected = table.cursor_row, table.selected_id
+        assert selected not in ("personal-anthropic", "local-ollama")
+        assert "claude-sonnet-4-5" in screen_line(app, "Personal Anthropic")
+        assert "llama3.2" in screen_line(app, "Local Ollama")
+
+        await external_edit(
+            IN_PLACE_SAVE,
+            hosted,
+            "default_model: claude-sonnet-4-5",
+            "default_model: claude-opus-4-1",
+        )
+        await wait_until(
+            pilot,
+            lambda: "claude-opus-4-1" in screen_line(app, "Personal Anthropic"),
+            "the row to show the new model",
+            timeout=LIVE_TIMEOUT,
+        )
+        await external_edit(IN_PLACE_SAVE, local, "default_model: llama3.2", "default_model: x-9")
+        await wait_until(
+            pilot,
+            lambda: "x-9" in screen_line(app, "Local Ollama"),
+            "the second row to show the new model",
+            timeout=LIVE_TIMEOUT,
+        )
+        assert "claude-sonnet-4-5" not in screen_line(app, "Personal Anthropic")
+        assert (table.cursor_row, table.selected_id) == (row, selected)
+        assert toasts.external_changes() == [
+            "external: cfg/providers/hosted.yaml — updated Personal Anthropic (default_model)"
+        ]
+        await pilot.press("l")
+        await wait_until(
+            pilot, lambda: "updated Local Ollama (default_model)" in activity(app), "the log line"
+        )
+
+
+async def test_external_changes_during_a_toast_are_summed_up_after_it(cfg: Path) -> None:
+    app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
+    app.EXTERNAL_TOAST_SECONDS = 0.5
+    toasts = Toasts()
+    async with app.run_test(size=(80, 24), message_hook=toasts) as pilot:
+        await started(pilot)
+        assert app.state is not None
+        instance = app.state.instances["personal-anthropic"]
+        change = InstanceUpdated(instance, instance, ("default_model",), "external")
+        app.post_message(EventsArrived((change,)))
+        await wait_until(pilot, lambda: toasts.external_changes(), "the first toast")
+        app.post_message(EventsArrived((change, change)))
+        # A failed reload is never held back.
+        app.post_message(EventsArrived((ReloadFailed("cfg/providers/local.yaml", (), "external"),)))
+        await wait_until(
+            pilot,
+            lambda: any("reload failed" in m for m in toasts.messages),
+            "the failed reload's toast",
+        )
+        assert len(toasts.external_changes()) == 1
+        await wait_until(
+            pilot, lambda: len(toasts.external_changes()) == 2, "the summary toast", timeout=10
+        )
+        assert toasts.external_changes() == [
+            "external: cfg/providers/hosted.yaml — updated Personal Anthropic (default_model)",
+            "2 more external changes (l: Activity)",
+        ]
+
+
+async def test_an_id_changed_on_disk_replaces_its_row_in_place(live_cfg: Path) -> None:
+    """One commit removes an id and adds another: the table shows the new row
+    where the old one was, and no row of the old id is left behind."""
+    hosted = live_cfg / "providers" / "hosted.yaml"
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await wait_until(
+            pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
+        )
+        table = table_of(pilot)
+        ids = table.instance_ids
+        await external_edit(IN_PLACE_SAVE, hosted, "id: personal-anthropic", "id: personal-claude")
+        await wait_until(
+            pilot,
+            lambda: "personal-claude" in table.instance_ids,
+            "the renamed row",
+            timeout=LIVE_TIMEOUT,
+        )
+        assert table.instance_ids == [
+            "personal-claude" if i == "personal-anthropic" else i for i in ids
+        ]
+        assert table.row_count == len(ids)
+        assert cells(pilot, "personal-claude")[1:4] == [
+            "Personal Anthropic",
+            "anthropic",
+            "claude-sonnet-4-5",
+        ]
+
+
+async def test_the_detail_pane_takes_the_height_of_each_instance(cfg: Path) -> None:
+    """The pane skips the screen's layout when the height of its text stays the
+    same; when it changes, the pane is laid out again (nothing cut off)."""
+    app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
+    async with app.run_test(size=(160, 50)) as pilot:  # wide: the side pane
+        await started(pilot)
+        pane = app.query_one("#detail", DetailPane)
+        body = pane.query_one("#detail-body", Static)
+        heights = set()
+        for instance_id in list(table_of(pilot).instance_ids):
+            await select(pilot, instance_id)
+            await wait_until(pilot, lambda: "checking" not in detail_text(app), "the keys")
+            await pilot.pause()
+            width = body.content_size.width
+            wanted = body.get_content_height(pane.content_size, app.size, width)
+            assert body.content_size.height == wanted, instance_id
+            heights.add(wanted)
+        assert len(heights) > 1  # else this tests nothing
+
+
+async def test_the_detail_pane_follows_a_held_key(cfg: Path) -> None:
+    """Presses that come faster than frames: the pane ends on the row the cursor is on."""
+    app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await started(pilot)
+        table = table_of(pilot)
+        for _ in range(5):
+            app.post_message(events.Key("down", None))
+        await wait_until(pilot, lambda: table.cursor_row == 5, "the cursor")
+        selected = app.selected_instance()
+        assert selected is not None
+        await wait_until(
+            pilot,
+            lambda: selected.name in detail_text(app) and "checking" not in detail_text(app),
+            "the pane to show the row under the cursor",
+        )

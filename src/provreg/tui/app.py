@@ -25,6 +25,8 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, RichLog, TabbedContent, TabPane
 
+from provreg.report import plural
+from provreg.tui.collector import RareFullCollections
 from provreg.tui.instance_actions import InstanceActions
 from provreg.tui.messages import EventsArrived, RegistryFailed, StoreChanged
 from provreg.tui.screens.help import HelpScreen
@@ -105,11 +107,28 @@ class ProvregApp(InstanceActions):
         self._layout_set = False
         self._confirmed_present: set[str] = set()
         self._theme_ready = False
+        self._collector = RareFullCollections()
+        self._external_toast_until = 0.0
+        """While an external-change toast shows (time.monotonic())."""
+        self._external_toast_count = 0
+        self._external_unshown = 0
+        """External changes that came while the toast showed."""
+        # The widgets every store commit updates, kept from compose: a query walks
+        # the whole screen, and a commit used to run several.
+        self._table: ProvidersTable | None = None
+        self._header: StatusHeader | None = None
+        self._problems: ProblemsTable | None = None
+        self._detail_panes: tuple[DetailPane, ...] = ()
 
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield StatusHeader(", ".join(self.paths), stamp=self.stamp, id="status")
+        self._header = StatusHeader(", ".join(self.paths), stamp=self.stamp, id="status")
+        self._table = ProvidersTable(id="providers")
+        self._problems = ProblemsTable(id="problems-table")
+        # The side pane and, in narrow terminals, the Details tab.
+        self._detail_panes = (DetailPane(id="detail"), DetailPane(id="detail-tab"))
+        yield self._header
         yield Input(
             placeholder="filter: any text (Escape clears)",
             id="filter",
@@ -117,14 +136,14 @@ class ProvregApp(InstanceActions):
             disabled=True,
         )
         with Horizontal(id="main"):
-            yield ProvidersTable(id="providers")
-            yield DetailPane(id="detail")
+            yield self._table
+            yield self._detail_panes[0]
         with TabbedContent(id="bottom"):
             # In narrow terminals the detail pane moves here, beside the problems.
             with TabPane("Details", id="details"):
-                yield DetailPane(id="detail-tab")
+                yield self._detail_panes[1]
             with TabPane("Problems", id="problems"):
-                yield ProblemsTable(id="problems-table")
+                yield self._problems
             with TabPane("Activity", id="activity"):
                 yield RichLog(id="activity-log", wrap=False, markup=False, max_lines=2000)
         yield Footer()
@@ -179,6 +198,7 @@ class ProvregApp(InstanceActions):
         self._load_registry()
 
     def on_unmount(self) -> None:
+        self._collector.stop()
         gc.unfreeze()  # what the load froze is collectable again (tests run many apps)
 
     def _bench_mark(self, name: str) -> None:
@@ -222,6 +242,7 @@ class ProvregApp(InstanceActions):
 
                 self.missing_secrets = await asyncio.to_thread(instance_secret_presence, registry)
             await self._first_fill(registry.snapshot())
+        self._collector.start()
         if self.watch_files:
             self._run_sync()
         self._refresh_secret_presence()
@@ -274,20 +295,19 @@ class ProvregApp(InstanceActions):
     def _widgets_gone(self) -> bool:
         """True while the app shuts down: messages still queued (a row highlight,
         a store change, a worker's result) find no widgets to update."""
-        try:
-            return not self.query(ProvidersTable)
-        except Exception:  # no screen at all any more
-            return True
+        return self._table is None or not self._table.is_attached
 
     def _show_state(self, state: RegistryState, *, table_too: bool = True) -> None:
         self.state = state
         if self._widgets_gone():
             return
+        assert self._table is not None and self._header is not None
+        assert self._problems is not None
         if table_too:
-            self.query_one(ProvidersTable).apply(state, self.missing_secrets)
+            self._table.apply(state, self.missing_secrets)
         read_only = self.registry.read_only if self.registry else False
-        self.query_one(StatusHeader).show(state, read_only=read_only)
-        self.query_one(ProblemsTable).show(state)
+        self._header.show(state, read_only=read_only)
+        self._problems.show(state)
         self._show_detail()
 
     def on_events_arrived(self, message: EventsArrived) -> None:
@@ -311,12 +331,39 @@ class ProvregApp(InstanceActions):
                     external.append(line)
             if isinstance(event, InstanceUpdated) and event.source == "external":
                 self._check_form_conflict(event.instance)
-        # One toast per commit, not one per instance: a `git checkout` of many
-        # files would otherwise stack toasts over the table.
-        if len(external) == 1:
-            self.notify(external[0], timeout=4)
-        elif external:
-            self.notify(f"{len(external)} external changes (l: Activity)", timeout=4)
+        if external:
+            self._notify_external(external)
+
+    EXTERNAL_TOAST_SECONDS = 4.0
+    """How long a toast about external changes shows."""
+
+    def _notify_external(self, lines: list[str]) -> None:
+        """One toast per commit, not per instance, and one at a time: changes that
+        come while it shows are summed up in one toast when it goes. Each toast
+        mounts a widget (a layout of the screen), and a burst of saves (a
+        `git checkout`, a script) would otherwise stack them over the table.
+        Failed reloads keep a toast each; the Activity tab has every line."""
+        if time.monotonic() < self._external_toast_until:
+            self._external_unshown += len(lines)
+            return
+        self._toast_external(
+            lines[0] if len(lines) == 1 else f"{len(lines)} external changes (l: Activity)"
+        )
+
+    def _toast_external(self, text: str) -> None:
+        self.notify(text, timeout=self.EXTERNAL_TOAST_SECONDS)
+        self._external_toast_until = time.monotonic() + self.EXTERNAL_TOAST_SECONDS
+        self._external_toast_count += 1
+        toast = self._external_toast_count
+        self.set_timer(self.EXTERNAL_TOAST_SECONDS, lambda: self._external_toast_ended(toast))
+
+    def _external_toast_ended(self, toast: int) -> None:
+        if toast != self._external_toast_count:  # a later toast took over
+            return
+        self._external_toast_until = 0.0
+        unshown, self._external_unshown = self._external_unshown, 0
+        if unshown:
+            self._toast_external(f"{plural(unshown, 'more external change')} (l: Activity)")
 
     def on_registry_failed(self, message: RegistryFailed) -> None:
         self.query_one(ProvidersTable).loading = False
@@ -373,9 +420,9 @@ class ProvregApp(InstanceActions):
     # ------------------------------------------------------------------ selection and detail
 
     def selected_instance(self) -> ProviderInstance | None:
-        if self.state is None or self._widgets_gone():
+        if self.state is None or self._table is None or self._widgets_gone():
             return None
-        instance_id = self.query_one(ProvidersTable).selected_id
+        instance_id = self._table.selected_id
         return self.state.instances.get(instance_id) if instance_id else None
 
     @on(DataTable.RowHighlighted, "#providers")
@@ -394,7 +441,7 @@ class ProvregApp(InstanceActions):
             return
         instance = self.selected_instance()
         secrets = self._detail_secrets.get(instance.id) if instance else None
-        for pane in self.query(DetailPane):  # the side pane and the narrow-layout tab
+        for pane in self._detail_panes:
             pane.show(
                 instance,
                 self.state,

@@ -3,6 +3,9 @@ and presence (never the value), and the instance's diagnostics."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -58,6 +61,11 @@ class DetailPane(VerticalScroll):
     DetailPane > #detail-body { width: 100%; }
     """
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._shown: tuple[object, ...] | None = None
+        """The inputs of what the body shows now (None: no instance selected)."""
+
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static("Select a provider instance.", id="detail-body")
 
@@ -71,9 +79,29 @@ class DetailPane(VerticalScroll):
     ) -> None:
         body = self.query_one("#detail-body", Static)
         if instance is None or state is None:
-            body.update("Select a provider instance.")
+            if self._shown is not None:
+                self._shown = None
+                self._update(body, "Select a provider instance.")
             return
         definition = state.catalog.get(instance.provider)
+        problems = [
+            d for d in state.diagnostics.get(instance.file, ()) if d.instance_id == instance.id
+        ]
+        # Everything the pane shows comes from these. Most commits (an edit of
+        # another row) leave them as they were, and the same text again would
+        # cost a layout of the whole screen.
+        shown = (
+            instance,
+            definition,
+            instance.id in state.stale_ids,
+            secrets,
+            checking,
+            secret_error,
+            problems,
+        )
+        if shown == self._shown:
+            return
+        self._shown = shown
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
@@ -104,9 +132,6 @@ class DetailPane(VerticalScroll):
                     )
         if secret_error:
             grid.add_row("keyring", Text(secret_error, style="red"))
-        problems = [
-            d for d in state.diagnostics.get(instance.file, ()) if d.instance_id == instance.id
-        ]
         if problems:
             grid.add_row("", "")
             for diag in problems:
@@ -115,4 +140,18 @@ class DetailPane(VerticalScroll):
                     Text(f"{diag.line}:{diag.column}", style=color),
                     Text(f"{diag.severity.value}[{diag.code}] {diag.message}", style=color),
                 )
-        body.update(grid)
+        self._update(body, grid)
+
+    def _update(self, body: Static, content: RenderableType) -> None:
+        """Show `content`, with a layout of the screen only if its height changed.
+
+        A layout costs a full repaint of the screen; moving the cursor in the
+        table changes the text here on every keypress, mostly not its height.
+        A pane that is not shown (the narrow layout's side pane, the hidden
+        tab) gets its layout when it is shown."""
+        body.update(content, layout=False)
+        width = body.content_size.width
+        if width and body.get_content_height(self.content_size, self.app.size, width) != (
+            body.content_size.height
+        ):
+            body.refresh(layout=True)

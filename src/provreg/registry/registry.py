@@ -37,7 +37,7 @@ from provreg.model import (
 )
 from provreg.paths import env_flag
 from provreg.registry.assemble import assemble_state
-from provreg.registry.audit import AuditLog
+from provreg.registry.audit import AuditLog, instance_digest
 from provreg.registry.errors import (
     ConflictError,
     DuplicateIdError,
@@ -455,14 +455,25 @@ class ProviderRegistry(SecretOperations):
             self._issued_ids.update(
                 event.instance.id for event in events if isinstance(event, InstanceAdded)
             )
-        self._audit(events)
+        self._audit(events, state)
         if self.secrets is not None:
             for event in events:
                 if isinstance(event, InstanceUpdated | InstanceRemoved):
                     self.secrets.invalidate(event.instance.id)
         self.store.commit(state, events)
 
-    def _audit(self, events: builtins.list[Event]) -> None:
+    def flush_audit(self) -> None:
+        """Write the external changes the audit log still holds back (it waits
+        ~1 s to see whether their author logs them). Call when a watching
+        process stops; the process's exit does it too. Never raises for I/O."""
+        if self.audit is not None:
+            self.audit.flush()
+
+    def _audit(self, events: builtins.list[Event], state: RegistryState) -> None:
+        """Record committed instance changes. This process's own (`app`, `cli`) at
+        once; `external` ones are only observed here (another provreg process or
+        an editor made them), so the log writes them later unless their author,
+        or another watcher, already did (see registry/audit.py)."""
         if self.audit is None:
             return
         for event in events:
@@ -471,17 +482,26 @@ class ProviderRegistry(SecretOperations):
                 continue
             assert isinstance(event, InstanceAdded | InstanceUpdated | InstanceRemoved)
             fields: tuple[str, ...] = ()
+            before: str | None = None
+            after: str | None = instance_digest(event.instance)
             if isinstance(event, InstanceUpdated):
                 fields = event.changed_fields
+                before = instance_digest(event.previous)
             elif isinstance(event, InstanceAdded):
                 fields = ("name", "provider", *event.instance.values)
+            else:
+                before, after = after, None
+            status = state.files.get(event.instance.file)
+            record = self.audit.record_observed if event.source == "external" else self.audit.record
             try:
-                self.audit.record(
+                record(
                     source=event.source,
                     action=action,
                     instance_id=event.instance.id,
                     file=event.instance.file,
                     fields=fields,
+                    sha256=status.sha256 if status is not None else None,
+                    digests=(before, after),
                 )
             except OSError:
                 import logging

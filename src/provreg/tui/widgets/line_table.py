@@ -319,6 +319,11 @@ class LineTable(ScrollView, can_focus=True):
         """The cells of the row with `key`."""
         return list(self._row_values[key].cells())
 
+    def get_cell(self, key: str, column_key: str) -> Text:
+        """The cell of the row with `key` in the column with `column_key`."""
+        columns = [column.key for column in self._columns]
+        return self.get_row(key)[columns.index(column_key)]
+
     def get_row_at(self, row_index: int) -> list[Text]:
         return self.get_row(self._row_keys[row_index])
 
@@ -589,8 +594,16 @@ class LineTable(ScrollView, can_focus=True):
         if row_index == -1:
             return  # a header click: DataTable posts HeaderSelected, which nothing here uses
         clicked_twice = (row_index, column_index) == (self.cursor_row, self._cursor_column)
-        self._cursor_column = clamp(column_index, 0, len(self._columns) - 1)
-        self.cursor_row = row_index
+        column_index = clamp(column_index, 0, len(self._columns) - 1)
+        if row_index == self.cursor_row and column_index != self._cursor_column:
+            # Another cell of the cursor's row: DataTable's cursor moved, so it
+            # announces the row again.
+            self._cursor_column = column_index
+            self._highlight_row(row_index)
+            self._scroll_cursor_into_view()
+        else:
+            self._cursor_column = column_index
+            self.cursor_row = row_index
         if clicked_twice:
             self._post_selected()
         self._scroll_cursor_into_view(animate=True)

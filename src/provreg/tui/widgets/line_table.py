@@ -81,33 +81,82 @@ def render_cell_segments(
     pre_style: Style,
     post_style: Style,
 ) -> list[Segment]:
-    """One cell's line as DataTable renders it: the text in `width` cells, padded
-    on both sides, between `pre_style` and `post_style`.
-
-    Printable ASCII without spans is built directly (the common cell, and the
-    cost DataTable pays per visible cell); anything else goes through the same
-    Rich pipeline DataTable uses. tests/tui/test_line_table.py checks both
-    agree character for character."""
-    if _fits_fast_path(text):
-        plain = text.plain[:width]
-        pad_style = pre_style + post_style
-        text_style = text.style
-        if isinstance(text_style, str):
-            text_style = console.get_style(text_style, default=Style.null())
-        before = " " * CELL_PADDING
-        after = " " * (width - len(plain) + CELL_PADDING)
-        if not plain:
-            return [Segment(before + after, pad_style)]
-        return [
-            Segment(before, pad_style),
-            Segment(plain, pre_style + text_style + post_style),
-            Segment(after, pad_style),
-        ]
+    """One cell's line exactly as DataTable renders it: the text in `width`
+    cells, padded on both sides, between `pre_style` and `post_style`, through
+    Rich (Padding, textual's Styled, `render_lines`)."""
     lines = console.render_lines(
         Styled(Padding(text, (0, CELL_PADDING)), pre_style=pre_style, post_style=post_style),
         options.update_dimensions(width + 2 * CELL_PADDING, 1).update(no_wrap=True),
     )
     return lines[0]
+
+
+class CellRenderer:
+    """Cells' segments as DataTable renders them, without DataTable's cost.
+
+    Printable ASCII without spans (the common cell) is built directly. Other
+    cells (the status glyphs, names in other scripts) go through Rich once per
+    distinct cell and styles, and get the row's metadata added afterwards:
+    the metadata (row and column, for the mouse) is the only part of the style
+    that differs from row to row, and adding it last gives equal styles.
+    tests/tui/test_line_table.py checks the lines against DataTable's."""
+
+    def __init__(self) -> None:
+        self._rendered: LRUCache[tuple[object, ...], list[Segment]] = LRUCache(1024)
+
+    def clear(self) -> None:
+        self._rendered.clear()
+
+    def render(
+        self,
+        console: Console,
+        options: ConsoleOptions,
+        text: Text,
+        width: int,
+        styles: tuple[Style, Style, Style, Style],
+    ) -> list[Segment]:
+        """`styles`: the row's style, the cell's metadata, the component style and
+        the post style (DataTable's pre style is the first three added in order)."""
+        row_style, meta, component, post_style = styles
+        if _fits_fast_path(text):
+            pre_style = row_style + meta + component
+            plain = text.plain[:width]
+            pad_style = pre_style + post_style
+            before = " " * CELL_PADDING
+            after = " " * (width - len(plain) + CELL_PADDING)
+            if not plain:
+                return [Segment(before + after, pad_style)]
+            text_style = text.style
+            if isinstance(text_style, str):
+                text_style = console.get_style(text_style, default=Style.null())
+            return [
+                Segment(before, pad_style),
+                Segment(plain, pre_style + text_style + post_style),
+                Segment(after, pad_style),
+            ]
+        key = (
+            text.plain,
+            text.style,
+            tuple(text.spans),
+            text.justify,
+            text.overflow,
+            text.no_wrap,
+            text.tab_size,
+            width,
+            row_style,
+            component,
+            post_style,
+        )
+        segments = self._rendered.get(key)
+        if segments is None:
+            segments = render_cell_segments(
+                console, options, text, width, row_style + component, post_style
+            )
+            self._rendered[key] = segments
+        return [
+            Segment(part, style + meta if style is not None else None, control)
+            for part, style, control in segments
+        ]
 
 
 class LineTable(ScrollView, can_focus=True):
@@ -284,6 +333,7 @@ class LineTable(ScrollView, can_focus=True):
         self._styles: dict[tuple[object, ...], tuple[Style, Style]] = {}
         """(header, hover, cursor) -> the component style and the post style of a cell."""
         self._style_generation = 0
+        self._cells = CellRenderer()
 
     # ------------------------------------------------------------------ columns and rows
 
@@ -470,6 +520,7 @@ class LineTable(ScrollView, can_focus=True):
     def _invalidate_all(self) -> None:
         self._style_generation += 1
         self._styles.clear()
+        self._cells.clear()
         self._lines.clear()
         self._header = None
 
@@ -551,10 +602,11 @@ class LineTable(ScrollView, can_focus=True):
             cells = row.cells()
         component, post = self._cell_styles(header, hover, cursor)
         segments: list[Segment] = []
+        render_cell = self._cells.render
         for column_index, (column, text) in enumerate(zip(self._columns, cells, strict=True)):
-            pre = row_style + Style.from_meta({"row": row_index, "column": column_index})
-            segments += render_cell_segments(
-                console, options, text, column.width, pre + component, post
+            meta = Style.from_meta({"row": row_index, "column": column_index})
+            segments += render_cell(
+                console, options, text, column.width, (row_style, meta, component, post)
             )
         # The rest of the width: DataTable's row-cursor extension (the cell's
         # component style, without the post style).

@@ -36,6 +36,7 @@ from textual.reactive import Reactive
 from textual.renderables.styled import Styled
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import PseudoClasses
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions
@@ -334,6 +335,7 @@ class LineTable(ScrollView, can_focus=True):
         """(header, hover, cursor) -> the component style and the post style of a cell."""
         self._style_generation = 0
         self._cells = CellRenderer()
+        self._pass: tuple[Style, PseudoClasses] | None = None
 
     # ------------------------------------------------------------------ columns and rows
 
@@ -545,10 +547,18 @@ class LineTable(ScrollView, can_focus=True):
         self._styles[key] = (component, post)
         return component, post
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line of this pass shares (the base style walks the ancestors).
+        self._pass = (self.rich_style, self.get_pseudo_class_state())
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         scroll_x, scroll_y = self.scroll_offset
-        base_style = self.rich_style
+        base_style, pseudo_classes = self._pass or (self.rich_style, self.get_pseudo_class_state())
         if y >= HEADER_HEIGHT:
             y += scroll_y
         row_index = y - HEADER_HEIGHT
@@ -564,7 +574,7 @@ class LineTable(ScrollView, can_focus=True):
             scroll_x,
             base_style,
             self._style_generation,
-            self.get_pseudo_class_state(),
+            pseudo_classes,
         )
         if row_index < 0:
             if self._header is not None and self._header[0] == signature:

@@ -319,7 +319,7 @@ class LineTable(ScrollView, can_focus=True):
         self._row_keys: list[str] = []
         """Row keys in display order."""
         self._row_index: dict[str, int] = {}
-        """Row key -> position in `_keys`."""
+        """Row key -> position in `_row_keys`."""
         self._row_values: dict[str, TableRow] = {}
         self._cursor_column = 0
         """The column of the last click: a click selects only on the cell clicked before
@@ -332,8 +332,7 @@ class LineTable(ScrollView, can_focus=True):
         the cursor, the hover and the styles."""
         self._header: tuple[tuple[object, ...], Strip] | None = None
         self._styles: dict[tuple[object, ...], tuple[Style, Style]] = {}
-        """(header, hover, cursor) -> the component style and the post style of a cell."""
-        self._style_generation = 0
+        """(header, hover, cursor, pseudo-classes) -> a cell's component and post styles."""
         self._cells = CellRenderer()
         self._pass: tuple[Style, PseudoClasses] | None = None
 
@@ -440,7 +439,7 @@ class LineTable(ScrollView, can_focus=True):
         self._update_virtual_size()
         self.cursor_row = self.cursor_row
         self.hover_row = self.hover_row
-        self.refresh(layout=True)
+        self.refresh()
 
     def update_row(self, key: str, row: TableRow) -> None:
         """Replace one row's value and redraw that row only."""
@@ -520,7 +519,6 @@ class LineTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _invalidate_all(self) -> None:
-        self._style_generation += 1
         self._styles.clear()
         self._cells.clear()
         self._lines.clear()
@@ -573,7 +571,6 @@ class LineTable(ScrollView, can_focus=True):
             width,
             scroll_x,
             base_style,
-            self._style_generation,
             pseudo_classes,
         )
         if row_index < 0:

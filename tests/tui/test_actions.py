@@ -199,6 +199,30 @@ async def test_edit_changes_one_line_and_keeps_the_cursor(cfg: Path, size: tuple
     }
 
 
+async def test_a_click_selects_a_row_and_a_second_click_opens_its_form(cfg: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        table = table_of(pilot)
+        target = table.instance_ids[2]
+        # Row 2 is the fourth line of the table (under the header), the name column.
+        await pilot.click("#providers", offset=(8, 3))
+        await wait_until(pilot, lambda: table.selected_id == target, "the clicked row")
+        await wait_until(
+            pilot,
+            lambda: (
+                app.state is not None and app.state.instances[target].name in detail_text(pilot)
+            ),
+            "the detail of the clicked row",
+        )
+        assert not isinstance(app.screen, InstanceForm)
+        await pilot.click("#providers", offset=(8, 3))
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceForm), "the form")
+        form = app.screen
+        assert isinstance(form, InstanceForm)
+        assert form.instance is not None and form.instance.id == target
+
+
 # --------------------------------------------------------------------------- inline errors
 
 

@@ -23,7 +23,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, RichLog, TabbedContent, TabPane
+from textual.widgets import Footer, Input, RichLog, TabbedContent, TabPane
 
 from provreg.report import plural
 from provreg.tui.collector import RareFullCollections
@@ -425,15 +425,15 @@ class ProvregApp(InstanceActions):
         instance_id = self._table.selected_id
         return self.state.instances.get(instance_id) if instance_id else None
 
-    @on(DataTable.RowHighlighted, "#providers")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(ProvidersTable.RowHighlighted, "#providers")
+    def _row_highlighted(self, event: ProvidersTable.RowHighlighted) -> None:
         instance = self.selected_instance()
         self._show_detail()
         if instance is not None and instance.id not in self._detail_secrets:
             self._check_detail_secrets(instance.id)
 
-    @on(DataTable.RowSelected, "#providers")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(ProvidersTable.RowSelected, "#providers")
+    def _row_selected(self, event: ProvidersTable.RowSelected) -> None:
         self.action_edit()
 
     def _show_detail(self) -> None:

@@ -1,11 +1,11 @@
 """The providers table: one row per instance, updated in place from store snapshots.
 
 Rows are diffed, never rebuilt: a commit that changes one instance updates
-that row's changed cells, so the cursor, the scroll position and the user's
-place in a 10,000-row table survive live edits; only rows whose inputs
-changed are recomputed. Columns have fixed widths and cells are `Cell`s, which
-DataTable does not measure (the cost that makes a plain DataTable slow to
-first paint on large registries). Numbers: docs/performance.md, "Dashboard".
+that row, so the cursor, the scroll position and the user's place in a
+10,000-row table survive live edits; only rows whose inputs changed are
+recomputed. The table is a `LineTable`, which holds the `RowData` of each row
+and draws a row's cells only while it is on screen. Numbers:
+docs/performance.md, "Dashboard".
 """
 
 from __future__ import annotations
@@ -14,14 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
 
 from provreg.model import Severity
+from provreg.tui.widgets.line_table import LineTable
 
 if TYPE_CHECKING:
-    from textual.cache import LRUCache
-
     from provreg.model import ProviderInstance
     from provreg.registry.state import RegistryState
 
@@ -51,16 +48,6 @@ STATUS_LABELS = {
 }
 
 
-class Cell(Text):
-    """The text of one cell. The columns have fixed widths, yet DataTable measures
-    every new cell (a `console.options` and a Text measurement each: 50,000 for
-    10,000 rows, about a second). Textual's `measure` skips a renderable without
-    `__rich_measure__`, so a Cell has none; it renders as any Text."""
-
-    __slots__ = ()
-    __rich_measure__ = None  # type: ignore[assignment]
-
-
 @dataclass(frozen=True, slots=True)
 class RowData:
     status: str
@@ -74,11 +61,11 @@ class RowData:
         glyph, color = GLYPHS[self.status]
         dim = "bright_black" if self.stale else ""
         return (
-            Cell(glyph, style=color),
-            Cell(self.name, style=dim),
-            Cell(self.provider, style=dim),
-            Cell(self.model, style=dim),
-            Cell(self.where, style=dim),
+            Text(glyph, style=color),
+            Text(self.name, style=dim),
+            Text(self.provider, style=dim),
+            Text(self.model, style=dim),
+            Text(self.where, style=dim),
         )
 
     def matches(self, needle: str) -> bool:
@@ -189,18 +176,17 @@ def _stale_rows(
 SORT_KEYS = ("file", "name", "provider", "status")
 
 
-class ProvidersTable(DataTable[Text]):
-    """The registry at a glance. Row keys are instance ids."""
+class ProvidersTable(LineTable):
+    """The registry at a glance. Row keys are instance ids; rows are `RowData`,
+    drawn only while on screen."""
 
     DEFAULT_CSS = """
     ProvidersTable { height: 1fr; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._rows: dict[str, RowData] = {}
-        self._shown: dict[str, RowData] = {}
-        self._order: list[str] = []
         self._canonical: list[str] = []
         self._basis: tuple[RegistryState, frozenset[str]] | None = None
         self.filter_text = ""
@@ -209,32 +195,21 @@ class ProvidersTable(DataTable[Text]):
         """Config directories: the File:line column is relative to them."""
 
     def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+        self.set_columns(COLUMNS)
 
     @property
     def instance_ids(self) -> list[str]:
-        return list(self._order)
+        return self.row_keys
 
     @property
     def selected_id(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except Exception:
-            return None
-        return str(row_key.value) if row_key.value is not None else None
+        return self.cursor_key
 
     def select(self, instance_id: str) -> bool:
-        if instance_id not in self._order:
+        if not self.has_row(instance_id):
             return False
         self.move_cursor(row=self.get_row_index(instance_id))
         return True
-
-    def _visible(self, instance_id: str) -> bool:
-        row = self._rows.get(instance_id)
-        return row is not None and (not self.filter_text or row.matches(self.filter_text))
 
     def apply(self, state: RegistryState, missing_secrets: frozenset[str]) -> None:
         """Bring the table in line with `state`, touching only rows that changed.
@@ -281,10 +256,8 @@ class ProvidersTable(DataTable[Text]):
         ):
             return False
         for instance_id in changed:
-            shown = self._shown.get(instance_id)
-            if shown is not None:  # else filtered out
-                self._update_row(instance_id, shown, wanted[instance_id])
-                self._shown[instance_id] = wanted[instance_id]
+            if self.has_row(instance_id):  # else filtered out
+                self.update_row(instance_id, wanted[instance_id])
         return True
 
     def apply_rows(
@@ -306,44 +279,27 @@ class ProvidersTable(DataTable[Text]):
         desired = self._desired_order()
         desired_set = set(desired)
         selected = self.selected_id
-        for instance_id in [i for i in self._order if i not in desired_set]:
-            self.remove_row(instance_id)
-        kept = [i for i in self._order if i in desired_set]
+        shown = self.row_keys
+        self.remove_rows([i for i in shown if i not in desired_set])
+        kept = [i for i in shown if i in desired_set]
         kept_set = set(kept)
         new = [i for i in desired if i not in kept_set]
         if kept + new != desired:
-            self._rebuild(desired)
+            self.replace_rows((i, wanted[i]) for i in desired)
         else:
             for instance_id in kept:
-                shown = self._shown.get(instance_id)
-                row = wanted[instance_id]
-                if shown is not row and shown != row:
-                    assert shown is not None
-                    self._update_row(instance_id, shown, row)
-                    self._shown[instance_id] = row
-            for instance_id in new:
-                self.add_row(*wanted[instance_id].cells(), key=instance_id)
-                self._shown[instance_id] = wanted[instance_id]
-            self._order = desired
-        for instance_id in [i for i in self._shown if i not in desired_set]:
-            del self._shown[instance_id]
+                before, row = self.get_row_value(instance_id), wanted[instance_id]
+                if before is not row and before != row:
+                    self.update_row(instance_id, row)
+            self.append_rows((i, wanted[i]) for i in new)
         if (
             selected is not None
             and selected in desired_set
             and self.get_row_index(selected) != self.cursor_row
         ):
             # Rows came or went above it: follow the instance. Otherwise leave the
-            # cursor alone, as moving it scrolls it into view (and costs O(rows)).
+            # cursor alone, as moving it scrolls it into view.
             self.select(selected)
-
-    def _rebuild(self, desired: list[str]) -> None:
-        self.clear()
-        self._shown = {}
-        for instance_id in desired:
-            row = self._rows[instance_id]
-            self.add_row(*row.cells(), key=instance_id)
-            self._shown[instance_id] = row
-        self._order = list(desired)
 
     def _desired_order(self) -> list[str]:
         needle, rows = self.filter_text, self._rows
@@ -364,57 +320,6 @@ class ProvidersTable(DataTable[Text]):
             return (-rank.index(row.status), row.name.casefold())
 
         return sorted(ids, key=key)
-
-    def _update_row(self, instance_id: str, old: RowData, new: RowData) -> None:
-        changed = [
-            (column, after)
-            for (column, _, _), before, after in zip(COLUMNS, old.cells(), new.cells(), strict=True)
-            if before != after
-        ]
-        if changed and not self._update_row_cells(instance_id, changed):
-            for column, after in changed:
-                self.update_cell(instance_id, column, after)
-
-    def _update_row_cells(self, instance_id: str, cells: list[tuple[str, Text]]) -> bool:
-        """Replace cells of one row and re-render only that row; False if this
-        Textual's DataTable is not the one this was written against (then the
-        caller uses `update_cell`).
-
-        `update_cell` bumps a table-wide counter that every render cache is keyed
-        on, so each live edit re-rendered every visible row and rebuilt two
-        O(rows) lists (the row order and the line offsets: ~10 ms at 10,000 rows)
-        on the next frame. Only this row's cells changed, and the columns have
-        fixed widths: dropping this row's cache entries is enough.
-
-        This reaches into DataTable's private caches (Textual is pinned to a
-        tested minor); tests/tui/test_live.py checks the repainted screen, so a
-        Textual whose caches differ fails there rather than showing stale rows.
-        """
-        try:
-            data = self._data
-            caches: tuple[LRUCache[Any, Any], ...] = (
-                self._row_render_cache,
-                self._cell_render_cache,
-            )
-            renderables, lines = self._row_renderable_cache, self._line_cache
-            update_count = self._update_count
-        except AttributeError:
-            return False
-        row_key = RowKey(instance_id)
-        if row_key not in data:
-            return False
-        row_index = self.get_row_index(row_key)
-        for column, value in cells:
-            data[row_key][ColumnKey(column)] = value
-        # Row and cell caches are keyed (row key, ...); renderables (count, index).
-        for cache in caches:
-            for key in [key for key in cache.keys() if key[0].value == instance_id]:
-                cache.discard(key)
-        renderables.discard((update_count, row_index))
-        # Lines are keyed by position; rebuilding them from the row caches is cheap.
-        lines.clear()
-        self.refresh_row(row_index)
-        return True
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip().casefold()

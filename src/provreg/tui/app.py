@@ -198,6 +198,10 @@ class ProvregApp(InstanceActions):
         self._load_registry()
 
     def on_unmount(self) -> None:
+        if self.registry is not None:
+            # External changes are audited after a short hold-back (another
+            # process may have logged them): write what is held back now.
+            self.registry.flush_audit()
         self._collector.stop()
         gc.unfreeze()  # what the load froze is collectable again (tests run many apps)
 

@@ -280,31 +280,24 @@ class LineTable(ScrollView, can_focus=True):
     hover_row: Reactive[int] = Reactive(0, repaint=False, always_update=True)
     """The index of the row under the mouse (-1: the header)."""
 
-    class RowHighlighted(Message):
+    class _RowMessage(Message):
+        """A message about one row: the table, the row's index and its key."""
+
+        def __init__(self, table: LineTable, cursor_row: int, row_key: str) -> None:
+            self.table = table
+            self.cursor_row = cursor_row
+            self.row_key = row_key
+            super().__init__()
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    class RowHighlighted(_RowMessage):
         """The cursor moved to a row (or a row appeared under it in an empty table)."""
 
-        def __init__(self, table: LineTable, cursor_row: int, row_key: str) -> None:
-            self.table = table
-            self.cursor_row = cursor_row
-            self.row_key = row_key
-            super().__init__()
-
-        @property
-        def control(self) -> LineTable:
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(_RowMessage):
         """Enter on a row, or a click on the cell under the cursor."""
-
-        def __init__(self, table: LineTable, cursor_row: int, row_key: str) -> None:
-            self.table = table
-            self.cursor_row = cursor_row
-            self.row_key = row_key
-            super().__init__()
-
-        @property
-        def control(self) -> LineTable:
-            return self.table
 
     def __init__(
         self,

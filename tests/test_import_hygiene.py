@@ -67,7 +67,7 @@ def test_check_path_does_not_import_textual() -> None:
             "code": code,
             "output": out.getvalue(),
             "textual": textual_modules(),
-            "loaded": "provreg.config.loader" in sys.modules,
+            "loaded": "provreg.config.load_set" in sys.modules,
         }}))
         """
     )
@@ -82,7 +82,7 @@ def test_check_path_does_not_import_textual() -> None:
     "module",
     [
         "provreg.check",
-        "provreg.config.loader",
+        "provreg.config.load_set",
         "provreg.model",
         "provreg.cli",
         "provreg.report",
@@ -125,6 +125,6 @@ def test_no_module_outside_tui_imports_textual() -> None:
         print(json.dumps({"culprit": culprit, "modules": names, "broken": broken}))
         """
     )
-    assert "provreg.config.loader" in result["modules"]  # type: ignore[operator]
+    assert "provreg.config.load_set" in result["modules"]  # type: ignore[operator]
     assert result["broken"] == {}, "modules that do not import, so were not checked"
     assert result["culprit"] is None, f"{result['culprit']} imports textual"

@@ -12,7 +12,7 @@ import sys
 from typing import Literal, TextIO
 
 from provreg.config.discovery import ConfigPathError, discover
-from provreg.config.loader import load_files
+from provreg.config.load_set import load_files
 from provreg.config.yaml_source import Limits
 from provreg.exit_codes import ExitCode
 from provreg.model import Severity

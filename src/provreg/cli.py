@@ -445,7 +445,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _schema(args: argparse.Namespace) -> int:
     from provreg.config.discovery import ConfigPathError
-    from provreg.config.loader import load_paths
+    from provreg.config.load_set import load_paths
     from provreg.config.schema import schema_json
 
     catalog = None

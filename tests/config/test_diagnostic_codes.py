@@ -19,7 +19,8 @@ import pytest
 
 from provreg.check import run_check
 from provreg.config import codes
-from provreg.config.loader import LoadResult, load_paths
+from provreg.config.load_set import load_paths
+from provreg.config.results import LoadResult
 from provreg.config.yaml_source import Limits
 from provreg.model import Diagnostic
 
@@ -579,7 +580,7 @@ def test_size_limit_default_boundary(tmp_path: Path) -> None:
 
 
 def test_size_limit_applies_to_in_memory_parse() -> None:
-    from provreg.config.loader import parse_file
+    from provreg.config.reading import parse_file
 
     parsed = parse_file(b"version: 1\n" + b"#" * 100, "mem", "mem", limits=Limits(max_bytes=50))
     assert [(d.code, d.line, d.column) for d in parsed.diagnostics] == [("E005", 1, 1)]
@@ -588,7 +589,7 @@ def test_size_limit_applies_to_in_memory_parse() -> None:
 
 
 def test_directory_named_like_a_config_file_is_unreadable(tmp_path: Path) -> None:
-    from provreg.config.loader import read_file
+    from provreg.config.reading import read_file
 
     folder = tmp_path / "x.yaml"
     folder.mkdir()
@@ -621,14 +622,14 @@ def test_fifo_named_like_a_config_file_does_not_hang(tmp_path: Path) -> None:
 
 
 def test_alias_that_contains_itself_points_at_the_alias_collection() -> None:
-    from provreg.config.loader import parse_file
+    from provreg.config.reading import parse_file
 
     parsed = parse_file(b"version: 1\nx: &x [1, [2, *x]]\n", "f", "f")
     assert [(d.code, d.line, d.column) for d in parsed.diagnostics] == [("E006", 2, 11)]
 
 
 def test_alias_limit_is_configurable() -> None:
-    from provreg.config.loader import parse_file
+    from provreg.config.reading import parse_file
 
     text = b"version: 1\na: &a [1, 2, 3]\nb: [*a, *a, *a]\nproviders: []\n"
     ok = parse_file(text, "f", "f", limits=Limits(max_alias_expansion=100))
@@ -638,7 +639,7 @@ def test_alias_limit_is_configurable() -> None:
 
 
 def test_libyaml_nesting_limit_is_too_deep_not_a_crash() -> None:
-    from provreg.config.loader import parse_file
+    from provreg.config.reading import parse_file
 
     parsed = parse_file(b"[" * 5000 + b"]" * 5000, "f", "f")
     (diag,) = parsed.diagnostics
@@ -663,7 +664,7 @@ def test_libyaml_nesting_limit_is_too_deep_not_a_crash() -> None:
 def test_numbers_python_cannot_build_are_diagnostics(
     text: str, expected: tuple[str, int, int]
 ) -> None:
-    from provreg.config.loader import parse_file
+    from provreg.config.reading import parse_file
 
     parsed = parse_file(text.encode(), "f", "f")
     assert [(d.code, d.line, d.column) for d in parsed.diagnostics] == [expected]

@@ -19,15 +19,9 @@ import pytest
 from provreg.catalog import Catalog, builtin_catalog
 from provreg.config import codes
 from provreg.config.discovery import discover
-from provreg.config.loader import (
-    FileResult,
-    load_files,
-    read_and_validate,
-    read_file,
-    sort_diagnostics,
-    validate_all,
-)
-from provreg.config.results import ParsedFile
+from provreg.config.load_set import load_files, read_and_validate, sort_diagnostics, validate_all
+from provreg.config.reading import read_file
+from provreg.config.results import FileResult, ParsedFile
 from provreg.storage.yaml_dir import YamlDirectoryStorage
 
 ACME = """

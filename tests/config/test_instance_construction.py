@@ -10,7 +10,8 @@ import pytest
 
 from provreg.catalog import builtin_catalog
 from provreg.config.discovery import ConfigFile
-from provreg.config.loader import _INSTANCE_FIELDS, construct_instance, load_files
+from provreg.config.instance_validation import _INSTANCE_FIELDS, construct_instance
+from provreg.config.load_set import load_files
 from provreg.config.validation import check_fields
 from provreg.model import FieldSpec, FieldType, ProviderDefinition, ProviderInstance, SecretRef
 

@@ -24,7 +24,9 @@ from hypothesis import strategies as st
 from provreg.catalog import builtin_catalog
 from provreg.config.codes import BY_CODE
 from provreg.config.discovery import ConfigFile
-from provreg.config.loader import LoadResult, load_files, parse_file
+from provreg.config.load_set import load_files
+from provreg.config.reading import parse_file
+from provreg.config.results import LoadResult
 from provreg.model import ID_RE, Diagnostic
 
 IN_PROCESS = settings(

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from provreg.config.discovery import ConfigFile
-from provreg.config.loader import load_files, parse_file
+from provreg.config.load_set import load_files
+from provreg.config.reading import parse_file
 from provreg.model import ProviderInstance, SecretRef
 
 TEXT = """\

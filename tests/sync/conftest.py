@@ -37,7 +37,7 @@ import pytest
 import provreg.storage.yaml_dir
 import provreg.sync.engine
 from provreg.config.discovery import ConfigPathError, is_config_name
-from provreg.config.loader import load_paths
+from provreg.config.load_set import load_paths
 from provreg.model import ProviderInstance
 from provreg.registry import ProviderRegistry
 from provreg.registry.events import Event, InstanceRemoved

@@ -63,7 +63,7 @@ def _ids_in_use(paths: list[str]) -> set[str]:
     """Every instance id the files under `paths` use or will use: loaded ids (derived
     ones too) and the explicit `id:` of legacy entries (those files are not loaded)."""
     from provreg.config.discovery import discover
-    from provreg.config.loader import load_paths
+    from provreg.config.load_set import load_paths
     from provreg.config.yaml_source import parse_text
 
     taken = {instance.id for instance in load_paths(paths).instances}
@@ -94,8 +94,8 @@ def cmd_migrate_upgrade(paths: list[str], dry_run: bool, out: TextIO) -> int:
     import contextlib
 
     from provreg.config.discovery import ConfigPathError, discover
-    from provreg.config.loader import CURRENT_VERSION, parse_file
     from provreg.config.migrations import upgrade_text
+    from provreg.config.reading import CURRENT_VERSION, parse_file
     from provreg.model import ProviderInstance, SecretRef, Severity
     from provreg.registry.errors import ReadOnlyError
     from provreg.registry.registry import READ_ONLY_ENV

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from provreg.config.loader import CURRENT_VERSION, detect_version, slugify, unique_id
+from provreg.config.ids import slugify, unique_id
+from provreg.config.reading import CURRENT_VERSION, detect_version
 
 LEGACY_KEYS = {"customName": "name", "baseUrl": "base_url", "useAuthHeader": "use_auth_header"}
 

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from provreg.catalog import Catalog, builtin_catalog
-from provreg.config.loader import CURRENT_VERSION
+from provreg.config.reading import CURRENT_VERSION
 from provreg.model import (
     FIELD_ID_PATTERN,
     ID_PATTERN,

@@ -480,3 +480,8 @@ def yaml_type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return type(value).__name__
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """`text`, cut to `limit` characters with "..." when longer, for messages."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."

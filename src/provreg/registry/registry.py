@@ -25,7 +25,8 @@ import anyio
 
 from provreg.config import codes
 from provreg.config.edit import REMOVE
-from provreg.config.loader import FileResult, slugify, unique_id
+from provreg.config.ids import slugify, unique_id
+from provreg.config.results import FileResult
 from provreg.config.validation import FieldProblem, check_fields
 from provreg.config.yaml_source import Limits
 from provreg.model import (

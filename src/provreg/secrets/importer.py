@@ -18,10 +18,11 @@ from typing import Any
 import anyio
 from pydantic import SecretStr
 
+from provreg.config.definitions import collect_definitions
 from provreg.config.discovery import discover
 from provreg.config.edit import InstanceKey, update_instance
-from provreg.config.ids import unique_id
-from provreg.config.loader import collect_definitions, read_file, slugify
+from provreg.config.ids import slugify, unique_id
+from provreg.config.reading import read_file
 from provreg.model import SecretRef
 from provreg.secrets.errors import SecretTimeoutError
 from provreg.secrets.hosts import instance_host

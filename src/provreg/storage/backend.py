@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from provreg.catalog import Catalog
-from provreg.config.loader import FileResult
+from provreg.config.results import FileResult
 from provreg.model import ProviderInstance
 
 

@@ -39,18 +39,9 @@ from provreg.config.edit import (
     new_file_verified,
     update_instance_verified,
 )
-from provreg.config.loader import (
-    Collected,
-    FileResult,
-    Fingerprint,
-    ParsedFile,
-    parse_file,
-    parsed_from_document,
-    read_and_validate,
-    read_file,
-    validate_all,
-)
-from provreg.config.results import RawEntry
+from provreg.config.load_set import Collected, read_and_validate, validate_all
+from provreg.config.reading import parse_file, parsed_from_document, read_file
+from provreg.config.results import FileResult, Fingerprint, ParsedFile, RawEntry
 from provreg.config.yaml_source import Document, Limits, gc_paused
 from provreg.model import ProviderInstance
 from provreg.storage.atomic import HardLinkError, atomic_write

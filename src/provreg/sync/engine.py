@@ -47,7 +47,7 @@ import watchfiles
 
 from provreg.config.discovery import discover, is_config_name, is_skipped_dir
 from provreg.config.ids import slugify
-from provreg.config.loader import read_file
+from provreg.config.reading import read_file
 from provreg.model import Severity
 from provreg.paths import env_flag
 from provreg.registry import ProviderRegistry

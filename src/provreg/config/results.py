@@ -1,7 +1,7 @@
 """What loading produces: parsed files, per-file results, whole loads.
 
-Plain values shared by the loader, the definitions and linking steps, the
-storage backends and the registry.
+Plain values shared by the load steps (reading, instance validation,
+definitions, linking, load_set), the storage backends and the registry.
 """
 
 from __future__ import annotations

@@ -248,7 +248,7 @@ def check_fields(
     """Validate the provider fields of one instance mapping (no positions).
 
     Returns the stated values (None when any field is invalid) and problems.
-    Used by the loader (which maps problems to nodes) and by the registry for
+    Used by `validate_fields` (which maps problems to nodes) and by the registry for
     values coming from the dashboard or the command line.
     """
     problems: list[FieldProblem] = []

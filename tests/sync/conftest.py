@@ -35,7 +35,7 @@ import anyio.abc
 import pytest
 
 import provreg.storage.yaml_dir
-import provreg.sync.engine
+import provreg.sync.reconcile
 from provreg.config.discovery import ConfigPathError, is_config_name
 from provreg.config.load_set import load_paths
 from provreg.model import ProviderInstance
@@ -355,7 +355,9 @@ def watch(
     monkeypatch.setattr(
         provreg.storage.yaml_dir, "read_file", recording(provreg.storage.yaml_dir.read_file)
     )
-    monkeypatch.setattr(provreg.sync.engine, "read_file", recording(provreg.sync.engine.read_file))
+    monkeypatch.setattr(
+        provreg.sync.reconcile, "read_file", recording(provreg.sync.reconcile.read_file)
+    )
 
     @asynccontextmanager
     async def running(

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import contextlib
 import cProfile
+import hashlib
 import io
 import math
 import os
 import platform
 import pstats
+import re
+import shutil
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -36,6 +40,126 @@ def make_set(data_dir: Path, key: str, instances: int, files: int) -> tuple[Path
     """
     label = f"{instances:,} in {files} files"
     return generate(data_dir, DataSet(key, label, instances, files))
+
+
+# One instance's opening lines as bench_check.py writes them.
+_ENTRY = re.compile(r"^  - id: (?P<id>\S+)\n    name: (?P<name>.+)\n", re.MULTILINE)
+# Separators and endings that give names distinct for `link` (which ignores
+# case and outer spaces) but one slug: "Team LLM 0307", "Team-LLM/0307!", ...
+# all derive team-llm-0307. 8 x 8 x 4 variants: groups of up to 256 files.
+_SEPARATORS = (" ", "-", "_", "/", ".", " - ", " + ", " | ")
+_ENDINGS = ("", "!", "?", " *")
+
+
+def _variant_name(variant: int, label: str) -> str:
+    first = _SEPARATORS[variant % 8]
+    second = _SEPARATORS[variant // 8 % 8]
+    return f"Team{first}LLM{second}{label}{_ENDINGS[variant // 64 % 4]}"
+
+
+@dataclass(frozen=True)
+class CrossSet:
+    """Where make_cross_set put its cross-file findings (indexes into the files)."""
+
+    root: Path
+    paths: list[Path]
+    digest: str
+    derived: int
+    """Entries without `id:`, whose derived ids collide across files (I215)."""
+    duplicate_names: int
+    """Explicit-id entries renamed to another file's name (W214)."""
+    duplicate_ids: int
+    """Explicit-id entries given another file's id (E213; the second is dropped)."""
+    involved: list[int]
+    """Files holding some finding."""
+    clean: list[int]
+    """Files sharing no id or name with any other file."""
+
+
+def make_cross_set(
+    data_dir: Path,
+    key: str,
+    base_key: str,
+    instances: int,
+    files: int,
+    *,
+    involved_files: int,
+    group: int,
+    derived_share: float,
+    duplicate_names: int,
+    duplicate_ids: int,
+) -> CrossSet:
+    """The `base_key` set (same bytes as make_set gives for it) with cross-file
+    findings added, under data_dir/key.
+
+    The first `involved_files` files lose the `id:` of `derived_share` of all
+    instances (spread evenly over them) and share their derived ids' bases in
+    groups of `group` consecutive files: entry j of each file in group G is
+    named "Team LLM GGjj" with other separators per file, so the names differ
+    but the slugs collide and linking makes them unique (base, base-2, ...).
+    Then `duplicate_names` and `duplicate_ids` explicit-id entries each take
+    the name or id of an entry in another group. The other files stay clean.
+    """
+    base = make_set(data_dir / ".base", base_key, instances, files)
+    root = data_dir / key
+    if root.exists():
+        shutil.rmtree(root)
+    base[0].rename(root)
+    paths = [root / path.name for path in base[1]]
+    texts = [path.read_text() for path in paths]
+    derived_total = round(instances * derived_share)
+    derived = 0
+    for index in range(involved_files):
+        count = (
+            derived_total * (index + 1) // involved_files - derived_total * index // involved_files
+        )
+        entries = _entries(texts[index])
+        chosen = {len(entries) * j // count: j for j in range(count)} if count else {}
+        pieces, last = [], 0
+        for position, match in enumerate(entries):
+            if position not in chosen:
+                continue
+            name = _variant_name(index % group, f"{index // group:02d}{chosen[position]:02d}")
+            pieces += [texts[index][last : match.start()], f"  - name: {name}\n"]
+            last = match.end()
+            derived += 1
+        texts[index] = "".join(pieces) + texts[index][last:]
+    # Pairs across groups, away from the derived entries (which sit at even spacing
+    # from position 0): the explicit-id entries near the middle of each file.
+    groups = max(1, involved_files // group)
+    for kind, count in (("name", duplicate_names), ("id", duplicate_ids)):
+        for k in range(count):
+            here = (k * 7 + (3 if kind == "id" else 1)) % involved_files
+            there = (here + group * (1 + k % max(1, groups - 1))) % involved_files
+            sources = _entries(texts[there])
+            source = sources[len(sources) // 2 - 1 - k]
+            entries = _entries(texts[here])
+            match = entries[len(entries) // 2 + 1 + k]
+            new_id = source["id"] if kind == "id" else match["id"]
+            new_name = source["name"] if kind == "name" else match["name"]
+            replacement = f"  - id: {new_id}\n    name: {new_name}\n"
+            texts[here] = texts[here][: match.start()] + replacement + texts[here][match.end() :]
+    digest = hashlib.sha256()
+    for path, text in zip(paths, texts, strict=True):
+        data = text.encode()
+        path.write_bytes(data)
+        digest.update(data)
+    involved = list(range(involved_files))
+    return CrossSet(
+        root,
+        paths,
+        digest.hexdigest()[:12],
+        derived,
+        duplicate_names,
+        duplicate_ids,
+        involved,
+        [index for index in range(files) if index >= involved_files],
+    )
+
+
+def _entries(text: str) -> list[re.Match[str]]:
+    """The instances of a generated file (not the definitions before them)."""
+    return list(_ENTRY.finditer(text, text.index("\nproviders:\n")))
 
 
 def isolate_user_dirs(data_dir: Path) -> None:

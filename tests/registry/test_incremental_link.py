@@ -30,7 +30,7 @@ from provreg.registry.events import (
     InstanceRemoved,
     InstanceUpdated,
 )
-from provreg.registry.relink import LinkCache, tried_ids
+from provreg.registry.relink import FAMILY_LENGTH, LinkCache, id_family, tried_ids
 from provreg.registry.state import RegistryState
 from provreg.storage.backend import StoredState
 
@@ -279,6 +279,8 @@ def test_tried_ids_are_the_ids_unique_id_tries(base: str) -> None:
         # earlier one taken, that is the next id of the sequence.
         expected = unique_id(base, taken)
         assert next(tried) == expected
+        # The keys a file claims cover every id its derived id may try.
+        assert base[:FAMILY_LENGTH] in id_family(expected)
         taken.add(expected)
 
 

@@ -10,14 +10,20 @@ only the work is proportional to the files concerned, not to the registry.
 Why relinking a few files is exact: `link` decides an instance's fate from the
 other instances with the same explicit id, the same name (among the instances
 it keeps), and, for an id derived from the name, the ids it tries on the way to
-a free one (`base`, `base-2`, ...). Those are the keys a file claims. A file
-that shares no key, before or after, with the changed files links exactly as
-before; the changed files, closed over shared keys, link among themselves as
-they would among all files. Imports only config and model.
+a free one (`base`, `base-2`, ...). A file claims keys that cover all of them:
+each id's *family* (`id_family`), under which an id meets every id it could
+contend with (`x-3` meets `x`, whose derived ids try `x-3`). A file that shares
+no key, before or after, with the changed files links exactly as before; the
+changed files, closed over shared keys, link among themselves as they would
+among all files. Claiming families rather than every id tried keeps the index
+linear when many files derive ids from one base (80 files with an entry named
+"OpenAI" and no id try `openai` ... `openai-80`: 3,240 claims the other way).
+Imports only config and model.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -31,15 +37,41 @@ def name_key(name: str) -> str:
     return name.strip().casefold()
 
 
+FAMILY_LENGTH = 50
+"""Ids are cut to this many characters in family keys. `unique_id` cuts a base
+to make room for its suffix (`base[:61] + "-2"`), keeping at least 50
+characters for any suffix up to 13 characters, so every id it tries keeps the
+base's first 50."""
+
+_NUMBERED = re.compile(r"(.+)-(?:[2-9]|[1-9][0-9]+)")
+"""An id `unique_id` may give a base: `-2`, `-3`, ... (never `-0`, `-1`, `-07`)."""
+
+
+def id_family(instance_id: str) -> tuple[str, ...]:
+    """The keys under which `instance_id` meets every id it may contend with:
+    its first `FAMILY_LENGTH` characters and, for `x-N`, those of `x` (a base
+    whose derived ids try `x-N`). Two ids that could ever be the same id, or one
+    a try of the other's base, share a key; unrelated ids rarely do (sharing one
+    only makes a relink larger, never wrong)."""
+    head = instance_id[:FAMILY_LENGTH]
+    numbered = _NUMBERED.fullmatch(instance_id)
+    if numbered is None:
+        return (head,)
+    stem = numbered.group(1)[:FAMILY_LENGTH]
+    return (head,) if stem == head else (head, stem)
+
+
 class _Claims:
     """Which files claim each key, a file once per claim. A key claimed once
     (nearly all of them) maps to the file's display string itself, so the index
-    costs a dict entry per key and no container."""
+    costs a dict entry per key and no container; a key claimed more than once
+    maps to a list changed in place (a derived-id base shared by many files is
+    claimed by each of them, and rebuilding a tuple per claim was quadratic)."""
 
     __slots__ = ("_by_key",)
 
     def __init__(self) -> None:
-        self._by_key: dict[str, str | tuple[str, ...]] = {}
+        self._by_key: dict[str, str | list[str]] = {}
 
     def count(self, key: str) -> int:
         claimed = self._by_key.get(key)
@@ -47,7 +79,8 @@ class _Claims:
             return 0
         return 1 if isinstance(claimed, str) else len(claimed)
 
-    def files(self, key: str) -> tuple[str, ...]:
+    def files(self, key: str) -> Sequence[str]:
+        """The files claiming `key` (read it before the next add or remove)."""
         claimed = self._by_key.get(key)
         if claimed is None:
             return ()
@@ -60,9 +93,9 @@ class _Claims:
             if claimed is None:
                 by_key[key] = file
             elif isinstance(claimed, str):
-                by_key[key] = (claimed, file)
+                by_key[key] = [claimed, file]
             else:
-                by_key[key] = (*claimed, file)
+                claimed.append(file)
 
     def remove(self, keys: Iterable[str], file: str) -> None:
         by_key = self._by_key
@@ -71,9 +104,9 @@ class _Claims:
             if isinstance(claimed, str):
                 del by_key[key]
                 continue
-            rest = list(claimed)
-            rest.remove(file)
-            by_key[key] = rest[0] if len(rest) == 1 else tuple(rest)
+            claimed.remove(file)
+            if len(claimed) == 1:
+                by_key[key] = claimed[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +123,8 @@ class LinkedFile:
     cross: tuple[Diagnostic, ...]
     """Cross-file diagnostics about this file's instances, in `link`'s order."""
     id_keys: tuple[str, ...]
-    """Ids it claims: explicit ids (kept or not) and every id a derived one tried."""
+    """Keys it claims for ids (`_family_keys`): every explicit id (kept or not),
+    and the family of every id, explicit or derived (by its base)."""
     name_keys: tuple[str, ...]
     """Names (as `name_key`) of the served instances."""
 
@@ -164,22 +198,16 @@ class LinkCache:
         if not changed:
             return Relinked(False, (), (), added_ids=False)
         closure: set[str] = set()
-        pending = changed
-        while True:
-            self._close_over(pending, closure, now)
-            linked = _link_by_file([result for result in effective if result.display in closure])
-            if linked is None:
-                return self._link_all(effective, previous)
-            # A derived id may have tried ids that files outside the closure claim.
-            pending = [
-                file
-                for _, _, id_keys in linked.values()
-                for key in id_keys
-                for file in self._ids.files(key)
-                if file not in closure
-            ]
-            if not pending:
-                return self._splice(effective, previous, closure, linked)
+        # The keys of a file as it is now are the keys it will claim once linked
+        # (a derived id's family covers every id linking may give it), so one
+        # closure is enough.
+        self._close_over(changed, closure, now)
+        linked = _link_by_file(
+            [result for result in effective if result.display in closure], self.files
+        )
+        if linked is None:
+            return self._link_all(effective, previous)
+        return self._splice(effective, previous, closure, linked)
 
     # ------------------------------------------------------------------ internals
 
@@ -187,7 +215,13 @@ class LinkCache:
         self, pending: list[str], closure: set[str], now: Mapping[str, FileResult]
     ) -> None:
         """Add `pending` to `closure`, then every file claiming a key they claim
-        (before or now), until no file outside claims one."""
+        (before or now), until no file outside claims one.
+
+        Each key is followed once and each file queued once: with a derived-id
+        base shared by many files, every file claims the same keys, and
+        following them again per file made this quadratic in those files."""
+        followed: tuple[set[str], set[str]] = (set(), set())
+        queued = set(pending)
         while pending:
             display = pending.pop()
             if display in closure:
@@ -201,17 +235,27 @@ class LinkCache:
                 keys_of_names.append(before.name_keys)
             result = now.get(display)
             if result is not None:
-                # Before linking, a derived id's base stands for the ids it will try;
-                # `relink` checks those after linking. Every name counts: an instance
-                # dropped for a duplicate id may be kept once the duplicate is gone.
-                keys_of_ids.append([instance.id for instance in result.instances])
+                # A derived id's base is its `id` before linking, and its family
+                # covers every id it will try (an unchanged file's keys are those
+                # it claims already). Every name counts: an instance dropped for a
+                # duplicate id may be kept once the duplicate is gone.
+                if before is None or result.instances is not before.instances:
+                    keys_of_ids.append(_family_keys(result.instances))
                 keys_of_names.append([name_key(instance.name) for instance in result.instances])
-            for claims, key_sets in ((self._ids, keys_of_ids), (self._names, keys_of_names)):
+            for claims, key_sets, seen in (
+                (self._ids, keys_of_ids, followed[0]),
+                (self._names, keys_of_names, followed[1]),
+            ):
                 for keys in key_sets:
                     for key in keys:
-                        for file in claims.files(key):
-                            if file not in closure:
-                                pending.append(file)
+                        for wanted in _contenders(key) if claims is self._ids else (key,):
+                            if wanted in seen:
+                                continue
+                            seen.add(wanted)
+                            for file in claims.files(wanted):
+                                if file not in closure and file not in queued:
+                                    queued.add(file)
+                                    pending.append(file)
 
     def _splice(
         self,
@@ -290,7 +334,9 @@ def _linked_file(
     )
 
 
-def _link_by_file(results: Sequence[FileResult]) -> dict[str, _FileLinking] | None:
+def _link_by_file(
+    results: Sequence[FileResult], known: Mapping[str, LinkedFile] | None = None
+) -> dict[str, _FileLinking] | None:
     """`link` over these files, split by file. None when an instance's `file`
     is not the display path of its result (the split would not be by result)."""
     for result in results:
@@ -303,37 +349,61 @@ def _link_by_file(results: Sequence[FileResult]) -> dict[str, _FileLinking] | No
         by_file[instance.file][0].append(instance)
     for diag in cross:  # always about an instance of `results` (its `file`)
         by_file[diag.file][1].append(diag)
-    # `unique_id` tries at most one id more than there are ids taken.
-    most_tried = sum(len(result.instances) for result in results) + 1
     for result in results:
         served, _, id_keys = by_file[result.display]
-        claimed = _id_keys(result.instances, served, most_tried)
-        if claimed is None:
+        if not _derived_ids_in_family(result.instances, served):
             return None
-        id_keys.extend(claimed)
+        last = known.get(result.display) if known is not None else None
+        # Id keys depend on the instances alone: reuse them for an unchanged file.
+        if last is not None and last.instances is result.instances:
+            id_keys.extend(last.id_keys)
+        else:
+            id_keys.extend(_family_keys(result.instances))
     return by_file
 
 
-def _id_keys(
-    instances: Sequence[ProviderInstance], served: Sequence[ProviderInstance], most_tried: int
-) -> list[str] | None:
-    """The ids a file claims: every explicit id, and for each derived id every
-    id `unique_id` tried, from the base to the one it got. None if a derived id
-    is not where `tried_ids` leads (`unique_id` would then have changed)."""
+def _family_keys(instances: Sequence[ProviderInstance]) -> list[str]:
+    """The id keys a file's instances claim, tagged by role: `=x` for an
+    explicit id, `e` + each key of its family, `d` + each key of a derived id's
+    family (by its base). See `_contenders` for which roles meet."""
+    keys: list[str] = []
+    for instance in instances:
+        family = id_family(instance.id)
+        if instance.id_derived:
+            keys.extend(f"d{key}" for key in family)
+        else:
+            keys.append(f"={instance.id}")
+            keys.extend(f"e{key}" for key in family)
+    return keys
+
+
+def _contenders(key: str) -> tuple[str, ...]:
+    """The keys of the claims that can contend with this one: two explicit ids
+    when equal; an explicit id and a derived one when the derived one may try
+    it (same family); two derived ids when their tries may meet (same family).
+    Two explicit ids of one family (`gpt-4`, `gpt-5`) never contend."""
+    role, rest = key[0], key[1:]
+    if role == "=":
+        return (key,)
+    if role == "e":
+        return (f"d{rest}",)
+    return (key, f"e{rest}")
+
+
+def _derived_ids_in_family(
+    instances: Sequence[ProviderInstance], served: Sequence[ProviderInstance]
+) -> bool:
+    """True when every derived id linking gave is in its base's family (what
+    `tried_ids` promises); otherwise `unique_id` changed and the keys would not
+    cover what it tries, so the caller links the flat way."""
     derived_served = iter([instance for instance in served if instance.id_derived])
-    claimed: list[str] = []
     for instance in instances:
         if not instance.id_derived:
-            claimed.append(instance.id)
             continue
-        final = next(derived_served).id
-        for count, tried in enumerate(tried_ids(instance.id), 1):
-            claimed.append(tried)
-            if tried == final:
-                break
-            if count >= most_tried:
-                return None
-    return claimed
+        final = next(derived_served, None)
+        if final is None or instance.id[:FAMILY_LENGTH] not in id_family(final.id):
+            return False
+    return True
 
 
 def tried_ids(base: str) -> Iterator[str]:

@@ -10,6 +10,7 @@ with an assembly that starts from no cache.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import replace
 from typing import Any
@@ -327,6 +328,49 @@ def test_many_derived_ids_from_one_name() -> None:
             link_cache=cache,
         )
         _check_against_link(state, [crowd, changed])
+
+
+@pytest.mark.parametrize("name", ["Groq", LONG])
+def test_more_derived_ids_from_one_name_than_families_cover(name: str) -> None:
+    """Past `base-99` the registry links everything on each commit: the result
+    still equals a whole linking, before, during and after such a crowd (with
+    a long name, the tries keep the base's first 50 characters)."""
+    catalog = builtin_catalog()
+    tries = list(itertools.islice(tried_ids(slugify(name)), 130))
+
+    def crowd(count: int) -> FileResult:
+        named = tuple(_named("a.yaml", name, 3 + i) for i in range(count))
+        return FileResult("a.yaml", "a.yaml", None, named, (), ())
+
+    other = FileResult("b.yaml", "b.yaml", None, (_named("b.yaml", "Other", 3, "other"),), (), ())
+    cache = LinkCache()
+    state, _ = assemble_state(
+        RegistryState.empty(catalog),
+        StoredState((crowd(10), other), catalog),
+        {},
+        0.0,
+        "external",
+        initial=True,
+        link_cache=cache,
+    )
+    # (crowd size, the other file's explicit id as an index into the tries, or a plain id)
+    steps: list[tuple[int, int | str]] = [(120, 109), (120, 6), (120, "solo"), (120, 120)]
+    steps += [(20, 109), (20, 11), (105, 99), (30, 24), (105, 104), (105, "solo")]
+    for step, (count, taken) in enumerate(steps):
+        instance_id = tries[taken] if isinstance(taken, int) else taken
+        changed = FileResult(
+            "b.yaml", "b.yaml", None, (_named("b.yaml", "Other", 3, instance_id),), (), ()
+        )
+        effective = [crowd(count), changed]
+        state, _ = assemble_state(
+            state,
+            StoredState(tuple(effective), catalog),
+            {},
+            1.0 + step,
+            "external",
+            link_cache=cache,
+        )
+        _check_against_link(state, effective)
 
 
 def test_an_instance_filed_under_another_display_is_linked_the_flat_way() -> None:

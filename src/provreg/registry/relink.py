@@ -43,8 +43,14 @@ to make room for its suffix (`base[:61] + "-2"`), keeping at least 50
 characters for any suffix up to 13 characters, so every id it tries keeps the
 base's first 50."""
 
-_NUMBERED = re.compile(r"(.+)-(?:[2-9]|[1-9][0-9]+)")
-"""An id `unique_id` may give a base: `-2`, `-3`, ... (never `-0`, `-1`, `-07`)."""
+_NUMBERED = re.compile(r"(.+)-(?:[2-9]|[1-9][0-9])")
+"""An id `unique_id` may give a base `x`: `x-2` ... `x-99` (never `-0`, `-1`,
+`-07`). Families join `x-N` to `x` only up to `x-99`: beyond, every `x-N` id
+up to the thousands would be a possible try of `x`, joining unrelated ids
+(`team-1207`, `team-1300`) into one family. A derived id that links beyond
+`base-99` fails `_derived_ids_in_family` (its own family no longer holds its
+base), so while one exists the registry links everything on each commit. A
+base of 50 characters or more needs no stem: every try keeps its first 50."""
 
 
 def id_family(instance_id: str) -> tuple[str, ...]:
@@ -401,7 +407,9 @@ def _derived_ids_in_family(
         if not instance.id_derived:
             continue
         final = next(derived_served, None)
-        if final is None or instance.id[:FAMILY_LENGTH] not in id_family(final.id):
+        if final is None:
+            return False
+        if instance.id[:FAMILY_LENGTH] not in id_family(final.id):
             return False
     return True
 

@@ -38,12 +38,7 @@ def call_blocking_with_timeout(call: Callable[..., T], *args: Any, timeout: floa
     worker = threading.Thread(target=runner, name="provreg-secret", daemon=True)
     worker.start()
     worker.join(timeout)
-    if not outcome:
-        raise TimeoutError
-    ok, value = outcome[0]
-    if ok:
-        return value  # type: ignore[no-any-return]
-    raise value
+    return _result(outcome)  # type: ignore[no-any-return]
 
 
 async def call_with_timeout(call: Callable[..., T], *args: Any, timeout: float) -> T:
@@ -69,9 +64,14 @@ async def call_with_timeout(call: Callable[..., T], *args: Any, timeout: float) 
     threading.Thread(target=runner, name="provreg-secret", daemon=True).start()
     with anyio.move_on_after(timeout):
         await done.wait()
+    return _result(outcome)  # type: ignore[no-any-return]
+
+
+def _result(outcome: list[tuple[bool, Any]]) -> Any:
+    """The call's value, or its exception raised; TimeoutError when it has none yet."""
     if not outcome:
         raise TimeoutError
     ok, value = outcome[0]
     if ok:
-        return value  # type: ignore[no-any-return]
+        return value
     raise value

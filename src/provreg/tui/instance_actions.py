@@ -193,23 +193,25 @@ class InstanceActions(App[int]):
             answered,
         )
 
-    def _secret_field(self, instance: ProviderInstance) -> str | None:
-        assert self.registry is not None
-        definition = self.registry.definition(instance.provider)
+    def _secret_target(self) -> tuple[ProviderInstance, ProviderRegistry, str] | None:
+        """The selected instance, the registry when writable, and the instance's
+        key field; None (after saying why) when one of them is missing."""
+        instance = self.selected_instance()
+        registry = self._writable_registry()
+        if instance is None or registry is None:
+            return None
+        definition = registry.definition(instance.provider)
         fields = definition.secret_fields
         if not fields:
             self.notify(f"{definition.name} takes no key.", severity="warning")
             return None
-        return fields[0].id
+        return instance, registry, fields[0].id
 
     def action_set_secret(self) -> None:
-        instance = self.selected_instance()
-        registry = self._writable_registry()
-        if instance is None or registry is None:
+        target = self._secret_target()
+        if target is None:
             return
-        field = self._secret_field(instance)
-        if field is None:
-            return
+        instance, registry, field = target
         ref = instance.secret_ref(field)
         if ref.kind != "keyring":
             self.notify(
@@ -231,13 +233,10 @@ class InstanceActions(App[int]):
         self.push_screen(SecretInputScreen(instance.name, field, ref.describe()), entered)
 
     def action_remove_secret(self) -> None:
-        instance = self.selected_instance()
-        registry = self._writable_registry()
-        if instance is None or registry is None:
+        target = self._secret_target()
+        if target is None:
             return
-        field = self._secret_field(instance)
-        if field is None:
-            return
+        instance, registry, field = target
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -217,7 +217,7 @@ def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     secret_status.add_argument("id", nargs="?")
     _json_option(secret_status)
     secret_confirm = secret_sub.add_parser(
-        "confirm", help="accept an instance's new base URL host for its stored keys"
+        "confirm", help="let the keys an instance references go to its base URL host"
     )
     secret_confirm.add_argument("id")
     secret_import = secret_sub.add_parser(
@@ -225,7 +225,7 @@ def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     )
     secret_import.add_argument("--dry-run", action="store_true")
     secret_prune = secret_sub.add_parser(
-        "prune", help="list (and with --yes remove) keyring entries of deleted instances"
+        "prune", help="list (and with --yes remove) keyring entries no instance references"
     )
     secret_prune.add_argument("-y", "--yes", action="store_true")
     _json_option(secret_prune)

@@ -12,9 +12,28 @@ APP_NAME = "provreg"
 CONFIG_ENV = "PROVREG_CONFIG"
 
 
-def env_flag(name: str) -> bool:
-    """A yes/no environment variable: unset, empty, 0, false and no mean no."""
-    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+ENV_YES = ("1", "true", "yes", "on")
+ENV_NO = ("", "0", "false", "no", "off")
+
+
+def env_flag(name: str, *, unknown: bool = False) -> bool:
+    """A yes/no environment variable: 1, true, yes, on mean yes; unset, empty, 0,
+    false, no, off mean no (any case).
+
+    Any other value (`PROVREG_ALLOW_INSECURE_KEYRING=maybe`) is `unknown`: each
+    caller passes the safer reading, so a typo never opts in to something risky.
+    """
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ENV_YES:
+        return True
+    if raw in ENV_NO:
+        return False
+    return unknown
+
+
+def env_flag_is_unclear(name: str) -> bool:
+    """Set to something that is neither a yes nor a no (worth saying so)."""
+    return os.environ.get(name, "").strip().lower() not in ENV_YES + ENV_NO
 
 
 def default_config_paths() -> list[str]:

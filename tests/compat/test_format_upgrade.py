@@ -253,7 +253,7 @@ def test_step_0_to_1_on_a_document() -> None:
         "use_auth_header": True,
     }
     assert entries[2] == {"id": "plain", "name": "Plain", "provider": "openai", "api_key": ""}
-    assert result.secrets == [("work-2", "api_key", "sk-1", None)]
+    assert result.secrets == [("work-2", "api_key", "sk-1", None, "openai")]
     assert result.taken_ids == {"work", "work-2", "work-3", "plain"}
 
 

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from keyring.backend import KeyringBackend
@@ -43,6 +44,7 @@ from provreg.secrets import (
     SecretMissingError,
     SecretStore,
     SecretTimeoutError,
+    UnpinnedKeyError,
 )
 
 pytestmark = pytest.mark.anyio
@@ -262,6 +264,8 @@ async def test_values_and_exceptions_never_show_the_canary(
     key = Path(os.environ["HOME"]) / "canary.key"
     key.write_text(canary)
     key.chmod(0o600)
+    await collect_unpinned(registry.resolve_secret("by-file"), canary)
+    await registry.confirm_origin("by-file")
     from_file = await registry.resolve_secret("by-file")
     for secret in (resolved, from_env, from_file):
         assert secret.get_secret_value() == canary
@@ -361,3 +365,13 @@ async def test_logging_records_are_redacted(config_dir: Path, instance_id: str) 
     assert output.count("***") == 4, output
     assert "api_key" in output and "https://x" in output
     assert canary not in output and unresolved not in output
+
+
+async def collect_unpinned(resolving: Any, canary: str) -> None:
+    """A key with no pin is refused, and the refusal never shows the key."""
+    try:
+        await resolving
+    except UnpinnedKeyError as exc:
+        assert canary not in str(exc) and canary not in repr(exc)
+    else:
+        raise AssertionError("an unpinned key was released")

@@ -79,6 +79,13 @@ def test_check_secrets_reports_e401_without_values(
     key.chmod(0o600)
     secret_service.store(f"{instance_id}/api_key", keyring_value)
     env["CHECK_KEY"] = env_value
+    # Keys provreg did not store are pinned to no host: an error until confirmed.
+    unconfirmed = run_cli("--check", "--secrets", str(config_dir), env=env)
+    assert unconfirmed.returncode == 1
+    assert unconfirmed.stdout.count("not confirmed for any host") == 2
+    for confirmed_id in (instance_id, "by-file"):
+        confirm = run_cli("secret", "confirm", confirmed_id, "--config", str(config_dir), env=env)
+        assert confirm.returncode == 0, confirm.output
     clean = run_cli("--check", "--secrets", "--format", "json", str(config_dir), env=env)
     assert clean.returncode == 0, clean.output
     assert json.loads(clean.stdout)["diagnostics"] == []
@@ -91,6 +98,8 @@ def test_check_secrets_with_no_keyring_backend(config_dir: Path, instance_id: st
     key = Path(os.environ["HOME"]) / "check.key"
     key.write_text("sk-file")
     key.chmod(0o600)
+    confirm = ["secret", "confirm", "by-file", "--config", str(config_dir)]
+    assert run_cli(*confirm, env=cli_env(FAIL_BACKEND)).returncode == 0
     done = run_cli(
         "--check", "--secrets", str(config_dir), env=cli_env(FAIL_BACKEND, CHECK_KEY="sk-env")
     )

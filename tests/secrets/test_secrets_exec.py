@@ -57,6 +57,8 @@ def test_exec_file_reference_and_other_providers(config_dir: Path) -> None:
     key = Path(os.environ["HOME"]) / "claude.key"
     key.write_text("sk-ant-from-file\n")
     key.chmod(0o600)
+    confirmed = run_cli("secret", "confirm", "claude", "--config", str(config_dir))
+    assert confirmed.returncode == 0, confirmed.output
     done = run_cli(
         "exec",
         "claude",

@@ -107,8 +107,11 @@ def test_import_moves_keys_and_rewrites_only_those_lines(
     assert path.read_text() == expected
     assert "# Team providers (this comment stays)" in expected
 
-    hosts = {e.instance_id: e.host for e in SecretIndex().entries()}
-    assert hosts == {instance_id: "api.openai.com", f"personal-{instance_id}": "api.anthropic.com"}
+    hosts = {e.instance_id: e.hosts for e in SecretIndex().entries()}
+    assert hosts == {
+        instance_id: ("api.openai.com",),
+        f"personal-{instance_id}": ("api.anthropic.com",),
+    }
     audit = [json.loads(line) for line in (state_dir() / "audit.jsonl").read_text().splitlines()]
     assert {(e["action"], e["instance_id"]) for e in audit} == {
         ("secret-import", instance_id),

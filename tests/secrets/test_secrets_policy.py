@@ -324,3 +324,40 @@ def test_cli_returns_after_the_timeout(
     assert time.monotonic() - started < 8, "the CLI waited for the hung keyring"
     assert "0.5 s" in done.output
     assert done.returncode == (0 if argv[0] == "secret" else 1), done.output
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [("1", True), ("true", True), ("YES", True), ("on", True), ("0", False), ("no", False)]
+    + [("maybe", False), ("2", False), ("enable", False)],
+)
+def test_the_insecure_opt_in_takes_only_a_documented_yes(
+    config_dir: Path, instance_id: str, value: str, accepted: bool
+) -> None:
+    """Any non-empty value used to opt in (`=maybe`, `=2`); now only the yes words
+    docs/cli.md lists do, and an unclear value is named in the refusal."""
+    openai_config(config_dir, instance_id)
+    env = cli_env(PLAINTEXT_BACKEND, PROVREG_ALLOW_INSECURE_KEYRING=value)
+    done = run_cli("secret", "set", instance_id, "--config", str(config_dir), input="sk-x", env=env)
+    assert (done.returncode == 0) is accepted, done.output
+    if not accepted:
+        assert "not secure" in done.stderr
+        unclear = value not in ("0", "no")
+        assert (f"PROVREG_ALLOW_INSECURE_KEYRING='{value}' is neither" in done.stderr) is unclear
+
+
+def test_encrypted_keyring_without_its_package_says_which_package(
+    config_dir: Path, instance_id: str
+) -> None:
+    try:
+        import Crypto  # noqa: F401
+    except ImportError:
+        pass
+    else:  # the package is there: the backend would start, nothing to show
+        pytest.fail("pycryptodome is installed here; this test needs an environment without it")
+    openai_config(config_dir, instance_id)
+    env = cli_env("keyrings.alt.file.EncryptedKeyring", PROVREG_ALLOW_INSECURE_KEYRING="1")
+    done = run_cli("exec", instance_id, "--config", str(config_dir), "--", "true", env=env)
+    assert done.returncode == 1
+    assert "needs the optional package pycryptodome" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

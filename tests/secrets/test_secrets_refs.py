@@ -17,6 +17,7 @@ from provreg.secrets import (
     SecretError,
     SecretMissingError,
     SecretStore,
+    UnpinnedKeyError,
 )
 
 pytestmark = pytest.mark.anyio
@@ -86,6 +87,13 @@ async def test_file_reference_with_tilde_and_mode_0600(config_dir: Path, instanc
     key_file(0o600)
     config_with(config_dir, instance_id, "{file: ~/keys/openai}")
     registry = await open_with(config_dir)
+    # A file key is pinned like a keyring one: released to no host until confirmed.
+    with pytest.raises(UnpinnedKeyError) as caught:
+        await registry.resolve_secret(instance_id)
+    assert f"provreg secret confirm {instance_id}" in str(caught.value)
+    [status] = await registry.secret_status(instance_id)
+    assert status.present and status.problem and "not confirmed for any host" in status.problem
+    assert await registry.confirm_origin(instance_id) == 1
     secret = await registry.resolve_secret(instance_id)
     assert secret.get_secret_value() == "sk-file-value"  # the trailing newline dropped
     [status] = await registry.secret_status(instance_id)
@@ -153,6 +161,7 @@ async def test_keyring_missing_or_empty_is_a_typed_error(
         await registry.resolve_secret(instance_id)
 
     backend.values[("provreg", "shared-openai")] = "sk-named"
+    await registry.confirm_origin(instance_id)  # stored outside provreg: no pin yet
     assert (await registry.resolve_secret(instance_id)).get_secret_value() == "sk-named"
 
 
@@ -175,6 +184,7 @@ async def test_second_resolve_does_not_call_the_backend(config_dir: Path, instan
     backend.values[("provreg", f"{instance_id}/api_key")] = "sk-cached"
     config_with(config_dir, instance_id, "{keyring: true}")
     registry = await open_with(config_dir, backend)
+    await registry.confirm_origin(instance_id)  # stored outside provreg: no pin yet
     for _ in range(3):
         assert (await registry.resolve_secret(instance_id)).get_secret_value() == "sk-cached"
     assert backend.calls == [("get", f"{instance_id}/api_key")]
@@ -188,10 +198,12 @@ async def test_cache_invalidated_when_the_reference_changes(
     backend.values[("provreg", "other-entry")] = "sk-other-entry"
     config_with(config_dir, instance_id, "{keyring: true}")
     registry = await open_with(config_dir, backend)
+    await registry.confirm_origin(instance_id)  # stored outside provreg: no pin yet
     assert (await registry.resolve_secret(instance_id)).get_secret_value() == "sk-default-entry"
 
     config_with(config_dir, instance_id, "{keyring: other-entry}")
     await registry.reload()
+    await registry.confirm_origin(instance_id)  # another key: pinned apart
     assert (await registry.resolve_secret(instance_id)).get_secret_value() == "sk-other-entry"
 
     os.environ["WORK_OPENAI_KEY"] = "sk-env"
@@ -212,16 +224,18 @@ async def test_cache_invalidated_when_the_reference_changes(
 async def test_cache_invalidated_when_the_base_url_host_changes(
     config_dir: Path, instance_id: str
 ) -> None:
-    """The key was stored outside provreg (no index entry, so no origin pin): a new host
-    reads the keyring again rather than reusing what was read for the old one."""
+    """Once the new host is confirmed, the keyring is read again rather than the
+    value read for the old host reused."""
     backend = CountingKeyring()
     backend.values[("provreg", f"{instance_id}/api_key")] = "sk-one"
     config_with(config_dir, instance_id, "{keyring: true}", "https://api.openai.com/v1")
     registry = await open_with(config_dir, backend)
+    await registry.confirm_origin(instance_id)
     await registry.resolve_secret(instance_id)
 
     config_with(config_dir, instance_id, "{keyring: true}", "https://gateway.example.com/v1")
     await registry.reload()
+    await registry.confirm_origin(instance_id)
     backend.values[("provreg", f"{instance_id}/api_key")] = "sk-two"
     assert (await registry.resolve_secret(instance_id)).get_secret_value() == "sk-two"
     assert len(backend.calls) == 2
@@ -247,6 +261,7 @@ async def test_cache_dropped_when_the_instance_is_edited_in_its_file(
     backend.values[("provreg", f"{instance_id}/api_key")] = "sk-one"
     config_with(config_dir, instance_id, "{keyring: true}", "https://api.openai.com/v1")
     registry = await open_with(config_dir, backend)
+    await registry.confirm_origin(instance_id)
     await registry.resolve_secret(instance_id)
     await registry.reload()  # nothing changed: still cached
     await registry.resolve_secret(instance_id)

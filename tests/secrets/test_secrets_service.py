@@ -22,7 +22,7 @@ from secrets_support import (
 )
 
 from provreg.registry import ProviderRegistry
-from provreg.secrets import SecretMissingError, SecretStore
+from provreg.secrets import SecretMissingError, SecretStore, UnpinnedKeyError
 from provreg.secrets.index import SecretIndex
 
 pytestmark = pytest.mark.anyio
@@ -76,16 +76,21 @@ async def test_default_backend_is_keyrings_configured_one(
     assert registry.secret_store().backend_description() == SECRET_SERVICE_BACKEND
 
 
-async def test_key_stored_outside_provreg_is_resolved(
+async def test_key_stored_outside_provreg_is_resolved_once_confirmed(
     secret_service: SecretServiceDaemon, config_dir: Path, instance_id: str
 ) -> None:
-    """`{keyring: true}` reads service provreg, user <id>/<field>, whoever wrote it."""
+    """`{keyring: true}` reads service provreg, user <id>/<field>, whoever wrote it;
+    a key provreg did not store has no pin, so it goes to no host until confirmed."""
     openai_config(config_dir, instance_id)
     value = canary_value()
     secret_service.store(f"{instance_id}/api_key", value)
     registry = await ProviderRegistry.open(
         [str(config_dir)], secrets=SecretStore(backend=SecretService.Keyring())
     )
+    with pytest.raises(UnpinnedKeyError) as caught:
+        await registry.resolve_secret(instance_id)
+    assert "'api.openai.com'" in str(caught.value) and value not in str(caught.value)
+    assert await registry.confirm_origin(instance_id) == 1
     assert (await registry.resolve_secret(instance_id)).get_secret_value() == value
 
 
@@ -133,8 +138,8 @@ def test_cli_set_status_exec_rm(
     assert (same.returncode, same.stdout) == (0, "same\n"), same.output
 
     index = SecretIndex().entries()
-    assert [(e.service, e.user, e.instance_id, e.field, e.host) for e in index] == [
-        ("provreg", user, instance_id, "api_key", "api.openai.com")
+    assert [(e.service, e.user, e.instance_id, e.field, e.hosts, e.stored) for e in index] == [
+        ("provreg", user, instance_id, "api_key", ("api.openai.com",), True)
     ]
     assert stat.S_IMODE((state_dir() / "secrets-index.json").stat().st_mode) == 0o600
 

@@ -287,11 +287,20 @@ def cmd_rm(paths: list[str], instance_id: str, yes: bool, as_json: bool, out: Te
             if answer.strip().lower() not in ("y", "yes"):
                 out.write("nothing deleted\n")
                 return ExitCode.FINDINGS
-        await registry.delete(instance_id, source="cli")
+        deletion = await registry.delete_with_keys(instance_id, source="cli")
+        keys = deletion.keys
         if as_json:
-            out.write(json.dumps({"deleted": instance.id, "file": instance.file}) + "\n")
+            report = {
+                "deleted": instance.id,
+                "file": instance.file,
+                "keys_removed": keys.removed,
+                "keys_kept": [{"user": user, "used_by": users} for user, users in keys.kept],
+            }
+            out.write(json.dumps(report) + "\n")
         else:
             out.write(f"deleted {instance.id} from {instance.file}\n")
+            if keys.kept:
+                out.write(keys.summary() + "\n")
         return ExitCode.OK
 
     return anyio.run(run)

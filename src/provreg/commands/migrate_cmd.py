@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import anyio
 from pydantic import SecretStr
 
 from provreg.commands.common import CommandError, open_registry
 from provreg.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from provreg.catalog import Catalog
 
 
 def cmd_migrate_json(
@@ -59,14 +62,16 @@ def cmd_migrate_json(
     return anyio.run(run)
 
 
-def _ids_in_use(paths: list[str]) -> set[str]:
+def _ids_in_use(paths: list[str]) -> tuple[set[str], Catalog]:
     """Every instance id the files under `paths` use or will use: loaded ids (derived
-    ones too) and the explicit `id:` of legacy entries (those files are not loaded)."""
+    ones too) and the explicit `id:` of legacy entries (those files are not loaded);
+    and the catalog those files see (built-in and their definitions)."""
     from provreg.config.discovery import discover
     from provreg.config.load_set import load_paths
     from provreg.config.yaml_source import parse_text
 
-    taken = {instance.id for instance in load_paths(paths).instances}
+    loaded = load_paths(paths)
+    taken = {instance.id for instance in loaded.instances}
     for config_file in discover(paths):
         try:
             with open(config_file.path, encoding="utf-8-sig") as handle:
@@ -80,7 +85,23 @@ def _ids_in_use(paths: list[str]) -> set[str]:
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict) and isinstance(entry.get("id"), str):
                 taken.add(entry["id"])
-    return taken
+    return taken, loaded.catalog
+
+
+def _audit_moved_key(instance_id: str, field: str, file: str) -> None:
+    """The audit log records each key `--upgrade` moved into the keyring (never its value)."""
+    from provreg.registry import AuditLog
+
+    try:
+        AuditLog().record(
+            source="cli",
+            action="secret-import",
+            instance_id=instance_id,
+            file=file,
+            fields=[field],
+        )
+    except OSError:
+        pass
 
 
 def cmd_migrate_upgrade(paths: list[str], dry_run: bool, out: TextIO) -> int:
@@ -97,15 +118,15 @@ def cmd_migrate_upgrade(paths: list[str], dry_run: bool, out: TextIO) -> int:
     from provreg.config.migrations import upgrade_text
     from provreg.config.reading import CURRENT_VERSION, parse_file
     from provreg.model import ProviderInstance, SecretRef, Severity
+    from provreg.paths import env_flag
     from provreg.registry.errors import ReadOnlyError
     from provreg.registry.registry import READ_ONLY_ENV
     from provreg.registry.secret_ops import instance_host
-    from provreg.secrets import SecretMissingError, SecretStore
-    from provreg.secrets.errors import OriginChangedError
+    from provreg.secrets import SecretStore
     from provreg.storage.atomic import atomic_write
     from provreg.storage.lock import file_write_lock
 
-    if not dry_run and os.environ.get(READ_ONLY_ENV, "") not in ("", "0", "false", "no"):
+    if not dry_run and env_flag(READ_ONLY_ENV, unknown=True):
         # The registry refuses writes itself; this command writes files directly.
         raise ReadOnlyError()
     if not paths:
@@ -114,7 +135,7 @@ def cmd_migrate_upgrade(paths: list[str], dry_run: bool, out: TextIO) -> int:
         paths = default_config_paths()
     try:
         files = discover(paths)
-        taken = _ids_in_use(paths)
+        taken, catalog = _ids_in_use(paths)
     except ConfigPathError as exc:
         raise CommandError(str(exc)) from None
     store: SecretStore | None = None
@@ -156,18 +177,17 @@ def cmd_migrate_upgrade(paths: list[str], dry_run: bool, out: TextIO) -> int:
                 ref = SecretRef(kind="keyring")
                 planned = []
                 clash = None
-                for instance_id, field, value, base_url in result.secrets:
+                for instance_id, field, value, base_url, provider in result.secrets:
                     stand_in = ProviderInstance.model_construct(
-                        id=instance_id, name="", provider="", values={"base_url": base_url}
+                        id=instance_id,
+                        name="",
+                        provider=provider or "",
+                        values={} if base_url is None else {"base_url": base_url},
                     )
-                    host = instance_host(stand_in, None)
-                    try:
-                        held = store.resolve(instance_id, field, ref, host).get_secret_value()
-                    except SecretMissingError:
-                        held = None
-                    except OriginChangedError:
-                        held = ""
-                    if held is not None and held != value:
+                    # The provider's default base URL when the entry names none, as
+                    # `exec` will see it: otherwise the key is pinned to no host at all.
+                    host = instance_host(stand_in, catalog.get(provider or ""))
+                    if store.holds_other_value(instance_id, field, ref, value):
                         clash = f"{instance_id}/{field}"
                         break
                     planned.append((instance_id, field, SecretStr(value), host))
@@ -181,6 +201,7 @@ def cmd_migrate_upgrade(paths: list[str], dry_run: bool, out: TextIO) -> int:
                     continue
                 for instance_id, field, secret, host in planned:
                     store.set(instance_id, field, ref, secret, host)
+                    _audit_moved_key(instance_id, field, config_file.display)
             backup = f"{config_file.path}.v{result.from_version}.bak"
             shutil.copy2(config_file.path, backup)
             os.chmod(backup, 0o600)

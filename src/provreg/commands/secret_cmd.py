@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from provreg.commands.common import CommandError, open_registry, table
 from provreg.exit_codes import ExitCode
 from provreg.paths import env_flag
+from provreg.secrets.index import KeyPin
 from provreg.secrets.policy import without_options
 
 
@@ -104,14 +105,14 @@ def cmd_secret_confirm(paths: list[str], instance_id: str, out: TextIO) -> int:
 
 
 def cmd_secret_prune(paths: list[str], yes: bool, as_json: bool, out: TextIO) -> int:
-    """Keyring entries provreg created whose instance no longer exists."""
+    """Keyring entries provreg stored that no instance references any more."""
 
     async def run() -> int:
         registry = await open_registry(paths, audit=False)
         store = registry.secret_store()
-        orphans = [e for e in store.index.entries() if registry.find(e.instance_id) is None]
+        orphans = [e for e in store.index.stored_entries() if not registry.key_users(e.key)]
         if as_json:
-            out.write(json.dumps([asdict(e) for e in orphans], indent=2) + "\n")
+            out.write(json.dumps([_pin_json(e) for e in orphans], indent=2) + "\n")
         elif not orphans:
             out.write("no orphaned keyring entries\n")
         else:
@@ -129,6 +130,18 @@ def cmd_secret_prune(paths: list[str], yes: bool, as_json: bool, out: TextIO) ->
     return anyio.run(run)
 
 
+def _pin_json(pin: KeyPin) -> dict[str, Any]:
+    """An orphan as `prune --json` has always shown it: keyring coordinates first."""
+    return {
+        "service": pin.service,
+        "user": pin.user,
+        "instance_id": pin.instance_id,
+        "field": pin.field,
+        "created": pin.created,
+        "hosts": list(pin.hosts),
+    }
+
+
 def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO) -> int:
     """Move plaintext values found in YAML into the keyring; rewrite the YAML with refs."""
     from provreg.secrets.importer import import_plaintext
@@ -136,7 +149,7 @@ def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO) -> int:
     async def run() -> int:
         from provreg.paths import default_config_paths
 
-        if env_flag("PROVREG_READ_ONLY"):
+        if env_flag("PROVREG_READ_ONLY", unknown=True):
             raise CommandError("read-only: `secret import` rewrites config files")
         chosen = paths or default_config_paths()
         moved = await import_plaintext(chosen, dry_run=dry_run)

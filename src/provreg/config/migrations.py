@@ -31,7 +31,8 @@ LEGACY_KEYS = {"customName": "name", "baseUrl": "base_url", "useAuthHeader": "us
 class UpgradeResult:
     document: Any
     from_version: int
-    secrets: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    secrets: list[tuple[str, str, str, str | None, str | None]] = field(default_factory=list)
+    """Keys moved out of the text: (instance id, field, value, base_url, provider)."""
     """(instance id, field, plaintext value, base URL) to store in the keyring."""
     notes: list[str] = field(default_factory=list)
     taken_ids: set[str] = field(default_factory=set)
@@ -187,7 +188,8 @@ def upgrade_0_to_1(document: Any, result: UpgradeResult) -> Any:
             value = entry.get("apiKey")
             if isinstance(value, str) and value:
                 base_url = entry.get("base_url") if isinstance(entry.get("base_url"), str) else None
-                result.secrets.append((instance_id, "api_key", value, base_url))
+                provider = entry.get("provider") if isinstance(entry.get("provider"), str) else None
+                result.secrets.append((instance_id, "api_key", value, base_url, provider))
                 ref = CommentedMap()
                 ref["keyring"] = True
                 ref.fa.set_flow_style()

@@ -15,7 +15,6 @@ other thread, use a `BlockingPortal` started in the loop
 from __future__ import annotations
 
 import builtins
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -60,11 +59,10 @@ from provreg.registry.events import (
     Source,
 )
 from provreg.registry.relink import LinkCache, name_key
-from provreg.registry.secret_ops import SecretOperations
+from provreg.registry.secret_ops import Deletion, SecretOperations
 from provreg.registry.state import RegistryState, WatchMode
 from provreg.registry.store import Store
-from provreg.secrets import SecretError, SecretStore
-from provreg.secrets.index import default_index_path as _default_index_path
+from provreg.secrets import SecretStore
 from provreg.storage.backend import StorageBackend, StoredState, WriteOutcome
 
 READ_ONLY_ENV = "PROVREG_READ_ONLY"
@@ -141,7 +139,7 @@ class ProviderRegistry(SecretOperations):
         else:
             audit_log = audit
         if read_only is None:
-            read_only = env_flag(READ_ONLY_ENV)
+            read_only = env_flag(READ_ONLY_ENV, unknown=True)  # a typo must not write
         registry = cls(storage, audit=audit_log, secrets=secrets, read_only=read_only)
         stored = await storage.load_all()
         registry._commit(stored, "external", initial=True)
@@ -314,6 +312,11 @@ class ProviderRegistry(SecretOperations):
             InstanceNotFoundError, ConflictError, FileHasErrorsError,
             ReadOnlyError, StorageError.
         """
+        return (await self.delete_with_keys(instance_id, source=source)).instance
+
+    async def delete_with_keys(self, instance_id: str, *, source: Source = "app") -> Deletion:
+        """`delete`, saying which of its stored keys were removed and which kept
+        (another instance still references them)."""
         self._check_writable()
         async with self._lock:
             state = self.snapshot()
@@ -325,27 +328,7 @@ class ProviderRegistry(SecretOperations):
                 self._record_conflict(exc, source)
                 raise
             self._commit_write(outcome, source, instance_id)
-        await self._forget_stored_keys(instance, source)
-        return instance
-
-    async def _forget_stored_keys(self, instance: ProviderInstance, source: Source) -> None:
-        """Remove the keyring entries provreg stored for a deleted instance.
-
-        Otherwise a later instance given the same id (same name, another run)
-        would inherit the old key. Only entries in provreg's index are touched
-        (no keyring call at all when there are none); a keyring that cannot be
-        reached leaves them for `provreg secret prune`.
-        """
-        if self.secrets is None and not os.path.exists(_default_index_path()):
-            return
-        store = self.secret_store()
-        entries = [e for e in store.index.entries() if e.instance_id == instance.id]
-        for entry in entries:
-            try:
-                await self._off_loop(store.delete_entry, entry.service, entry.user)
-            except SecretError:
-                continue
-            self._audit_secret("secret-remove", instance, entry.field, source)
+        return Deletion(instance, await self._forget_stored_keys(instance, source))
 
     async def reload(
         self, paths: builtins.list[str] | None = None, *, source: Source = "external"

@@ -8,15 +8,25 @@ never waits on D-Bus.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import SecretStr
 
 from provreg.model import ProviderDefinition, ProviderInstance, SecretRef
-from provreg.secrets import SecretError, SecretStatus, SecretStore, SecretTimeoutError
+from provreg.secrets import (
+    SecretError,
+    SecretInUseError,
+    SecretStatus,
+    SecretStore,
+    SecretTimeoutError,
+)
+from provreg.secrets.errors import quoted_ids
 from provreg.secrets.hosts import instance_host
+from provreg.secrets.index import KeyLocation, default_index_path
 from provreg.secrets.offloop import call_with_timeout
 from provreg.secrets.store import timeout_message
 
@@ -26,6 +36,37 @@ if TYPE_CHECKING:
     from provreg.registry.state import RegistryState
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCleanup:
+    """What deleting an instance did to the keyring entries provreg stored for it."""
+
+    removed: list[str] = dataclasses.field(default_factory=list)
+    """Keyring users removed."""
+    kept: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
+    """Keyring users kept, with the instances that still reference each."""
+    unreachable: list[str] = dataclasses.field(default_factory=list)
+    """Keyring users left because the keyring failed (`secret prune` removes them later)."""
+
+    def summary(self) -> str:
+        """One sentence for the CLI and the dashboard, empty when nothing was kept."""
+        return "; ".join(
+            f"kept the key {user} ({quoted_ids(users)} still use{_s(users)} it)"
+            for user, users in self.kept
+        )
+
+
+def _s(items: list[str]) -> str:
+    return "s" if len(items) == 1 else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """What `delete_with_keys` did: the instance removed, and its stored keys."""
+
+    instance: ProviderInstance
+    keys: KeyCleanup
 
 
 class SecretOperations:
@@ -111,9 +152,59 @@ class SecretOperations:
         self._check_writable()
         instance, ref, _ = self._secret_field(instance_id, field)
         store = self.secret_store()
+        key = store.key_location(instance_id, field, ref)
+        users = self.key_users(key, excluding=instance_id) if key is not None else []
+        if key is not None and users:
+            raise SecretInUseError(instance_id, field, key.describe(), users)
         existed = await self._off_loop(store.delete, instance_id, field, ref)
         self._audit_secret("secret-remove", instance, field, source)
         return existed
+
+    def key_users(self, key: KeyLocation, *, excluding: str | None = None) -> list[str]:
+        """Ids of the instances whose secret fields reference `key` (stale ones included:
+        a file that fails to parse keeps its last good instances, and their keys)."""
+        store = self.secret_store()
+        state = self.snapshot()
+        users: list[str] = []
+        for instance in state.instances.values():
+            definition = state.catalog.get(instance.provider)
+            if instance.id == excluding or definition is None:
+                continue
+            for spec in definition.secret_fields:
+                ref = instance.secret_ref(spec.id)
+                if ref.kind == key.kind and store.key_location(instance.id, spec.id, ref) == key:
+                    users.append(instance.id)
+                    break
+        return users
+
+    async def _forget_stored_keys(self, instance: ProviderInstance, source: Source) -> KeyCleanup:
+        """Remove the keyring entries provreg stored for a deleted instance,
+        except those another instance still references.
+
+        Otherwise a later instance given the same id (same name, another run)
+        would inherit the old key. Only entries in provreg's index are touched
+        (no keyring call at all when there are none); a keyring that cannot be
+        reached leaves them for `provreg secret prune`.
+        """
+        cleanup = KeyCleanup()
+        if self.secrets is None and not os.path.exists(default_index_path()):
+            return cleanup
+        store = self.secret_store()
+        for pin in store.index.stored_entries():
+            if pin.instance_id != instance.id:
+                continue
+            users = self.key_users(pin.key)
+            if users:
+                cleanup.kept.append((pin.user, users))
+                continue
+            try:
+                await self._off_loop(store.delete_entry, pin.service, pin.user)
+            except SecretError:
+                cleanup.unreachable.append(pin.user)
+                continue
+            cleanup.removed.append(pin.user)
+            self._audit_secret("secret-remove", instance, pin.field, source)
+        return cleanup
 
     async def remove_secret_entry(self, service: str, user: str) -> None:
         """Remove one keyring entry by its coordinates (`secret prune`: its instance is gone)."""
@@ -176,14 +267,21 @@ class SecretOperations:
         return result
 
     async def confirm_origin(self, instance_id: str) -> int:
-        """Accept the instance's current base URL host for its stored keys."""
+        """Allow the instance's keys to go to its current base URL host.
+
+        The pin belongs to the key, so this also lets every other instance
+        with that host use those keys. Returns how many keys gained the host.
+        """
         instance = self.get(instance_id)
-        host = instance_host(instance, self.snapshot().catalog.get(instance.provider))
+        definition = self.snapshot().catalog.get(instance.provider)
+        host = instance_host(instance, definition)
         store = self.secret_store()
-        changed = await self._off_loop(store.index.confirm_host, instance_id, host)
-        store.invalidate(instance_id)
-        if changed:
-            self._audit_secret("secret-confirm-origin", instance, "base_url", "cli")
+        changed = 0
+        for spec in definition.secret_fields if definition is not None else []:
+            ref = instance.secret_ref(spec.id)
+            if await self._off_loop(store.confirm, instance_id, spec.id, ref, host):
+                changed += 1
+                self._audit_secret("secret-confirm-origin", instance, spec.id, "cli")
         return changed
 
     def _audit_secret(
@@ -214,7 +312,7 @@ def instance_secret_presence(registry: SecretOperations) -> frozenset[str]:
     from provreg.secrets.store import keyring_user
 
     store = registry.secret_store()
-    indexed = {(entry.service, entry.user) for entry in store.index.entries()}
+    indexed = {(entry.service, entry.user) for entry in store.index.stored_entries()}
     missing: set[str] = set()
     state = registry.snapshot()
     for instance in state.instances.values():
@@ -235,4 +333,10 @@ def instance_secret_presence(registry: SecretOperations) -> frozenset[str]:
     return frozenset(missing)
 
 
-__all__ = ["SecretOperations", "instance_host", "instance_secret_presence"]
+__all__ = [
+    "Deletion",
+    "KeyCleanup",
+    "SecretOperations",
+    "instance_host",
+    "instance_secret_presence",
+]

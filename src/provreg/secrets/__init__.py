@@ -9,23 +9,29 @@ May import: keyring, pydantic, `provreg.model`, `provreg.paths`. Never textual.
 
 from provreg.secrets.errors import (
     InsecureSecretFileError,
+    KeyNotConfirmedError,
     OriginChangedError,
     SecretBackendError,
     SecretError,
+    SecretInUseError,
     SecretMissingError,
     SecretTimeoutError,
+    UnpinnedKeyError,
 )
 from provreg.secrets.index import SecretIndex
 from provreg.secrets.store import SecretStatus, SecretStore
 
 __all__ = [
     "InsecureSecretFileError",
+    "KeyNotConfirmedError",
     "OriginChangedError",
     "SecretBackendError",
     "SecretError",
+    "SecretInUseError",
     "SecretIndex",
     "SecretMissingError",
     "SecretStatus",
     "SecretStore",
     "SecretTimeoutError",
+    "UnpinnedKeyError",
 ]

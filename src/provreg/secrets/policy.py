@@ -7,9 +7,10 @@ prompt for a password on the terminal, which would hang the dashboard).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from provreg.paths import env_flag
+from provreg.paths import env_flag, env_flag_is_unclear
 
 ALLOW_INSECURE_ENV = "PROVREG_ALLOW_INSECURE_KEYRING"
 
@@ -77,9 +78,15 @@ def refusal(backend: Any, allow_insecure: bool) -> str | None:
             f"{NO_KEYRING_OPTIONS}"
         )
     if all(_is_insecure(leaf) for leaf in leaves) and not allow_insecure:
+        unclear = (
+            f" ({ALLOW_INSECURE_ENV}={os.environ.get(ALLOW_INSECURE_ENV, '')!r} is neither a yes "
+            "nor a no, so it counts as no)"
+            if env_flag_is_unclear(ALLOW_INSECURE_ENV)
+            else ""
+        )
         return (
             f"the keyring backend {backend_name(leaves[0])} is not secure (plaintext or "
-            f"terminal prompts), so provreg refuses it. {WHAT_TO_DO}"
+            f"terminal prompts), so provreg refuses it{unclear}. {WHAT_TO_DO}"
         )
     return None
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
+from provreg import faults
 from provreg.model import SecretRef
 from provreg.secrets.errors import (
     InsecureSecretFileError,
@@ -23,9 +24,11 @@ from provreg.secrets.errors import (
     SecretBackendError,
     SecretError,
     SecretMissingError,
+    UnpinnedKeyError,
 )
-from provreg.secrets.index import SecretIndex
+from provreg.secrets.index import KeyLocation, KeyPin, SecretIndex, format_hosts
 from provreg.secrets.policy import (
+    NO_KEYRING_OPTIONS,
     allow_insecure_from_env,
     backend_name,
     choose_backend,
@@ -35,6 +38,12 @@ from provreg.secrets.redaction import register_secret
 
 SERVICE = "provreg"
 DEFAULT_TIMEOUT = 5.0
+MAX_FILE_KEY_BYTES = 64 * 1024
+"""A key is a line of text; a bigger file is not a key file (and is not read whole)."""
+
+# The crash points of `secret set`, in order (tests/reliability/ kills at each).
+SET_AFTER_PIN = "secret-set:after-pin"
+SET_AFTER_STORE = "secret-set:after-store"
 TIMEOUT_ENV = "PROVREG_SECRET_TIMEOUT"
 
 
@@ -111,9 +120,7 @@ class SecretStore:
 
                 self._backend = keyring.get_keyring()
             except Exception as exc:  # keyring's own init can fail in many ways
-                raise SecretBackendError(
-                    f"the keyring could not start: {type(exc).__name__}"
-                ) from None
+                raise SecretBackendError(startup_failure(exc)) from None
         reason = refusal(self._backend, self.allow_insecure)
         if reason is not None:
             raise SecretBackendError(reason)
@@ -175,7 +182,9 @@ class SecretStore:
         elif ref.kind == "env":
             value = self._resolve_env(instance_id, field, ref)
         else:
-            value = self._resolve_file(instance_id, field, ref)
+            value = self._read_file(instance_id, field, ref)
+            self._check_pin(instance_id, field, ref, host, present=True)
+        _refuse_nul(instance_id, field, ref, value)
         register_secret(value)
         secret = SecretStr(value)
         if ref.kind == "keyring":
@@ -185,13 +194,44 @@ class SecretStore:
                 self._cache[(instance_id, field)] = (ref, host, secret)
         return secret
 
+    def key_location(self, instance_id: str, field: str, ref: SecretRef) -> KeyLocation | None:
+        """Where the key lives, the identity its pin belongs to; None for `{env: ...}`.
+
+        Environment variables are not pinned: a variable is already in the
+        environment of every program the user starts, `provreg exec`'s child
+        included, so refusing to hand it over would protect nothing.
+        """
+        if ref.kind == "keyring":
+            return KeyLocation("keyring", self.service, keyring_user(instance_id, field, ref))
+        if ref.kind == "file" and ref.name:
+            return KeyLocation("file", "", os.path.realpath(os.path.expanduser(ref.name)))
+        return None
+
+    def _check_pin(
+        self, instance_id: str, field: str, ref: SecretRef, host: str | None, *, present: bool
+    ) -> None:
+        """Refuse unless the key is pinned to `host`.
+
+        A key pinned to other hosts is refused before it is read; a key with
+        no pin at all only once it is known to exist (a missing key is
+        reported as missing, the more useful message).
+        """
+        key = self.key_location(instance_id, field, ref)
+        if key is None:
+            return
+        pin = self.index.pin_of(key)
+        if pin is not None and pin.hosts:
+            if host in pin.hosts:
+                return
+            raise _origin_error(instance_id, key, pin, host)
+        if present:
+            raise UnpinnedKeyError(instance_id, field, key.describe(), host or "(none)")
+
     def _resolve_keyring(
         self, instance_id: str, field: str, ref: SecretRef, host: str | None
     ) -> str:
         user = keyring_user(instance_id, field, ref)
-        entry = self.index.find(instance_id, field)
-        if entry is not None and entry.user == user and entry.host != host:
-            raise OriginChangedError(instance_id, entry.host or "(none)", host or "(none)")
+        self._check_pin(instance_id, field, ref, host, present=False)
         value = self._keyring_call("read the key", lambda b: b.get_password(self.service, user))
         if not value:
             raise SecretMissingError(
@@ -200,6 +240,7 @@ class SecretStore:
                 f"the keyring (service '{self.service}', user '{user}')",
                 f"set it with `provreg secret set {instance_id} {field}`",
             )
+        self._check_pin(instance_id, field, ref, host, present=True)
         return str(value)
 
     def _resolve_env(self, instance_id: str, field: str, ref: SecretRef) -> str:
@@ -214,33 +255,47 @@ class SecretStore:
             )
         return value
 
-    def _resolve_file(self, instance_id: str, field: str, ref: SecretRef) -> str:
+    def _read_file(self, instance_id: str, field: str, ref: SecretRef) -> str:
+        """The key in a `{file: PATH}`: a regular file, private to the user, one line."""
         assert ref.name is not None
         path = os.path.expanduser(ref.name)
+
+        def missing(hint: str) -> SecretMissingError:
+            return SecretMissingError(instance_id, field, f"the file {path}", hint)
+
         try:
-            info = os.stat(path)
+            # O_NONBLOCK: opening a FIFO must not wait for a writer; the type is
+            # checked on the opened descriptor, so a swap after a stat cannot fool it.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
-            raise SecretMissingError(
-                instance_id, field, f"the file {path}", "create it with the key as its only content"
-            ) from None
-        except OSError as exc:
-            raise SecretMissingError(
-                instance_id, field, f"the file {path}", f"it cannot be read ({exc.strerror})"
-            ) from None
-        if info.st_mode & (stat.S_IRGRP | stat.S_IROTH):
-            raise InsecureSecretFileError(
-                f"{instance_id}.{field}: {path} is readable by group or others "
-                f"(mode {stat.S_IMODE(info.st_mode):04o}); run `chmod 600 {path}`"
-            )
+            raise missing("create it with the key as its only content") from None
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "the path holds a NUL byte"
+            raise missing(f"it cannot be read ({reason})") from None
         try:
-            with open(path, encoding="utf-8") as handle:
-                value = handle.read().strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SecretMissingError(
-                instance_id, field, f"the file {path}", f"it cannot be read ({type(exc).__name__})"
-            ) from None
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise missing(f"it is not a regular file ({_file_type(info.st_mode)})")
+            if info.st_mode & (stat.S_IRGRP | stat.S_IROTH):
+                raise InsecureSecretFileError(
+                    f"{instance_id}.{field}: {path} is readable by group or others "
+                    f"(mode {stat.S_IMODE(info.st_mode):04o}); run `chmod 600 {path}`"
+                )
+            try:
+                data = os.read(fd, MAX_FILE_KEY_BYTES + 1)
+            except OSError as exc:
+                raise missing(f"it cannot be read ({exc.strerror})") from None
+        finally:
+            os.close(fd)
+        if len(data) > MAX_FILE_KEY_BYTES:
+            raise missing(f"it is over {MAX_FILE_KEY_BYTES // 1024} KiB, so it is not a key file")
+        try:
+            value = data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise missing("it is not UTF-8 text") from None
         if not value:
-            raise SecretMissingError(instance_id, field, f"the file {path}", "the file is empty")
+            raise missing("the file is empty")
+        _refuse_nul(instance_id, field, ref, value)
         return value
 
     def set(
@@ -262,12 +317,40 @@ class SecretStore:
         if not secret:
             raise SecretError(f"{instance_id}.{field}: refusing to store an empty key")
         user = keyring_user(instance_id, field, ref)
-        self._keyring_call(
-            "store the key", lambda b: b.set_password(self.service, user, secret), secret=secret
-        )
-        self.index.record(self.service, user, instance_id, field, host)
-        self.invalidate(instance_id)
+        key = KeyLocation("keyring", self.service, user)
+        # The pin first: a crash between the two leaves a pin without a key
+        # (harmless), never a key without a pin that any host could then get.
+        previous, _ = self.index.pin(key, host, instance_id, field, stored=True)
+        faults.reach(SET_AFTER_PIN)
+        try:
+            self._keyring_call(
+                "store the key", lambda b: b.set_password(self.service, user, secret), secret=secret
+            )
+        except BaseException:
+            self.index.restore(key, previous)
+            raise
+        faults.reach(SET_AFTER_STORE)
+        self.invalidate()
         return user
+
+    def holds_other_value(self, instance_id: str, field: str, ref: SecretRef, value: str) -> bool:
+        """Whether the keyring holds a different, non-empty value for the field.
+
+        For moving a key in (`migrate --upgrade`): never overwrite someone
+        else's key. Compares without releasing anything, so no pin applies.
+        """
+        user = keyring_user(instance_id, field, ref)
+        held = self._keyring_call("read the key", lambda b: b.get_password(self.service, user))
+        return bool(held) and held != value
+
+    def confirm(self, instance_id: str, field: str, ref: SecretRef, host: str | None) -> bool:
+        """Allow the field's key to go to `host` too; False when it already could."""
+        key = self.key_location(instance_id, field, ref)
+        if key is None:
+            return False
+        _, changed = self.index.pin(key, host, instance_id, field)
+        self.invalidate()
+        return changed
 
     def delete(self, instance_id: str, field: str, ref: SecretRef) -> bool:
         """Remove a keyring value; False when there was none."""
@@ -283,8 +366,8 @@ class SecretStore:
         )
         if existed:
             self._keyring_call("remove the key", lambda b: b.delete_password(self.service, user))
-        self.index.remove(self.service, user)
-        self.invalidate(instance_id)
+        self.index.remove(KeyLocation("keyring", self.service, user))
+        self.invalidate()
         return existed
 
     def delete_entry(self, service: str, user: str) -> None:
@@ -292,23 +375,28 @@ class SecretStore:
         present = self._keyring_call("read the key", lambda b: b.get_password(service, user))
         if present is not None:
             self._keyring_call("remove the key", lambda b: b.delete_password(service, user))
-        self.index.remove(service, user)
+        self.index.remove(KeyLocation("keyring", service, user))
+        self.invalidate()
 
     def origin_problem(
         self, instance_id: str, field: str, ref: SecretRef, host: str | None
     ) -> str | None:
-        """Why a stored key would not be released (its host changed), from the index only."""
-        if ref.kind != "keyring":
+        """Why an existing key would not be released to `host`, from the index only."""
+        key = self.key_location(instance_id, field, ref)
+        if key is None:
             return None
-        entry = self.index.find(instance_id, field)
-        if entry is None or entry.user != keyring_user(instance_id, field, ref):
+        pin = self.index.pin_of(key)
+        confirm = f"`provreg secret confirm {instance_id}` releases the key to it"
+        if pin is None or not pin.hosts:
+            return f"not confirmed for any host ('{host or '(none)'}' would get it); {confirm}"
+        if host in pin.hosts:
             return None
-        if entry.host == host:
-            return None
-        return (
-            f"base URL host changed from '{entry.host or '(none)'}' to '{host or '(none)'}'; "
-            f"`provreg secret confirm {instance_id}` releases the key to it"
-        )
+        if pin.instance_id == instance_id and len(pin.hosts) == 1:
+            return (
+                f"base URL host changed from '{pin.hosts[0] or '(none)'}' to "
+                f"'{host or '(none)'}'; {confirm}"
+            )
+        return f"pinned to {format_hosts(pin.hosts)}, not '{host or '(none)'}'; {confirm}"
 
     def status(
         self, instance_id: str, field: str, ref: SecretRef, *, check_keyring: bool = True
@@ -326,7 +414,7 @@ class SecretStore:
             # a group-readable one is refused), so `--check --secrets` agrees with
             # what `resolve_secret` will do; the value read is dropped at once.
             try:
-                self._resolve_file(instance_id, field, ref)
+                self._read_file(instance_id, field, ref)
             except InsecureSecretFileError:
                 return SecretStatus(
                     instance_id,
@@ -352,7 +440,7 @@ class SecretStore:
         user = keyring_user(instance_id, field, ref)
         if not check_keyring:
             indexed = any(
-                e.user == user and e.service == self.service for e in self.index.entries()
+                e.user == user and e.service == self.service for e in self.index.stored_entries()
             )
             return SecretStatus(instance_id, field, "keyring", user, indexed, None)
         try:
@@ -382,6 +470,65 @@ class SecretStore:
             backend_name(self._backend) if self._backend is not None else None,
             timeout_message(self.timeout),
         )
+
+
+def startup_failure(exc: Exception) -> str:
+    """Why the keyring backend could not start, and what to do when that is known.
+
+    Nothing has been stored or read yet, so the exception cannot hold a key:
+    its first line is shown (keyring's reasons are short and useful).
+    """
+    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+    message = f"the keyring could not start: {type(exc).__name__}" + (
+        f": {detail}" if detail else ""
+    )
+    # keyrings.alt's EncryptedKeyring raises RuntimeError('pycryptodome/x required').
+    package = "pycryptodome" if "pycryptodome" in detail.lower() else None
+    if isinstance(exc, ModuleNotFoundError):
+        package = exc.name
+    if package:
+        message += (
+            f" (this backend needs the optional package {package}, which is not installed: "
+            f"install it into provreg's environment, or choose another backend). "
+            f"{NO_KEYRING_OPTIONS}"
+        )
+    return message
+
+
+def _refuse_nul(instance_id: str, field: str, ref: SecretRef, value: str) -> None:
+    if "\x00" in value:
+        # No program can take it (exec's environment, an HTTP header), and no real
+        # key holds one: the reference points at something else (/proc/self/environ).
+        raise SecretError(
+            f"{instance_id}.{field}: the value in {ref.describe()} holds a NUL byte, "
+            "so it is not a key"
+        )
+
+
+def _origin_error(
+    instance_id: str, key: KeyLocation, pin: KeyPin, host: str | None
+) -> OriginChangedError:
+    return OriginChangedError(
+        instance_id,
+        pin.hosts[0] or "(none)",
+        host or "(none)",
+        pinned_hosts=tuple(h or "(none)" for h in pin.hosts),
+        key=key.describe(),
+        pinned_for=pin.instance_id,
+    )
+
+
+def _file_type(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "not a plain file"
 
 
 def _backend_failure(what: str, backend: Any, exc: Exception, secret: str | None) -> SecretError:

@@ -48,7 +48,7 @@ class SyncEngine:
             raise TypeError("the sync engine needs the YAML directory storage")
         self.registry = registry
         self.storage: YamlDirectoryStorage = registry.storage
-        poll_env = env_flag(POLL_ENV)
+        poll_env = env_flag(POLL_ENV, unknown=True)
         self.settings = settings or SyncSettings(poll=poll_env)
         self.stats = SyncStats()
         self._roots = WatchRoots(self.storage.paths)

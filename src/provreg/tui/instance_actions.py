@@ -184,7 +184,7 @@ class InstanceActions(App[int]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._run_op(registry.delete(instance.id), f"Deleted {instance.name}")
+                self._run_op(self._delete(registry, instance), f"Deleted {instance.name}")
 
         self.push_screen(
             ConfirmScreen(
@@ -268,6 +268,12 @@ class InstanceActions(App[int]):
             ConfirmScreen(f"Send {instance.name}'s stored key to '{host}' from now on?", "Confirm"),
             answered,
         )
+
+    async def _delete(self, registry: ProviderRegistry, instance: ProviderInstance) -> None:
+        deletion = await registry.delete_with_keys(instance.id)
+        if deletion.keys.kept:
+            # Said apart from "Deleted": a key left behind on purpose is news.
+            self.notify(deletion.keys.summary(), title="Key kept", timeout=8)
 
     @work(group="ops", exit_on_error=False)
     async def _run_op(self, operation: Any, done: str) -> None:

@@ -364,6 +364,44 @@ async def test_delete_asks_first_and_removes_the_row_and_the_entry(
     }
 
 
+async def test_delete_keeps_a_key_another_instance_uses_and_says_so(
+    cfg: Path, plaintext_keyring: Any
+) -> None:
+    """The dashboard's delete used to remove a keyring entry that another instance
+    (`{keyring: shared}` on both) still needed."""
+    hosted = cfg / "providers" / "hosted.yaml"
+    text = hosted.read_text()
+    shared_ref = "    api_key: {keyring: shared-openai}\n"
+    for instance_id in ("work-openai", "personal-anthropic"):
+        anchor = f"  - id: {instance_id}\n"
+        assert anchor in text
+        text = text.replace(anchor, anchor + shared_ref, 1)
+    hosted.write_text(text)
+    plaintext_keyring.set_password("provreg", "shared-openai", "sk-shared-value")
+    from provreg.secrets.index import KeyLocation, SecretIndex
+
+    SecretIndex().pin(
+        KeyLocation("keyring", "provreg", "shared-openai"),
+        "api.openai.com",
+        "work-openai",
+        "api_key",
+        stored=True,
+    )
+    app = make_app()
+    notes = Notes()
+    async with app.run_test(size=(120, 40), message_hook=notes) as pilot:
+        await started(pilot)
+        table = table_of(pilot)
+        await select(pilot, "work-openai")
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "work-openai" not in table.instance_ids, "the row to go")
+        await wait_until(pilot, lambda: "Key kept" in notes or "kept the key" in notes, "notice")
+        assert "kept the key shared-openai ('personal-anthropic' still uses it)" in notes
+    assert plaintext_keyring.get_password("provreg", "shared-openai") == "sk-shared-value"
+
+
 # --------------------------------------------------------------------------- set secret
 
 

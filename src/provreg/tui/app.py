@@ -436,6 +436,10 @@ class ProvregApp(InstanceActions):
         if instance is not None and instance.id not in self._detail_secrets:
             self._check_detail_secrets(instance.id)
 
+    @on(ProvidersTable.CursorCleared, "#providers")
+    def _cursor_cleared(self, event: ProvidersTable.CursorCleared) -> None:
+        self._show_detail()
+
     @on(ProvidersTable.RowSelected, "#providers")
     def _row_selected(self, event: ProvidersTable.RowSelected) -> None:
         self.action_edit()
@@ -468,7 +472,7 @@ class ProvregApp(InstanceActions):
         self._open_in_editor(diagnostic.file, diagnostic.line)
 
     def action_open_editor(self) -> None:
-        instance = self.selected_instance()
+        instance = self._target()
         if instance is None:
             return
         self._open_in_editor(instance.file, instance.line)

@@ -55,6 +55,14 @@ class InstanceActions(App[int]):
             return None
         return self.registry
 
+    def _target(self) -> ProviderInstance | None:
+        """The instance an action acts on: the highlighted row, the one Details
+        shows. With none (a filter that matches nothing), say so."""
+        instance = self.selected_instance()
+        if instance is None and self.state is not None:
+            self.notify("No instance selected.", severity="warning", timeout=3)
+        return instance
+
     def action_add(self) -> None:
         registry = self._writable_registry()
         if registry is None:
@@ -67,13 +75,13 @@ class InstanceActions(App[int]):
         self.push_screen(ProviderPicker(registry.definitions()), picked)
 
     def action_edit(self) -> None:
-        instance = self.selected_instance()
+        instance = self._target()
         if instance is None or self._writable_registry() is None:
             return
         self._open_form(instance.provider, instance)
 
     def action_duplicate(self) -> None:
-        instance = self.selected_instance()
+        instance = self._target()
         if instance is None or self._writable_registry() is None:
             return
         self._open_form(instance.provider, instance, duplicate=True)
@@ -177,7 +185,7 @@ class InstanceActions(App[int]):
         )
 
     def action_delete(self) -> None:
-        instance = self.selected_instance()
+        instance = self._target()
         registry = self._writable_registry()
         if instance is None or registry is None:
             return
@@ -196,7 +204,7 @@ class InstanceActions(App[int]):
     def _secret_target(self) -> tuple[ProviderInstance, ProviderRegistry, str] | None:
         """The selected instance, the registry when writable, and the instance's
         key field; None (after saying why) when one of them is missing."""
-        instance = self.selected_instance()
+        instance = self._target()
         registry = self._writable_registry()
         if instance is None or registry is None:
             return None
@@ -251,7 +259,7 @@ class InstanceActions(App[int]):
         )
 
     def action_confirm_origin(self) -> None:
-        instance = self.selected_instance()
+        instance = self._target()
         registry = self._writable_registry()
         if instance is None or registry is None:
             return

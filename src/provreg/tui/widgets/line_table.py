@@ -299,6 +299,18 @@ class LineTable(ScrollView, can_focus=True):
     class RowSelected(_RowMessage):
         """Enter on a row, or a click on the cell under the cursor."""
 
+    class CursorCleared(Message):
+        """No row is under the cursor any more (a filter matched nothing, the
+        last row went): whatever showed the highlighted row must show none."""
+
+        def __init__(self, table: LineTable) -> None:
+            self.table = table
+            super().__init__()
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
     def __init__(
         self,
         *,
@@ -314,6 +326,8 @@ class LineTable(ScrollView, can_focus=True):
         self._row_index: dict[str, int] = {}
         """Row key -> position in `_row_keys`."""
         self._row_values: dict[str, TableRow] = {}
+        self._announced_key: str | None = None
+        """The row key last announced with RowHighlighted (None: none, or CursorCleared)."""
         self._cursor_column = 0
         """The column of the last click: a click selects only on the cell clicked before
         (DataTable keeps a cell coordinate even with a row cursor)."""
@@ -395,6 +409,7 @@ class LineTable(ScrollView, can_focus=True):
         self.scroll_target_y = 0
         self.append_rows(rows)
         self.refresh()
+        self._announce_cursor()
 
     def append_rows(self, rows: Iterable[tuple[str, TableRow]]) -> None:
         """Add rows at the bottom; keys must be new."""
@@ -414,6 +429,7 @@ class LineTable(ScrollView, can_focus=True):
         if was_empty:
             # A cursor position opened where there was none.
             self._highlight_row(self.cursor_row)
+        self._announce_cursor()
 
     def remove_rows(self, keys: Iterable[str]) -> None:
         """Remove the rows with `keys`; the cursor keeps its index (clamped)."""
@@ -433,6 +449,7 @@ class LineTable(ScrollView, can_focus=True):
         self.cursor_row = self.cursor_row
         self.hover_row = self.hover_row
         self.refresh()
+        self._announce_cursor()
 
     def update_row(self, key: str, row: TableRow) -> None:
         """Replace one row's value and redraw that row only."""
@@ -493,7 +510,21 @@ class LineTable(ScrollView, can_focus=True):
     def _highlight_row(self, row_index: int) -> None:
         self.refresh_row(row_index)
         if 0 <= row_index < len(self._row_keys):
-            self.post_message(self.RowHighlighted(self, row_index, self._row_keys[row_index]))
+            self._announced_key = self._row_keys[row_index]
+            self.post_message(self.RowHighlighted(self, row_index, self._announced_key))
+
+    def _announce_cursor(self) -> None:
+        """Rows came or went: when another row (or none) is under the cursor at the
+        same index, say so. The cursor index did not change, so the reactive's
+        watcher stays silent, and a details pane would show a row no longer there."""
+        key = self.cursor_key
+        if key == self._announced_key:
+            return
+        if key is None:
+            self._announced_key = None
+            self.post_message(self.CursorCleared(self))
+        else:
+            self._highlight_row(self.cursor_row)
 
     def move_cursor(self, *, row: int, animate: bool = False, scroll: bool = True) -> None:
         if scroll:

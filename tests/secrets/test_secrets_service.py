@@ -120,6 +120,7 @@ def test_cli_set_status_exec_rm(
             "present": True,
             "backend": SECRET_SERVICE_BACKEND,
             "problem": None,
+            "unconfirmed": False,
         }
     ]
     text = run_cli("secret", "status", *cfg, env=env)

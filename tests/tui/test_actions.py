@@ -206,6 +206,12 @@ async def test_a_click_selects_a_row_and_a_second_click_opens_its_form(cfg: Path
         table = table_of(pilot)
         target = table.instance_ids[2]
         # Row 2 is the fourth line of the table (under the header), the name column.
+        # A click acts on what the screen last drew there: wait until the rows are drawn
+        # (under load the frame after the rows arrive can come after `started`).
+        at = table.region.offset + (8, 3)
+        await wait_until(
+            pilot, lambda: "row" in app.screen.get_style_at(*at).meta, "the rows drawn"
+        )
         await pilot.click("#providers", offset=(8, 3))
         await wait_until(pilot, lambda: table.selected_id == target, "the clicked row")
         await wait_until(

@@ -102,3 +102,91 @@ async def test_details_follow_the_row_that_takes_a_removed_ones_place(cfg: Path)
         assert table.selected_id == "gemini"
         assert app.selected_instance() is not None
         assert app.selected_instance().id == "gemini"  # type: ignore[union-attr]
+
+
+def glyph(pilot: Any, instance_id: str) -> str:
+    return str(table_of(pilot).get_row(instance_id)[0])
+
+
+def audit_lines() -> list[dict[str, Any]]:
+    import json
+    import os
+
+    path = Path(os.environ["XDG_STATE_HOME"]) / "provreg" / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@sizes
+async def test_a_host_changed_outside_shows_where_exec_would_refuse_and_o_confirms_it(
+    cfg: Path, size: tuple[int, int], plaintext_keyring: Any
+) -> None:
+    """The table and Details said `● set` while `secret status` and `exec` refused."""
+    from pydantic import SecretStr
+
+    from provreg.registry import ProviderRegistry
+    from provreg.tui.screens.confirm import ConfirmScreen
+
+    registry = await ProviderRegistry.open([str(cfg)])
+    await registry.set_secret("work-openai", "api_key", SecretStr("sk-pinned-value"))
+    hosted = cfg / "providers" / "hosted.yaml"
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    notes = Notes()
+    async with app.run_test(size=size, message_hook=notes) as pilot:
+        await started(pilot)
+        await select(pilot, "work-openai")
+        await wait_until(pilot, lambda: "● set" in detail_text(pilot), "the key set")
+        assert glyph(pilot, "work-openai") == "●"
+
+        text = hosted.read_text()
+        hosted.write_text(
+            text.replace(
+                "    provider: openai\n",
+                "    provider: openai\n    base_url: https://llm-proxy.example.net/v1\n",
+                1,
+            )
+        )
+        await wait_until(pilot, lambda: glyph(pilot, "work-openai") == "◇", "the table to say")
+        await wait_until(
+            pilot, lambda: "host not confirmed — press o" in detail_text(pilot), "Details to say"
+        )
+        # The same judgement as the CLI's.
+        fresh = await ProviderRegistry.open([str(cfg)])
+        [status] = await fresh.secret_status("work-openai")
+        assert status.unconfirmed and status.problem
+
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        assert "'llm-proxy.example.net'" in app.screen.question
+        assert "pinned to 'api.openai.com'" in app.screen.question
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "Confirmed llm-proxy.example.net" in notes, "done")
+        await wait_until(pilot, lambda: "● set" in detail_text(pilot), "the key usable again")
+        await wait_until(pilot, lambda: glyph(pilot, "work-openai") == "●", "the row usable")
+    resolved = await (await ProviderRegistry.open([str(cfg)])).resolve_secret("work-openai")
+    assert resolved.get_secret_value() == "sk-pinned-value"
+    confirms = [e for e in audit_lines() if e["action"] == "secret-confirm-origin"]
+    assert [(e["instance_id"], e["source"]) for e in confirms] == [("work-openai", "app")]
+
+
+async def test_o_explains_when_there_is_nothing_to_confirm(cfg: Path) -> None:
+    """`o` on an `{env:}` key asked to "send the stored key"; with no key it said
+    "Confirmed"."""
+    from provreg.tui.screens.confirm import ConfirmScreen
+
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    notes = Notes()
+    async with app.run_test(size=(120, 40), message_hook=notes) as pilot:
+        await started(pilot)
+        for instance_id, reason in (
+            ("gemini", "environment keys are not pinned"),
+            ("personal-anthropic", "no key is in the keyring entry"),
+        ):
+            await select(pilot, instance_id)
+            notes.messages.clear()
+            await pilot.press("o")
+            await wait_until(pilot, lambda: "Nothing to confirm" in notes, f"{instance_id}")
+            assert reason in notes, notes.messages
+            assert not isinstance(app.screen, ConfirmScreen)
+    assert not [e for e in audit_lines() if e["action"] == "secret-confirm-origin"]
+    index = Path(__import__("os").environ["XDG_STATE_HOME"]) / "provreg" / "secrets-index.json"
+    assert not index.exists() or "gemini" not in index.read_text()

@@ -93,12 +93,13 @@ def cmd_secret_status(paths: list[str], instance_id: str | None, as_json: bool, 
 def cmd_secret_confirm(paths: list[str], instance_id: str, out: TextIO) -> int:
     async def run() -> int:
         registry = await open_registry(paths)
-        changed = await registry.confirm_origin(instance_id)
-        out.write(
-            f"{instance_id}: confirmed the new host for {changed} stored key(s)\n"
-            if changed
-            else f"{instance_id}: nothing to confirm\n"
-        )
+        needs = await registry.confirmation_needs(instance_id)
+        changed = await registry.confirm_origin(instance_id, source="cli")
+        if changed:
+            out.write(f"{instance_id}: confirmed the new host for {changed} stored key(s)\n")
+        else:
+            reasons = "; ".join(need.reason for need in needs) or "it takes no key"
+            out.write(f"{instance_id}: nothing to confirm ({reasons})\n")
         return ExitCode.OK
 
     return anyio.run(run)

@@ -28,6 +28,7 @@ from provreg.secrets.errors import quoted_ids
 from provreg.secrets.hosts import instance_host
 from provreg.secrets.index import KeyLocation, default_index_path
 from provreg.secrets.offloop import call_with_timeout
+from provreg.secrets.pinning import ConfirmationNeed
 from provreg.secrets.store import timeout_message
 
 if TYPE_CHECKING:
@@ -240,7 +241,7 @@ class SecretOperations:
             problem = store.origin_problem(
                 instance.id, status.field, instance.secret_ref(status.field), host
             )
-            return status if problem is None else replace(status, problem=problem)
+            return status if problem is None else replace(status, problem=problem, unconfirmed=True)
 
         if not check_keyring:
             return [
@@ -266,11 +267,29 @@ class SecretOperations:
             result.append(pinned(instance, status))
         return result
 
-    async def confirm_origin(self, instance_id: str) -> int:
+    async def confirmation_needs(self, instance_id: str) -> list[ConfirmationNeed]:
+        """For each secret field: would `confirm_origin` change anything, and why not.
+
+        May ask the keyring whether a key with no pin exists (off the loop).
+        """
+        instance = self.get(instance_id)
+        definition = self.snapshot().catalog.get(instance.provider)
+        host = instance_host(instance, definition)
+        store = self.secret_store()
+        return [
+            await self._off_loop(
+                store.confirmation_need, instance_id, spec.id, instance.secret_ref(spec.id), host
+            )
+            for spec in (definition.secret_fields if definition is not None else [])
+        ]
+
+    async def confirm_origin(self, instance_id: str, *, source: Source = "app") -> int:
         """Allow the instance's keys to go to its current base URL host.
 
         The pin belongs to the key, so this also lets every other instance
-        with that host use those keys. Returns how many keys gained the host.
+        with that host use those keys. Only keys that exist (or are pinned)
+        are confirmed: `{env: ...}` keys are not pinned, and a key not stored
+        yet has nothing to send. Returns how many keys gained the host.
         """
         instance = self.get(instance_id)
         definition = self.snapshot().catalog.get(instance.provider)
@@ -281,7 +300,7 @@ class SecretOperations:
             ref = instance.secret_ref(spec.id)
             if await self._off_loop(store.confirm, instance_id, spec.id, ref, host):
                 changed += 1
-                self._audit_secret("secret-confirm-origin", instance, spec.id, "cli")
+                self._audit_secret("secret-confirm-origin", instance, spec.id, source)
         return changed
 
     def _audit_secret(
@@ -301,42 +320,9 @@ class SecretOperations:
             pass
 
 
-def instance_secret_presence(registry: SecretOperations) -> frozenset[str]:
-    """Ids of instances with a required key that is known missing.
-
-    Cheap (no keyring call): keyring presence comes from provreg's index,
-    env and file references are checked directly. Entries created outside
-    provreg (e.g. with secret-tool) look missing here until the detail
-    pane confirms them with the backend.
-    """
-    from provreg.secrets.store import keyring_user
-
-    store = registry.secret_store()
-    indexed = {(entry.service, entry.user) for entry in store.index.stored_entries()}
-    missing: set[str] = set()
-    state = registry.snapshot()
-    for instance in state.instances.values():
-        definition = state.catalog.get(instance.provider)
-        if definition is None:
-            continue
-        for spec in definition.secret_fields:
-            if not spec.required:
-                continue
-            ref = instance.secret_ref(spec.id)
-            if ref.kind == "keyring":
-                present = (store.service, keyring_user(instance.id, spec.id, ref)) in indexed
-            else:
-                present = bool(store.status(instance.id, spec.id, ref, check_keyring=False).present)
-            if not present:
-                missing.add(instance.id)
-                break
-    return frozenset(missing)
-
-
 __all__ = [
     "Deletion",
     "KeyCleanup",
     "SecretOperations",
     "instance_host",
-    "instance_secret_presence",
 ]

@@ -9,7 +9,6 @@ puts a value in an exception message.
 from __future__ import annotations
 
 import os
-import stat
 import threading
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -20,13 +19,13 @@ from provreg import faults
 from provreg.model import SecretRef
 from provreg.secrets.errors import (
     InsecureSecretFileError,
-    OriginChangedError,
     SecretBackendError,
     SecretError,
     SecretMissingError,
-    UnpinnedKeyError,
 )
-from provreg.secrets.index import KeyLocation, KeyPin, SecretIndex, format_hosts
+from provreg.secrets.index import KeyLocation, SecretIndex
+from provreg.secrets.key_file import read_key_file, refuse_nul
+from provreg.secrets.pinning import ConfirmationNeed, Pins, keyring_user
 from provreg.secrets.policy import (
     NO_KEYRING_OPTIONS,
     allow_insecure_from_env,
@@ -38,8 +37,6 @@ from provreg.secrets.redaction import register_secret
 
 SERVICE = "provreg"
 DEFAULT_TIMEOUT = 5.0
-MAX_FILE_KEY_BYTES = 64 * 1024
-"""A key is a line of text; a bigger file is not a key file (and is not read whole)."""
 
 # The crash points of `secret set`, in order (tests/reliability/ kills at each).
 SET_AFTER_PIN = "secret-set:after-pin"
@@ -78,10 +75,9 @@ class SecretStatus:
     """True/False when checked; None when it could not be checked (see `problem`)."""
     backend: str | None
     problem: str | None = None
-
-
-def keyring_user(instance_id: str, field: str, ref: SecretRef) -> str:
-    return ref.name if ref.kind == "keyring" and ref.name else f"{instance_id}/{field}"
+    unconfirmed: bool = False
+    """The key exists but is not confirmed for the instance's host (`problem` says
+    which hosts it may go to); `provreg secret confirm` (the dashboard's `o`) fixes it."""
 
 
 class SecretStore:
@@ -107,6 +103,45 @@ class SecretStore:
         self._guard = threading.Lock()
 
     # ------------------------------------------------------------------ backend
+
+    @property
+    def pins(self) -> Pins:
+        return Pins(self.index, self.service)
+
+    def key_location(self, instance_id: str, field: str, ref: SecretRef) -> KeyLocation | None:
+        """Where the key lives, the identity its pin belongs to; None for `{env: ...}`."""
+        return self.pins.location(instance_id, field, ref)
+
+    def origin_problem(
+        self, instance_id: str, field: str, ref: SecretRef, host: str | None
+    ) -> str | None:
+        """Why an existing key would not be released to `host`, from the index only."""
+        return self.pins.problem(instance_id, field, ref, host)
+
+    def confirmation_need(
+        self, instance_id: str, field: str, ref: SecretRef, host: str | None
+    ) -> ConfirmationNeed:
+        """What confirming `host` would change (blocking: may ask the keyring whether
+        a key with no pin exists)."""
+
+        def exists() -> bool:
+            if ref.kind == "file":
+                return os.path.exists(os.path.expanduser(ref.name or ""))
+            user = keyring_user(instance_id, field, ref)
+            return bool(
+                self._keyring_call("read the key", lambda b: b.get_password(self.service, user))
+            )
+
+        return self.pins.need(instance_id, field, ref, host, exists)
+
+    def confirm(self, instance_id: str, field: str, ref: SecretRef, host: str | None) -> bool:
+        """Let the field's key go to `host` too, if there is a key to send; False when
+        there is nothing to confirm (see `confirmation_need`)."""
+        if not self.confirmation_need(instance_id, field, ref, host).needed:
+            return False
+        changed = self.pins.allow(instance_id, field, ref, host)
+        self.invalidate()
+        return changed
 
     def backend(self) -> Any:
         """The keyring backend, checked against the policy.
@@ -182,9 +217,9 @@ class SecretStore:
         elif ref.kind == "env":
             value = self._resolve_env(instance_id, field, ref)
         else:
-            value = self._read_file(instance_id, field, ref)
-            self._check_pin(instance_id, field, ref, host, present=True)
-        _refuse_nul(instance_id, field, ref, value)
+            value = read_key_file(instance_id, field, ref)
+            self.pins.check(instance_id, field, ref, host, present=True)
+        refuse_nul(instance_id, field, ref, value)
         register_secret(value)
         secret = SecretStr(value)
         if ref.kind == "keyring":
@@ -194,44 +229,11 @@ class SecretStore:
                 self._cache[(instance_id, field)] = (ref, host, secret)
         return secret
 
-    def key_location(self, instance_id: str, field: str, ref: SecretRef) -> KeyLocation | None:
-        """Where the key lives, the identity its pin belongs to; None for `{env: ...}`.
-
-        Environment variables are not pinned: a variable is already in the
-        environment of every program the user starts, `provreg exec`'s child
-        included, so refusing to hand it over would protect nothing.
-        """
-        if ref.kind == "keyring":
-            return KeyLocation("keyring", self.service, keyring_user(instance_id, field, ref))
-        if ref.kind == "file" and ref.name:
-            return KeyLocation("file", "", os.path.realpath(os.path.expanduser(ref.name)))
-        return None
-
-    def _check_pin(
-        self, instance_id: str, field: str, ref: SecretRef, host: str | None, *, present: bool
-    ) -> None:
-        """Refuse unless the key is pinned to `host`.
-
-        A key pinned to other hosts is refused before it is read; a key with
-        no pin at all only once it is known to exist (a missing key is
-        reported as missing, the more useful message).
-        """
-        key = self.key_location(instance_id, field, ref)
-        if key is None:
-            return
-        pin = self.index.pin_of(key)
-        if pin is not None and pin.hosts:
-            if host in pin.hosts:
-                return
-            raise _origin_error(instance_id, key, pin, host)
-        if present:
-            raise UnpinnedKeyError(instance_id, field, key.describe(), host or "(none)")
-
     def _resolve_keyring(
         self, instance_id: str, field: str, ref: SecretRef, host: str | None
     ) -> str:
         user = keyring_user(instance_id, field, ref)
-        self._check_pin(instance_id, field, ref, host, present=False)
+        self.pins.check(instance_id, field, ref, host, present=False)
         value = self._keyring_call("read the key", lambda b: b.get_password(self.service, user))
         if not value:
             raise SecretMissingError(
@@ -240,7 +242,7 @@ class SecretStore:
                 f"the keyring (service '{self.service}', user '{user}')",
                 f"set it with `provreg secret set {instance_id} {field}`",
             )
-        self._check_pin(instance_id, field, ref, host, present=True)
+        self.pins.check(instance_id, field, ref, host, present=True)
         return str(value)
 
     def _resolve_env(self, instance_id: str, field: str, ref: SecretRef) -> str:
@@ -253,49 +255,6 @@ class SecretStore:
                 f"the environment variable {ref.name}",
                 f"export {ref.name} before running provreg",
             )
-        return value
-
-    def _read_file(self, instance_id: str, field: str, ref: SecretRef) -> str:
-        """The key in a `{file: PATH}`: a regular file, private to the user, one line."""
-        assert ref.name is not None
-        path = os.path.expanduser(ref.name)
-
-        def missing(hint: str) -> SecretMissingError:
-            return SecretMissingError(instance_id, field, f"the file {path}", hint)
-
-        try:
-            # O_NONBLOCK: opening a FIFO must not wait for a writer; the type is
-            # checked on the opened descriptor, so a swap after a stat cannot fool it.
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except FileNotFoundError:
-            raise missing("create it with the key as its only content") from None
-        except (OSError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "the path holds a NUL byte"
-            raise missing(f"it cannot be read ({reason})") from None
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise missing(f"it is not a regular file ({_file_type(info.st_mode)})")
-            if info.st_mode & (stat.S_IRGRP | stat.S_IROTH):
-                raise InsecureSecretFileError(
-                    f"{instance_id}.{field}: {path} is readable by group or others "
-                    f"(mode {stat.S_IMODE(info.st_mode):04o}); run `chmod 600 {path}`"
-                )
-            try:
-                data = os.read(fd, MAX_FILE_KEY_BYTES + 1)
-            except OSError as exc:
-                raise missing(f"it cannot be read ({exc.strerror})") from None
-        finally:
-            os.close(fd)
-        if len(data) > MAX_FILE_KEY_BYTES:
-            raise missing(f"it is over {MAX_FILE_KEY_BYTES // 1024} KiB, so it is not a key file")
-        try:
-            value = data.decode("utf-8").strip()
-        except UnicodeDecodeError:
-            raise missing("it is not UTF-8 text") from None
-        if not value:
-            raise missing("the file is empty")
-        _refuse_nul(instance_id, field, ref, value)
         return value
 
     def set(
@@ -343,15 +302,6 @@ class SecretStore:
         held = self._keyring_call("read the key", lambda b: b.get_password(self.service, user))
         return bool(held) and held != value
 
-    def confirm(self, instance_id: str, field: str, ref: SecretRef, host: str | None) -> bool:
-        """Allow the field's key to go to `host` too; False when it already could."""
-        key = self.key_location(instance_id, field, ref)
-        if key is None:
-            return False
-        _, changed = self.index.pin(key, host, instance_id, field)
-        self.invalidate()
-        return changed
-
     def delete(self, instance_id: str, field: str, ref: SecretRef) -> bool:
         """Remove a keyring value; False when there was none."""
         if ref.kind != "keyring":
@@ -378,26 +328,6 @@ class SecretStore:
         self.index.remove(KeyLocation("keyring", service, user))
         self.invalidate()
 
-    def origin_problem(
-        self, instance_id: str, field: str, ref: SecretRef, host: str | None
-    ) -> str | None:
-        """Why an existing key would not be released to `host`, from the index only."""
-        key = self.key_location(instance_id, field, ref)
-        if key is None:
-            return None
-        pin = self.index.pin_of(key)
-        confirm = f"`provreg secret confirm {instance_id}` releases the key to it"
-        if pin is None or not pin.hosts:
-            return f"not confirmed for any host ('{host or '(none)'}' would get it); {confirm}"
-        if host in pin.hosts:
-            return None
-        if pin.instance_id == instance_id and len(pin.hosts) == 1:
-            return (
-                f"base URL host changed from '{pin.hosts[0] or '(none)'}' to "
-                f"'{host or '(none)'}'; {confirm}"
-            )
-        return f"pinned to {format_hosts(pin.hosts)}, not '{host or '(none)'}'; {confirm}"
-
     def status(
         self, instance_id: str, field: str, ref: SecretRef, *, check_keyring: bool = True
     ) -> SecretStatus:
@@ -414,7 +344,7 @@ class SecretStore:
             # a group-readable one is refused), so `--check --secrets` agrees with
             # what `resolve_secret` will do; the value read is dropped at once.
             try:
-                self._read_file(instance_id, field, ref)
+                read_key_file(instance_id, field, ref)
             except InsecureSecretFileError:
                 return SecretStatus(
                     instance_id,
@@ -493,42 +423,6 @@ def startup_failure(exc: Exception) -> str:
             f"{NO_KEYRING_OPTIONS}"
         )
     return message
-
-
-def _refuse_nul(instance_id: str, field: str, ref: SecretRef, value: str) -> None:
-    if "\x00" in value:
-        # No program can take it (exec's environment, an HTTP header), and no real
-        # key holds one: the reference points at something else (/proc/self/environ).
-        raise SecretError(
-            f"{instance_id}.{field}: the value in {ref.describe()} holds a NUL byte, "
-            "so it is not a key"
-        )
-
-
-def _origin_error(
-    instance_id: str, key: KeyLocation, pin: KeyPin, host: str | None
-) -> OriginChangedError:
-    return OriginChangedError(
-        instance_id,
-        pin.hosts[0] or "(none)",
-        host or "(none)",
-        pinned_hosts=tuple(h or "(none)" for h in pin.hosts),
-        key=key.describe(),
-        pinned_for=pin.instance_id,
-    )
-
-
-def _file_type(mode: int) -> str:
-    for test, name in (
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return name
-    return "not a plain file"
 
 
 def _backend_failure(what: str, backend: Any, exc: Exception, secret: str | None) -> SecretError:

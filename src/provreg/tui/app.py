@@ -25,6 +25,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, RichLog, TabbedContent, TabPane
 
+from provreg.key_trouble import KeyTrouble
 from provreg.report import plural
 from provreg.tui.collector import RareFullCollections
 from provreg.tui.instance_actions import InstanceActions
@@ -100,7 +101,7 @@ class ProvregApp(InstanceActions):
         self.stamp = stamp
         self.registry: ProviderRegistry | None = None
         self.state: RegistryState | None = None
-        self.missing_secrets: frozenset[str] = frozenset()
+        self.key_trouble = KeyTrouble()
         self._detail_secrets: dict[str, dict[str, SecretStatus]] = {}
         self._detail_error: str | None = None
         self._unsubscribe: list[Any] = []
@@ -242,9 +243,9 @@ class ProvregApp(InstanceActions):
             # The first rows get their "secret missing" status at once, rather than
             # every row being redone when the secrets index arrives after the fill.
             with contextlib.suppress(Exception):  # the worker below reports it
-                from provreg.registry.secret_ops import instance_secret_presence
+                from provreg.registry.key_presence import instance_key_trouble
 
-                self.missing_secrets = await asyncio.to_thread(instance_secret_presence, registry)
+                self.key_trouble = await asyncio.to_thread(instance_key_trouble, registry)
             await self._first_fill(registry.snapshot())
         self._collector.start()
         if self.watch_files:
@@ -264,14 +265,14 @@ class ProvregApp(InstanceActions):
         rows = {}
         for index, instance_id in enumerate(order):
             rows[instance_id] = row_for(
-                state.instances[instance_id], state, self.missing_secrets, table.roots
+                state.instances[instance_id], state, self.key_trouble, table.roots
             )
             if index + 1 == FIRST_ROWS or (index + 1) % ROW_CHUNK == 0:
                 table.apply_rows(dict(rows), order[: index + 1])
                 if index + 1 == FIRST_ROWS:
                     self._show_state(state, table_too=False)
                 await _yield()
-        table.apply_rows(rows, order, basis=(state, self.missing_secrets))
+        table.apply_rows(rows, order, basis=(state, self.key_trouble))
         self._show_state(state, table_too=False)
         self.call_after_refresh(self._bench_mark, "table-full")
 
@@ -308,7 +309,7 @@ class ProvregApp(InstanceActions):
         assert self._table is not None and self._header is not None
         assert self._problems is not None
         if table_too:
-            self._table.apply(state, self.missing_secrets)
+            self._table.apply(state, self.key_trouble)
         read_only = self.registry.read_only if self.registry else False
         self._header.show(state, read_only=read_only)
         self._problems.show(state)
@@ -335,8 +336,16 @@ class ProvregApp(InstanceActions):
                     external.append(line)
             if isinstance(event, InstanceUpdated) and event.source == "external":
                 self._check_form_conflict(event.instance)
+            if isinstance(event, InstanceUpdated):
+                # A new base URL host or reference changes what its keys may do:
+                # what Details showed of them is stale.
+                self._detail_secrets.pop(event.instance.id, None)
         if external:
             self._notify_external(external)
+        selected = self.selected_instance()
+        if selected is not None and selected.id not in self._detail_secrets:
+            self._show_detail()
+            self._check_detail_secrets(selected.id)
 
     EXTERNAL_TOAST_SECONDS = 4.0
     """How long a toast about external changes shows."""
@@ -383,16 +392,18 @@ class ProvregApp(InstanceActions):
         registry = self.registry
         if registry is None:
             return
-        from provreg.registry.secret_ops import instance_secret_presence
+        from provreg.registry.key_presence import instance_key_trouble
 
-        missing = instance_secret_presence(registry) - self._confirmed_present
-        if missing != self.missing_secrets:
-            self.call_from_thread(self._apply_missing, missing)
+        trouble = instance_key_trouble(registry)
+        for instance_id in self._confirmed_present:
+            trouble = trouble.with_present(instance_id, True)
+        if trouble != self.key_trouble:
+            self.call_from_thread(self._apply_trouble, trouble)
 
-    def _apply_missing(self, missing: frozenset[str]) -> None:
-        self.missing_secrets = missing
+    def _apply_trouble(self, trouble: KeyTrouble) -> None:
+        self.key_trouble = trouble
         if self.state is not None and not self._widgets_gone():
-            self.query_one(ProvidersTable).apply(self.state, missing)
+            self.query_one(ProvidersTable).apply(self.state, trouble)
 
     @work(exclusive=True, group="detail-secrets", exit_on_error=False)
     async def _check_detail_secrets(self, instance_id: str) -> None:
@@ -416,10 +427,9 @@ class ProvregApp(InstanceActions):
             (self._confirmed_present.discard if missing else self._confirmed_present.add)(
                 instance_id
             )
-            if missing != (instance_id in self.missing_secrets):
-                updated = set(self.missing_secrets)
-                (updated.add if missing else updated.discard)(instance_id)
-                self._apply_missing(frozenset(updated))
+            trouble = self.key_trouble.with_present(instance_id, not missing)
+            if trouble != self.key_trouble:
+                self._apply_trouble(trouble)
 
     # ------------------------------------------------------------------ selection and detail
 

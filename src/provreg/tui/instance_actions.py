@@ -263,9 +263,25 @@ class InstanceActions(App[int]):
         registry = self._writable_registry()
         if instance is None or registry is None:
             return
-        from provreg.registry.secret_ops import instance_host
+        self._ask_confirm_origin(registry, instance)
 
-        host = instance_host(instance, registry.snapshot().catalog.get(instance.provider))
+    @work(group="ops", exit_on_error=False)
+    async def _ask_confirm_origin(
+        self, registry: ProviderRegistry, instance: ProviderInstance
+    ) -> None:
+        """Ask only when confirming would change something; otherwise say why not."""
+        try:
+            needs = await registry.confirmation_needs(instance.id)
+        except Exception as exc:  # the keyring, asked whether a key exists
+            self.notify(str(exc), title="Not done", severity="error", timeout=10)
+            return
+        pending = [need for need in needs if need.needed]
+        if not pending:
+            reasons = "; ".join(need.reason for need in needs) or "it takes no key"
+            self.notify(f"Nothing to confirm for {instance.name}: {reasons}.", timeout=6)
+            return
+        host = pending[0].host or "(none)"
+        why = "; ".join(need.reason for need in pending)
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -273,7 +289,9 @@ class InstanceActions(App[int]):
                 self._run_op(registry.confirm_origin(instance.id), f"Confirmed {host}")
 
         self.push_screen(
-            ConfirmScreen(f"Send {instance.name}'s stored key to '{host}' from now on?", "Confirm"),
+            ConfirmScreen(
+                f"Send {instance.name}'s key to '{host}' from now on? ({why})", "Confirm"
+            ),
             answered,
         )
 

@@ -22,7 +22,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="question")
+            yield Label(self.question, classes="question", markup=False)  # names are user text
             with Horizontal(classes="buttons"):
                 yield Button(self.yes_label, variant="error", id="yes")
                 yield Button("Cancel", id="no")

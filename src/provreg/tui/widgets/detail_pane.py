@@ -43,6 +43,9 @@ def presence_text(ref: SecretRef, status: SecretStatus | None, checking: bool) -
     text = Text(ref.describe() + " ")
     if status is None:
         text.append("… checking" if checking else "? unknown", style="italic")
+    elif status.unconfirmed:
+        # Exactly when `exec` would refuse it: the key is there, its host is not confirmed.
+        text.append("◇ host not confirmed — press o", style="yellow")
     elif status.problem:
         text.append("✖ " + short_problem(status.problem), style="red")
     elif status.present:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from provreg.key_trouble import KeyTrouble
 from provreg.model import Severity
 from provreg.tui.widgets.line_table import LineTable
 
@@ -36,6 +37,7 @@ GLYPHS = {
     "error": ("✖", "red"),
     "stale": ("◌", "bright_black"),
     "secret": ("○", "yellow"),
+    "host": ("◇", "yellow"),
     "conflict": ("⚡", "magenta"),
 }
 STATUS_LABELS = {
@@ -44,6 +46,7 @@ STATUS_LABELS = {
     "error": "error",
     "stale": "stale (file has errors; last good version shown)",
     "secret": "secret missing",
+    "host": "host not confirmed for its key (press o)",
     "conflict": "conflict",
 }
 
@@ -74,7 +77,7 @@ class RowData:
 
 
 def instance_status(
-    instance: ProviderInstance, state: RegistryState, missing_secrets: frozenset[str]
+    instance: ProviderInstance, state: RegistryState, key_trouble: KeyTrouble
 ) -> str:
     if any(c.instance_id == instance.id for c in state.conflicts):
         return "conflict"
@@ -85,8 +88,10 @@ def instance_status(
     }
     if Severity.ERROR in severities:
         return "error"
-    if instance.id in missing_secrets:
+    if instance.id in key_trouble.missing:
         return "secret"
+    if instance.id in key_trouble.unconfirmed:
+        return "host"
     if Severity.WARNING in severities:
         return "warning"
     return "ok"
@@ -104,13 +109,13 @@ def relative_file(file: str, roots: tuple[str, ...]) -> str:
 def row_for(
     instance: ProviderInstance,
     state: RegistryState,
-    missing_secrets: frozenset[str],
+    key_trouble: KeyTrouble,
     roots: tuple[str, ...] = (),
 ) -> RowData:
     definition = state.catalog.get(instance.provider)
     model = instance.value(definition, "default_model") if definition is not None else None
     return RowData(
-        status=instance_status(instance, state, missing_secrets),
+        status=instance_status(instance, state, key_trouble),
         name=instance.name,
         provider=instance.provider,
         model=str(model) if model is not None else "",
@@ -120,13 +125,13 @@ def row_for(
 
 
 def _changed(
-    old: RegistryState, old_missing: frozenset[str], new: RegistryState, missing: frozenset[str]
+    old: RegistryState, old_trouble: KeyTrouble, new: RegistryState, trouble: KeyTrouble
 ) -> tuple[set[str], set[str], set[str]]:
     """Instance ids, files and provider ids whose rows may differ between two
     states, besides instances that are new objects (commits share unchanged ones)."""
     ids: set[str] = set()
-    if missing is not old_missing:
-        ids |= old_missing ^ missing
+    if trouble is not old_trouble:
+        ids |= old_trouble.changed_ids(trouble)
     if new.stale_ids is not old.stale_ids:
         ids |= old.stale_ids ^ new.stale_ids
     if new.conflicts != old.conflicts:
@@ -147,20 +152,20 @@ def _changed(
 
 
 def _stale_rows(
-    basis: tuple[RegistryState, frozenset[str]],
+    basis: tuple[RegistryState, KeyTrouble],
     state: RegistryState,
-    missing_secrets: frozenset[str],
+    key_trouble: KeyTrouble,
     rows: dict[str, RowData],
 ) -> list[str]:
     """Ids of `state`'s instances whose rows must be recomputed: new instance
     objects (commits share unchanged ones), rows never computed, and instances
     whose status inputs changed since `basis`. The common edit walks the
     instances once, in comprehensions, and recomputes a few rows."""
-    old, old_missing = basis
+    old, old_trouble = basis
     before = old.instances.get
     instances = state.instances
     stale = [i for i, instance in instances.items() if before(i) is not instance or i not in rows]
-    ids, files, providers = _changed(old, old_missing, state, missing_secrets)
+    ids, files, providers = _changed(old, old_trouble, state, key_trouble)
     if files or providers:
         ids |= {
             i
@@ -188,7 +193,7 @@ class ProvidersTable(LineTable):
         super().__init__(**kwargs)
         self._rows: dict[str, RowData] = {}
         self._canonical: list[str] = []
-        self._basis: tuple[RegistryState, frozenset[str]] | None = None
+        self._basis: tuple[RegistryState, KeyTrouble] | None = None
         self.filter_text = ""
         self.sort_key = "file"
         self.roots: tuple[str, ...] = ()
@@ -211,7 +216,7 @@ class ProvidersTable(LineTable):
         self.move_cursor(row=self.get_row_index(instance_id))
         return True
 
-    def apply(self, state: RegistryState, missing_secrets: frozenset[str]) -> None:
+    def apply(self, state: RegistryState, key_trouble: KeyTrouble) -> None:
         """Bring the table in line with `state`, touching only rows that changed.
 
         Rows are recomputed only for instances that are new objects, in files
@@ -221,16 +226,16 @@ class ProvidersTable(LineTable):
         basis, order = self._basis, list(state.instances)
         if basis is None:
             wanted: dict[str, RowData] = {
-                instance_id: row_for(instance, state, missing_secrets, self.roots)
+                instance_id: row_for(instance, state, key_trouble, self.roots)
                 for instance_id, instance in state.instances.items()
             }
         else:
             rows = self._rows
             wanted = dict(rows)
             changed = []
-            for instance_id in _stale_rows(basis, state, missing_secrets, rows):
+            for instance_id in _stale_rows(basis, state, key_trouble, rows):
                 row = rows.get(instance_id)
-                fresh = row_for(state.instances[instance_id], state, missing_secrets, self.roots)
+                fresh = row_for(state.instances[instance_id], state, key_trouble, self.roots)
                 if fresh != row:
                     changed.append(instance_id)
                 wanted[instance_id] = fresh
@@ -240,9 +245,9 @@ class ProvidersTable(LineTable):
                 for instance_id in wanted.keys() - state.instances.keys():
                     del wanted[instance_id]
             if order == self._canonical and self._update_in_place(wanted, changed):
-                self._rows, self._basis = wanted, (state, missing_secrets)
+                self._rows, self._basis = wanted, (state, key_trouble)
                 return
-        self.apply_rows(wanted, order, basis=(state, missing_secrets))
+        self.apply_rows(wanted, order, basis=(state, key_trouble))
 
     def _update_in_place(self, wanted: dict[str, RowData], changed: list[str]) -> bool:
         """Update the `changed` rows where they are, unless the sort or the filter
@@ -265,7 +270,7 @@ class ProvidersTable(LineTable):
         wanted: dict[str, RowData],
         order: list[str],
         *,
-        basis: tuple[RegistryState, frozenset[str]] | None = None,
+        basis: tuple[RegistryState, KeyTrouble] | None = None,
     ) -> None:
         """Show `wanted` rows in `order` (sorted and filtered), changing as little as possible.
 

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import gc
 import os
-import shlex
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -488,14 +487,29 @@ class ProvregApp(InstanceActions):
         self._open_in_editor(instance.file, instance.line)
 
     def _open_in_editor(self, file: str, line: int) -> None:
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        command = [*shlex.split(editor), f"+{line}", file]
+        from provreg.tui.editor import EditorError, editor_command
+
+        # Decided before the terminal is handed over: a missing editor must not
+        # leave the user at a blank screen.
+        try:
+            command = editor_command(file, line)
+        except EditorError as exc:
+            self.notify(f"Cannot open the editor: {exc}", severity="error", timeout=10)
+            return
         try:
             with self.suspend():
-                subprocess.run(command, check=False)
-        except Exception as exc:  # no terminal to suspend to (tests, some drivers)
-            self.notify(f"Cannot open the editor: {exc}", severity="error")
+                done = subprocess.run(command, check=False)
+        except Exception as exc:  # no terminal to suspend to (tests, some drivers), or exec failed
+            self.notify(f"Cannot open the editor ({command[0]}): {exc}", severity="error")
             return
+        finally:
+            self.refresh(layout=True)  # whatever the editor left on the terminal is redrawn
+        if done.returncode != 0:
+            self.notify(
+                f"The editor ({command[0]}) exited with code {done.returncode}",
+                severity="warning",
+                timeout=6,
+            )
         if self.registry is not None:
             self._run_op(self.registry.reload([os.path.realpath(file)]), f"Reloaded {file}")
 

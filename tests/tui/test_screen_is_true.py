@@ -190,3 +190,35 @@ async def test_o_explains_when_there_is_nothing_to_confirm(cfg: Path) -> None:
     assert not [e for e in audit_lines() if e["action"] == "secret-confirm-origin"]
     index = Path(__import__("os").environ["XDG_STATE_HOME"]) / "provreg" / "secrets-index.json"
     assert not index.exists() or "gemini" not in index.read_text()
+
+
+async def test_a_theme_with_a_bad_colour_is_reported_and_never_crashes_a_start(
+    cfg: Path,
+) -> None:
+    """`primary: "#zzzzzz"` crashed the app, and the choice was remembered, so every
+    later start crashed too."""
+    from provreg.paths import user_config_dir, user_state_dir
+
+    themes = Path(user_config_dir()) / "themes"
+    themes.mkdir(parents=True)
+    (themes / "broken.yaml").write_text('name: broken\nprimary: "#zzzzzz"\n')
+    (themes / "bad-variable.yaml").write_text(
+        'name: bad-variable\nprimary: "#336699"\nvariables:\n  stale-foreground: "#qq"\n'
+    )
+    state = Path(user_state_dir())
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "theme").write_text("broken\n")  # chosen back when it still loaded
+    for size in ((80, 24), (120, 40)):
+        app = ProvregApp(["cfg"], stamp=fixed_stamp)
+        notes = Notes()
+        async with app.run_test(size=size, message_hook=notes) as pilot:
+            await started(pilot)
+            await wait_until(pilot, lambda: "Some theme files were skipped" in notes, "report")
+            report = next(m for m in notes.messages if "Some theme files" in m)
+            assert f"{themes / 'broken.yaml'}: primary: '#zzzzzz' is not a colour" in report
+            assert "stale-foreground: '#qq' is not a colour" in report
+            assert "the theme you last chose no longer loads ('broken')" in notes
+            assert app.theme == "provreg-dark"
+            assert "broken" not in app.available_themes
+        # The fallback is not the user's choice: what they chose stays remembered.
+        assert (state / "theme").read_text().strip() == "broken"

@@ -183,9 +183,15 @@ class ProvregApp(InstanceActions):
                 severity="warning",
                 timeout=10,
             )
-        wanted = self.requested_theme or remembered_theme() or DEFAULT_THEME
+        remembered = remembered_theme()
+        wanted = self.requested_theme or remembered or DEFAULT_THEME
         if wanted not in self.available_themes:
-            self.notify(f"Unknown theme '{wanted}'; using {DEFAULT_THEME}", severity="warning")
+            why = (
+                "the theme you last chose no longer loads"
+                if wanted == remembered and not self.requested_theme
+                else "unknown theme"
+            )
+            self.notify(f"{why} ('{wanted}'); using {DEFAULT_THEME}", severity="warning")
             wanted = DEFAULT_THEME
         self.theme = wanted
         self._theme_ready = True
@@ -215,7 +221,9 @@ class ProvregApp(InstanceActions):
 
     def watch_theme(self, theme: str) -> None:
         if self._theme_ready and self.requested_theme != theme:
-            remember_theme(theme)
+            # Only once the theme has been drawn with: one that fails to apply must
+            # not be remembered, or every later start would fail the same way.
+            self.call_after_refresh(remember_theme, theme)
 
     # ------------------------------------------------------------------ loading and live updates
 

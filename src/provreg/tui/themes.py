@@ -12,10 +12,24 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from textual.theme import Theme
 
 DEFAULT_THEME = "provreg-dark"
+
+
+COLOUR_FIELDS = (
+    "primary",
+    "secondary",
+    "accent",
+    "warning",
+    "error",
+    "success",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+)
 
 
 class ThemeFile(BaseModel):
@@ -39,8 +53,38 @@ class ThemeFile(BaseModel):
     variables: dict[str, str] = Field(default_factory=dict)
     """Extra CSS variables, e.g. `stale-foreground`."""
 
+    @field_validator(*COLOUR_FIELDS)
+    @classmethod
+    def _a_colour(cls, value: str | None) -> str | None:
+        if value is not None:
+            _parse_colour(value)
+        return value
+
+    @field_validator("variables")
+    @classmethod
+    def _colour_variables(cls, variables: dict[str, str]) -> dict[str, str]:
+        for name, value in variables.items():
+            # Variables may hold other CSS values; what looks like a colour must be one.
+            if value.strip().lower().startswith(("#", "rgb", "hsl")):
+                try:
+                    _parse_colour(value)
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
+        return variables
+
     def to_theme(self) -> Theme:
         return Theme(**self.model_dump())
+
+
+def _parse_colour(value: str) -> None:
+    from textual.color import Color, ColorParseError
+
+    try:
+        Color.parse(value)
+    except ColorParseError:
+        raise ValueError(
+            f"{value!r} is not a colour (#rrggbb, rgb(...), hsl(...) or a name)"
+        ) from None
 
 
 @dataclass
@@ -74,13 +118,20 @@ def load_theme_file(path: Path) -> Theme:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         theme = ThemeFile.model_validate(raw).to_theme()
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path.name}: {type(exc).__name__}") from None
+        raise ValueError(f"{path}: {type(exc).__name__}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(step) for step in first["loc"]) or "file"
-        raise ValueError(f"{path.name}: {where}: {first['msg']}") from None
-    except Exception as exc:  # Theme() rejects bad colours
-        raise ValueError(f"{path.name}: {exc}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ValueError(f"{path}: {where}: {message}") from None
+    except Exception as exc:  # Theme() rejects what the model let through
+        raise ValueError(f"{path}: {exc}") from None
+    try:
+        # What applying the theme does: a value Textual cannot use fails here,
+        # in the one notification, not later as a crash of the running app.
+        theme.to_color_system().generate()
+    except Exception as exc:
+        raise ValueError(f"{path}: {type(exc).__name__}: {exc}") from None
     return theme
 
 

@@ -298,3 +298,30 @@ def test_migrate_upgrade_pins_moved_keys_to_the_providers_default_host(
     assert ("secret-import", "work", ["api_key"]) in [
         (e["action"], e["instance_id"], e["fields"]) for e in audit
     ]
+
+
+# --------------------------------------------------------------------------- target first
+
+
+def test_secret_set_checks_its_target_before_asking_for_the_key(config_dir: Path) -> None:
+    """It read stdin (or prompted) first, then refused; piped, it said `stdin was empty`."""
+    write_config(
+        config_dir,
+        """
+        version: 1
+        providers:
+          - {id: work, name: Work, provider: openai}
+          - {id: gem, name: Gem, provider: google-gemini, api_key: {env: GEMINI_API_KEY}}
+        """,
+    )
+    cfg = ["--config", str(config_dir)]
+    for args, reason in (
+        (("gem",), "references env GEMINI_API_KEY: provreg does not write there"),
+        (("work", "base_url"), "'base_url' is not a secret field"),
+        (("nobody",), "nobody"),
+        (("work",), "no usable keyring backend"),  # the tests' default: keyring's fail backend
+    ):
+        done = run_cli("secret", "set", *args, *cfg, input="")
+        assert done.returncode in (1, 2), done.output
+        assert reason in done.stderr, done.stderr
+        assert "stdin was empty" not in done.stderr

@@ -222,3 +222,22 @@ async def test_a_theme_with_a_bad_colour_is_reported_and_never_crashes_a_start(
             assert "broken" not in app.available_themes
         # The fallback is not the user's choice: what they chose stays remembered.
         assert (state / "theme").read_text().strip() == "broken"
+
+
+async def test_k_with_a_refused_keyring_says_so_before_asking_for_the_key(
+    cfg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key was asked for, typed, and only then refused."""
+    from provreg.tui.screens.secret_input import SecretInputScreen
+
+    monkeypatch.delenv("PROVREG_ALLOW_INSECURE_KEYRING")  # the plaintext keyring: refused
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    notes = Notes()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
+        await started(pilot)
+        await select(pilot, "work-openai")
+        await pilot.press("k")
+        await wait_until(pilot, lambda: "not secure" in notes, "the refusal")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, SecretInputScreen)
+        assert len(app.screen_stack) == 1

@@ -40,10 +40,11 @@ def read_secret_value(field: str, stdin: TextIO) -> SecretStr:
 
 
 def cmd_secret_set(paths: list[str], instance_id: str, field: str, out: TextIO) -> int:
-    value = read_secret_value(field, sys.stdin)
-
     async def run() -> int:
         registry = await open_registry(paths)
+        # The target first: no one should type a key only to hear it cannot be stored.
+        await registry.check_secret_target(instance_id, field)
+        value = read_secret_value(field, sys.stdin)
         user = await registry.set_secret(instance_id, field, value, source="cli")
         out.write(f"stored {instance_id}.{field} in the keyring (service provreg, user {user})\n")
         return ExitCode.OK

@@ -126,6 +126,26 @@ class SecretOperations:
             return cached
         return await self._off_loop(store.resolve, instance_id, field, ref, host)
 
+    async def check_secret_target(self, instance_id: str, field: str) -> str:
+        """Everything `set_secret` checks before it needs the value: the instance
+        exists, the field is a secret one with a keyring reference, writes are
+        allowed, and the keyring backend is usable. Returns the keyring user.
+
+        So a prompt for a key comes only when the key can be stored.
+
+        Raises:
+            InstanceNotFoundError, ReadOnlyError, SecretError (SecretBackendError
+            for a refused or broken keyring), SecretTimeoutError.
+        """
+        from provreg.secrets.pinning import keyring_user
+
+        self._check_writable()
+        _, ref, _ = self._secret_field(instance_id, field)
+        store = self.secret_store()
+        store.check_writable_ref(instance_id, field, ref)
+        await self._off_loop(store.backend)
+        return keyring_user(instance_id, field, ref)
+
     async def set_secret(
         self,
         instance_id: str,

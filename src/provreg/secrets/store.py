@@ -265,12 +265,7 @@ class SecretStore:
         Raises:
             SecretError: the reference is not a keyring one, or the backend failed.
         """
-        if ref.kind != "keyring":
-            raise SecretError(
-                f"{instance_id}.{field} references {ref.describe()}: provreg does not write "
-                "there; set the variable or file yourself, or change the reference to "
-                "{keyring: true}"
-            )
+        self.check_writable_ref(instance_id, field, ref)
         secret = value.get_secret_value()
         register_secret(secret)
         if not secret:
@@ -291,6 +286,19 @@ class SecretStore:
         faults.reach(SET_AFTER_STORE)
         self.invalidate()
         return user
+
+    def check_writable_ref(self, instance_id: str, field: str, ref: SecretRef) -> None:
+        """Refuse a reference provreg cannot store a value behind (env, file).
+
+        Raises:
+            SecretError
+        """
+        if ref.kind != "keyring":
+            raise SecretError(
+                f"{instance_id}.{field} references {ref.describe()}: provreg does not write "
+                "there; set the variable or file yourself, or change the reference to "
+                "{keyring: true}"
+            )
 
     def holds_other_value(self, instance_id: str, field: str, ref: SecretRef, value: str) -> bool:
         """Whether the keyring holds a different, non-empty value for the field.

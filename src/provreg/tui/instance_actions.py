@@ -229,6 +229,20 @@ class InstanceActions(App[int]):
                 timeout=8,
             )
             return
+        self._ask_secret(registry, instance, field)
+
+    @work(group="ops", exit_on_error=False)
+    async def _ask_secret(
+        self, registry: ProviderRegistry, instance: ProviderInstance, field: str
+    ) -> None:
+        """Ask for the key only once it is known it can be stored (a refused keyring
+        is said now, not after the user typed or pasted the key)."""
+        try:
+            await registry.check_secret_target(instance.id, field)
+        except Exception as exc:
+            self.notify(str(exc), title="Cannot store a key", severity="error", timeout=10)
+            return
+        ref = instance.secret_ref(field)
 
         def entered(value: Any) -> None:
             if value is not None:

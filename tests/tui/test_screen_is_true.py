@@ -4,6 +4,7 @@ external edit did to the rows (each test here failed before its fix)."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +214,8 @@ async def test_a_theme_with_a_bad_colour_is_reported_and_never_crashes_a_start(
         notes = Notes()
         async with app.run_test(size=size, message_hook=notes) as pilot:
             await started(pilot)
-            await wait_until(pilot, lambda: "Some theme files were skipped" in notes, "report")
+            reported = partial(notes.__contains__, "Some theme files were skipped")
+            await wait_until(pilot, reported, "the report")
             report = next(m for m in notes.messages if "Some theme files" in m)
             assert f"{themes / 'broken.yaml'}: primary: '#zzzzzz' is not a colour" in report
             assert "stale-foreground: '#qq' is not a colour" in report

@@ -243,3 +243,22 @@ async def test_k_with_a_refused_keyring_says_so_before_asking_for_the_key(
         await pilot.pause(0.2)
         assert not isinstance(app.screen, SecretInputScreen)
         assert len(app.screen_stack) == 1
+
+
+async def test_r_rescan_moves_the_headers_reload_time(cfg: Path) -> None:
+    """`r` re-read every file but the header kept the time of the first load."""
+    from provreg.tui.widgets.status_header import StatusHeader
+
+    app = ProvregApp(["cfg"], stamp=lambda t: f"t={t:.6f}")
+    async with app.run_test(size=(200, 24)) as pilot:
+        await started(pilot)
+        header = app.query_one(StatusHeader)
+
+        def shown_time() -> str:
+            text = plain(header.content)
+            return text.split("reloaded ", 1)[1].split()[0] if "reloaded " in text else ""
+
+        await wait_until(pilot, shown_time, "a reload time")
+        first = shown_time()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: shown_time() > first, "a later reload time")

@@ -523,7 +523,14 @@ class ProvregApp(InstanceActions):
 
     def action_rescan(self) -> None:
         if self.registry is not None:
-            self._run_op(self.registry.reload(), "Rescanned the config files")
+            self._run_op(self._rescan(self.registry), "Rescanned the config files")
+
+    async def _rescan(self, registry: ProviderRegistry) -> None:
+        started = time.time()
+        await registry.reload()
+        if self._header is not None and not self._widgets_gone():
+            self._header.rescanned_at = started
+            self._header.show(self.state, read_only=registry.read_only)
 
     def action_toggle_read_only(self) -> None:
         if self.registry is None:

@@ -35,6 +35,9 @@ class StatusHeader(Static):
         self.location = location
         self.stamp = stamp
         self.read_only = False
+        self.rescanned_at: float | None = None
+        """When `r` last re-read every file: the files that did not change keep
+        their own reload times, but the user just saw them all checked."""
         self._state: RegistryState | None = None
 
     def show(self, state: RegistryState | None, *, read_only: bool = False) -> None:
@@ -74,6 +77,8 @@ class StatusHeader(Static):
         text = Text()
         text.append(mode[1] if short else mode[0], style=mode[2])
         last = max((f.last_reload for f in state.files.values()), default=None)
+        if self.rescanned_at is not None and (last is None or self.rescanned_at > last):
+            last = self.rescanned_at
         failing = sum(1 for f in state.files.values() if not f.ok)
         if last is not None:
             text.append(f"  {self.stamp(last)} " if short else f"  reloaded {self.stamp(last)} ")

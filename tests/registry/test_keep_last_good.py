@@ -16,7 +16,9 @@ from provreg.registry import (
     InstanceUpdated,
     ProviderRegistry,
     ReloadFailed,
+    ReloadRecovered,
 )
+from provreg.registry.event_text import describe, text_line
 
 from .conftest import Backend, disk_view, registry_view
 
@@ -155,6 +157,11 @@ async def test_fixing_the_file_recovers_and_shows_the_changes(
     assert [e.instance.id for e in removed] == ["gpu-box-vllm"]
     assert any(isinstance(e, DiagnosticsChanged) for e in batch)
     assert not any(isinstance(e, ReloadFailed) for e in batch)
+    # The recovery is announced as the failure was (it was not, and only the header knew).
+    recovered = [e for e in batch if isinstance(e, ReloadRecovered)]
+    assert [(e.file, e.instances, e.source) for e in recovered] == [(str(local), 1, "external")]
+    assert text_line(recovered[0]) == f"external: {local} is valid again (1 instance)"
+    assert describe(recovered[0])["instances"] == 1
 
     # Writable again.
     await registry.update("local-ollama", {"keep_alive": "1h"})

@@ -142,7 +142,8 @@ async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
     hosted = live_cfg / "providers" / "hosted.yaml"
     local = live_cfg / "providers" / "local.yaml"
     app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(80, 24)) as pilot:
+    toasts = Toasts()
+    async with app.run_test(size=(80, 24), message_hook=toasts) as pilot:
         await started(pilot)
         await wait_until(
             pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
@@ -224,6 +225,12 @@ async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
         )
         assert problems.row_count == 0
         assert table.selected_id == "local-ollama"
+        # Said where the failure was said: the Activity tab and a toast (the header
+        # alone used to change).
+        fixed = "external: cfg/providers/local.yaml is valid again (2 instances)"
+        assert any("local.yaml" in m and "reload failed" in m for m in toasts.messages)
+        await wait_until(pilot, lambda: fixed in toasts.messages, "the recovery toast")
+        await wait_until(pilot, lambda: f"12:00:00 {fixed}" in activity(app), "the activity")
 
 
 @pytest.mark.parametrize("choice", ["theirs", "mine"])

@@ -29,6 +29,7 @@ from provreg.registry.events import (
     InstanceRemoved,
     InstanceUpdated,
     ReloadFailed,
+    ReloadRecovered,
     Source,
 )
 from provreg.registry.registry import ProviderRegistry
@@ -57,6 +58,7 @@ __all__ = [
     "RegistryError",
     "RegistryState",
     "ReloadFailed",
+    "ReloadRecovered",
     "Source",
     "StorageError",
     "Store",

@@ -26,6 +26,7 @@ from provreg.registry.events import (
     InstanceRemoved,
     InstanceUpdated,
     ReloadFailed,
+    ReloadRecovered,
     Source,
 )
 from provreg.registry.relink import LinkCache, Relinked
@@ -134,12 +135,12 @@ def _effective_files(
     last_good_by_file: dict[str, FileResult],
     now: float,
     source: Source,
-) -> tuple[list[FileResult], dict[str, _StatusDraft], list[ReloadFailed]]:
+) -> tuple[list[FileResult], dict[str, _StatusDraft], list[ReloadFailed | ReloadRecovered]]:
     """Keep-last-good per file: the results to link (a file with errors and a last
     good version serves the latter), draft file statuses, and reload failures."""
     effective: list[FileResult] = []
     drafts: dict[str, _StatusDraft] = {}
-    failed: list[ReloadFailed] = []
+    failed: list[ReloadFailed | ReloadRecovered] = []
     present = {result.display for result in stored.files}
     for display in list(last_good_by_file):
         if display not in present:
@@ -173,6 +174,9 @@ def _effective_files(
         )
         if errors and not unchanged:
             failed.append(ReloadFailed(result.display, tuple(errors), source))
+        elif not errors and old_status is not None and not old_status.ok:
+            # Said wherever the failure was said (Activity, `watch`, the toast).
+            failed.append(ReloadRecovered(result.display, len(result.instances), source))
         effective.append(
             result
             if used is result

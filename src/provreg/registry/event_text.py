@@ -16,7 +16,9 @@ from provreg.registry.events import (
     InstanceRemoved,
     InstanceUpdated,
     ReloadFailed,
+    ReloadRecovered,
 )
+from provreg.report import plural
 
 
 def describe(event: Event) -> dict[str, Any]:
@@ -41,6 +43,8 @@ def describe(event: Event) -> dict[str, Any]:
                 for d in event.diagnostics
             ],
         }
+    elif isinstance(event, ReloadRecovered):
+        base |= {"file": event.file, "instances": event.instances}
     elif isinstance(event, Conflict):
         base |= {"id": event.instance_id, "file": event.file, "message": event.message}
     return base
@@ -65,6 +69,10 @@ def text_line(event: Event) -> str | None:
         first = event.diagnostics[0] if event.diagnostics else None
         where = f":{first.line}:{first.column}: {first.message}" if first else ""
         return f"{event.source}: {event.file}{where} — reload failed; keeping the last good version"
+    if isinstance(event, ReloadRecovered):
+        return (
+            f"{event.source}: {event.file} is valid again ({plural(event.instances, 'instance')})"
+        )
     if isinstance(event, Conflict):
         return f"{event.source}: conflict: {event.message}"
     return None

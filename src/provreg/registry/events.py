@@ -56,6 +56,22 @@ class ReloadFailed:
     source: Source
 
 
+@dataclass(frozen=True, slots=True)
+class ReloadRecovered:
+    """A file that failed to load loads again: its instances are current, not stale."""
+
+    file: str
+    instances: int
+    """How many instances the file now declares."""
+    source: Source
+
+
 Event = (
-    InstanceAdded | InstanceUpdated | InstanceRemoved | DiagnosticsChanged | Conflict | ReloadFailed
+    InstanceAdded
+    | InstanceUpdated
+    | InstanceRemoved
+    | DiagnosticsChanged
+    | Conflict
+    | ReloadFailed
+    | ReloadRecovered
 )

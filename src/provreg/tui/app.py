@@ -326,7 +326,7 @@ class ProvregApp(InstanceActions):
         if self._widgets_gone():
             return
         from provreg.registry.event_text import text_line
-        from provreg.registry.events import InstanceUpdated, ReloadFailed
+        from provreg.registry.events import InstanceUpdated, ReloadFailed, ReloadRecovered
 
         log = self.query_one("#activity-log", RichLog)
         stamp = self.stamp(time.time())
@@ -336,9 +336,14 @@ class ProvregApp(InstanceActions):
             if line is None:
                 continue
             log.write(f"{stamp} {line}")
-            if event.source == "external":
+            if isinstance(event, ReloadRecovered):
+                # The failure's toast would go on saying the file is broken: clear
+                # the toasts (the Activity tab keeps every line) and say it is fixed.
+                self.clear_notifications()
+                self.notify(line, timeout=4, markup=False)
+            elif event.source == "external":
                 if isinstance(event, ReloadFailed):
-                    self.notify(line, severity="error", timeout=6)
+                    self.notify(line, severity="error", timeout=6, markup=False)
                 else:
                     external.append(line)
             if isinstance(event, InstanceUpdated) and event.source == "external":

@@ -262,3 +262,58 @@ async def test_r_rescan_moves_the_headers_reload_time(cfg: Path) -> None:
         first = shown_time()
         await pilot.press("r")
         await wait_until(pilot, lambda: shown_time() > first, "a later reload time")
+
+
+async def test_user_text_with_brackets_is_shown_as_written(cfg: Path) -> None:
+    """Rich markup ate `[...]`: a theme-name pattern showed as `'^{0,40}$'`."""
+    from provreg.paths import user_config_dir
+
+    from .support import screen_text
+
+    themes = Path(user_config_dir()) / "themes"
+    themes.mkdir(parents=True)
+    (themes / "bad-name.yaml").write_text('name: "Bad Name"\nprimary: "#336699"\n')
+    hosted = cfg / "providers" / "hosted.yaml"
+    hosted.write_text(
+        hosted.read_text().replace("default_model: gpt-4.1", "default_model: gpt-[beta]", 1)
+    )
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    toasts: list[Notify] = []
+
+    def collect(message: Message) -> None:
+        if isinstance(message, Notify):
+            toasts.append(message)
+
+    async with app.run_test(size=(160, 40), message_hook=collect) as pilot:
+        await started(pilot)
+        await select(pilot, "work-openai")
+        await wait_until(pilot, lambda: "gpt-[beta]" in detail_text(pilot), "the value")
+        await wait_until(pilot, lambda: "gpt-[beta]" in screen_text(app), "the value shown")
+        # Toasts are not drawn under run_test; what decides how one is drawn is
+        # whether its text is read as markup.
+        [themes_toast] = [t.notification for t in toasts if "theme files" in t.notification.message]
+        assert "'^[a-z0-9][a-z0-9-]{0,40}$'" in themes_toast.message
+        assert themes_toast.markup is False
+        assert all(t.notification.markup is False for t in toasts)
+
+
+async def test_form_errors_sit_above_the_fields_and_wrap_in_full(cfg: Path) -> None:
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await select(pilot, "work-openai")
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceForm), "the form")
+        form = app.screen
+        assert isinstance(form, InstanceForm)
+        general = form.query_one("#form-error")
+        fields = form.query_one("#form-fields")
+        assert general.region.y < fields.region.y
+        long = "cannot write cfg/providers/hosted.yaml: " + "a reason worth reading " * 8 + "END"
+        form.show_errors({}, long)
+        await pilot.pause()
+        assert general.region.height > 1
+        from .support import screen_text
+
+        shown = " ".join(screen_text(app).split())
+        assert "END" in shown and "cannot write cfg/providers/hosted.yaml" in shown

@@ -340,10 +340,10 @@ class ProvregApp(InstanceActions):
                 # The failure's toast would go on saying the file is broken: clear
                 # the toasts (the Activity tab keeps every line) and say it is fixed.
                 self.clear_notifications()
-                self.notify(line, timeout=4, markup=False)
+                self.notify(line, timeout=4)
             elif event.source == "external":
                 if isinstance(event, ReloadFailed):
-                    self.notify(line, severity="error", timeout=6, markup=False)
+                    self.notify(line, severity="error", timeout=6)
                 else:
                     external.append(line)
             if isinstance(event, InstanceUpdated) and event.source == "external":

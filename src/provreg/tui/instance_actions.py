@@ -20,6 +20,7 @@ from provreg.tui.screens.secret_input import SecretInputScreen
 from provreg.tui.widgets.providers_table import ProvidersTable
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
     from textual.worker import Worker
 
     from provreg.model import ProviderInstance
@@ -43,6 +44,19 @@ class InstanceActions(App[int]):
         def _show_state(self, state: RegistryState, *, table_too: bool = True) -> None: ...
         def _check_detail_secrets(self, instance_id: str) -> Worker[None]: ...
         def _refresh_secret_presence(self) -> Worker[None]: ...
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications quote file names, values and patterns (`^[a-z0-9]...`): they
+        are plain text here unless a caller asks for markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ------------------------------------------------------------------ actions
 

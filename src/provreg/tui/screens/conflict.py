@@ -52,7 +52,7 @@ class ConflictScreen(ModalScreen[Choice]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Label("Conflict", classes="title")
-            yield Label(self.message, classes="message")
+            yield Label(self.message, classes="message", markup=False)
             yield Static(differences(self.mine, self.theirs), id="both", classes="hidden")
             with Horizontal(classes="buttons"):
                 yield Button("Keep mine", variant="primary", id="mine")

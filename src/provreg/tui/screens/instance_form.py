@@ -113,7 +113,10 @@ class InstanceForm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide tall"):
-            yield Label(self.title_text, classes="title")
+            yield Label(self.title_text, classes="title", markup=False)
+            # Above the fields: "Fix the fields marked below" must be above them, and
+            # a long save error wraps here in full.
+            yield Label("", id="form-error", classes="error", markup=False)
             with VerticalScroll(id="form-fields"):
                 yield from self._row(
                     "name", "Name", Input(self.prefill_name, id="field-name"), None
@@ -122,7 +125,6 @@ class InstanceForm(ModalScreen[bool]):
                     yield from self._row(
                         spec.id, spec.display_label, self._widget_for(spec), spec.help
                     )
-            yield Label("", id="form-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
@@ -131,11 +133,11 @@ class InstanceForm(ModalScreen[bool]):
         self, field_id: str, label: str, widget: Widget, help_text: str | None
     ) -> ComposeResult:
         with Vertical(classes="form-row", id=f"row-{field_id}"):
-            yield Label(label, classes="form-label")
+            yield Label(label, classes="form-label", markup=False)
             yield widget
             if help_text:
-                yield Label(help_text, classes="hint")
-            yield Label("", id=f"error-{field_id}", classes="error field-error")
+                yield Label(help_text, classes="hint", markup=False)
+            yield Label("", id=f"error-{field_id}", classes="error field-error", markup=False)
 
     def _stated(self, spec: FieldSpec) -> Any:
         if self.instance is not None and spec.id in self.instance.values:
@@ -232,7 +234,9 @@ class InstanceForm(ModalScreen[bool]):
         text = general or ("; ".join(unplaced) if unplaced else "")
         if fields and not text:
             text = "Fix the fields marked below."
-        self.query_one("#form-error", Label).update(text)
+        general_label = self.query_one("#form-error", Label)
+        general_label.update(text)
+        general_label.display = bool(text)  # no empty line above the fields
         if fields:
             first = next(iter(fields))
             try:

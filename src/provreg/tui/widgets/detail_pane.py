@@ -112,13 +112,16 @@ class DetailPane(VerticalScroll):
         if instance.id in state.stale_ids:
             title.append("  (stale: the file has errors)", style="italic bright_black")
         grid.add_row("name", title)
+        # Text, not str: a table cell given a str reads it as markup, and values,
+        # names and paths are the user's text (`[a-z]` would vanish).
         grid.add_row(
-            "id", instance.id + ("  (derived from the name)" if instance.id_derived else "")
+            "id", Text(instance.id + ("  (derived from the name)" if instance.id_derived else ""))
         )
         grid.add_row(
-            "provider", f"{instance.provider}" + (f" — {definition.name}" if definition else "")
+            "provider",
+            Text(f"{instance.provider}" + (f" — {definition.name}" if definition else "")),
         )
-        grid.add_row("file", f"{instance.file}:{instance.line}")
+        grid.add_row("file", Text(f"{instance.file}:{instance.line}"))
         if definition is not None:
             for spec in definition.fields:
                 if spec.is_secret:
@@ -127,7 +130,7 @@ class DetailPane(VerticalScroll):
                         spec.id, presence_text(ref, (secrets or {}).get(spec.id), checking)
                     )
                 elif spec.id in instance.values:
-                    grid.add_row(spec.id, _value_text(instance.values[spec.id]))
+                    grid.add_row(spec.id, Text(_value_text(instance.values[spec.id])))
                 elif spec.default is not None:
                     grid.add_row(
                         spec.id,

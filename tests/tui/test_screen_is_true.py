@@ -317,3 +317,33 @@ async def test_form_errors_sit_above_the_fields_and_wrap_in_full(cfg: Path) -> N
 
         shown = " ".join(screen_text(app).split())
         assert "END" in shown and "cannot write cfg/providers/hosted.yaml" in shown
+
+
+async def test_keys_typed_in_one_burst_after_slash_go_into_the_filter(cfg: Path) -> None:
+    """Pasting `/ollama` into the terminal (one key event per character, all queued at
+    once) ran `o`, `a`... as commands: the Add picker opened."""
+    from textual import events
+
+    from provreg.tui.screens.provider_picker import ProviderPicker
+
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        table = table_of(pilot)
+        for character in "/ollama":
+            key = "slash" if character == "/" else character
+            app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: table.instance_ids == ["local-ollama"], "the filter")
+        assert app.query_one("#filter", Input).value == "ollama"
+        assert not isinstance(app.screen, ProviderPicker)
+        assert len(app.screen_stack) == 1
+
+        # With Enter in the burst: the filter is applied and the table has the focus,
+        # and Enter did not open the edit form of the row under the cursor.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: len(table.instance_ids) == 8, "every row back")
+        for key, character in [("slash", "/"), *((c, c) for c in "gem"), ("enter", "\r")]:
+            app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: table.instance_ids == ["gemini"], "gemini alone")
+        await wait_until(pilot, lambda: table.has_focus, "the table focused")
+        assert len(app.screen_stack) == 1

@@ -125,6 +125,7 @@ class ProvregApp(InstanceActions):
     def compose(self) -> ComposeResult:
         self._header = StatusHeader(", ".join(self.paths), stamp=self.stamp, id="status")
         self._table = ProvidersTable(id="providers")
+        self._table.open_filter = self.action_filter
         self._problems = ProblemsTable(id="problems-table")
         # The side pane and, in narrow terminals, the Details tab.
         self._detail_panes = (DetailPane(id="detail"), DetailPane(id="detail-tab"))
@@ -553,7 +554,9 @@ class ProvregApp(InstanceActions):
         field = self.query_one("#filter", Input)
         field.disabled = False
         field.remove_class("hidden")
-        field.focus()
+        # Focused now, not after the queued keys: `/ollama` typed or pasted in one
+        # burst must land in the filter, not run `o` and `a` as commands.
+        self.screen.set_focus(field)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

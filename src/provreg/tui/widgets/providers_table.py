@@ -10,10 +10,13 @@ docs/performance.md, "Dashboard".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
+from textual.widgets import Input
 
 from provreg.key_trouble import KeyTrouble
 from provreg.model import Severity
@@ -198,9 +201,35 @@ class ProvidersTable(LineTable):
         self.sort_key = "file"
         self.roots: tuple[str, ...] = ()
         """Config directories: the File:line column is relative to them."""
+        self.open_filter: Callable[[], None] | None = None
+        """Shows and focuses the filter input, synchronously (set by the app)."""
 
     def on_mount(self) -> None:
         self.set_columns(COLUMNS)
+
+    async def on_key(self, event: events.Key) -> None:
+        """`/` opens the filter at once; keys queued behind it go into the filter.
+
+        A burst (`/ollama` typed fast or pasted into a terminal without bracketed
+        paste) reaches the table before the focus moves: those keys would
+        otherwise run as commands (`o`, `a` opening the Add picker).
+        """
+        focused = self.screen.focused
+        if focused is not self and isinstance(focused, Input):
+            if event.is_printable and event.character:
+                focused.insert_text_at_cursor(event.character)
+            elif event.key == "backspace":
+                focused.action_delete_left()
+            elif event.key == "enter":
+                await focused.action_submit()
+            else:
+                return
+            event.stop()
+            event.prevent_default()
+        elif event.key == "slash" and self.open_filter is not None:
+            self.open_filter()
+            event.stop()
+            event.prevent_default()
 
     @property
     def instance_ids(self) -> list[str]:

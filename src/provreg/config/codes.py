@@ -37,6 +37,8 @@ UNSUPPORTED_TAG = _c("E009", ERR, "unsupported YAML tag")
 EMPTY_FILE = _c("E010", ERR, "file is empty")
 UNREADABLE = _c("E011", ERR, "file cannot be read")
 BAD_KEY = _c("E012", ERR, "mapping key is not a plain scalar")
+NUMBER_TOO_LONG = _c("E013", ERR, "whole number longer than the limit")
+INTERNAL_ERROR = _c("E014", ERR, "file could not be loaded (internal error)")
 
 # Document shape.
 WRONG_SHAPE = _c("E101", ERR, "wrong document shape")
@@ -62,6 +64,7 @@ INVALID_NAME = _c("E212", ERR, "invalid instance name")
 DUPLICATE_ID = _c("E213", ERR, "duplicate instance id")
 DUPLICATE_NAME = _c("W214", WARN, "duplicate instance name")
 DERIVED_ID = _c("I215", INFO, "no id; derived from the name")
+NOT_FINITE = _c("E216", ERR, "number is not finite")
 
 # Custom definitions.
 BAD_DEFINITION = _c("E301", ERR, "invalid provider definition")

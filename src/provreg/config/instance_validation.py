@@ -19,7 +19,7 @@ from provreg.config.codes import Code
 from provreg.config.ids import slugify
 from provreg.config.results import FileResult, ParsedFile, RawEntry
 from provreg.config.validation import clip, validate_fields, yaml_type_name
-from provreg.config.yaml_source import diagnostic_at, locate, node_position
+from provreg.config.yaml_source import diagnostic_at, internal_error, locate, node_position
 from provreg.model import ID_RE, NAME_MAX_LENGTH, Diagnostic, ProviderInstance, Severity
 
 
@@ -29,10 +29,14 @@ def validate_file(parsed: ParsedFile, catalog: Catalog) -> FileResult:
         raise ValueError(f"{parsed.display}: slimmed; read the file again to validate it")
     diagnostics = list(parsed.diagnostics)
     instances: list[ProviderInstance] = []
-    for entry in parsed.providers:
-        instance = _validate_instance(parsed.display, entry, catalog, diagnostics)
-        if instance is not None:
-            instances.append(instance)
+    try:
+        for entry in parsed.providers:
+            instance = _validate_instance(parsed.display, entry, catalog, diagnostics)
+            if instance is not None:
+                instances.append(instance)
+    except Exception as exc:  # noqa: BLE001 - one file's bug must not stop the others
+        instances = []
+        diagnostics = [*parsed.diagnostics, internal_error(parsed.display, exc)]
     return FileResult(
         parsed.path, parsed.display, parsed.fingerprint, tuple(instances), (), tuple(diagnostics)
     )

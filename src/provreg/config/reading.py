@@ -29,6 +29,7 @@ from provreg.config.yaml_source import (
     diagnostic,
     diagnostic_at,
     file_too_large,
+    internal_error,
     locate,
     parse_bytes,
 )
@@ -69,7 +70,12 @@ def read_file(path: str, display: str, limits: Limits = Limits()) -> ParsedFile:
     except OSError as exc:
         return _unreadable(path, display, exc.strerror or str(exc))
     fingerprint = Fingerprint(len(data), info.st_mtime_ns, hashlib.sha256(data).hexdigest())
-    return parse_file(data, path, display, fingerprint, limits)
+    try:
+        return parse_file(data, path, display, fingerprint, limits)
+    except Exception as exc:  # noqa: BLE001 - one file's bug must not stop the others
+        diag = internal_error(display, exc)
+        document = Document(display, None, None, [diag])
+        return ParsedFile(path, display, fingerprint, document, diagnostics=[diag])
 
 
 def _open_nonblocking(path: str, flags: int) -> int:

@@ -37,6 +37,7 @@ from provreg.model import Diagnostic
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DEPTH = 64
 DEFAULT_MAX_ALIAS_EXPANSION = 10_000
+DEFAULT_MAX_INTEGER_DIGITS = 100
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -61,6 +62,10 @@ class Limits:
     """Deepest nesting of mappings and sequences accepted."""
     max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION
     """Nodes that aliases may add on top of the document's own."""
+    max_integer_digits: int = DEFAULT_MAX_INTEGER_DIGITS
+    """Digits a whole number may have. Hexadecimal and base-60 integers are not
+    under Python's 4,300-digit conversion limit: 50,000 hex digits make a number
+    that cannot even be printed, and 20,000 base-60 parts take seconds to build."""
 
 
 @dataclass(slots=True)
@@ -177,6 +182,29 @@ def file_too_large(file: str, size: int, limits: Limits) -> Diagnostic:
         1,
         f"file is {size:,} bytes, more than the limit of {limits.max_bytes:,}",
         hint="split it into several files, or raise the limit with --max-file-size",
+    )
+
+
+def internal_error(display: str, exc: BaseException) -> Diagnostic:
+    """The diagnostic for a file whose loading raised: the file is left out (its
+    last good version stays in force) and every other file loads as usual.
+
+    Only the exception's type (and an OS error's reason) is shown: an exception's
+    text may quote the file's values, and a value may be a pasted secret.
+    """
+    reason = type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        reason += f": {exc.strerror}"
+        hint = "the file is retried when it changes"
+    else:
+        hint = "this is a bug in provreg: please report it with the file's shape (not its secrets)"
+    return diagnostic(
+        codes.INTERNAL_ERROR,
+        display,
+        1,
+        1,
+        f"provreg could not load this file ({reason}); the file is left out",
+        hint=hint,
     )
 
 
@@ -338,6 +366,16 @@ class _ValueBuilder:
         tag = node.tag
         if tag == _STR:
             return node.value
+        if tag == _INT:
+            digits = integer_digits(node.value)
+            if digits > self.limits.max_integer_digits:
+                self._abort(
+                    codes.NUMBER_TOO_LONG,
+                    node,
+                    f"whole number of {digits:,} digits, more than the limit of "
+                    f"{self.limits.max_integer_digits:,}",
+                    hint="no setting needs a number this long; check the value",
+                )
         try:
             if tag == _INT:
                 return _SCALARS.construct_yaml_int(node)
@@ -434,9 +472,18 @@ class _ValueBuilder:
         line, column = node_position(node)
         self.diagnostics.append(diagnostic(code, self.file, line, column, message, hint=hint))
 
-    def _abort(self, code: Code, node: Node, message: str) -> None:
+    def _abort(self, code: Code, node: Node, message: str, hint: str | None = None) -> None:
         line, column = node_position(node)
-        raise _Abort(diagnostic(code, self.file, line, column, message))
+        raise _Abort(diagnostic(code, self.file, line, column, message, hint=hint))
+
+
+_NOT_A_DIGIT = re.compile(r"^[-+]?(0[xXbB])?|[_:]")
+
+
+def integer_digits(text: str) -> int:
+    """Digits of an integer scalar as YAML 1.1 writes it: without its sign, a
+    `0x`/`0b` prefix, `_` separators and the `:` between base-60 parts."""
+    return len(_NOT_A_DIGIT.sub("", text))
 
 
 def mapping_entry(node: Node | None, key: Any) -> tuple[Node, Node] | None:
@@ -454,6 +501,8 @@ def _key_value(node: ScalarNode) -> Any:
     """A scalar key's value, as `_ValueBuilder._scalar` builds it, without raising."""
     if node.tag == _STR or node.tag == _TIMESTAMP:
         return node.value
+    if node.tag == _INT and integer_digits(node.value) > DEFAULT_MAX_INTEGER_DIGITS:
+        return node.value  # a document with one is not interpreted (E013)
     try:
         if node.tag == _INT:
             return _SCALARS.construct_yaml_int(node)

@@ -16,6 +16,7 @@ from provreg.config.load_set import load_files
 from provreg.config.yaml_source import Limits
 from provreg.exit_codes import ExitCode
 from provreg.model import Severity
+from provreg.one_line import printable
 from provreg.report import format_github, to_json, write_text
 
 OutputFormat = Literal["text", "json", "github"]
@@ -49,10 +50,11 @@ def run_check(
     try:
         files = discover(paths)
     except ConfigPathError as exc:
-        err.write(f"provreg: {exc}\n")
+        err.write(f"provreg: {printable(str(exc))}\n")
         return ExitCode.USAGE
     if not files:
-        err.write(f"provreg: no config files (*.yaml, *.yml) under {', '.join(paths)}\n")
+        shown = ", ".join(printable(path) for path in paths)
+        err.write(f"provreg: no config files (*.yaml, *.yml) under {shown}\n")
         return ExitCode.USAGE
     result = load_files(files, limits)
     diagnostics = result.diagnostics

@@ -33,6 +33,7 @@ from provreg.config import codes
 from provreg.config.codes import Code
 from provreg.config.yaml_tags import ConfigLoader
 from provreg.model import Diagnostic
+from provreg.one_line import printable
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DEPTH = 64
@@ -108,18 +109,6 @@ def diagnostic(
 
 # libyaml's line breaks; also what may not appear raw in a one-line message.
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def printable(text: str) -> str:
-    """`text` on one line: control characters escaped as Python writes them.
-
-    Messages quote the user's keys, ids and names; a raw line break there would
-    split a compiler-style diagnostic in two.
-    """
-    if _CONTROL.search(text) is None:
-        return text
-    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 def text_position(text: str, offset: int) -> tuple[int, int]:

@@ -56,6 +56,22 @@ def _unreadable(tmp: Path) -> Path:
     return config
 
 
+def _unreadable_directory(tmp: Path) -> Path:
+    # A subdirectory that is a symlink to itself: even root cannot list it.
+    config = tmp / "E015_unreadable-directory"
+    config.mkdir()
+    (config / "ok.yaml").write_text("version: 1\nproviders: []\n")
+    (config / "team").symlink_to("team")
+    return config
+
+
+def _writable_by_others(tmp: Path) -> Path:
+    path = tmp / "W016_writable-by-others.yaml"
+    path.write_text("version: 1\nproviders: []\n")
+    path.chmod(0o666)
+    return path
+
+
 @dataclass(frozen=True)
 class Case:
     fixture: str
@@ -80,6 +96,8 @@ class Case:
     """Expected instance_id of the diagnostics (False: not checked)."""
     secrets: bool = False
     """Also check that secret references resolve, as `--check --secrets` does."""
+    path_checks: bool = False
+    """Also check the paths themselves (unreadable, writable by others), as `--check` does."""
 
     def __str__(self) -> str:
         return self.fixture
@@ -195,6 +213,26 @@ CASES: tuple[Case, ...] = (
         message=("120 digits", "limit of 100"),
         # Like the other limits: the file is not interpreted.
         instances=(),
+    ),
+    Case(
+        "E015_unreadable-directory",
+        "E015",
+        "error",
+        (("team", 1, 1),),
+        message=("cannot read directory entry", "Too many levels of symbolic links"),
+        hint=("not checked",),
+        make=_unreadable_directory,
+        path_checks=True,
+    ),
+    Case(
+        "W016_writable-by-others.yaml",
+        "W016",
+        "warning",
+        (("", 1, 1),),
+        message=("file is writable by group and others (mode 0666)", "another host"),
+        hint=("chmod go-w",),
+        make=_writable_by_others,
+        path_checks=True,
     ),
     Case(
         "E012_bad-key.yaml",
@@ -460,6 +498,12 @@ def _load(case: Case, tmp_path: Path) -> tuple[Path, LoadResult, list[Diagnostic
 
         assert "PROVREG_TEST_NEVER_SET" not in os.environ
         diagnostics += secret_diagnostics(result.instances, result.catalog)
+    if case.path_checks:
+        from provreg.config.discovery import discover_all
+        from provreg.config.path_checks import unreadable_diagnostics, writable_by_others
+
+        found = discover_all([str(path)])
+        diagnostics += unreadable_diagnostics(found) + writable_by_others(found)
     return path, result, diagnostics
 
 

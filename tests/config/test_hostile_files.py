@@ -4,12 +4,15 @@ a nonsensical size limit, and config that others may write."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from provreg.config.codes import BY_CODE
 
 GOOD = "version: 1\nproviders:\n  - id: local\n    name: Local\n    provider: ollama\n"
 BROKEN = "version: 1\nproviders:\n  - id: work\n    name: Work\n    provider: opnai\n"
@@ -101,3 +104,147 @@ def test_values_quoted_in_messages_cannot_forge_lines(tmp_path: Path) -> None:
         assert head.startswith(f"{tmp_path}/a.yaml:5:15: error[E201]: unknown provider 'op\\u2028")
         assert "forged\\x1b[2J'" in head
         assert HINT_LINE.match(hint) and SUMMARY.match(summary) and end == ""
+
+
+# ---------------------------------------------------------------------- unreadable directories
+
+
+def _run_check(*argv: str) -> subprocess.CompletedProcess[str]:
+    done = provreg("--check", *argv)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+def test_subdirectory_that_is_a_symlink_loop_is_an_error(tmp_path: Path) -> None:
+    """`team -> team`: whether it is a directory cannot even be found out (ELOOP),
+    for root as for anyone. It used to be skipped without a word (exit 0)."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "a.yaml").write_text(GOOD)
+    (config / "team").symlink_to("team")
+    done = _run_check(str(config))
+    assert done.returncode == 1, done.stdout
+    assert f"{config}/team:1:1: error[E015]: cannot read directory entry: " in done.stdout
+    assert "Too many levels of symbolic links" in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("checked 1 file, 1 instance: 1 error")
+
+
+def _directory_past_path_max(root: Path) -> Path:
+    """A real directory whose path is longer than PATH_MAX (4096 on Linux), so
+    opening it by path fails with ENAMETOOLONG for root as for anyone. Built
+    one level at a time relative to its parent's descriptor."""
+    part = "d" * 200
+    fd = os.open(root, os.O_RDONLY)
+    depth = 0
+    try:
+        while len(str(root)) + depth * (len(part) + 1) <= 4200:
+            os.mkdir(part, dir_fd=fd)
+            child = os.open(part, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+            depth += 1
+        # A config file inside, which the walk cannot reach.
+        file_fd = os.open("deep.yaml", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(file_fd, GOOD.encode())
+        os.close(file_fd)
+    finally:
+        os.close(fd)
+    return root.joinpath(*[part] * depth)
+
+
+def test_directory_that_cannot_be_opened_is_an_error(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "a.yaml").write_text(GOOD.replace("local", "other"))
+    deep = _directory_past_path_max(config)
+    done = _run_check(str(config))
+    assert done.returncode == 1, done.stdout[-500:]
+    lines = [line for line in done.stdout.splitlines() if "error[E015]" in line]
+    assert len(lines) == 1, done.stdout[-1000:]
+    assert lines[0].startswith(f"{deep}:1:1: error[E015]: cannot read directory: ")
+    assert "File name too long" in lines[0]
+    # JSON names it too, as a file with a problem.
+    as_json = _run_check("--format", "json", str(config))
+    assert '"code": "E015"' in as_json.stdout
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0,
+    reason="root reads a chmod 000 directory; the two tests above fail the same way as root",
+)
+def test_directory_without_permissions_is_an_error(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    (config / "team").mkdir(parents=True)
+    (config / "a.yaml").write_text(GOOD)
+    (config / "team" / "b.yaml").write_text(GOOD.replace("local", "b"))
+    (config / "team").chmod(0)
+    try:
+        done = _run_check(str(config))
+    finally:
+        (config / "team").chmod(0o755)
+    assert done.returncode == 1
+    assert f"{config}/team:1:1: error[E015]: cannot read directory: Permission denied" in (
+        done.stdout
+    )
+
+
+# ---------------------------------------------------------------------- --max-file-size
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "abc", "1.5"])
+def test_max_file_size_must_be_a_positive_whole_number(value: str, tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(GOOD)
+    done = provreg("--check", "--max-file-size", value, str(tmp_path))
+    assert done.returncode == 2, done.stdout
+    assert done.stdout == ""
+    assert "--max-file-size" in done.stderr and "positive" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_max_file_size_positive_still_applies(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(GOOD)
+    done = provreg("--check", "--max-file-size", "10", str(tmp_path))
+    assert done.returncode == 1 and "error[E005]" in done.stdout
+
+
+# ---------------------------------------------------------------------- writable by others
+
+
+def test_config_writable_by_others_is_a_warning(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    team = config / "team"
+    team.mkdir(parents=True)
+    mine = config / "a.yaml"
+    mine.write_text(GOOD)
+    shared = team / "b.yaml"
+    shared.write_text(GOOD.replace("local", "b").replace("Local", "B"))
+    group_only = team / "c.yaml"
+    group_only.write_text(GOOD.replace("local", "c").replace("Local", "C"))
+    mine.chmod(0o644)
+    shared.chmod(0o666)
+    group_only.chmod(0o664)
+    team.chmod(0o777)
+    done = _run_check(str(config))
+    assert done.returncode == 0, done.stdout  # warnings do not fail a check...
+    assert _run_check("--strict", str(config)).returncode == 1  # ...unless --strict
+    lines = [line for line in done.stdout.splitlines() if "[W016]" in line]
+    assert lines == [
+        f"{team}:1:1: warning[W016]: directory is writable by others (mode 0777): "
+        "anyone who can write here can add config that sends an instance's key "
+        "to another host",
+        f"{shared}:1:1: warning[W016]: file is writable by group and others (mode 0666): "
+        "anyone who can write it can send an instance's key to another host",
+        f"{group_only}:1:1: warning[W016]: file is writable by group (mode 0664): "
+        "anyone who can write it can send an instance's key to another host",
+    ], done.stdout
+    hints = [line for line in done.stdout.splitlines() if "chmod" in line]
+    assert hints == [
+        f"    = hint: run `chmod o-w {team}`",
+        f"    = hint: run `chmod go-w {shared}`",
+        f"    = hint: run `chmod go-w {group_only}`",
+    ]
+    assert BY_CODE["W016"].severity.value == "warning"
+    team.chmod(0o755)
+    shared.chmod(0o644)
+    group_only.chmod(0o644)
+    assert "W016" not in _run_check(str(config)).stdout

@@ -39,6 +39,8 @@ UNREADABLE = _c("E011", ERR, "file cannot be read")
 BAD_KEY = _c("E012", ERR, "mapping key is not a plain scalar")
 NUMBER_TOO_LONG = _c("E013", ERR, "whole number longer than the limit")
 INTERNAL_ERROR = _c("E014", ERR, "file could not be loaded (internal error)")
+UNREADABLE_DIRECTORY = _c("E015", ERR, "directory cannot be read")
+WRITABLE_BY_OTHERS = _c("W016", WARN, "config writable by others")
 
 # Document shape.
 WRONG_SHAPE = _c("E101", ERR, "wrong document shape")

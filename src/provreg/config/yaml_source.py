@@ -31,6 +31,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from provreg.config import codes
 from provreg.config.codes import Code
+from provreg.config.diagnostic_cap import DiagnosticCap
 from provreg.config.yaml_tags import ConfigLoader
 from provreg.model import Diagnostic
 from provreg.one_line import printable
@@ -251,7 +252,7 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> Document:
         value = builder.build(root, 0)
     except _Abort as abort:
         return Document(file, None, None, [abort.diagnostic])
-    return Document(file, root, value, builder.diagnostics)
+    return Document(file, root, value, builder.cap.result())
 
 
 def _failed(file: str, code: Code, line: int, column: int, message: str, **kw: Any) -> Document:
@@ -297,7 +298,7 @@ class _ValueBuilder:
     def __init__(self, file: str, limits: Limits) -> None:
         self.file = file
         self.limits = limits
-        self.diagnostics: list[Diagnostic] = []
+        self.cap = DiagnosticCap(file)
         # Anchored nodes are shared in the graph; building them once and sharing
         # the value keeps construction linear. The int counts the nodes it expands to.
         self._built: dict[int, tuple[Any, int]] = {}
@@ -356,7 +357,13 @@ class _ValueBuilder:
         if tag == _STR:
             return node.value
         if tag == _INT:
-            digits = integer_digits(node.value)
+            value = node.value
+            if value.isascii() and value.isdigit() and (value[0] != "0" or value == "0"):
+                # Plain decimal, the common case: PyYAML's constructor costs
+                # several times more (a list of 400,000 numbers spent 1.6 s there).
+                if len(value) <= self.limits.max_integer_digits:
+                    return int(value)
+            digits = integer_digits(value)
             if digits > self.limits.max_integer_digits:
                 self._abort(
                     codes.NUMBER_TOO_LONG,
@@ -389,7 +396,13 @@ class _ValueBuilder:
             self._unsupported_tag(node)
         items: list[Any] = []
         size = 1
+        # As in `_mapping`: a scalar item needs no memo, alias or depth check.
+        scalar_items_allowed = depth < self.limits.max_depth
         for child in node.value:
+            if scalar_items_allowed and type(child) is ScalarNode:
+                items.append(self._scalar(child))
+                size += 1
+                continue
             value, child_size = self._build(child, depth + 1)
             items.append(value)
             size += child_size
@@ -459,7 +472,12 @@ class _ValueBuilder:
 
     def _report(self, code: Code, node: Node, message: str, hint: str | None = None) -> None:
         line, column = node_position(node)
-        self.diagnostics.append(diagnostic(code, self.file, line, column, message, hint=hint))
+        self.cap.add(
+            code,
+            line,
+            column,
+            lambda: diagnostic(code, self.file, line, column, message, hint=hint),
+        )
 
     def _abort(self, code: Code, node: Node, message: str, hint: str | None = None) -> None:
         line, column = node_position(node)

@@ -7,12 +7,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from provreg.config.codes import BY_CODE
+
+from .cli_process import provreg
 
 GOOD = "version: 1\nproviders:\n  - id: local\n    name: Local\n    provider: ollama\n"
 BROKEN = "version: 1\nproviders:\n  - id: work\n    name: Work\n    provider: opnai\n"
@@ -23,16 +24,6 @@ SUMMARY = re.compile(r"^checked \d+ files?, \d+ instances?: \d+ errors?, \d+ war
 GITHUB_LINE = re.compile(
     r"^::(error|warning|notice) file=([^,:]+),line=(\d+),col=(\d+),title=([EWI]\d{3})::[^\r\n]*$"
 )
-
-
-def provreg(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "provreg", *argv],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 # ---------------------------------------------------------------------- forged lines

@@ -8,13 +8,13 @@ Through the real command (a subprocess, as CI runs it) and the loader.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from provreg.config.load_set import load_paths
+
+from .cli_process import provreg
 
 GOOD = """\
 version: 1
@@ -76,16 +76,6 @@ CASES = {
 }
 
 
-def _provreg(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "provreg", *argv],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def _config(tmp_path: Path, bad: str) -> Path:
     config = tmp_path / "config"
     config.mkdir()
@@ -100,7 +90,7 @@ def test_check_reports_the_value_at_its_position(
 ) -> None:
     bad, (code, line, column) = case
     config = _config(tmp_path, bad)
-    done = _provreg("--check", str(config))
+    done = provreg("--check", str(config))
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert done.stderr == ""
     assert done.returncode == 1, done.stdout
@@ -119,10 +109,10 @@ def test_list_and_edit_of_other_files_still_work(
     case: tuple[str, tuple[str, int, int]], tmp_path: Path
 ) -> None:
     config = _config(tmp_path, case[0])
-    listed = _provreg("list", "--json", "--config", str(config))
+    listed = provreg("list", "--json", "--config", str(config))
     assert "Traceback" not in listed.stderr, listed.stderr[-2000:]
     assert '"id": "local"' in listed.stdout, (listed.stdout, listed.stderr)
-    edited = _provreg("edit", "local", "--set", "default_model=qwen3", "--config", str(config))
+    edited = provreg("edit", "local", "--set", "default_model=qwen3", "--config", str(config))
     assert "Traceback" not in edited.stderr, edited.stderr[-2000:]
     assert edited.returncode == 0, edited.stderr
     assert "default_model: qwen3" in (config / "a-good.yaml").read_text()

@@ -4,7 +4,9 @@ a nonsensical size limit, and config that others may write."""
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import re
 import subprocess
 from pathlib import Path
@@ -201,6 +203,34 @@ def test_max_file_size_positive_still_applies(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------- writable by others
 
 
+def _shared_group() -> int:
+    """A group other than this user's private one, which a file can be given:
+    any group as root; else a supplementary group of ours."""
+    me = pwd.getpwuid(os.getuid())
+    candidates = (
+        [g.gr_gid for g in grp.getgrall() if g.gr_name != me.pw_name]
+        if os.geteuid() == 0
+        else [gid for gid in os.getgroups() if gid != me.pw_gid]
+    )
+    if not candidates:
+        pytest.skip("this user is in no group but its own; the 0666 and 0777 cases still run")
+    return candidates[0]
+
+
+def test_group_writable_file_of_a_private_group_is_not_reported(tmp_path: Path) -> None:
+    """umask 002 with a user private group (Ubuntu's default): group-writable,
+    yet no one else can write it."""
+    path = tmp_path / "a.yaml"
+    path.write_text(GOOD)
+    path.chmod(0o664)
+    info = path.stat()
+    group, owner = grp.getgrgid(info.st_gid), pwd.getpwuid(info.st_uid)
+    if group.gr_name != owner.pw_name or group.gr_mem:
+        pytest.skip(f"the file's group {group.gr_name} is not its owner's private group here")
+    done = _run_check(str(path))
+    assert "W016" not in done.stdout and done.returncode == 0
+
+
 def test_config_writable_by_others_is_a_warning(tmp_path: Path) -> None:
     config = tmp_path / "config"
     team = config / "team"
@@ -214,6 +244,7 @@ def test_config_writable_by_others_is_a_warning(tmp_path: Path) -> None:
     mine.chmod(0o644)
     shared.chmod(0o666)
     group_only.chmod(0o664)
+    os.chown(group_only, -1, _shared_group())
     team.chmod(0o777)
     done = _run_check(str(config))
     assert done.returncode == 0, done.stdout  # warnings do not fail a check...

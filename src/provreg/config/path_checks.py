@@ -47,7 +47,8 @@ def writable_by_others(found: Discovery) -> list[Diagnostic]:
 
     A group-writable directory is left alone: a team directory shared through
     a group is a common, deliberate setup, and a file added there is still
-    reported when it is itself writable by the group.
+    reported when it is itself writable by the group. So is a file writable
+    only by its owner's private group, which no one else is in.
     """
     found_diagnostics: list[Diagnostic] = []
     for directory in found.directories:
@@ -65,8 +66,13 @@ def writable_by_others(found: Discovery) -> list[Diagnostic]:
                 )
             )
     for file in found.files:
-        mode = _mode(file)
-        if mode is None or not stat.S_ISREG(mode) or not mode & _GROUP_OR_OTHERS:
+        info = _stat(file)
+        if info is None or not stat.S_ISREG(info.st_mode):
+            continue
+        mode = info.st_mode
+        if mode & _GROUP_OR_OTHERS == stat.S_IWGRP and _private_group(info):
+            continue  # the group is the owner alone (umask 002 with user private groups)
+        if not mode & _GROUP_OR_OTHERS:
             continue
         who = {
             stat.S_IWGRP: "group",
@@ -86,11 +92,32 @@ def writable_by_others(found: Discovery) -> list[Diagnostic]:
     return found_diagnostics
 
 
-def _mode(entry: ConfigFile) -> int | None:
+def _stat(entry: ConfigFile) -> os.stat_result | None:
     try:
-        return os.stat(entry.path).st_mode
+        return os.stat(entry.path)
     except OSError:
         return None  # unreadable files are the loader's to report (E011)
+
+
+def _mode(entry: ConfigFile) -> int | None:
+    info = _stat(entry)
+    return None if info is None else info.st_mode
+
+
+def _private_group(info: os.stat_result) -> bool:
+    """True when the file's group is its owner's private group: named after the
+    owner, the owner's primary group, with no other members. Ubuntu and Fedora
+    give every user one and a umask of 002, so every file a user creates is
+    group-writable without anyone else being able to write it."""
+    try:
+        import grp
+        import pwd
+
+        group = grp.getgrgid(info.st_gid)
+        owner = pwd.getpwuid(info.st_uid)
+    except (ImportError, KeyError):  # no such modules (Windows), or unknown ids
+        return False
+    return not group.gr_mem and group.gr_name == owner.pw_name and owner.pw_gid == info.st_gid
 
 
 def _writable(entry: ConfigFile, what: str, who: str, mode: int, risk: str, fix: str) -> Diagnostic:

@@ -11,11 +11,13 @@ import os
 import sys
 from typing import Literal, TextIO
 
-from provreg.config.discovery import ConfigPathError, discover
+from provreg.config.discovery import ConfigPathError, Discovery, discover_all
 from provreg.config.load_set import load_files
+from provreg.config.path_checks import unreadable_diagnostics, writable_by_others
 from provreg.config.yaml_source import Limits
 from provreg.exit_codes import ExitCode
-from provreg.model import Severity
+from provreg.model import Diagnostic, Severity
+from provreg.one_line import printable
 from provreg.report import format_github, to_json, write_text
 
 OutputFormat = Literal["text", "json", "github"]
@@ -30,6 +32,31 @@ def _discard(out: TextIO) -> None:
         os.close(devnull)
     except (OSError, ValueError):  # not a real file (io.UnsupportedOperation is both)
         pass
+
+
+def _with_path_checks(
+    diagnostics: tuple[Diagnostic, ...], found: Discovery, displays: list[str]
+) -> tuple[Diagnostic, ...]:
+    """The files' diagnostics with those about the paths themselves (E015, W016),
+    each directory's placed before the files under it."""
+    extra = [*unreadable_diagnostics(found), *writable_by_others(found)]
+    if not extra:
+        return diagnostics
+    order = {display: index for index, display in enumerate(displays)}
+
+    def position(display: str) -> tuple[int, int]:
+        if display in order:
+            return order[display], 1
+        prefix = display.rstrip(os.sep) + os.sep
+        under = [index for name, index in order.items() if name.startswith(prefix)]
+        return (min(under) if under else len(order)), 0
+
+    return tuple(
+        sorted(
+            [*diagnostics, *extra],
+            key=lambda d: (*position(d.file), d.line, d.column, d.code),
+        )
+    )
 
 
 def run_check(
@@ -47,15 +74,17 @@ def run_check(
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     try:
-        files = discover(paths)
+        found = discover_all(paths)
     except ConfigPathError as exc:
-        err.write(f"provreg: {exc}\n")
+        err.write(f"provreg: {printable(str(exc))}\n")
         return ExitCode.USAGE
-    if not files:
-        err.write(f"provreg: no config files (*.yaml, *.yml) under {', '.join(paths)}\n")
+    files = found.files
+    if not files and not found.unreadable:
+        shown = ", ".join(printable(path) for path in paths)
+        err.write(f"provreg: no config files (*.yaml, *.yml) under {shown}\n")
         return ExitCode.USAGE
     result = load_files(files, limits)
-    diagnostics = result.diagnostics
+    diagnostics = _with_path_checks(result.diagnostics, found, [f.display for f in result.files])
     if secrets:
         from provreg.secrets.check import secret_diagnostics
 

@@ -33,10 +33,21 @@ COMMANDS = (
 )
 
 
+def _positive_bytes(text: str) -> int:
+    """A size limit: a whole number of bytes, at least 1 (0 or less would refuse every file)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number of bytes, not {text!r}")
+    return value
+
+
 def _add_limits(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-file-size",
-        type=int,
+        type=_positive_bytes,
         metavar="BYTES",
         default=None,
         help="refuse config files larger than this (default 1 MiB)",

@@ -7,11 +7,12 @@ May import: pydantic and the standard library only.
 
 from __future__ import annotations
 
+import math
 import re
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
 """Instance and definition ids: short, lower case, safe in file names and keyring users."""
@@ -25,6 +26,10 @@ RESERVED_KEYS = frozenset({"id", "name", "provider"})
 """Instance keys that are not provider fields."""
 
 NAME_MAX_LENGTH = 100
+
+BOUND_MAGNITUDE_LIMIT = 2**53
+"""Largest `min`/`max` of a field spec: whole numbers up to it are exact floats,
+and the validators built from a spec take them as integers."""
 
 
 class FieldType(StrEnum):
@@ -75,6 +80,26 @@ class FieldSpec(BaseModel):
     """Allowed values of a `choice` field."""
     env: str | None = None
     """Environment variable that tools conventionally read for this value."""
+
+    @field_validator("min", "max")
+    @classmethod
+    def _check_bound(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # A bound is compared with every value: NaN compares false with all of
+        # them and would build a validator no value passes (or none at all).
+        if value is None:
+            return value
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number, not NaN or infinity")
+        if abs(value) > BOUND_MAGNITUDE_LIMIT:
+            raise ValueError(
+                f"must be between -{BOUND_MAGNITUDE_LIMIT} and {BOUND_MAGNITUDE_LIMIT}"
+            )
+        kind = info.data.get("type")
+        if kind in (FieldType.INT, FieldType.TEXT, FieldType.LIST) and not value.is_integer():
+            raise ValueError(f"must be a whole number for a {kind.value} field")
+        if kind in (FieldType.TEXT, FieldType.LIST) and value < 0:
+            raise ValueError(f"must not be negative for a {kind.value} field (it bounds a length)")
+        return value
 
     @model_validator(mode="after")
     def _check_consistency(self) -> FieldSpec:

@@ -1,7 +1,11 @@
 """Render diagnostics for people and machines: compiler-style text, JSON, GitHub annotations.
 
 Owns: the output formats of `provreg --check` (DESIGN §3).
-May import: `provreg.model` and the standard library.
+May import: `provreg.model`, `provreg.one_line` and the standard library.
+
+Every piece of a line that comes from the user (the file name, the message
+and hint, which quote keys and values) goes through `printable`, so nothing
+in a file or its name can start a line of its own or drive the terminal.
 """
 
 from __future__ import annotations
@@ -11,16 +15,17 @@ from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from provreg.model import Diagnostic, Severity
+from provreg.one_line import printable
 
 
 def format_text(diagnostic: Diagnostic) -> str:
     """`file:line:col: error[E201]: message`, then an indented hint line if any."""
     head = (
-        f"{diagnostic.file}:{diagnostic.line}:{diagnostic.column}: "
-        f"{diagnostic.severity.value}[{diagnostic.code}]: {diagnostic.message}"
+        f"{printable(diagnostic.file)}:{diagnostic.line}:{diagnostic.column}: "
+        f"{diagnostic.severity.value}[{diagnostic.code}]: {printable(diagnostic.message)}"
     )
     if diagnostic.hint:
-        return f"{head}\n    = hint: {diagnostic.hint}"
+        return f"{head}\n    = hint: {printable(diagnostic.hint)}"
     return head
 
 
@@ -103,7 +108,10 @@ _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Line breaks are GitHub's own escapes; other control characters (a
+    # terminal escape, NEL, U+2028) are shown as Python writes them.
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(escaped)
 
 
 def _escape_property(text: str) -> str:
@@ -112,9 +120,9 @@ def _escape_property(text: str) -> str:
 
 def format_github(diagnostic: Diagnostic) -> str:
     """A GitHub Actions workflow command that annotates the file and line."""
-    message = diagnostic.message
+    message = printable(diagnostic.message)
     if diagnostic.hint:
-        message += f"\nhint: {diagnostic.hint}"
+        message += f"\nhint: {printable(diagnostic.hint)}"
     return (
         f"::{_GITHUB_LEVEL[diagnostic.severity]} "
         f"file={_escape_property(diagnostic.file)},line={diagnostic.line},"

@@ -56,6 +56,22 @@ def _unreadable(tmp: Path) -> Path:
     return config
 
 
+def _unreadable_directory(tmp: Path) -> Path:
+    # A subdirectory that is a symlink to itself: even root cannot list it.
+    config = tmp / "E015_unreadable-directory"
+    config.mkdir()
+    (config / "ok.yaml").write_text("version: 1\nproviders: []\n")
+    (config / "team").symlink_to("team")
+    return config
+
+
+def _writable_by_others(tmp: Path) -> Path:
+    path = tmp / "W016_writable-by-others.yaml"
+    path.write_text("version: 1\nproviders: []\n")
+    path.chmod(0o666)
+    return path
+
+
 @dataclass(frozen=True)
 class Case:
     fixture: str
@@ -80,6 +96,8 @@ class Case:
     """Expected instance_id of the diagnostics (False: not checked)."""
     secrets: bool = False
     """Also check that secret references resolve, as `--check --secrets` does."""
+    path_checks: bool = False
+    """Also check the paths themselves (unreadable, writable by others), as `--check` does."""
 
     def __str__(self) -> str:
         return self.fixture
@@ -186,6 +204,35 @@ CASES: tuple[Case, ...] = (
         message=("cannot read file", "No such file or directory"),
         instances=(),
         make=_unreadable,
+    ),
+    Case(
+        "E013_number-too-long.yaml",
+        "E013",
+        "error",
+        (("", 6, 18),),
+        message=("120 digits", "limit of 100"),
+        # Like the other limits: the file is not interpreted.
+        instances=(),
+    ),
+    Case(
+        "E015_unreadable-directory",
+        "E015",
+        "error",
+        (("team", 1, 1),),
+        message=("cannot read directory entry", "Too many levels of symbolic links"),
+        hint=("not checked",),
+        make=_unreadable_directory,
+        path_checks=True,
+    ),
+    Case(
+        "W016_writable-by-others.yaml",
+        "W016",
+        "warning",
+        (("", 1, 1),),
+        message=("file is writable by group and others (mode 0666)", "another host"),
+        hint=("chmod go-w",),
+        make=_writable_by_others,
+        path_checks=True,
     ),
     Case(
         "E012_bad-key.yaml",
@@ -393,6 +440,15 @@ CASES: tuple[Case, ...] = (
         instances=("work-openai-eu",),
         instance_id="work-openai-eu",
     ),
+    Case(
+        "E216_not-finite.yaml",
+        "E216",
+        "error",
+        (("", 6, 22),),
+        message=("'timeout_seconds'", "-.inf is not a finite number"),
+        instances=(),
+        instance_id="work-openai",
+    ),
     # ------------------------------------------------------------ definitions
     Case(
         "E301_bad-definition.yaml",
@@ -442,6 +498,12 @@ def _load(case: Case, tmp_path: Path) -> tuple[Path, LoadResult, list[Diagnostic
 
         assert "PROVREG_TEST_NEVER_SET" not in os.environ
         diagnostics += secret_diagnostics(result.instances, result.catalog)
+    if case.path_checks:
+        from provreg.config.discovery import discover_all
+        from provreg.config.path_checks import unreadable_diagnostics, writable_by_others
+
+        found = discover_all([str(path)])
+        diagnostics += unreadable_diagnostics(found) + writable_by_others(found)
     return path, result, diagnostics
 
 
@@ -471,8 +533,15 @@ def test_fixture_reports_its_code(case: Case, tmp_path: Path) -> None:
         assert sorted(i.id for i in result.instances) == sorted(case.instances)
 
 
+INJECTED_ONLY = {"E014"}
+"""Codes no file produces on purpose: E014 (loading a file raised) is made by
+failing the allocator and the disk in tests/sync/test_hostile_reload.py."""
+
+
 def test_every_code_has_a_case() -> None:
-    assert {case.code for case in CASES} == {code.code for code in codes.ALL_CODES}
+    all_codes = {code.code for code in codes.ALL_CODES}
+    assert INJECTED_ONLY <= all_codes
+    assert {case.code for case in CASES} == all_codes - INJECTED_ONLY
     assert len({case.code for case in CASES}) == len(CASES), "one row per code"
 
 
@@ -656,7 +725,8 @@ def test_libyaml_nesting_limit_is_too_deep_not_a_crash() -> None:
         ("version: !!int abc\n", ("E104", 1, 10)),
         ("version: !!float abc\n", ("E104", 1, 10)),
         ("version: !!bool maybe\n", ("E104", 1, 10)),
-        ("version: " + "1" * 5000 + "\n", ("E104", 1, 10)),
+        # Past the digit limit (E013) before Python's own 4,300-digit one.
+        ("version: " + "1" * 5000 + "\n", ("E013", 1, 10)),
         ("version: 1\n!!bool maybe: 1\n", ("E102", 2, 1)),
     ],
     ids=["hex", "bin", "int-tag", "float-tag", "bool-tag", "5000-digits", "bool-tag-key"],
@@ -670,14 +740,14 @@ def test_numbers_python_cannot_build_are_diagnostics(
     assert [(d.code, d.line, d.column) for d in parsed.diagnostics] == [expected]
 
 
-def test_huge_integer_in_an_int_field_is_a_wrong_type(tmp_path: Path) -> None:
+def test_huge_integer_in_an_int_field_is_past_the_digit_limit(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     path.write_text(
         "version: 1\nproviders:\n  - id: a\n    name: A\n    provider: openai\n"
         "    max_retries: " + "9" * 5000 + "\n"
     )
     (diag,) = load_paths([str(path)]).diagnostics
-    assert (diag.code, diag.line, diag.column) == ("E204", 6, 18)
+    assert (diag.code, diag.line, diag.column) == ("E013", 6, 18)
 
 
 def test_byte_order_mark_and_crlf_keep_positions(tmp_path: Path) -> None:

@@ -37,6 +37,10 @@ UNSUPPORTED_TAG = _c("E009", ERR, "unsupported YAML tag")
 EMPTY_FILE = _c("E010", ERR, "file is empty")
 UNREADABLE = _c("E011", ERR, "file cannot be read")
 BAD_KEY = _c("E012", ERR, "mapping key is not a plain scalar")
+NUMBER_TOO_LONG = _c("E013", ERR, "whole number longer than the limit")
+INTERNAL_ERROR = _c("E014", ERR, "file could not be loaded (internal error)")
+UNREADABLE_DIRECTORY = _c("E015", ERR, "directory cannot be read")
+WRITABLE_BY_OTHERS = _c("W016", WARN, "config writable by others")
 
 # Document shape.
 WRONG_SHAPE = _c("E101", ERR, "wrong document shape")
@@ -62,6 +66,7 @@ INVALID_NAME = _c("E212", ERR, "invalid instance name")
 DUPLICATE_ID = _c("E213", ERR, "duplicate instance id")
 DUPLICATE_NAME = _c("W214", WARN, "duplicate instance name")
 DERIVED_ID = _c("I215", INFO, "no id; derived from the name")
+NOT_FINITE = _c("E216", ERR, "number is not finite")
 
 # Custom definitions.
 BAD_DEFINITION = _c("E301", ERR, "invalid provider definition")

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from provreg.catalog import Catalog
 from provreg.config import codes
 from provreg.config.results import ParsedFile, RawEntry
-from provreg.config.yaml_source import diagnostic_at, locate, node_position
+from provreg.config.yaml_source import diagnostic_at, internal_error, locate, node_position
 from provreg.model import Diagnostic, ProviderDefinition
 
 
@@ -62,7 +62,11 @@ class DefinitionCollector:
         mine = self.per_file.setdefault(parsed.display, [])
         added = False
         for entry in parsed.definitions:
-            definition = _validate_definition(parsed.display, entry, diagnostics)
+            try:
+                definition = _validate_definition(parsed.display, entry, diagnostics)
+            except Exception as exc:  # noqa: BLE001 - one bad definition must not stop the load
+                diagnostics.append(internal_error(parsed.display, exc))
+                continue
             if definition is None:
                 continue
             id_node = locate(entry.node, ("id",))

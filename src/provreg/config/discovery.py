@@ -32,6 +32,27 @@ class ConfigFile:
     display: str
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadableEntry:
+    """A directory (or an entry that may be one) whose contents could not be listed."""
+
+    path: str
+    display: str
+    reason: str
+    what: str = "directory"
+    """`directory`, or `directory entry` when even its type is unknown (a symlink loop)."""
+
+
+@dataclass(slots=True)
+class Discovery:
+    """What a walk found: the config files, the directories it listed, and the
+    entries it could not read (config may hide behind them)."""
+
+    files: list[ConfigFile]
+    directories: list[ConfigFile]
+    unreadable: list[UnreadableEntry]
+
+
 class ConfigPathError(Exception):
     """A path given on the command line (or as the default) does not exist."""
 
@@ -44,14 +65,20 @@ def discover(paths: list[str], *, resolve_links: bool = True) -> list[ConfigFile
     `resolve_links=False` files are told apart by path only (no realpath per
     file: the sync engine's periodic rescan, which only compares paths).
     """
-    found: list[ConfigFile] = []
+    return discover_all(paths, resolve_links=resolve_links).files
+
+
+def discover_all(paths: list[str], *, resolve_links: bool = True) -> Discovery:
+    """`discover`, also telling which directories were listed and which could not be."""
+    found = Discovery([], [], [])
     seen: set[str] = set()
     for path in paths:
         if os.path.isdir(path):
-            for file in _walk(path):
-                _add(found, seen, file, resolve_links)
+            files = _walk(path, found)
+            for file in files:
+                _add(found.files, seen, file, resolve_links)
         elif os.path.exists(path):
-            _add(found, seen, ConfigFile(path, path), resolve_links)
+            _add(found.files, seen, ConfigFile(path, path), resolve_links)
         else:
             raise ConfigPathError(f"{path}: no such file or directory")
     return found
@@ -75,9 +102,15 @@ def is_skipped_dir(relative: str) -> bool:
     return any(part.startswith(".") for part in parts) or parts[0] == THEMES_DIR
 
 
-def _walk(root: str) -> list[ConfigFile]:
+def _walk(root: str, found: Discovery) -> list[ConfigFile]:
     files: list[ConfigFile] = []
     visited_dirs: set[str] = set()
+
+    def unreadable(path: str, display: str, exc: OSError, what: str = "directory") -> None:
+        # Config files may be behind it: skipping it without a word would let a
+        # check pass over files it never saw.
+        reason = exc.strerror or str(exc)
+        found.unreadable.append(UnreadableEntry(path, display, reason, what))
 
     def visit(directory: str, display: str, top: bool = False) -> None:
         real = os.path.realpath(directory)
@@ -86,15 +119,18 @@ def _walk(root: str) -> list[ConfigFile]:
         visited_dirs.add(real)
         try:
             entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
-        except OSError:
+        except OSError as exc:
+            unreadable(directory, display, exc)
             return
+        found.directories.append(ConfigFile(directory, display))
         subdirs = []
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             try:
                 is_dir = entry.is_dir()
-            except OSError:
+            except OSError as exc:  # a symlink loop (ELOOP), a vanished target
+                unreadable(entry.path, os.path.join(display, entry.name), exc, "directory entry")
                 continue
             if is_dir:
                 if not (top and entry.name == THEMES_DIR):

@@ -16,30 +16,36 @@ from yaml.nodes import MappingNode, Node
 from provreg.catalog import Catalog
 from provreg.config import codes
 from provreg.config.codes import Code
+from provreg.config.diagnostic_cap import DiagnosticCap
 from provreg.config.ids import slugify
 from provreg.config.results import FileResult, ParsedFile, RawEntry
 from provreg.config.validation import clip, validate_fields, yaml_type_name
-from provreg.config.yaml_source import diagnostic_at, locate, node_position
-from provreg.model import ID_RE, NAME_MAX_LENGTH, Diagnostic, ProviderInstance, Severity
+from provreg.config.yaml_source import diagnostic_at, internal_error, locate, node_position
+from provreg.model import ID_RE, NAME_MAX_LENGTH, ProviderInstance, Severity
 
 
 def validate_file(parsed: ParsedFile, catalog: Catalog) -> FileResult:
     """Validate a parsed file's instances against the catalog (file-local checks only)."""
     if parsed.slim:
         raise ValueError(f"{parsed.display}: slimmed; read the file again to validate it")
-    diagnostics = list(parsed.diagnostics)
+    diagnostics = DiagnosticCap(parsed.display, parsed.diagnostics)
     instances: list[ProviderInstance] = []
-    for entry in parsed.providers:
-        instance = _validate_instance(parsed.display, entry, catalog, diagnostics)
-        if instance is not None:
-            instances.append(instance)
+    try:
+        for entry in parsed.providers:
+            instance = _validate_instance(parsed.display, entry, catalog, diagnostics)
+            if instance is not None:
+                instances.append(instance)
+        found = diagnostics.result()
+    except Exception as exc:  # noqa: BLE001 - one file's bug must not stop the others
+        instances = []
+        found = [*parsed.diagnostics, internal_error(parsed.display, exc)]
     return FileResult(
-        parsed.path, parsed.display, parsed.fingerprint, tuple(instances), (), tuple(diagnostics)
+        parsed.path, parsed.display, parsed.fingerprint, tuple(instances), (), tuple(found)
     )
 
 
 def _validate_instance(
-    file: str, entry: RawEntry, catalog: Catalog, diagnostics: list[Diagnostic]
+    file: str, entry: RawEntry, catalog: Catalog, diagnostics: DiagnosticCap
 ) -> ProviderInstance | None:
     raw, node = entry.value, entry.node
     assert node is not None, "validate_file refuses slimmed files"
@@ -48,7 +54,10 @@ def _validate_instance(
 
     def report(code: Code, where: Node | None, message: str, **kw: Any) -> None:
         nonlocal valid
-        diagnostics.append(diagnostic_at(code, file, where or node, message, **kw))
+        if diagnostics.room():
+            diagnostics.append(diagnostic_at(code, file, where or node, message, **kw))
+        else:  # past the cap: counted, not built
+            diagnostics.omit_at(code, where or node)
         if code.severity is Severity.ERROR:
             valid = False
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from provreg.catalog import Catalog, builtin_catalog
 from provreg.config.definitions import DefinitionCollector, collect_definitions
+from provreg.config.diagnostic_cap import cap_per_file
 from provreg.config.discovery import ConfigFile, discover
 from provreg.config.instance_validation import validate_file
 from provreg.config.linking import link
@@ -144,14 +145,15 @@ def _user_definitions(catalog: Catalog) -> list[ProviderDefinition]:
 def sort_diagnostics(
     results: Sequence[FileResult], extra: Iterable[Diagnostic] = ()
 ) -> tuple[Diagnostic, ...]:
-    """All diagnostics of `results` plus `extra`, in file order, then position."""
+    """All diagnostics of `results` plus `extra`, in file order, then position,
+    at most MAX_DIAGNOSTICS_PER_FILE per file (the rest summed up per code)."""
     order = {result.display: index for index, result in enumerate(results)}
-    return tuple(
-        sorted(
-            [*(d for r in results for d in r.diagnostics), *extra],
-            key=lambda d: (order.get(d.file, len(order)), d.line, d.column, d.code),
-        )
-    )
+
+    def key(d: Diagnostic) -> tuple[int, int, int, str]:
+        return (order.get(d.file, len(order)), d.line, d.column, d.code)
+
+    ordered = sorted([*(d for r in results for d in r.diagnostics), *extra], key=key)
+    return tuple(sorted(cap_per_file(ordered), key=key))
 
 
 def load_files(

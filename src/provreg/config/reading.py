@@ -21,6 +21,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from provreg.catalog.catalog import did_you_mean
 from provreg.config import codes
+from provreg.config.diagnostic_cap import DiagnosticCap
 from provreg.config.results import Fingerprint, ParsedFile, RawEntry
 from provreg.config.validation import clip, yaml_type_name
 from provreg.config.yaml_source import (
@@ -29,7 +30,9 @@ from provreg.config.yaml_source import (
     diagnostic,
     diagnostic_at,
     file_too_large,
+    internal_error,
     locate,
+    node_position,
     parse_bytes,
 )
 
@@ -69,7 +72,12 @@ def read_file(path: str, display: str, limits: Limits = Limits()) -> ParsedFile:
     except OSError as exc:
         return _unreadable(path, display, exc.strerror or str(exc))
     fingerprint = Fingerprint(len(data), info.st_mtime_ns, hashlib.sha256(data).hexdigest())
-    return parse_file(data, path, display, fingerprint, limits)
+    try:
+        return parse_file(data, path, display, fingerprint, limits)
+    except Exception as exc:  # noqa: BLE001 - one file's bug must not stop the others
+        diag = internal_error(display, exc)
+        document = Document(display, None, None, [diag])
+        return ParsedFile(path, display, fingerprint, document, diagnostics=[diag])
 
 
 def _open_nonblocking(path: str, flags: int) -> int:
@@ -216,11 +224,16 @@ def _entries(
         )
         return []
     entries: list[RawEntry] = []
+    wrong = DiagnosticCap(parsed.display)
+    # Past the cap only a count and the first position are kept: a list of
+    # 400,000 wrong items costs a loop over them, not 400,000 diagnostics.
+    omitted = 0
+    first_omitted: Node | None = None
     for item, item_node in zip(items, list_node.value, strict=True):
         if isinstance(item, dict) and isinstance(item_node, MappingNode):
             entries.append(RawEntry(item, item_node))
-        else:
-            parsed.diagnostics.append(
+        elif first_omitted is None and wrong.room():
+            wrong.append(
                 diagnostic_at(
                     codes.WRONG_SHAPE,
                     parsed.display,
@@ -229,6 +242,13 @@ def _entries(
                     f"not {yaml_type_name(item)}",
                 )
             )
+        else:
+            omitted += 1
+            if first_omitted is None:
+                first_omitted = item_node
+    if first_omitted is not None:
+        wrong.omit(codes.WRONG_SHAPE, *node_position(first_omitted), count=omitted)
+    parsed.diagnostics.extend(wrong.result())
     return entries
 
 

@@ -12,6 +12,7 @@ secret someone pasted where a reference belongs.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -142,10 +143,13 @@ def _pattern_checker(pattern: str) -> Any:
 def _annotation(spec: FieldSpec) -> Any:
     bounds: dict[str, Any] = {}
     if spec.type in (FieldType.INT, FieldType.FLOAT):
+        # An int field's bounds are whole numbers (FieldSpec checks it); its
+        # validator takes them only as integers.
+        as_bound = int if spec.type is FieldType.INT else float
         if spec.min is not None:
-            bounds["ge"] = spec.min
+            bounds["ge"] = as_bound(spec.min)
         if spec.max is not None:
-            bounds["le"] = spec.max
+            bounds["le"] = as_bound(spec.max)
     elif spec.type in (FieldType.TEXT, FieldType.LIST):
         if spec.min is not None:
             bounds["min_length"] = int(spec.min)
@@ -164,7 +168,8 @@ def _annotation(spec: FieldSpec) -> Any:
         case FieldType.INT:
             return Annotated[int, Strict(), Field(**bounds)]
         case FieldType.FLOAT:
-            return Annotated[float, Field(**bounds)]
+            # NaN passes no comparison and infinity no sane setting: neither is a value.
+            return Annotated[float, Field(allow_inf_nan=False, **bounds)]
         case FieldType.CHOICE:
             return Literal[tuple(spec.choices or ())]
         case FieldType.LIST:
@@ -386,6 +391,12 @@ def _describe(
             + (f" (did you mean '{suggestion}'?)" if suggestion else ""),
             hint,
         )
+    if kind == "finite_number":
+        return (
+            codes.NOT_FINITE,
+            f"field '{field_id}': {_yaml_number(value)} is not a finite number",
+            "write a number such as 60 or 1.5",
+        )
     if kind in ("greater_than_equal", "less_than_equal"):
         return (
             codes.OUT_OF_RANGE,
@@ -456,6 +467,13 @@ def _range(spec: FieldSpec) -> str:
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _yaml_number(value: Any) -> str:
+    """NaN and the infinities as YAML spells them (`.nan`, `-.inf`)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+    return _show(value)
 
 
 def _show(value: Any) -> str:

@@ -31,12 +31,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from provreg.config import codes
 from provreg.config.codes import Code
+from provreg.config.diagnostic_cap import DiagnosticCap
 from provreg.config.yaml_tags import ConfigLoader
 from provreg.model import Diagnostic
+from provreg.one_line import printable
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DEPTH = 64
 DEFAULT_MAX_ALIAS_EXPANSION = 10_000
+DEFAULT_MAX_INTEGER_DIGITS = 100
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -61,6 +64,10 @@ class Limits:
     """Deepest nesting of mappings and sequences accepted."""
     max_alias_expansion: int = DEFAULT_MAX_ALIAS_EXPANSION
     """Nodes that aliases may add on top of the document's own."""
+    max_integer_digits: int = DEFAULT_MAX_INTEGER_DIGITS
+    """Digits a whole number may have. Hexadecimal and base-60 integers are not
+    under Python's 4,300-digit conversion limit: 50,000 hex digits make a number
+    that cannot even be printed, and 20,000 base-60 parts take seconds to build."""
 
 
 @dataclass(slots=True)
@@ -103,18 +110,6 @@ def diagnostic(
 
 # libyaml's line breaks; also what may not appear raw in a one-line message.
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def printable(text: str) -> str:
-    """`text` on one line: control characters escaped as Python writes them.
-
-    Messages quote the user's keys, ids and names; a raw line break there would
-    split a compiler-style diagnostic in two.
-    """
-    if _CONTROL.search(text) is None:
-        return text
-    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 def text_position(text: str, offset: int) -> tuple[int, int]:
@@ -180,6 +175,29 @@ def file_too_large(file: str, size: int, limits: Limits) -> Diagnostic:
     )
 
 
+def internal_error(display: str, exc: BaseException) -> Diagnostic:
+    """The diagnostic for a file whose loading raised: the file is left out (its
+    last good version stays in force) and every other file loads as usual.
+
+    Only the exception's type (and an OS error's reason) is shown: an exception's
+    text may quote the file's values, and a value may be a pasted secret.
+    """
+    reason = type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        reason += f": {exc.strerror}"
+        hint = "the file is retried when it changes"
+    else:
+        hint = "this is a bug in provreg: please report it with the file's shape (not its secrets)"
+    return diagnostic(
+        codes.INTERNAL_ERROR,
+        display,
+        1,
+        1,
+        f"provreg could not load this file ({reason}); the file is left out",
+        hint=hint,
+    )
+
+
 def parse_bytes(data: bytes, file: str, limits: Limits = Limits()) -> Document:
     """Parse one file's bytes. Never raises for bad input: problems become diagnostics."""
     if len(data) > limits.max_bytes:
@@ -234,7 +252,7 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> Document:
         value = builder.build(root, 0)
     except _Abort as abort:
         return Document(file, None, None, [abort.diagnostic])
-    return Document(file, root, value, builder.diagnostics)
+    return Document(file, root, value, builder.cap.result())
 
 
 def _failed(file: str, code: Code, line: int, column: int, message: str, **kw: Any) -> Document:
@@ -280,7 +298,7 @@ class _ValueBuilder:
     def __init__(self, file: str, limits: Limits) -> None:
         self.file = file
         self.limits = limits
-        self.diagnostics: list[Diagnostic] = []
+        self.cap = DiagnosticCap(file)
         # Anchored nodes are shared in the graph; building them once and sharing
         # the value keeps construction linear. The int counts the nodes it expands to.
         self._built: dict[int, tuple[Any, int]] = {}
@@ -338,6 +356,22 @@ class _ValueBuilder:
         tag = node.tag
         if tag == _STR:
             return node.value
+        if tag == _INT:
+            value = node.value
+            if value.isascii() and value.isdigit() and (value[0] != "0" or value == "0"):
+                # Plain decimal, the common case: PyYAML's constructor costs
+                # several times more (a list of 400,000 numbers spent 1.6 s there).
+                if len(value) <= self.limits.max_integer_digits:
+                    return int(value)
+            digits = integer_digits(value)
+            if digits > self.limits.max_integer_digits:
+                self._abort(
+                    codes.NUMBER_TOO_LONG,
+                    node,
+                    f"whole number of {digits:,} digits, more than the limit of "
+                    f"{self.limits.max_integer_digits:,}",
+                    hint="no setting needs a number this long; check the value",
+                )
         try:
             if tag == _INT:
                 return _SCALARS.construct_yaml_int(node)
@@ -362,7 +396,13 @@ class _ValueBuilder:
             self._unsupported_tag(node)
         items: list[Any] = []
         size = 1
+        # As in `_mapping`: a scalar item needs no memo, alias or depth check.
+        scalar_items_allowed = depth < self.limits.max_depth
         for child in node.value:
+            if scalar_items_allowed and type(child) is ScalarNode:
+                items.append(self._scalar(child))
+                size += 1
+                continue
             value, child_size = self._build(child, depth + 1)
             items.append(value)
             size += child_size
@@ -432,11 +472,25 @@ class _ValueBuilder:
 
     def _report(self, code: Code, node: Node, message: str, hint: str | None = None) -> None:
         line, column = node_position(node)
-        self.diagnostics.append(diagnostic(code, self.file, line, column, message, hint=hint))
+        self.cap.add(
+            code,
+            line,
+            column,
+            lambda: diagnostic(code, self.file, line, column, message, hint=hint),
+        )
 
-    def _abort(self, code: Code, node: Node, message: str) -> None:
+    def _abort(self, code: Code, node: Node, message: str, hint: str | None = None) -> None:
         line, column = node_position(node)
-        raise _Abort(diagnostic(code, self.file, line, column, message))
+        raise _Abort(diagnostic(code, self.file, line, column, message, hint=hint))
+
+
+_NOT_A_DIGIT = re.compile(r"^[-+]?(0[xXbB])?|[_:]")
+
+
+def integer_digits(text: str) -> int:
+    """Digits of an integer scalar as YAML 1.1 writes it: without its sign, a
+    `0x`/`0b` prefix, `_` separators and the `:` between base-60 parts."""
+    return len(_NOT_A_DIGIT.sub("", text))
 
 
 def mapping_entry(node: Node | None, key: Any) -> tuple[Node, Node] | None:
@@ -454,6 +508,8 @@ def _key_value(node: ScalarNode) -> Any:
     """A scalar key's value, as `_ValueBuilder._scalar` builds it, without raising."""
     if node.tag == _STR or node.tag == _TIMESTAMP:
         return node.value
+    if node.tag == _INT and integer_digits(node.value) > DEFAULT_MAX_INTEGER_DIGITS:
+        return node.value  # a document with one is not interpreted (E013)
     try:
         if node.tag == _INT:
             return _SCALARS.construct_yaml_int(node)

@@ -97,6 +97,11 @@ class ConfigLoader(yaml.CSafeLoader):
             # plain scalars, and for any scalar tagged just `!`).
             if not implicit[0]:
                 return STR_TAG
+            # The cache first, here: a long list of the same scalar (hostile or
+            # not) then costs one dict lookup per item, not a call more.
+            cached = _cache.get(value)
+            if cached is not None:
+                return cached
             if _WILDCARD or value[:1] in _BY_FIRST_CHARACTER:
                 return plain_scalar_tag(value)
             return STR_TAG  # checked here too: one call fewer for most scalars

@@ -32,8 +32,10 @@ import anyio
 
 from provreg.config.ids import slugify
 from provreg.config.reading import read_file
+from provreg.config.yaml_source import internal_error
 from provreg.model import Severity
 from provreg.registry import ProviderRegistry
+from provreg.registry.events import Event, ReloadFailed
 from provreg.storage.yaml_dir import YamlDirectoryStorage
 from provreg.sync.settings import SyncSettings
 from provreg.sync.stats import SyncStats
@@ -61,6 +63,8 @@ class Reconciler:
         self._pending_deletions: dict[str, float] = {}
         """Real path -> deadline: files whose instances may be about to vanish."""
         self._wake = anyio.Event()
+        self._failing: dict[str, str] = {}
+        """Real path -> exception type of a reload failure already reported."""
 
     def is_pending(self, path: str) -> bool:
         """True while the removal of this file's instances waits for its grace period."""
@@ -142,13 +146,45 @@ class Reconciler:
             await self._reload(batch)
 
     async def _reload(self, paths: list[str]) -> None:
-        """Reload files; a failure is logged and retried by the next rescan, so one
-        bad batch (a file vanished mid-read, a storage bug) never stops the engine."""
+        """Reload files; a failure is reported and retried by the next rescan, so one
+        bad batch (a file vanished mid-read, a storage bug) never stops the engine.
+
+        A bad file is the config layer's to isolate (a diagnostic, its last good
+        version kept); what still escapes is reported as a failed reload of the
+        batch's files, once per failure, and logged in one line.
+        """
         try:
             await self._registry.reload(paths, source="external")
-        except Exception:
-            log.exception("reloading %s failed; the next rescan retries", ", ".join(paths))
+        except Exception as exc:  # noqa: BLE001 - the engine must keep running
             self._stats.failures += 1
+            log.warning(
+                "reloading %s failed (%s: %s); the next rescan retries",
+                ", ".join(paths),
+                type(exc).__name__,
+                exc,
+            )
+            log.debug("the reload failure", exc_info=True)
+            self._report_failure(paths, exc)
+        else:
+            for path in paths:
+                self._failing.pop(path, None)
+
+    def _report_failure(self, paths: list[str], exc: Exception) -> None:
+        """Publish a ReloadFailed for each file of a failed batch, unless the same
+        failure was already reported (the rescan retries every few seconds)."""
+        kind = type(exc).__name__
+        events: list[Event] = []
+        known = self._known_files()
+        for path in paths:
+            if self._failing.get(path) == kind:
+                continue
+            self._failing[path] = kind
+            display = self._display_of(path, known) or path
+            events.append(ReloadFailed(display, (internal_error(display, exc),), "external"))
+        if events:
+            # The state is unchanged (the last good version stays in force):
+            # only the event is new.
+            self._registry.store.commit(self._registry.snapshot(), events)
 
     async def _app_writes_settled(self) -> None:
         """Wait for an app write in flight to finish.

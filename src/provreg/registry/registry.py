@@ -39,6 +39,7 @@ from provreg.model import (
 from provreg.paths import env_flag
 from provreg.registry.assemble import assemble_state
 from provreg.registry.audit import AuditLog, instance_digest
+from provreg.registry.audit_journal import intent_on_rename, new_txn
 from provreg.registry.errors import (
     ConflictError,
     DuplicateIdError,
@@ -145,7 +146,28 @@ class ProviderRegistry(SecretOperations):
         registry = cls(storage, audit=audit_log, secrets=secrets, read_only=read_only)
         stored = await storage.load_all()
         registry._commit(stored, "external", initial=True)
+        if audit_log is not None:
+            registry.resolve_interrupted_writes(audit_log)
         return registry
+
+    def resolve_interrupted_writes(self, audit: AuditLog) -> None:
+        """Close the audit intents of writers killed before their outcome: a
+        change that reached its file gets its line now. Never raises for I/O."""
+
+        def digest_of(instance_id: str, real_file: str) -> str | None:
+            instance = self.find(instance_id)
+            if instance is None or os.path.realpath(instance.file) != real_file:
+                return None
+            return instance_digest(instance)
+
+        try:
+            audit.resolve_interrupted(digest_of)
+        except OSError:
+            import logging
+
+            logging.getLogger("provreg.audit").warning(
+                "cannot resolve the audit log's interrupted writes", exc_info=True
+            )
 
     # ------------------------------------------------------------------ reading
 
@@ -236,9 +258,18 @@ class ProviderRegistry(SecretOperations):
             new = ProviderInstance(
                 id=instance_id, name=clean_name, provider=provider, values=to_write
             )
-            self._check_file_ok(state, self.storage.target_display(file))
-            outcome = await self.storage.save(new, file)
-            self._commit_write(outcome, source, instance_id)
+            target = self.storage.target_display(file)
+            self._check_file_ok(state, target)
+            txn = new_txn()
+            fields = ("name", "provider", *to_write)
+            with intent_on_rename(
+                self.storage,
+                self.audit,
+                txn,
+                **_change(source, "create", instance_id, target, fields),
+            ):
+                outcome = await self.storage.save(new, file)
+            self._commit_write(outcome, source, instance_id, txn)
             return self.get(instance_id)
 
     async def update(
@@ -299,12 +330,15 @@ class ProviderRegistry(SecretOperations):
             if instance.id_derived:
                 written = {"id": instance.id, **written}  # pin the id on first edit
             self._check_file_ok(state, instance.file)
+            txn = new_txn()
+            change = _change(source, "update", instance_id, instance.file, written, instance)
             try:
-                outcome = await self.storage.update(instance, written)
+                with intent_on_rename(self.storage, self.audit, txn, **change):
+                    outcome = await self.storage.update(instance, written)
             except ConflictError as exc:
                 self._record_conflict(exc, source)
                 raise
-            self._commit_write(outcome, source, instance_id)
+            self._commit_write(outcome, source, instance_id, txn)
             return self.get(instance_id)
 
     async def delete(self, instance_id: str, *, source: Source = "app") -> ProviderInstance:
@@ -319,12 +353,15 @@ class ProviderRegistry(SecretOperations):
             state = self.snapshot()
             instance = self.get(instance_id)
             self._check_file_ok(state, instance.file)
+            txn = new_txn()
+            change = _change(source, "delete", instance_id, instance.file, (), instance)
             try:
-                outcome = await self.storage.delete(instance)
+                with intent_on_rename(self.storage, self.audit, txn, **change):
+                    outcome = await self.storage.delete(instance)
             except ConflictError as exc:
                 self._record_conflict(exc, source)
                 raise
-            self._commit_write(outcome, source, instance_id)
+            self._commit_write(outcome, source, instance_id, txn)
         await self._forget_stored_keys(instance, source)
         return instance
 
@@ -412,9 +449,13 @@ class ProviderRegistry(SecretOperations):
         )
 
     def _commit_write(
-        self, outcome: WriteOutcome, source: Source, instance_id: str | None = None
+        self,
+        outcome: WriteOutcome,
+        source: Source,
+        instance_id: str | None = None,
+        txn: str | None = None,
     ) -> None:
-        self._commit(outcome.state, source, written_id=instance_id)
+        self._commit(outcome.state, source, written_id=instance_id, txn=txn)
         if instance_id is not None:
             # A successful write of the instance resolves its earlier conflict.
             state = self.snapshot()
@@ -429,12 +470,14 @@ class ProviderRegistry(SecretOperations):
         *,
         initial: bool = False,
         written_id: str | None = None,
+        txn: str | None = None,
     ) -> None:
         """Publish a new state built from storage.
 
         `written_id`: the instance this commit's write was for. A write re-reads
         its file, so it can also carry external edits made to other instances
-        meanwhile; those are published (and audited) as `external`.
+        meanwhile; those are published (and audited) as `external`. `txn`: the
+        write's audit intent, which its instance's line closes.
         """
         previous = self.snapshot()
         state, events = assemble_state(
@@ -456,7 +499,7 @@ class ProviderRegistry(SecretOperations):
             self._issued_ids.update(
                 event.instance.id for event in events if isinstance(event, InstanceAdded)
             )
-        self._audit(events, state)
+        self._audit(events, state, previous, written_id, txn)
         if self.secrets is not None:
             for event in events:
                 if isinstance(event, InstanceUpdated | InstanceRemoved):
@@ -470,11 +513,19 @@ class ProviderRegistry(SecretOperations):
         if self.audit is not None:
             self.audit.flush()
 
-    def _audit(self, events: builtins.list[Event], state: RegistryState) -> None:
+    def _audit(
+        self,
+        events: builtins.list[Event],
+        state: RegistryState,
+        previous: RegistryState,
+        written_id: str | None = None,
+        txn: str | None = None,
+    ) -> None:
         """Record committed instance changes. This process's own (`app`, `cli`) at
-        once; `external` ones are only observed here (another provreg process or
-        an editor made them), so the log writes them later unless their author,
-        or another watcher, already did (see registry/audit.py)."""
+        once, closing the write's intent; `external` ones are only observed here
+        (another provreg process or an editor made them): the log skips those a
+        provreg writer's intent explains and writes the others unless another
+        watcher already did (see registry/audit.py)."""
         if self.audit is None:
             return
         for event in events:
@@ -493,23 +544,60 @@ class ProviderRegistry(SecretOperations):
             else:
                 before, after = after, None
             status = state.files.get(event.instance.file)
-            record = self.audit.record_observed if event.source == "external" else self.audit.record
+            change: dict[str, Any] = {
+                "source": event.source,
+                "action": action,
+                "instance_id": event.instance.id,
+                "file": event.instance.file,
+                "fields": fields,
+                "sha256": status.sha256 if status is not None else None,
+                "digests": (before, after),
+            }
             try:
-                record(
-                    source=event.source,
-                    action=action,
-                    instance_id=event.instance.id,
-                    file=event.instance.file,
-                    fields=fields,
-                    sha256=status.sha256 if status is not None else None,
-                    digests=(before, after),
-                )
+                if event.source == "external":
+                    was = previous.files.get(event.instance.file)
+                    sha256_before = was.sha256 if was is not None else None
+                    self.audit.record_observed(**change, sha256_before=sha256_before)
+                else:
+                    closes = txn is not None and event.instance.id == written_id
+                    self.audit.record(**change, txn=txn if closes else None)
+                    txn = None if closes else txn
             except OSError:
                 import logging
 
                 logging.getLogger("provreg.audit").warning(
                     "cannot write the audit log %s", self.audit.path, exc_info=True
                 )
+        if txn is not None and hasattr(self.storage, "before_rename"):
+            # The write changed no instance's content (an id pinned, say): its
+            # intent still needs an outcome, or the next open would resolve it.
+            try:
+                self.audit.close_intent(txn)
+            except OSError:
+                import logging
+
+                logging.getLogger("provreg.audit").warning(
+                    "cannot write the audit log %s", self.audit.path, exc_info=True
+                )
+
+
+def _change(
+    source: Source,
+    action: str,
+    instance_id: str,
+    file: str,
+    fields: Any,
+    instance: ProviderInstance | None = None,
+) -> dict[str, Any]:
+    """What a write's audit intent says of it (see registry/audit_journal.py)."""
+    return {
+        "source": source,
+        "action": action,
+        "instance_id": instance_id,
+        "file": file,
+        "fields": sorted(field for field in fields if field != "id"),
+        "digest_before": instance_digest(instance) if instance is not None else None,
+    }
 
 
 def _same_value(given: Any, checked: Any) -> bool:

@@ -22,6 +22,7 @@ import hashlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -292,6 +293,14 @@ class YamlDirectoryStorage:
     def fingerprint(self, display: str) -> Fingerprint | None:
         parsed = self._parsed.get(display)
         return parsed.fingerprint if parsed is not None else None
+
+    def same_bytes_touched(self, display: str, mtime_ns: int) -> None:
+        """The file still holds the bytes last read and only its mtime moved (a
+        `touch`, a save of the same text): take the new mtime, so the rescans,
+        which compare (size, mtime), stop taking it for a change."""
+        parsed = self._parsed.get(display)
+        if parsed is not None and parsed.fingerprint is not None:
+            parsed.fingerprint = replace(parsed.fingerprint, mtime_ns=mtime_ns)
 
     def wrote(self, real_path: str, sha256: str) -> bool:
         """True when provreg itself wrote these bytes to this file (an echo)."""

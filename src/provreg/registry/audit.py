@@ -30,7 +30,7 @@ import socket
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -195,6 +195,22 @@ class AuditLog:
         """Close the intents of writers that died before their outcome (see
         audit_journal). Returns the lines written. Cheap when there are none:
         the tail is searched for intents before anything is parsed."""
+        who, now = self._whoami(), self._clock()
+        lines = self._resolve(
+            lambda intent: not journal.may_be_in_progress(intent, who, now), digest_of
+        )
+        if lines:
+            log.warning("the audit log closed %d write(s) a crash interrupted", len(lines))
+        return lines
+
+    def resolve_failed(self, txn: str) -> None:
+        """Close the intent of a write of this process that raised after logging
+        it, by the file's hash (the rename may or may not have happened)."""
+        self._resolve(lambda intent: intent.get("txn") == txn, None)
+
+    def _resolve(
+        self, wanted: Callable[[dict[str, Any]], bool], digest_of: journal.DigestOf | None
+    ) -> list[dict[str, Any]]:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
         except FileNotFoundError:
@@ -205,20 +221,21 @@ class AuditLog:
                 if journal.INTENT_MARK not in data:
                     return []
                 records = logfile.parse_lines(data.decode("utf-8", errors="replace").splitlines())
-                who, now = self._whoami(), self._clock()
-                resolved_at = journal.now_iso(self._clock)
-                lines = []
-                for intent in journal.open_intents(records):
-                    if journal.may_be_in_progress(intent, who, now):
-                        continue
-                    result = journal.verdict(intent, records[records.index(intent) + 1 :])
-                    lines.append(
-                        journal.resolution_lines(intent, result, resolved_at, who, digest_of)
+                resolved_at, who = journal.now_iso(self._clock), self._whoami()
+                lines = [
+                    journal.resolution_lines(
+                        intent,
+                        journal.verdict(intent, records[index + 1 :]),
+                        resolved_at,
+                        who,
+                        digest_of,
                     )
+                    for index, intent in journal.open_intents(records)
+                    if wanted(intent)
+                ]
                 if lines:
                     text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
                     os.write(fd, text.encode("utf-8"))
-                    log.warning("the audit log closed %d write(s) a crash interrupted", len(lines))
                 return lines
         finally:
             os.close(fd)

@@ -59,18 +59,19 @@ def is_change(record: dict[str, Any]) -> bool:
     return RECORD not in record
 
 
-def open_intents(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Intents no later line closes (an outcome, a change or a resolution with their txn)."""
-    intents: dict[str, list[dict[str, Any]]] = {}
-    for record in records:
+def open_intents(records: Iterable[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """(index, intent) of the intents no later line closes (an outcome, a change
+    or a resolution with their txn)."""
+    intents: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for index, record in enumerate(records):
         txn = record.get("txn")
         if not isinstance(txn, str):
             continue
         if record.get(RECORD) == INTENT:
-            intents.setdefault(txn, []).append(record)
+            intents.setdefault(txn, []).append((index, record))
         else:
             intents.pop(txn, None)
-    return [intent for group in intents.values() for intent in group]
+    return [item for group in intents.values() for item in group]
 
 
 def may_be_in_progress(intent: dict[str, Any], who: str, now: float) -> bool:
@@ -234,9 +235,21 @@ def intent_on_rename(
 
     # An attribute, not an argument of every write: the registry's lock makes
     # this the only write of this storage in flight.
-    setattr(storage, "before_rename", log_intent)  # noqa: B010
+    logged = False
+
+    def log_once(real: str, sha256_before: str | None, sha256: str) -> None:
+        nonlocal logged
+        log_intent(real, sha256_before, sha256)
+        logged = True
+
+    setattr(storage, "before_rename", log_once)  # noqa: B010
     try:
         yield
+    except BaseException:
+        if logged:  # the write failed after its intent: say whether it landed
+            with contextlib.suppress(OSError):
+                audit.resolve_failed(txn)
+        raise
     finally:
         setattr(storage, "before_rename", None)  # noqa: B010
 

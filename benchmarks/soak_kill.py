@@ -159,8 +159,10 @@ def iterate(n: int, rng: random.Random, work: Path, totals: Totals, verbose: boo
     scratch = work / "scratch"
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copytree(config, scratch / "config")
+    reference_started = time.monotonic()
     reference = provreg([*args, "--config", str(scratch / "config")], environment(scratch / "home"))
     reference.wait()
+    reference_s = time.monotonic() - reference_started
     after = snapshot(scratch / "config")
     if reference.returncode != 0 or after == before:
         return  # a refused command (a name taken, say): nothing to kill
@@ -174,8 +176,9 @@ def iterate(n: int, rng: random.Random, work: Path, totals: Totals, verbose: boo
     elif mode_roll < 0.9:
         mode = "external"
         process = provreg([*args, "--config", str(config)], env)
-        # A provreg write command takes ~0.3-0.6 s here; kill anywhere in it.
-        time.sleep(rng.uniform(0.05, 0.7))
+        # Anywhere in the command's run, as long as the uninterrupted one took:
+        # mostly start-up and loading, the write itself is its last few ms.
+        time.sleep(rng.uniform(0.3, 1.1) * reference_s)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
         process.wait()

@@ -39,32 +39,20 @@ from provreg.faults import KILL_AT_ENV, WRITE_PATH_POINTS
 from provreg.model import Severity
 from provreg.storage.atomic import TEMP_PREFIX
 
-SEED_CONFIG = {
-    "providers.yaml": """\
-# Local models. alpha is the default.
-version: 1
-providers:
-  - id: alpha
-    name: Alpha
-    provider: ollama
-    default_model: llama3.2   # alpha's model
-""",
-    "team/team.yaml": """\
-version: 1
-providers:
-  # beta runs on the GPU box
-  - id: beta
-    name: Beta
-    provider: ollama
-    base_url: http://gpu-box.lan:11434
-    default_model: qwen3
-
-  - id: gamma
-    name: Gamma
-    provider: ollama
-""",
-}
 MODELS = ["llama3.2", "qwen3", "mistral-small", "phi4", "gemma3"]
+
+
+def seed_config() -> dict[str, str]:
+    """Two files of a few commented instances each: the soak changes both."""
+    files: dict[str, str] = {}
+    for file, names in (("providers.yaml", ["alpha", "beta"]), ("team/team.yaml", ["gamma"])):
+        entries = "".join(
+            f"  # {name}: keep this comment\n  - id: {name}\n    name: {name.title()}\n"
+            f"    provider: ollama\n    default_model: {MODELS[n]}   # inline\n\n"
+            for n, name in enumerate(names)
+        )
+        files[file] = f"# soak seed\nversion: 1\nproviders:\n{entries}"
+    return files
 
 
 @dataclass
@@ -261,7 +249,7 @@ def main() -> int:
 
     rng = random.Random(options.seed)
     work = Path(tempfile.mkdtemp(prefix="provreg-soak-"))
-    for name, text in SEED_CONFIG.items():
+    for name, text in seed_config().items():
         path = work / "config" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)

@@ -53,8 +53,8 @@ def stale_and_fresh_temps(directory: Path) -> tuple[Path, Path]:
 
 async def test_a_stale_temp_file_is_swept_when_the_registry_opens(tmp_path: Path) -> None:
     config = make_config(tmp_path / "config")
-    stale, fresh = stale_and_fresh_temps(config / "team")
-    unrelated = config / "team" / ".hidden-notes.tmp"
+    stale, fresh = stale_and_fresh_temps(config / "more")
+    unrelated = config / "more" / ".hidden-notes.tmp"
     unrelated.write_text("not ours")
     os.utime(unrelated, (time.time() - 600, time.time() - 600))
     await ProviderRegistry.open([str(config)], audit=False)
@@ -75,17 +75,17 @@ async def test_a_stale_temp_file_is_swept_on_the_next_write(tmp_path: Path) -> N
 def test_a_change_applied_before_a_kill_is_logged_on_the_next_open(tmp_path: Path) -> None:
     config = make_config(tmp_path / "config")
     run_killed(
-        ["edit", "alpha", "--set", "default_model=qwen3", "--config", str(config)],
+        ["edit", "alpha", "--set", "default_model=phi4", "--config", str(config)],
         WRITE_AFTER_RENAME,
     )
-    assert b"qwen3" in (config / "providers.yaml").read_bytes()
+    assert b"phi4" in (config / "team.yaml").read_bytes()
     assert change_entries(default_audit_path()) == [], "the kill came before the outcome"
 
     run_ok(["list", "--config", str(config)])
     (entry,) = change_entries(default_audit_path())
     assert (entry["source"], entry["action"], entry["instance_id"]) == ("cli", "update", "alpha")
     assert entry["fields"] == ["default_model"]
-    assert entry["sha256"] == sha256((config / "providers.yaml").read_bytes())
+    assert entry["sha256"] == sha256((config / "team.yaml").read_bytes())
     assert entry["resolved"] == "applied"
     (intent,) = [
         line for line in audit_lines(default_audit_path()) if line.get("record") == "intent"
@@ -101,12 +101,12 @@ def test_a_change_applied_before_a_kill_is_logged_on_the_next_open(tmp_path: Pat
 
 def test_an_intent_whose_rename_never_happened_is_resolved_as_not_applied(tmp_path: Path) -> None:
     config = make_config(tmp_path / "config")
-    before = (config / "providers.yaml").read_bytes()
+    before = (config / "team.yaml").read_bytes()
     run_killed(
-        ["edit", "alpha", "--set", "default_model=qwen3", "--config", str(config)],
+        ["edit", "alpha", "--set", "default_model=phi4", "--config", str(config)],
         AUDIT_AFTER_INTENT,
     )
-    assert (config / "providers.yaml").read_bytes() == before
+    assert (config / "team.yaml").read_bytes() == before
     run_ok(["list", "--config", str(config)])
     assert change_entries(default_audit_path()) == []
     lines = audit_lines(default_audit_path())
@@ -127,11 +127,11 @@ async def test_a_watcher_never_logs_a_killed_cli_edit_as_external(tmp_path: Path
         [str(config)], audit=AuditLog(log_path, observed_delay_s=0.01)
     )
     run_killed(
-        ["edit", "alpha", "--set", "default_model=qwen3", "--config", str(config)],
+        ["edit", "alpha", "--set", "default_model=phi4", "--config", str(config)],
         WRITE_AFTER_RENAME,
     )
     await watcher.reload(source="external")
-    assert watcher.get("alpha").values["default_model"] == "qwen3"
+    assert watcher.get("alpha").values["default_model"] == "phi4"
     await anyio.sleep(0.05)  # past the hold, so a held line would be written by now...
     watcher.flush_audit()  # ...and certainly now
     assert change_entries(log_path) == []
@@ -164,7 +164,7 @@ async def test_a_secret_import_is_not_logged_as_an_external_change(tmp_path: Pat
     config = tmp_path / "config"
     config.mkdir()
     plaintext = "sk-pasted-" + "x" * 20
-    (config / "providers.yaml").write_text(
+    (config / "team.yaml").write_text(
         "version: 1\nproviders:\n"
         "  - name: Side project\n    provider: openai\n"
         f"    api_key: {plaintext}\n"
@@ -188,7 +188,7 @@ def test_the_state_dir_and_everything_provreg_creates_in_it_is_private(tmp_path:
     # Without a runtime dir the write locks live under the state dir too.
     os.environ.pop("XDG_RUNTIME_DIR", None)
     config = make_config(tmp_path / "config")
-    run_ok(["edit", "alpha", "--set", "default_model=qwen3", "--config", str(config)])
+    run_ok(["edit", "alpha", "--set", "default_model=phi4", "--config", str(config)])
     state = Path(user_state_dir())
     assert (state / "audit.jsonl").exists()
     directories = [state, *(path for path in state.rglob("*") if path.is_dir())]
@@ -201,13 +201,13 @@ def test_the_state_dir_and_everything_provreg_creates_in_it_is_private(tmp_path:
 
 def test_no_temp_file_is_left_by_an_uninterrupted_write(tmp_path: Path) -> None:
     config = make_config(tmp_path / "config")
-    run_ok(["edit", "alpha", "--set", "default_model=qwen3", "--config", str(config)])
+    run_ok(["edit", "alpha", "--set", "default_model=phi4", "--config", str(config)])
     assert temp_files(config) == []
     records = audit_lines(default_audit_path())
     assert [line.get("record", "change") for line in records] == ["intent", "change"]
     intent, change = records
     assert intent["txn"] == change["txn"]
     assert intent["sha256"] == change["sha256"]
-    original = (make_config(tmp_path / "fresh") / "providers.yaml").read_bytes()
+    original = (make_config(tmp_path / "fresh") / "team.yaml").read_bytes()
     assert intent["sha256_before"] == hashlib.sha256(original).hexdigest()
-    assert json.dumps(intent).find("qwen3") == -1, "an intent holds no values"
+    assert json.dumps(intent).find("phi4") == -1, "an intent holds no values"

@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 
 import pytest
+from storage_safety._support import TEAM_YAML
 
 from provreg.config.load_set import load_paths
 from provreg.faults import (
@@ -46,43 +47,30 @@ from .kill_support import (
     temp_files,
 )
 
-PROVIDERS_YAML = b"""\
-# Local models. alpha is the default.
+BYSTANDER_YAML = b"""\
 version: 1
 providers:
-  - id: alpha
-    name: Alpha
+  - id: delta
+    name: Delta
     provider: ollama
-    default_model: llama3.2   # alpha's model
+    default_model: gemma3   # never written by these tests
 """
 
-TEAM_YAML = b"""\
-version: 1
-providers:
-  # beta runs on the GPU box
-  - id: beta
-    name: Beta
-    provider: ollama
-    base_url: http://gpu-box.lan:11434
-    default_model: qwen3
-
-  - id: gamma
-    name: Gamma
-    provider: ollama
-"""
-
-CONFIG = {"providers.yaml": PROVIDERS_YAML, "team/team.yaml": TEAM_YAML}
+CONFIG = {"team.yaml": TEAM_YAML, "more/other.yaml": BYSTANDER_YAML}
+"""team.yaml (alpha, beta, gamma, with comments) is the file every command
+changes; the other file must come through every crash byte for byte."""
 
 COMMANDS: dict[str, tuple[list[str], Expected]] = {
     "add": (
-        ["add", "ollama", "--name", "Crash Box", "--set", "default_model=llama3.2"],
-        Expected("create", "crash-box", "providers.yaml"),
+        ["add", "ollama", "--name", "Crash Box", "--set", "default_model=llama3.2"]
+        + ["--file", "team.yaml"],
+        Expected("create", "crash-box", "team.yaml"),
     ),
     "edit": (
         ["edit", "alpha", "--set", "default_model=qwen3"],
-        Expected("update", "alpha", "providers.yaml"),
+        Expected("update", "alpha", "team.yaml"),
     ),
-    "rm": (["rm", "beta", "-y"], Expected("delete", "beta", "team/team.yaml")),
+    "rm": (["rm", "beta", "-y"], Expected("delete", "beta", "team.yaml")),
 }
 
 APPLIED_AT = {WRITE_AFTER_RENAME, AUDIT_AFTER_OUTCOME}

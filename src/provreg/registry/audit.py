@@ -20,22 +20,18 @@ content (`digest_before` -> `digest_after`), not the same file bytes.
 
 from __future__ import annotations
 
-import atexit
 import getpass
-import hashlib
 import json
 import logging
 import os
 import socket
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from provreg import faults
-from provreg.model import ProviderInstance, SecretRef
 from provreg.registry import audit_journal as journal
 from provreg.registry import audit_lines as logfile
 
@@ -44,10 +40,6 @@ AUDIT_FILE_NAME = "audit.jsonl"
 OBSERVED_DELAY_S = 1.0
 """How long an observed change that no provreg intent explains waits before it
 is checked against the log (another watcher may log the same editor save)."""
-
-DIGEST_CHARS = 16
-"""Hex digits kept of an instance digest (64 bits: it only has to tell the
-versions of one instance apart)."""
 
 log = logging.getLogger("provreg.audit")
 
@@ -70,32 +62,6 @@ def _who() -> str:
     except (OSError, KeyError):
         user = str(os.getuid())
     return f"{user}@{socket.gethostname()}"
-
-
-def _is_path(file: str) -> bool:
-    return bool(file) and not file.startswith("<")  # "<memory>" and the like
-
-
-def instance_digest(instance: ProviderInstance) -> str:
-    """A short hash of what the file says about an instance, the same in every process.
-
-    The file is resolved (processes may name it by different paths); the
-    position is left out (it moves when another instance is edited).
-    """
-    values = {
-        key: value.to_yaml() if isinstance(value, SecretRef) else value
-        for key, value in instance.values.items()
-    }
-    payload = {
-        "file": os.path.realpath(instance.file) if _is_path(instance.file) else instance.file,
-        "id": instance.id,
-        "id_derived": instance.id_derived,
-        "name": instance.name,
-        "provider": instance.provider,
-        "values": values,
-    }
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_CHARS]
 
 
 class AuditLog:
@@ -218,7 +184,7 @@ class AuditLog:
         try:
             with logfile.exclusive(fd, self.path):
                 data = logfile.tail_bytes(fd)
-                if journal.INTENT_MARK not in data:
+                if not journal.has_open_intents(data):
                     return []
                 records = logfile.parse_lines(data.decode("utf-8", errors="replace").splitlines())
                 resolved_at, who = journal.now_iso(self._clock), self._whoami()
@@ -257,7 +223,7 @@ class AuditLog:
         written when a provreg writer's intent explains it (its author logs it);
         else it is written after `observed_delay_s` unless the log has a line
         for the same change by then. Never raises for I/O: failures are logged."""
-        if _is_path(file):
+        if logfile.is_path(file):
             try:
                 records = self._tail_records()
             except OSError:
@@ -268,7 +234,7 @@ class AuditLog:
         entry = self._entry(source, action, instance_id, file, fields, sha256, digests)
         with self._pending_lock:
             self._pending.append((time.monotonic() + self.observed_delay_s, entry))
-            _flush_at_exit(self)
+            logfile.flush_at_exit(self)
             if self._timer is None and not self._start_timer(self.observed_delay_s):
                 # No thread at interpreter shutdown: the exit flush is running or done.
                 due_now = True
@@ -306,7 +272,7 @@ class AuditLog:
             "action": action,
             "instance_id": instance_id,
             # Absolute, so the log means the same whichever directory provreg ran in.
-            "file": os.path.abspath(file) if _is_path(file) else file,
+            "file": os.path.abspath(file) if logfile.is_path(file) else file,
             "fields": sorted(fields),
         }
         if digests is not None:
@@ -431,27 +397,3 @@ class AuditLog:
                 continue
             updated = entry.get("time")
         return created, updated
-
-
-# ---------------------------------------------------------------------- process exit
-
-_logs_with_pending: weakref.WeakSet[AuditLog] = weakref.WeakSet()
-_exit_hook_installed = False
-
-
-def _flush_at_exit(audit: AuditLog) -> None:
-    """Make sure `audit`'s queued changes are written when the process exits
-    (installed on first use, not at import)."""
-    global _exit_hook_installed
-    _logs_with_pending.add(audit)
-    if not _exit_hook_installed:
-        _exit_hook_installed = True
-        atexit.register(_flush_all)
-
-
-def _flush_all() -> None:
-    for audit in list(_logs_with_pending):
-        try:
-            audit.flush()
-        except Exception:  # exiting anyway; say why the lines are missing
-            log.warning("cannot write the audit log %s", audit.path, exc_info=True)

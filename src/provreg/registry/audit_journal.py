@@ -45,6 +45,29 @@ checked for a live writer: it is resolved once it is this old."""
 INTENT_MARK = b'{"record": "intent"'
 """How an intent line starts (`json.dumps` keeps key order): found without parsing."""
 
+_TXN_KEY = b'"txn": "'
+
+
+def has_open_intents(data: bytes) -> bool:
+    """Whether the log text holds an intent no later line closes, found by a
+    scan of the bytes: every command's open looks, and parsing a log's tail
+    (hundreds of lines) would cost it tens of milliseconds."""
+    if INTENT_MARK not in data:
+        return False
+    open_txns: set[bytes] = set()
+    for line in data.split(b"\n"):
+        at = line.find(_TXN_KEY)
+        if at < 0:
+            continue
+        start = at + len(_TXN_KEY)
+        txn = line[start : line.find(b'"', start)]
+        if line.startswith(INTENT_MARK):
+            open_txns.add(txn)
+        else:
+            open_txns.discard(txn)
+    return bool(open_txns)
+
+
 DigestOf = Callable[[str, str], str | None]
 """(instance id, real file) -> the instance's digest as the file now has it, or None."""
 

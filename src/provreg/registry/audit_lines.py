@@ -6,6 +6,7 @@ Owns the format-independent mechanics; registry/audit.py decides what to write.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import fcntl
@@ -13,6 +14,7 @@ import json
 import logging
 import os
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -112,3 +114,31 @@ def try_lock(fd: int, path: str) -> bool:
             return False
         time.sleep(delay)
         delay = min(delay * 2, 0.01)
+
+
+def is_path(file: str) -> bool:
+    return bool(file) and not file.startswith("<")  # "<memory>" and the like
+
+
+# ---------------------------------------------------------------------- process exit
+
+_logs_with_pending: weakref.WeakSet[Any] = weakref.WeakSet()
+_exit_hook_installed = False
+
+
+def flush_at_exit(audit: Any) -> None:
+    """Make sure `audit`'s queued changes are written when the process exits
+    (installed on first use, not at import)."""
+    global _exit_hook_installed
+    _logs_with_pending.add(audit)
+    if not _exit_hook_installed:
+        _exit_hook_installed = True
+        atexit.register(_flush_all)
+
+
+def _flush_all() -> None:
+    for audit in list(_logs_with_pending):
+        try:
+            audit.flush()
+        except Exception:  # exiting anyway; say why the lines are missing
+            log.warning("cannot write the audit log %s", audit.path, exc_info=True)

@@ -38,7 +38,9 @@ from provreg.model import (
 )
 from provreg.paths import env_flag
 from provreg.registry.assemble import assemble_state
-from provreg.registry.audit import AuditLog, instance_digest
+from provreg.registry.audit import AuditLog
+from provreg.registry.audit_events import intent_fields as _change
+from provreg.registry.audit_events import record_events, resolve_interrupted
 from provreg.registry.audit_journal import intent_on_rename, new_txn
 from provreg.registry.errors import (
     ConflictError,
@@ -70,9 +72,6 @@ from provreg.storage.backend import StorageBackend, StoredState, WriteOutcome
 
 READ_ONLY_ENV = "PROVREG_READ_ONLY"
 ALLOW_HARDLINKS_ENV = "PROVREG_ALLOW_HARDLINKS"
-
-
-_ACTION = {InstanceAdded: "create", InstanceUpdated: "update", InstanceRemoved: "delete"}
 
 
 class ProviderRegistry(SecretOperations):
@@ -153,21 +152,7 @@ class ProviderRegistry(SecretOperations):
     def resolve_interrupted_writes(self, audit: AuditLog) -> None:
         """Close the audit intents of writers killed before their outcome: a
         change that reached its file gets its line now. Never raises for I/O."""
-
-        def digest_of(instance_id: str, real_file: str) -> str | None:
-            instance = self.find(instance_id)
-            if instance is None or os.path.realpath(instance.file) != real_file:
-                return None
-            return instance_digest(instance)
-
-        try:
-            audit.resolve_interrupted(digest_of)
-        except OSError:
-            import logging
-
-            logging.getLogger("provreg.audit").warning(
-                "cannot resolve the audit log's interrupted writes", exc_info=True
-            )
+        resolve_interrupted(audit, self.find)
 
     # ------------------------------------------------------------------ reading
 
@@ -521,83 +506,10 @@ class ProviderRegistry(SecretOperations):
         written_id: str | None = None,
         txn: str | None = None,
     ) -> None:
-        """Record committed instance changes. This process's own (`app`, `cli`) at
-        once, closing the write's intent; `external` ones are only observed here
-        (another provreg process or an editor made them): the log skips those a
-        provreg writer's intent explains and writes the others unless another
-        watcher already did (see registry/audit.py)."""
-        if self.audit is None:
-            return
-        for event in events:
-            action = _ACTION.get(type(event))
-            if action is None:
-                continue
-            assert isinstance(event, InstanceAdded | InstanceUpdated | InstanceRemoved)
-            fields: tuple[str, ...] = ()
-            before: str | None = None
-            after: str | None = instance_digest(event.instance)
-            if isinstance(event, InstanceUpdated):
-                fields = event.changed_fields
-                before = instance_digest(event.previous)
-            elif isinstance(event, InstanceAdded):
-                fields = ("name", "provider", *event.instance.values)
-            else:
-                before, after = after, None
-            status = state.files.get(event.instance.file)
-            change: dict[str, Any] = {
-                "source": event.source,
-                "action": action,
-                "instance_id": event.instance.id,
-                "file": event.instance.file,
-                "fields": fields,
-                "sha256": status.sha256 if status is not None else None,
-                "digests": (before, after),
-            }
-            try:
-                if event.source == "external":
-                    was = previous.files.get(event.instance.file)
-                    sha256_before = was.sha256 if was is not None else None
-                    self.audit.record_observed(**change, sha256_before=sha256_before)
-                else:
-                    closes = txn is not None and event.instance.id == written_id
-                    self.audit.record(**change, txn=txn if closes else None)
-                    txn = None if closes else txn
-            except OSError:
-                import logging
-
-                logging.getLogger("provreg.audit").warning(
-                    "cannot write the audit log %s", self.audit.path, exc_info=True
-                )
-        if txn is not None and hasattr(self.storage, "before_rename"):
-            # The write changed no instance's content (an id pinned, say): its
-            # intent still needs an outcome, or the next open would resolve it.
-            try:
-                self.audit.close_intent(txn)
-            except OSError:
-                import logging
-
-                logging.getLogger("provreg.audit").warning(
-                    "cannot write the audit log %s", self.audit.path, exc_info=True
-                )
-
-
-def _change(
-    source: Source,
-    action: str,
-    instance_id: str,
-    file: str,
-    fields: Any,
-    instance: ProviderInstance | None = None,
-) -> dict[str, Any]:
-    """What a write's audit intent says of it (see registry/audit_journal.py)."""
-    return {
-        "source": source,
-        "action": action,
-        "instance_id": instance_id,
-        "file": file,
-        "fields": sorted(field for field in fields if field != "id"),
-        "digest_before": instance_digest(instance) if instance is not None else None,
-    }
+        """Record committed instance changes (see registry/audit_events.py)."""
+        if self.audit is not None:
+            closes_intents = hasattr(self.storage, "before_rename")
+            record_events(self.audit, events, state, previous, written_id, txn, closes_intents)
 
 
 def _same_value(given: Any, checked: Any) -> bool:

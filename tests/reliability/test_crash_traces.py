@@ -140,6 +140,33 @@ async def test_a_watcher_never_logs_a_killed_cli_edit_as_external(tmp_path: Path
     assert [(e["source"], e["instance_id"]) for e in change_entries(log_path)] == [("cli", "alpha")]
 
 
+def test_a_real_watcher_never_logs_a_killed_cli_edit_as_external(tmp_path: Path) -> None:
+    """The same with processes: `provreg watch` (real watchfiles) sees a
+    `provreg edit` that was killed right after its rename."""
+    from sync.test_watch_command import Lines, spawn_watch, stop
+
+    config = make_config(tmp_path / "config")
+    watcher = spawn_watch("--json", str(config))
+    assert watcher.stdout is not None and watcher.stderr is not None
+    try:
+        status = Lines(watcher.stderr).next("the 'watching' status line")
+        assert status.startswith("watching "), status
+        run_killed(
+            ["edit", "alpha", "--set", "default_model=phi4", "--config", str(config)],
+            WRITE_AFTER_RENAME,
+        )
+        seen = json.loads(Lines(watcher.stdout).next("the watcher's line for the edit"))
+        assert (seen["event"], seen["id"]) == ("InstanceUpdated", "alpha")
+    finally:
+        assert stop(watcher) == 0  # a stopping watcher writes what it held back
+    assert change_entries(default_audit_path()) == []
+
+    run_ok(["list", "--config", str(config)])
+    assert [(e["source"], e["instance_id"]) for e in change_entries(default_audit_path())] == [
+        ("cli", "alpha")
+    ]
+
+
 class MemoryKeyring(KeyringBackend):
     priority = 1  # type: ignore[assignment]
 

@@ -21,3 +21,27 @@ def reach(point: str) -> None:
     """Die here, as if killed -9, when `$PROVREG_KILL_AT` is `point`."""
     if os.environ.get(KILL_AT_ENV) == point:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+# The points on the write path of a config file, in the order a write reaches
+# them. Code and tests name them through these constants only, so a renamed
+# point cannot leave a test waiting for a kill that never comes.
+WRITE_BEFORE_TEMP = "write:before-temp"
+"""Nothing written yet (the lock is held)."""
+WRITE_AFTER_TEMP = "write:after-temp"
+"""The temp file is complete and fsynced; the config file is untouched."""
+AUDIT_AFTER_INTENT = "audit:after-intent"
+"""The audit log holds the write's intent; the rename has not happened."""
+WRITE_AFTER_RENAME = "write:after-rename"
+"""The config file holds the new bytes; the audit log has only the intent."""
+AUDIT_AFTER_OUTCOME = "audit:after-outcome"
+"""The audit log holds the change's line (its outcome): the write is complete."""
+
+WRITE_PATH_POINTS = (
+    WRITE_BEFORE_TEMP,
+    WRITE_AFTER_TEMP,
+    AUDIT_AFTER_INTENT,
+    WRITE_AFTER_RENAME,
+    AUDIT_AFTER_OUTCOME,
+)
+"""Every point a `provreg add`, `edit` or `rm` passes, in order."""

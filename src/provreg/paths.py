@@ -1,7 +1,9 @@
 """Where provreg looks for config and keeps its state, by precedence.
 
 Command line > environment (`PROVREG_CONFIG`) > the user config dir.
-Nothing here runs at import time; directories are created by their users.
+Nothing here runs at import time; directories are created by their users,
+through `make_private_dirs`: provreg's state (the audit log, the keyring
+index, the write locks) is nobody else's business, so its directories are 0700.
 """
 
 from __future__ import annotations
@@ -54,3 +56,23 @@ def user_state_dir() -> str:
     import platformdirs
 
     return platformdirs.user_state_dir(APP_NAME, appauthor=False)
+
+
+def make_private_dirs(path: str) -> None:
+    """Create `path` and its missing parents inside provreg's own directory
+    (a component named `provreg`) with mode 0700; parents above it (such as
+    `~/.local/state`) are created as usual. `os.makedirs(mode=...)` gives the
+    mode to the last directory only, so the app directory itself came out 0755
+    when a deeper one (`run/locks`) was created first."""
+    path = os.path.abspath(path)
+    if os.path.isdir(path):
+        return
+    parts = path.split(os.sep)
+    own = len(parts) - 1 - parts[::-1].index(APP_NAME) if APP_NAME in parts else len(parts) - 1
+    outer = os.sep.join(parts[:own]) or os.sep
+    os.makedirs(outer, exist_ok=True)
+    for end in range(own + 1, len(parts) + 1):
+        try:
+            os.mkdir(os.sep.join(parts[:end]), 0o700)
+        except FileExistsError:
+            continue

@@ -400,10 +400,14 @@ def test_registry_update_failing_mid_write_changes_nothing(
         b"default_model: llama3.2   #", b"default_model: qwen3   #"
     )
     assert temp_files(team_dir) == []
-    # The audit log holds the successful update only, not the failed attempt.
+    # The audit log holds the successful update only, not the failed attempt
+    # (whose intent, when it got that far, is closed as not applied).
     with open(default_audit_path(), encoding="utf-8") as handle:
-        entries = [json.loads(line) for line in handle]
+        records = [json.loads(line) for line in handle]
+    entries = [record for record in records if "record" not in record]
     assert [(e["action"], e["instance_id"]) for e in entries] == [("update", "alpha")]
+    results = [record["result"] for record in records if record.get("record") == "resolution"]
+    assert results == (["not-applied"] if step == "replace" else [])
 
 
 # --------------------------------------------------------------------- SIGKILL

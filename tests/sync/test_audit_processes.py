@@ -64,7 +64,8 @@ def audit_entries() -> list[dict[str, Any]]:
     path = Path(default_audit_path())
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    return [record for record in records if "record" not in record]  # no intents
 
 
 def wait_for_entries(count: int) -> list[dict[str, Any]]:

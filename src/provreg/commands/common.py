@@ -28,6 +28,10 @@ async def open_registry(
     registry = await ProviderRegistry.open(
         chosen, audit=AuditLog() if audit else False, read_only=read_only
     )
+    if not audit:
+        # Commands that log nothing still close what a crashed writer left
+        # open: the next command after a crash, whatever it is, repairs the log.
+        registry.resolve_interrupted_writes(AuditLog())
     freeze_loaded_objects()
     return registry
 

@@ -299,7 +299,9 @@ class SettingsRepository:
         if "activeLlmConfigId" in partial:
             stored = self._stored()
             stored["activeLlmConfigId"] = partial["activeLlmConfigId"]
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            from provreg.paths import make_private_dirs
+
+            make_private_dirs(os.path.dirname(self.path))
             temp = self.path + ".tmp"
             with open(temp, "w", encoding="utf-8") as handle:
                 json.dump(stored, handle)

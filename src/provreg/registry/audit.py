@@ -6,58 +6,40 @@ hashes (of the file's bytes after the change, and of the instance before and
 after it), never content.
 
 One line per change however many provreg processes see it. The process that
-makes a change (source `app` or `cli`) records it at once. Every other
-process that watches the files (a dashboard, `provreg watch`) sees the same
-change as `external`; so does the only process that sees an editor's save.
-Such an observed change is written later (`OBSERVED_DELAY_S`: the author's
-line lands a few ms after its rename, a watcher can reconcile in ~10 ms) and
-only if the log's tail has no line for the same change yet, checked and
-appended under an exclusive `flock` on the log, so two watchers cannot both
-append. "The same change" is the same instance going from the same content to
-the same content (`digest_before` -> `digest_after`), not the same file
-bytes: a watcher that sees two quick writes of one file as one batch still
-recognises each author's line.
+makes a change (source `app` or `cli`) logs an intent before its rename and
+the change line after it (registry/audit_journal.py): a crash in between is
+resolved by the next open. Every other process that watches the files (a
+dashboard, `provreg watch`) sees the same change as `external`: it finds the
+author's intent by the file's hashes and logs nothing. A change no intent
+explains (an editor's save) is written after `OBSERVED_DELAY_S`, only if the
+log's tail has no line for the same change yet, checked and appended under
+an exclusive `flock` on the log, so two watchers cannot both append. "The
+same change" is the same instance going from the same content to the same
+content (`digest_before` -> `digest_after`), not the same file bytes.
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import errno
-import fcntl
 import getpass
-import hashlib
 import json
 import logging
 import os
 import socket
 import threading
 import time
-import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from provreg.model import ProviderInstance, SecretRef
+from provreg import faults
+from provreg.registry import audit_journal as journal
+from provreg.registry import audit_lines as logfile
 
 AUDIT_FILE_NAME = "audit.jsonl"
 
 OBSERVED_DELAY_S = 1.0
-"""How long an observed (external) change waits before it is checked against
-the log: the author writes its line right after its rename, within ms unless
-the machine is badly overloaded."""
-
-TAIL_BYTES = 256 * 1024
-"""How much of the log's end an observed change is checked against: ~700
-lines, more than a bulk import writes during `OBSERVED_DELAY_S`."""
-
-LOCK_WAIT_S = 2.0
-"""Longest wait for another process's check-and-append; past it we append
-unlocked (a possible duplicate line beats a lost one)."""
-
-DIGEST_CHARS = 16
-"""Hex digits kept of an instance digest (64 bits: it only has to tell the
-versions of one instance apart)."""
+"""How long an observed change that no provreg intent explains waits before it
+is checked against the log (another watcher may log the same editor save)."""
 
 log = logging.getLogger("provreg.audit")
 
@@ -68,38 +50,18 @@ def default_audit_path() -> str:
     return os.path.join(user_state_dir(), AUDIT_FILE_NAME)
 
 
+def _make_state_dir(directory: str) -> None:
+    from provreg.paths import make_private_dirs
+
+    make_private_dirs(directory)
+
+
 def _who() -> str:
     try:
         user = getpass.getuser()
     except (OSError, KeyError):
         user = str(os.getuid())
     return f"{user}@{socket.gethostname()}"
-
-
-def _is_path(file: str) -> bool:
-    return bool(file) and not file.startswith("<")  # "<memory>" and the like
-
-
-def instance_digest(instance: ProviderInstance) -> str:
-    """A short hash of what the file says about an instance, the same in every process.
-
-    The file is resolved (processes may name it by different paths); the
-    position is left out (it moves when another instance is edited).
-    """
-    values = {
-        key: value.to_yaml() if isinstance(value, SecretRef) else value
-        for key, value in instance.values.items()
-    }
-    payload = {
-        "file": os.path.realpath(instance.file) if _is_path(instance.file) else instance.file,
-        "id": instance.id,
-        "id_derived": instance.id_derived,
-        "name": instance.name,
-        "provider": instance.provider,
-        "values": values,
-    }
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_CHARS]
 
 
 class AuditLog:
@@ -124,6 +86,8 @@ class AuditLog:
         self._flush_lock = threading.Lock()
         """Serialises flushes (the timer thread, `flush`, exit), keeping lines in order."""
         self._timer: threading.Timer | None = None
+        self._tail: tuple[tuple[int, int], list[dict[str, Any]]] | None = None
+        """(size, mtime_ns) of the log and its tail's records, for `_tail_records`."""
 
     # ------------------------------------------------------------------ recording
 
@@ -138,9 +102,11 @@ class AuditLog:
         legacy_times: tuple[str | None, str | None] | None = None,
         sha256: str | None = None,
         digests: tuple[str | None, str | None] | None = None,
+        txn: str | None = None,
     ) -> None:
-        """Append one entry now. `legacy_times` (created, updated) records the times an
-        imported instance had in the app it came from (`provreg migrate`).
+        """Append one entry now; with `txn`, as the outcome of that write's intent.
+        `legacy_times` (created, updated) records the times an imported instance
+        had in the app it came from (`provreg migrate`).
 
         `digests` (before, after; None for a create's before and a delete's after,
         see `instance_digest`) and `sha256` (the file's bytes after the change)
@@ -151,7 +117,94 @@ class AuditLog:
         entry = self._entry(source, action, instance_id, file, fields, sha256, digests)
         if legacy_times is not None:
             entry["legacy_created_at"], entry["legacy_updated_at"] = legacy_times
+        if txn is not None:
+            entry["txn"] = txn
         self._append([entry], check=False)
+        if txn is not None:
+            faults.reach(faults.AUDIT_AFTER_OUTCOME)
+
+    def intent(
+        self,
+        *,
+        txn: str,
+        source: str,
+        action: str,
+        instance_id: str,
+        file: str,
+        real_file: str,
+        fields: Iterable[str],
+        sha256_before: str | None,
+        sha256: str,
+        digest_before: str | None = None,
+    ) -> None:
+        """Log that a write is about to replace `real_file` (bytes `sha256_before`)
+        with bytes `sha256`; called just before its rename. Field names and
+        hashes only, as every line."""
+        entry = self._entry(source, action, instance_id, file, fields, sha256, None)
+        record = {journal.RECORD: journal.INTENT, "txn": txn, **entry}
+        record.update(real_file=real_file, sha256_before=sha256_before, sha256=sha256)
+        record["digest_before"] = digest_before
+        self._append([record], check=False)
+        faults.reach(faults.AUDIT_AFTER_INTENT)
+
+    def close_intent(self, txn: str) -> None:
+        """Log that the write `txn` was made, for writers whose change lines are
+        logged apart from the write (`secret import`) or that changed no instance."""
+        entry: dict[str, Any] = {journal.RECORD: journal.OUTCOME, "txn": txn}
+        entry.update(result=journal.APPLIED, time=journal.now_iso(self._clock), pid=os.getpid())
+        self._append([entry], check=False)
+        faults.reach(faults.AUDIT_AFTER_OUTCOME)
+
+    def resolve_interrupted(
+        self, digest_of: journal.DigestOf | None = None
+    ) -> list[dict[str, Any]]:
+        """Close the intents of writers that died before their outcome (see
+        audit_journal). Returns the lines written. Cheap when there are none:
+        the tail is searched for intents before anything is parsed."""
+        who, now = self._whoami(), self._clock()
+        lines = self._resolve(
+            lambda intent: not journal.may_be_in_progress(intent, who, now), digest_of
+        )
+        if lines:
+            log.warning("the audit log closed %d write(s) a crash interrupted", len(lines))
+        return lines
+
+    def resolve_failed(self, txn: str) -> None:
+        """Close the intent of a write of this process that raised after logging
+        it, by the file's hash (the rename may or may not have happened)."""
+        self._resolve(lambda intent: intent.get("txn") == txn, None)
+
+    def _resolve(
+        self, wanted: Callable[[dict[str, Any]], bool], digest_of: journal.DigestOf | None
+    ) -> list[dict[str, Any]]:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
+        except FileNotFoundError:
+            return []
+        try:
+            with logfile.exclusive(fd, self.path):
+                data = logfile.tail_bytes(fd)
+                if not journal.has_open_intents(data):
+                    return []
+                records = logfile.parse_lines(data.decode("utf-8", errors="replace").splitlines())
+                resolved_at, who = journal.now_iso(self._clock), self._whoami()
+                lines = [
+                    journal.resolution_lines(
+                        intent,
+                        journal.verdict(intent, records[index + 1 :]),
+                        resolved_at,
+                        who,
+                        digest_of,
+                    )
+                    for index, intent in journal.open_intents(records)
+                    if wanted(intent)
+                ]
+                if lines:
+                    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+                    os.write(fd, text.encode("utf-8"))
+                return lines
+        finally:
+            os.close(fd)
 
     def record_observed(
         self,
@@ -163,14 +216,25 @@ class AuditLog:
         fields: Iterable[str],
         sha256: str | None,
         digests: tuple[str | None, str | None],
+        sha256_before: str | None = None,
     ) -> None:
-        """Queue a change this process observed but may not have made (source
-        `external`): written after `observed_delay_s` unless the log has a line for
-        the same change by then. Never raises for I/O: failures are logged."""
+        """A change this process observed but did not make (source `external`),
+        the file's bytes going from `sha256_before` to `sha256`. Nothing is
+        written when a provreg writer's intent explains it (its author logs it);
+        else it is written after `observed_delay_s` unless the log has a line
+        for the same change by then. Never raises for I/O: failures are logged."""
+        if logfile.is_path(file):
+            try:
+                records = self._tail_records()
+            except OSError:
+                records = []
+            real = os.path.realpath(file)
+            if journal.provreg_wrote(records, real, sha256_before, sha256, instance_id, action):
+                return
         entry = self._entry(source, action, instance_id, file, fields, sha256, digests)
         with self._pending_lock:
             self._pending.append((time.monotonic() + self.observed_delay_s, entry))
-            _flush_at_exit(self)
+            logfile.flush_at_exit(self)
             if self._timer is None and not self._start_timer(self.observed_delay_s):
                 # No thread at interpreter shutdown: the exit flush is running or done.
                 due_now = True
@@ -200,23 +264,42 @@ class AuditLog:
         sha256: str | None,
         digests: tuple[str | None, str | None] | None,
     ) -> dict[str, Any]:
-        if self._who is None:
-            self._who = _who()
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="milliseconds"),
-            "user": self._who,
+            "user": self._whoami(),
             "pid": os.getpid(),
             "source": source,
             "action": action,
             "instance_id": instance_id,
             # Absolute, so the log means the same whichever directory provreg ran in.
-            "file": os.path.abspath(file) if _is_path(file) else file,
+            "file": os.path.abspath(file) if logfile.is_path(file) else file,
             "fields": sorted(fields),
         }
         if digests is not None:
             entry["sha256"] = sha256
             entry["digest_before"], entry["digest_after"] = digests
         return entry
+
+    def _whoami(self) -> str:
+        if self._who is None:
+            self._who = _who()
+        return self._who
+
+    def _tail_records(self) -> list[dict[str, Any]]:
+        """The records at the log's end, parsed again only when the log changed
+        (a batch of observed changes reads it once)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return []
+        try:
+            info = os.fstat(fd)
+            key = (info.st_size, info.st_mtime_ns)
+            if self._tail is None or self._tail[0] != key:
+                self._tail = (key, logfile.read_tail(fd))
+            return self._tail[1]
+        finally:
+            os.close(fd)
 
     # ------------------------------------------------------------------ the deferred queue
 
@@ -263,16 +346,16 @@ class AuditLog:
         """Append entries in one write; with `check`, only those the tail lacks."""
         directory = os.path.dirname(self.path)
         if directory:
-            os.makedirs(directory, mode=0o700, exist_ok=True)
+            _make_state_dir(directory)
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            with _exclusive(fd, self.path):
+            with logfile.exclusive(fd, self.path):
                 if check:
-                    history = _history_by_id(_read_tail(fd))
+                    history = logfile.history_by_id(logfile.read_tail(fd))
                     kept = []
                     for entry in entries:
                         past = history.setdefault(entry["instance_id"], [])
-                        if not _already_logged(entry, past):
+                        if not logfile.already_logged(entry, past):
                             kept.append(entry)
                             past.append(entry)
                     entries = kept
@@ -283,7 +366,8 @@ class AuditLog:
             os.close(fd)  # releases the flock
 
     def read(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Entries oldest first (the last `limit` when given); bad lines are skipped.
+        """Change entries oldest first (the last `limit` when given); bad lines and
+        bookkeeping records (intents, outcomes, resolutions) are skipped.
 
         Writes this log's queued observed changes first: a process reads its own
         records."""
@@ -293,7 +377,7 @@ class AuditLog:
                 lines = handle.readlines()
         except FileNotFoundError:
             return []
-        entries = _parse_lines(lines)
+        entries = [entry for entry in logfile.parse_lines(lines) if journal.is_change(entry)]
         return entries[-limit:] if limit else entries
 
     def times_for(self, instance_id: str) -> tuple[str | None, str | None]:
@@ -313,110 +397,3 @@ class AuditLog:
                 continue
             updated = entry.get("time")
         return created, updated
-
-
-def _parse_lines(lines: Iterable[str]) -> list[dict[str, Any]]:
-    entries = []
-    for line in lines:
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(value, dict):
-            entries.append(value)
-    return entries
-
-
-def _read_tail(fd: int) -> list[dict[str, Any]]:
-    size = os.fstat(fd).st_size
-    start = max(0, size - TAIL_BYTES)
-    data = os.pread(fd, size - start, start)
-    if start > 0:
-        data = data[data.find(b"\n") + 1 :] if b"\n" in data else b""  # a cut line
-    return _parse_lines(data.decode("utf-8", errors="replace").splitlines())
-
-
-def _history_by_id(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Each instance's change entries (those with digests), oldest first."""
-    history: dict[str, list[dict[str, Any]]] = {}
-    for entry in entries:
-        instance_id = entry.get("instance_id")
-        if isinstance(instance_id, str) and "digest_after" in entry:
-            history.setdefault(instance_id, []).append(entry)
-    return history
-
-
-def _already_logged(entry: dict[str, Any], past: list[dict[str, Any]]) -> bool:
-    """True when `past` (the instance's entries, oldest first) holds this change.
-
-    Walks back from the newest: the same (action, before, after) is this change;
-    an earlier entry that ended where this change starts is the chain this
-    change continues, so an equal entry further back was an earlier, separate
-    change (a value set, changed and set back). An entry timed after this
-    change is a later change another process has already logged (a watcher
-    that is behind, holding several changes at once), not where it starts."""
-    key = (entry["action"], entry["digest_before"], entry["digest_after"])
-    for old in reversed(past):
-        if (old.get("action"), old.get("digest_before"), old.get("digest_after")) == key:
-            return True
-        if old.get("digest_after") == entry["digest_before"] and not _later(old, entry):
-            return False
-    return False
-
-
-def _later(old: dict[str, Any], entry: dict[str, Any]) -> bool:
-    """`old` happened after `entry` (same ISO format, UTC: strings compare as times)."""
-    old_time, time_ = old.get("time"), entry.get("time")
-    return isinstance(old_time, str) and isinstance(time_, str) and old_time > time_
-
-
-@contextlib.contextmanager
-def _exclusive(fd: int, path: str) -> Iterator[None]:
-    """Hold an exclusive flock on `fd`, waiting at most `LOCK_WAIT_S` (then unlocked)."""
-    locked = _try_lock(fd, path)
-    try:
-        yield
-    finally:
-        if locked:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-def _try_lock(fd: int, path: str) -> bool:
-    deadline = time.monotonic() + LOCK_WAIT_S
-    delay = 0.001
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                return False  # no flock here (some network file systems): the line matters more
-        if time.monotonic() >= deadline:
-            log.warning("the audit log %s stayed locked; appending unlocked", path)
-            return False
-        time.sleep(delay)
-        delay = min(delay * 2, 0.01)
-
-
-# ---------------------------------------------------------------------- process exit
-
-_logs_with_pending: weakref.WeakSet[AuditLog] = weakref.WeakSet()
-_exit_hook_installed = False
-
-
-def _flush_at_exit(audit: AuditLog) -> None:
-    """Make sure `audit`'s queued changes are written when the process exits
-    (installed on first use, not at import)."""
-    global _exit_hook_installed
-    _logs_with_pending.add(audit)
-    if not _exit_hook_installed:
-        _exit_hook_installed = True
-        atexit.register(_flush_all)
-
-
-def _flush_all() -> None:
-    for audit in list(_logs_with_pending):
-        try:
-            audit.flush()
-        except Exception:  # exiting anyway; say why the lines are missing
-            log.warning("cannot write the audit log %s", audit.path, exc_info=True)

@@ -37,7 +37,10 @@ from provreg.model import (
 )
 from provreg.paths import env_flag
 from provreg.registry.assemble import assemble_state
-from provreg.registry.audit import AuditLog, instance_digest
+from provreg.registry.audit import AuditLog
+from provreg.registry.audit_events import intent_fields as _change
+from provreg.registry.audit_events import record_events, resolve_interrupted
+from provreg.registry.audit_journal import intent_on_rename, new_txn
 from provreg.registry.errors import (
     ConflictError,
     DuplicateIdError,
@@ -67,9 +70,6 @@ from provreg.storage.backend import StorageBackend, StoredState, WriteOutcome
 
 READ_ONLY_ENV = "PROVREG_READ_ONLY"
 ALLOW_HARDLINKS_ENV = "PROVREG_ALLOW_HARDLINKS"
-
-
-_ACTION = {InstanceAdded: "create", InstanceUpdated: "update", InstanceRemoved: "delete"}
 
 
 class ProviderRegistry(SecretOperations):
@@ -143,7 +143,14 @@ class ProviderRegistry(SecretOperations):
         registry = cls(storage, audit=audit_log, secrets=secrets, read_only=read_only)
         stored = await storage.load_all()
         registry._commit(stored, "external", initial=True)
+        if audit_log is not None:
+            registry.resolve_interrupted_writes(audit_log)
         return registry
+
+    def resolve_interrupted_writes(self, audit: AuditLog) -> None:
+        """Close the audit intents of writers killed before their outcome: a
+        change that reached its file gets its line now. Never raises for I/O."""
+        resolve_interrupted(audit, self.find)
 
     # ------------------------------------------------------------------ reading
 
@@ -234,9 +241,18 @@ class ProviderRegistry(SecretOperations):
             new = ProviderInstance(
                 id=instance_id, name=clean_name, provider=provider, values=to_write
             )
-            self._check_file_ok(state, self.storage.target_display(file))
-            outcome = await self.storage.save(new, file)
-            self._commit_write(outcome, source, instance_id)
+            target = self.storage.target_display(file)
+            self._check_file_ok(state, target)
+            txn = new_txn()
+            fields = ("name", "provider", *to_write)
+            with intent_on_rename(
+                self.storage,
+                self.audit,
+                txn,
+                **_change(source, "create", instance_id, target, fields),
+            ):
+                outcome = await self.storage.save(new, file)
+            self._commit_write(outcome, source, instance_id, txn)
             return self.get(instance_id)
 
     async def update(
@@ -297,12 +313,15 @@ class ProviderRegistry(SecretOperations):
             if instance.id_derived:
                 written = {"id": instance.id, **written}  # pin the id on first edit
             self._check_file_ok(state, instance.file)
+            txn = new_txn()
+            change = _change(source, "update", instance_id, instance.file, written, instance)
             try:
-                outcome = await self.storage.update(instance, written)
+                with intent_on_rename(self.storage, self.audit, txn, **change):
+                    outcome = await self.storage.update(instance, written)
             except ConflictError as exc:
                 self._record_conflict(exc, source)
                 raise
-            self._commit_write(outcome, source, instance_id)
+            self._commit_write(outcome, source, instance_id, txn)
             return self.get(instance_id)
 
     async def delete(self, instance_id: str, *, source: Source = "app") -> ProviderInstance:
@@ -322,12 +341,15 @@ class ProviderRegistry(SecretOperations):
             state = self.snapshot()
             instance = self.get(instance_id)
             self._check_file_ok(state, instance.file)
+            txn = new_txn()
+            change = _change(source, "delete", instance_id, instance.file, (), instance)
             try:
-                outcome = await self.storage.delete(instance)
+                with intent_on_rename(self.storage, self.audit, txn, **change):
+                    outcome = await self.storage.delete(instance)
             except ConflictError as exc:
                 self._record_conflict(exc, source)
                 raise
-            self._commit_write(outcome, source, instance_id)
+            self._commit_write(outcome, source, instance_id, txn)
         return Deletion(instance, await self._forget_stored_keys(instance, source))
 
     async def reload(
@@ -395,9 +417,13 @@ class ProviderRegistry(SecretOperations):
         )
 
     def _commit_write(
-        self, outcome: WriteOutcome, source: Source, instance_id: str | None = None
+        self,
+        outcome: WriteOutcome,
+        source: Source,
+        instance_id: str | None = None,
+        txn: str | None = None,
     ) -> None:
-        self._commit(outcome.state, source, written_id=instance_id)
+        self._commit(outcome.state, source, written_id=instance_id, txn=txn)
         if instance_id is not None:
             # A successful write of the instance resolves its earlier conflict.
             state = self.snapshot()
@@ -412,12 +438,14 @@ class ProviderRegistry(SecretOperations):
         *,
         initial: bool = False,
         written_id: str | None = None,
+        txn: str | None = None,
     ) -> None:
         """Publish a new state built from storage.
 
         `written_id`: the instance this commit's write was for. A write re-reads
         its file, so it can also carry external edits made to other instances
-        meanwhile; those are published (and audited) as `external`.
+        meanwhile; those are published (and audited) as `external`. `txn`: the
+        write's audit intent, which its instance's line closes.
         """
         previous = self.snapshot()
         state, events = assemble_state(
@@ -439,7 +467,7 @@ class ProviderRegistry(SecretOperations):
             self._issued_ids.update(
                 event.instance.id for event in events if isinstance(event, InstanceAdded)
             )
-        self._audit(events, state)
+        self._audit(events, state, previous, written_id, txn)
         if self.secrets is not None:
             for event in events:
                 if isinstance(event, InstanceUpdated | InstanceRemoved):
@@ -453,46 +481,18 @@ class ProviderRegistry(SecretOperations):
         if self.audit is not None:
             self.audit.flush()
 
-    def _audit(self, events: builtins.list[Event], state: RegistryState) -> None:
-        """Record committed instance changes. This process's own (`app`, `cli`) at
-        once; `external` ones are only observed here (another provreg process or
-        an editor made them), so the log writes them later unless their author,
-        or another watcher, already did (see registry/audit.py)."""
-        if self.audit is None:
-            return
-        for event in events:
-            action = _ACTION.get(type(event))
-            if action is None:
-                continue
-            assert isinstance(event, InstanceAdded | InstanceUpdated | InstanceRemoved)
-            fields: tuple[str, ...] = ()
-            before: str | None = None
-            after: str | None = instance_digest(event.instance)
-            if isinstance(event, InstanceUpdated):
-                fields = event.changed_fields
-                before = instance_digest(event.previous)
-            elif isinstance(event, InstanceAdded):
-                fields = ("name", "provider", *event.instance.values)
-            else:
-                before, after = after, None
-            status = state.files.get(event.instance.file)
-            record = self.audit.record_observed if event.source == "external" else self.audit.record
-            try:
-                record(
-                    source=event.source,
-                    action=action,
-                    instance_id=event.instance.id,
-                    file=event.instance.file,
-                    fields=fields,
-                    sha256=status.sha256 if status is not None else None,
-                    digests=(before, after),
-                )
-            except OSError:
-                import logging
-
-                logging.getLogger("provreg.audit").warning(
-                    "cannot write the audit log %s", self.audit.path, exc_info=True
-                )
+    def _audit(
+        self,
+        events: builtins.list[Event],
+        state: RegistryState,
+        previous: RegistryState,
+        written_id: str | None = None,
+        txn: str | None = None,
+    ) -> None:
+        """Record committed instance changes (see registry/audit_events.py)."""
+        if self.audit is not None:
+            closes_intents = hasattr(self.storage, "before_rename")
+            record_events(self.audit, events, state, previous, written_id, txn, closes_intents)
 
 
 def _same_value(given: Any, checked: Any) -> bool:

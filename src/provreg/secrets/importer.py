@@ -11,7 +11,9 @@ not hang the command).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,6 +150,29 @@ def _plan_files(paths: list[str]) -> list[_FilePlan]:
 
 
 def _rewrite(plan: _FilePlan) -> None:
+    # The audit intent, logged before the rename, tells watching processes this
+    # write is provreg's own `secret import` (logged as such by the command), so
+    # none of them logs it as an external change.
+    from provreg.registry.audit import AuditLog
+    from provreg.registry.audit_journal import new_txn
+
+    audit, txn = AuditLog(), new_txn()
+
+    def log_intent(real: str, sha256_before: str | None, sha256: str) -> None:
+        for key, _, field, _, _, _ in plan.items:
+            with contextlib.suppress(OSError):  # the key is stored: rewrite the file anyway
+                audit.intent(
+                    txn=txn,
+                    source="cli",
+                    action="secret-import",
+                    instance_id=key.id,
+                    file=plan.display,
+                    real_file=real,
+                    fields=[field],
+                    sha256_before=sha256_before,
+                    sha256=sha256,
+                )
+
     with file_write_lock(plan.path):
         with open(plan.path, "rb") as handle:
             current = handle.read()
@@ -157,4 +182,9 @@ def _rewrite(plan: _FilePlan) -> None:
         for key, changes, _, _, _, _ in plan.items:
             text = update_instance(text, key, changes)
         bom = b"\xef\xbb\xbf" if current.startswith(b"\xef\xbb\xbf") else b""
-        atomic_write(plan.path, bom + text.encode("utf-8"))
+        data = bom + text.encode("utf-8")
+        before, after = hashlib.sha256(current).hexdigest(), hashlib.sha256(data).hexdigest()
+        real = os.path.realpath(plan.path)
+        atomic_write(plan.path, data, before_replace=lambda: log_intent(real, before, after))
+    with contextlib.suppress(OSError):
+        audit.close_intent(txn)

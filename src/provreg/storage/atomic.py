@@ -6,6 +6,12 @@ place, write a hidden temp file in the same directory, fsync it, give it the
 old file's mode (0600 for new files), `os.replace`, fsync the directory.
 The temp file is removed on any failure. Its name starts with a dot, so the
 watcher's allowlist never reads it.
+
+A process killed between `mkstemp` and the rename cannot remove its temp
+file: each write sweeps the temp files of provreg's own pattern older than
+`STALE_TEMP_S` from the directory it writes (the storage also sweeps its
+directories when it loads them). Younger ones may belong to a write still
+in progress in another process.
 """
 
 from __future__ import annotations
@@ -14,10 +20,18 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
+
+from provreg import faults
 
 NEW_FILE_MODE = 0o600
 TEMP_PREFIX = ".provreg-tmp-"
+TEMP_SUFFIX = ".tmp"
+STALE_TEMP_S = 60.0
+"""Age past which a temp file is a crash's leftover, not a write in progress
+(a write holds its temp file for milliseconds; a minute is ample on a
+machine under load)."""
 
 
 class HardLinkError(OSError):
@@ -63,7 +77,9 @@ def atomic_write(
         _write_in_place(target, data)
         return target
     mode = stat.S_IMODE(info.st_mode) if info is not None else NEW_FILE_MODE
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=directory)
+    sweep_stale_temp_files([directory])
+    faults.reach(faults.WRITE_BEFORE_TEMP)
+    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
     try:
         try:
             _write_all(fd, data)
@@ -74,6 +90,7 @@ def atomic_write(
             os.fsync(fd)
         finally:
             os.close(fd)
+        faults.reach(faults.WRITE_AFTER_TEMP)
         if before_replace is not None:
             before_replace()
         os.replace(temp, target)
@@ -82,7 +99,35 @@ def atomic_write(
             os.unlink(temp)
         raise
     fsync_directory(directory)
+    faults.reach(faults.WRITE_AFTER_RENAME)
     return target
+
+
+def sweep_stale_temp_files(directories: Iterable[str], *, now: float | None = None) -> int:
+    """Remove provreg's temp files older than `STALE_TEMP_S` from these
+    directories (not their subdirectories). Returns how many went. Never
+    raises: a directory that cannot be listed or a file that cannot be
+    removed is left for a later sweep."""
+    cutoff = (time.time() if now is None else now) - STALE_TEMP_S
+    removed = 0
+    for directory in directories:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            if not (entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX)):
+                continue
+            try:
+                if (
+                    entry.is_file(follow_symlinks=False)
+                    and entry.stat(follow_symlinks=False).st_mtime < cutoff
+                ):
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                continue
+    return removed
 
 
 def _write_all(fd: int, data: bytes) -> None:

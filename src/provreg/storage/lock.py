@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Iterator
 
-from provreg.paths import APP_NAME
+from provreg.paths import APP_NAME, make_private_dirs
 
 
 class LockTimeout(Exception):
@@ -48,7 +48,7 @@ def file_write_lock(target: str, timeout: float = 10.0) -> Iterator[None]:
         LockTimeout: the lock was not free within `timeout` seconds.
     """
     path = lock_path(target)
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    make_private_dirs(os.path.dirname(path))
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + timeout

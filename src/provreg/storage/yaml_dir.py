@@ -22,6 +22,7 @@ import hashlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -44,7 +45,7 @@ from provreg.config.reading import parse_file, parsed_from_document, read_file
 from provreg.config.results import FileResult, Fingerprint, ParsedFile, RawEntry
 from provreg.config.yaml_source import Document, Limits, gc_paused
 from provreg.model import ProviderInstance
-from provreg.storage.atomic import HardLinkError, atomic_write
+from provreg.storage.atomic import HardLinkError, atomic_write, sweep_stale_temp_files
 from provreg.storage.backend import (
     ConflictError,
     StorageError,
@@ -64,6 +65,12 @@ _WRITE_ATTEMPTS = 3
 
 class _MovedMeanwhile(Exception):
     """The file changed between our read and our rename."""
+
+
+BeforeRename = Callable[[str, str | None, str], None]
+"""Called as (real path, sha256 of the bytes replaced or None, sha256 of the new
+bytes) once the new bytes are durable in the temp file, just before the
+rename: the registry logs its audit intent there."""
 
 
 class YamlDirectoryStorage:
@@ -89,6 +96,8 @@ class YamlDirectoryStorage:
         self._catalog = self._base
         self._written: dict[str, deque[str]] = {}
         self._recent_trees = RecentTrees()
+        self.before_rename: BeforeRename | None = None
+        """Set by the registry around each of its writes (its lock serialises them)."""
 
     # ------------------------------------------------------------------ reading
 
@@ -119,6 +128,11 @@ class YamlDirectoryStorage:
     def _load_all_sync(self) -> StoredState:
         # One file per display path, where a dict keyed by it would put it.
         files = list({f.display: f for f in discover(self.paths)}.values())
+        # A writer killed mid-write leaves its temp file; opening is the first
+        # chance to remove it (writes sweep their own directory too).
+        sweep_stale_temp_files(
+            {os.path.dirname(f.path) or "." for f in files} | {*self.directories}
+        )
         with gc_paused():
             # File by file: only one file's node tree exists at a time, so the
             # load's peak (which stays resident) is not all the trees at once.
@@ -280,6 +294,14 @@ class YamlDirectoryStorage:
         parsed = self._parsed.get(display)
         return parsed.fingerprint if parsed is not None else None
 
+    def same_bytes_touched(self, display: str, mtime_ns: int) -> None:
+        """The file still holds the bytes last read and only its mtime moved (a
+        `touch`, a save of the same text): take the new mtime, so the rescans,
+        which compare (size, mtime), stop taking it for a change."""
+        parsed = self._parsed.get(display)
+        if parsed is not None and parsed.fingerprint is not None:
+            parsed.fingerprint = replace(parsed.fingerprint, mtime_ns=mtime_ns)
+
     def wrote(self, real_path: str, sha256: str) -> bool:
         """True when provreg itself wrote these bytes to this file (an echo)."""
         return sha256 in self._written.get(real_path, ())
@@ -424,14 +446,16 @@ class YamlDirectoryStorage:
                 now = None
             if now != current:
                 raise _MovedMeanwhile()
+            if self.before_rename is not None:
+                self.before_rename(os.path.realpath(target.path), current_digest, digest)
 
+        digest = hashlib.sha256(data).hexdigest()
         real = atomic_write(
             target.path,
             data,
             allow_hardlink_in_place=self.allow_hardlink_in_place,
             before_replace=unchanged_since_read,
         )
-        digest = hashlib.sha256(data).hexdigest()
         self._written.setdefault(real, deque(maxlen=_REMEMBERED_WRITES)).append(digest)
         info = os.stat(real)
         fingerprint = Fingerprint(len(data), info.st_mtime_ns, digest)

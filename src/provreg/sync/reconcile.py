@@ -237,7 +237,10 @@ class Reconciler:
 
     def _unchanged(self, path: str, known: dict[str, str] | None = None) -> bool:
         """True when the file's bytes are what the registry last read or wrote
-        (the app's own write is an echo, a touch changes nothing)."""
+        (the app's own write is an echo, a touch changes nothing). A touch's new
+        mtime is taken into the fingerprint: else the next full rescan would see
+        a (size, mtime) the registry never had and call it a change the watch
+        missed."""
         display = self._display_of(path, known)
         if display is None:
             return False
@@ -252,7 +255,15 @@ class Reconciler:
                 data = handle.read()
         except OSError:
             return False
-        return hashlib.sha256(data).hexdigest() == fingerprint.sha256
+        if hashlib.sha256(data).hexdigest() != fingerprint.sha256:
+            return False
+        if info.st_mtime_ns != fingerprint.mtime_ns:
+            self._storage.same_bytes_touched(display, info.st_mtime_ns)
+        return True
+
+    def content_moved(self, path: str) -> bool:
+        """True when the file's bytes differ from what the registry last read."""
+        return not self._unchanged(path)
 
     def _moved_from(
         self,

@@ -139,11 +139,16 @@ class SelfHealing:
             self._watcher.restart()
 
     def _beyond_watch_reach(self, path: str) -> bool:
-        """True for a difference the watch had ample time to report: a file changed
-        more than `_WATCH_REACH_S` ago, or gone without a pending deletion. A
-        change made just now may still be on its way through the watcher."""
+        """True for a difference the watch had ample time to report: content that
+        changed more than `_WATCH_REACH_S` ago. A change made just now may still
+        be on its way through the watcher. Not evidence either: a file whose
+        bytes are what the registry has (a touch the watch did report, which
+        reloads nothing), and a file that vanished, which has no mtime to say
+        when it went (the rescan can run before the watch's batch for it)."""
         try:
             info = os.stat(path)
         except OSError:
-            return not self._reconciler.is_pending(path)
-        return time.time() - info.st_mtime > _WATCH_REACH_S
+            return False
+        if time.time() - info.st_mtime <= _WATCH_REACH_S:
+            return False
+        return self._reconciler.content_moved(path)

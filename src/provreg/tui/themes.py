@@ -167,11 +167,11 @@ def remembered_theme() -> str | None:
 
 
 def remember_theme(name: str) -> None:
-    from provreg.paths import user_state_dir
+    from provreg.paths import make_private_dirs, user_state_dir
 
     directory = user_state_dir()
     try:
-        os.makedirs(directory, exist_ok=True)
+        make_private_dirs(directory)
         with open(os.path.join(directory, "theme"), "w", encoding="utf-8") as handle:
             handle.write(name + "\n")
     except OSError:

@@ -126,6 +126,15 @@ class SecretOperations:
             return cached
         return await self._off_loop(store.resolve, instance_id, field, ref, host)
 
+    async def check_keyring(self) -> None:
+        """Raise unless keys can be stored: writes allowed and a usable keyring backend.
+
+        Raises:
+            ReadOnlyError, SecretBackendError, SecretTimeoutError.
+        """
+        self._check_writable()
+        await self._off_loop(self.secret_store().backend)
+
     async def check_secret_target(self, instance_id: str, field: str) -> str:
         """Everything `set_secret` checks before it needs the value: the instance
         exists, the field is a secret one with a keyring reference, writes are

@@ -44,6 +44,7 @@ class InstanceActions(App[int]):
         def _show_state(self, state: RegistryState, *, table_too: bool = True) -> None: ...
         def _check_detail_secrets(self, instance_id: str) -> Worker[None]: ...
         def _refresh_secret_presence(self) -> Worker[None]: ...
+        def _open_in_editor(self, file: str, line: int) -> None: ...
 
     def notify(
         self,
@@ -92,11 +93,37 @@ class InstanceActions(App[int]):
         instance = self._target()
         if instance is None or self._writable_registry() is None:
             return
+        if self._refuse_stale(instance):
+            return
         self._open_form(instance.provider, instance)
+
+    def _refuse_stale(self, instance: ProviderInstance) -> bool:
+        """A stale row's file has errors, and no write goes to such a file: say so
+        now (and offer the editor), not after the user filled in a form."""
+        state = self.state
+        if state is None or instance.id not in state.stale_ids:
+            return False
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._open_in_editor(instance.file, instance.line)
+
+        self.push_screen(
+            ConfirmScreen(
+                f"{instance.file} has errors, so '{instance.name}' shows its last good "
+                "version and cannot be saved until the file is fixed. Open the file in "
+                "your editor?",
+                "Open in editor",
+            ),
+            answered,
+        )
+        return True
 
     def action_duplicate(self) -> None:
         instance = self._target()
         if instance is None or self._writable_registry() is None:
+            return
+        if self._refuse_stale(instance):  # the copy goes into the same (broken) file
             return
         self._open_form(instance.provider, instance, duplicate=True)
 
@@ -106,6 +133,8 @@ class InstanceActions(App[int]):
         registry = self.registry
         assert registry is not None
         definition = registry.definition(provider)
+        # For a duplicate this is the original's: the form offers to copy a stored key,
+        # and shows the copy itself as having none.
         presence = (
             {
                 field: ("● set" if status.present else "○ missing")
@@ -125,6 +154,7 @@ class InstanceActions(App[int]):
             title=f"Duplicate {instance.name}" if duplicate and instance else None,
             prefill_name=f"{instance.name} (copy)" if duplicate and instance else None,
             secret_presence=presence,
+            duplicate=duplicate,
         )
         self.push_screen(form)
 
@@ -139,6 +169,19 @@ class InstanceActions(App[int]):
 
         registry = self.registry
         assert registry is not None
+        # A key typed in the form must be storable before anything is written: a
+        # refused keyring used to leave the instance written and the form open.
+        copied: dict[str, Any] = {}
+        if editing is None and source_instance is not None:
+            # Read before anything is written: a key that cannot be read (its host
+            # not confirmed, the keyring locked) leaves no half-made copy behind.
+            for field in result.copy_keys:
+                copied[field] = await registry.resolve_secret(source_instance.id, field)
+        if editing is None and (result.secrets or copied):
+            await registry.check_keyring()
+        elif editing is not None:
+            for field in result.secrets:
+                await registry.check_secret_target(editing.id, field)
         try:
             if editing is None:
                 values = {k: v for k, v in result.values.items() if v is not None}
@@ -156,7 +199,7 @@ class InstanceActions(App[int]):
                 }
                 await registry.update(current.id, changes)
                 instance_id = current.id
-            for field, value in result.secrets.items():
+            for field, value in {**copied, **result.secrets}.items():
                 await registry.set_secret(instance_id, field, value)
         except FieldsError as exc:
             raise FormError(exc.fields) from None

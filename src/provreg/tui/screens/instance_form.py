@@ -18,10 +18,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Switch
 
-from provreg.model import FieldSpec, FieldType, ProviderDefinition, ProviderInstance
+from provreg.model import FieldSpec, FieldType, ProviderDefinition, ProviderInstance, SecretRef
 
 UNSET = None
 
@@ -37,6 +38,8 @@ class FormResult:
     """Fields (and "name") the user changed in the form. An edit writes only
     these, so a field changed on disk meanwhile is not reverted to what the
     form showed when it opened ("keep mine" keeps my edits, not my stale copy)."""
+    copy_keys: frozenset[str] = frozenset()
+    """Duplicate only: secret fields whose stored key the copy gets (under its own id)."""
 
 
 class FormError(Exception):
@@ -95,8 +98,15 @@ class InstanceForm(ModalScreen[bool]):
         title: str | None = None,
         prefill_name: str | None = None,
         secret_presence: dict[str, str] | None = None,
+        duplicate: bool = False,
     ) -> None:
+        """`instance` prefills the form; with `duplicate` it is the original of a new
+        instance (which has no keys of its own: `secret_presence` is the original's)."""
         super().__init__()
+        self.duplicate = duplicate
+        self._copied_refs: dict[str, SecretRef] = {}
+        """Duplicate: references that name a key (env, file, a named keyring entry),
+        carried over as they are: the copy uses the same key."""
         self.definition = definition
         self.instance = instance
         self._save = save
@@ -157,6 +167,8 @@ class InstanceForm(ModalScreen[bool]):
             selected = stated if stated is not None else Select.NULL
             self._initial[spec.id] = selected
             return Select(options, value=selected, allow_blank=True, prompt=prompt, id=widget_id)
+        if spec.type is FieldType.SECRET and self.duplicate and self.instance is not None:
+            return self._duplicate_secret_widget(spec, widget_id)
         if spec.type is FieldType.SECRET:
             ref = self.instance.secret_ref(spec.id) if self.instance else None
             presence = self.secret_presence.get(spec.id, "")
@@ -173,7 +185,51 @@ class InstanceForm(ModalScreen[bool]):
         placeholder = f"default: {_text_of(spec.default)}" if spec.default is not None else ""
         if spec.required and spec.default is None:
             placeholder = "required"
+        models = self._known_models() if spec.id == "default_model" else []
+        if models:
+            # Offered as you type (→ takes the suggestion); any other id may be typed.
+            shown = ", ".join(models[:3]) + (", …" if len(models) > 3 else "")
+            placeholder = f"{placeholder + '; ' if placeholder else ''}type to pick: {shown}"
+            suggester = SuggestFromList(models, case_sensitive=False)
+            return Input(text, placeholder=placeholder, id=widget_id, suggester=suggester)
         return Input(text, placeholder=placeholder, id=widget_id)
+
+    def _duplicate_secret_widget(self, spec: FieldSpec, widget_id: str) -> Widget:
+        """A copy has no key of its own: it shares a named reference, or gets a new
+        key typed here, or (a switch) a copy of the original's stored key."""
+        assert self.instance is not None
+        ref = self.instance.secret_ref(spec.id)
+        if ref.kind != "keyring" or ref.name is not None:
+            self._copied_refs[spec.id] = ref
+            return Input(
+                placeholder=f"the same key as the original: {ref.describe()}",
+                password=True,
+                id=widget_id,
+                disabled=True,
+            )
+        field_input = Input(
+            placeholder="keyring ○ not set — type a key for the copy", password=True, id=widget_id
+        )
+        if self.secret_presence.get(spec.id) != "● set":
+            return field_input
+        return Vertical(
+            field_input,
+            Horizontal(
+                Switch(value=False, id=f"copy-{spec.id}"),
+                Label(
+                    f"or copy {self.instance.name}'s stored key (stored under the new id)",
+                    markup=False,
+                ),
+                classes="copy-key",
+            ),
+            classes="duplicate-key",
+        )
+
+    def _known_models(self) -> list[str]:
+        """The definition's well-known models, then the instance's own `models:` list."""
+        own = self.instance.values.get("models") if self.instance is not None else None
+        listed = [*self.definition.models, *(own if isinstance(own, list | tuple) else ())]
+        return list(dict.fromkeys(str(model) for model in listed))
 
     def on_mount(self) -> None:
         self.query_one("#field-name", Input).focus()
@@ -188,14 +244,23 @@ class InstanceForm(ModalScreen[bool]):
             errors["name"] = "a name is required"
         values: dict[str, Any] = {}
         secrets: dict[str, SecretStr] = {}
+        copy_keys: set[str] = set()
         changed = {"name"} if name != self._initial["name"].strip() else set()
         for spec in self.definition.fields:
             widget = self.query_one(f"#field-{spec.id}")
             stated = self._stated(spec)
             if spec.type is FieldType.SECRET:
-                assert isinstance(widget, Input)
+                if not isinstance(widget, Input):  # a duplicate's key and its copy switch
+                    widget = widget.query_one(Input)
                 if widget.value.strip():
                     secrets[spec.id] = SecretStr(widget.value.strip())
+                elif spec.id in self._copied_refs:
+                    values[spec.id] = self._copied_refs[spec.id]
+                elif (
+                    self.query(f"#copy-{spec.id}")
+                    and self.query_one(f"#copy-{spec.id}", Switch).value
+                ):
+                    copy_keys.add(spec.id)
                 continue
             if spec.type is FieldType.BOOL:
                 assert isinstance(widget, Switch)
@@ -220,9 +285,19 @@ class InstanceForm(ModalScreen[bool]):
                 errors[spec.id] = str(exc)
         if errors:
             raise FormError(errors)
-        return FormResult(name, values, secrets, frozenset(changed))
+        return FormResult(name, values, secrets, frozenset(changed), frozenset(copy_keys))
+
+    def _in_labels(self, message: str) -> str:
+        """The registry names fields by id (`'base_url'`), as the CLI and `--check`
+        do; the form shows the labels the user sees (`'Endpoint'`)."""
+        for spec in self.definition.fields:
+            if spec.display_label != spec.id:
+                message = message.replace(f"'{spec.id}'", f"'{spec.display_label}'")
+        return message
 
     def show_errors(self, fields: dict[str, str], general: str = "") -> None:
+        fields = {field_id: self._in_labels(message) for field_id, message in fields.items()}
+        general = self._in_labels(general)
         for label in self.query(".field-error").results(Label):
             label.update("")
         unplaced = []

@@ -65,9 +65,7 @@ async def test_an_explicit_id_added_meanwhile_is_refused(two_files: Path, second
     first, second = await open_two(two_files)
     await first.create("groq", "One", {}, str(two_files / "a.yaml"), instance_id="pinned")
     with pytest.raises(DuplicateIdError, match="the id 'pinned' is already used"):
-        await second.create(
-            "groq", "Two", {}, str(two_files / second_file), instance_id="pinned"
-        )
+        await second.create("groq", "Two", {}, str(two_files / second_file), instance_id="pinned")
     assert declared_ids(two_files) == ["pinned"]
 
 
@@ -85,7 +83,7 @@ async def test_a_name_change_meanwhile_is_seen(two_files: Path) -> None:
     await first.create("groq", "Beta", {}, str(two_files / "b.yaml"), instance_id="beta")
     await second.reload()
     await first.update("alpha", {"name": "Gamma"})
-    with pytest.raises(DuplicateNameError, match="'Gamma' is already used by 'alpha'"):
+    with pytest.raises(DuplicateNameError, match="'gamma' is already used by 'alpha'"):
         await second.update("beta", {"name": "gamma"})
     assert yaml.safe_load((two_files / "b.yaml").read_text())["providers"][0]["name"] == "Beta"
 
@@ -137,7 +135,9 @@ async def test_an_id_whose_entry_has_errors_is_taken(two_files: Path) -> None:
     registry = await ProviderRegistry.open([str(two_files)], audit=False)
     assert "bad-entry" not in registry.snapshot().instances  # left out: it has an error
     with pytest.raises(DuplicateIdError, match="'bad-entry'.*b.yaml:3"):
-        await registry.create("groq", "Good", {}, str(two_files / "a.yaml"), instance_id="bad-entry")
+        await registry.create(
+            "groq", "Good", {}, str(two_files / "a.yaml"), instance_id="bad-entry"
+        )
 
 
 async def test_an_id_in_a_file_broken_after_loading_is_taken(two_files: Path) -> None:

@@ -18,6 +18,7 @@ import builtins
 import os
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -25,7 +26,6 @@ import anyio
 
 from provreg.config import codes
 from provreg.config.edit import REMOVE
-from provreg.config.ids import slugify, unique_id
 from provreg.config.results import FileResult
 from provreg.config.validation import FieldProblem, check_fields
 from provreg.config.yaml_source import Limits
@@ -41,8 +41,6 @@ from provreg.registry.assemble import assemble_state
 from provreg.registry.audit import AuditLog, instance_digest
 from provreg.registry.errors import (
     ConflictError,
-    DuplicateIdError,
-    DuplicateNameError,
     FileHasErrorsError,
     InstanceNotFoundError,
     InvalidValueError,
@@ -59,13 +57,20 @@ from provreg.registry.events import (
     InstanceUpdated,
     Source,
 )
-from provreg.registry.relink import LinkCache, name_key
+from provreg.registry.id_claim import (
+    check_id_free,
+    check_name_free,
+    check_same_instance,
+    new_id,
+)
+from provreg.registry.relink import LinkCache
 from provreg.registry.secret_ops import SecretOperations
 from provreg.registry.state import RegistryState, WatchMode
 from provreg.registry.store import Store
 from provreg.secrets import SecretError, SecretStore
 from provreg.secrets.index import default_index_path as _default_index_path
 from provreg.storage.backend import StorageBackend, StoredState, WriteOutcome
+from provreg.storage.claims import ClaimView
 
 READ_ONLY_ENV = "PROVREG_READ_ONLY"
 ALLOW_HARDLINKS_ENV = "PROVREG_ALLOW_HARDLINKS"
@@ -210,35 +215,39 @@ class ProviderRegistry(SecretOperations):
             state = self.snapshot()
             definition = self.definition(provider)
             clean_name = _check_name(name)
-            self._check_unique_name(state, clean_name, None)
+            check_name_free(state, clean_name, None, self._link_cache)
             checked = _check_values(definition, dict(values or {}))
-            if instance_id is None:
-                # Every served id is in `_issued_ids` (see `_commit`): no set of
-                # all ids to build per create. The union stays as a safety net.
-                instance_id = unique_id(slugify(clean_name), self._issued_ids)
-                if instance_id in state.instances:
-                    instance_id = unique_id(
-                        slugify(clean_name), set(state.instances) | self._issued_ids
-                    )
-            else:
+            if instance_id is not None:
                 if not ID_RE.fullmatch(instance_id):
                     raise InvalidValueError(
                         [FieldProblem(codes.INVALID_ID, ("id",), f"invalid id '{instance_id}'")]
                     )
-                if instance_id in state.instances:
-                    raise DuplicateIdError(instance_id)
-            self._issued_ids.add(instance_id)
+                check_id_free(state, instance_id, {})
             given = dict(values or {})
             to_write = {
                 key: given[key] if _same_value(given.get(key), value) else value
                 for key, value in checked.items()
             }
-            new = ProviderInstance(
-                id=instance_id, name=clean_name, provider=provider, values=to_write
-            )
-            self._check_file_ok(state, self.storage.target_display(file))
-            outcome = await self.storage.save(new, file)
-            self._commit_write(outcome, source, instance_id)
+            # The checks above refused what this process already knows; these
+            # see what other processes wrote since, with no other claim between
+            # them and the write.
+            async with self.storage.claim() as view:
+                state = self._publish_claimed(view)
+                check_name_free(state, clean_name, None, self._link_cache)
+                instance_id = new_id(
+                    state,
+                    clean_name,
+                    instance_id,
+                    retired=self._issued_ids,
+                    declared=view.declared,
+                )
+                self._issued_ids.add(instance_id)
+                new = ProviderInstance(
+                    id=instance_id, name=clean_name, provider=provider, values=to_write
+                )
+                self._check_file_ok(state, self.storage.target_display(file))
+                outcome = await self.storage.save(new, file)
+                self._commit_write(outcome, source, instance_id)
             return self.get(instance_id)
 
     async def update(
@@ -276,7 +285,7 @@ class ProviderRegistry(SecretOperations):
             if "name" in changes:
                 new_name = _check_name(changes["name"])
                 if new_name != instance.name:
-                    self._check_unique_name(state, new_name, instance.id)
+                    check_name_free(state, new_name, instance.id, self._link_cache)
                     written["name"] = new_name
             merged = dict(instance.values)
             for key, value in changes.items():
@@ -298,9 +307,17 @@ class ProviderRegistry(SecretOperations):
                 return instance
             if instance.id_derived:
                 written = {"id": instance.id, **written}  # pin the id on first edit
-            self._check_file_ok(state, instance.file)
+            # A new name is a claim (names are unique); other changes need no
+            # view beyond the instance's own file, which the write re-reads.
+            claim = self.storage.claim() if "name" in written else nullcontext(None)
             try:
-                outcome = await self.storage.update(instance, written)
+                async with claim as view:
+                    if view is not None:
+                        state = self._publish_claimed(view)
+                        check_same_instance(state, instance)
+                        check_name_free(state, written["name"], instance.id, self._link_cache)
+                    self._check_file_ok(state, instance.file)
+                    outcome = await self.storage.update(instance, written)
             except ConflictError as exc:
                 self._record_conflict(exc, source)
                 raise
@@ -382,21 +399,12 @@ class ProviderRegistry(SecretOperations):
         if self.read_only:
             raise ReadOnlyError()
 
-    def _check_unique_name(self, state: RegistryState, name: str, own_id: str | None) -> None:
-        """Refuse a name another instance has (ignoring case and surrounding spaces)."""
-        key = name_key(name)
-        if self._link_cache.published is state.instances:
-            # The linking's name index covers exactly these instances: walk them
-            # only when some instance other than `own_id` has the name.
-            others = self._link_cache.serving_name(key)
-            own = state.instances.get(own_id) if own_id is not None else None
-            if own is not None and name_key(own.name) == key:
-                others -= 1
-            if others <= 0:
-                return
-        for instance in state.instances.values():
-            if instance.id != own_id and name_key(instance.name) == key:
-                raise DuplicateNameError(name, instance.id)
+    def _publish_claimed(self, view: ClaimView) -> RegistryState:
+        """Publish what a claim found moved on disk (as external changes); the
+        state every id and name check of the claim is made against."""
+        if view.state is not None:
+            self._commit(view.state, "external")
+        return self.snapshot()
 
     def _check_file_ok(self, state: RegistryState, file: str) -> None:
         status = state.files.get(file)

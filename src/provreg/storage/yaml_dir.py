@@ -18,10 +18,11 @@ app's own writes from external edits (echo suppression).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 
 import anyio
@@ -52,7 +53,8 @@ from provreg.storage.backend import (
     WriteOutcome,
     instance_item,
 )
-from provreg.storage.lock import LockTimeout, file_write_lock
+from provreg.storage.claims import ClaimView, MovedFiles, declared_with_errors
+from provreg.storage.lock import LockTimeout, claim_lock, file_write_lock
 from provreg.storage.recent_trees import RecentTrees
 
 DEFAULT_FILE_NAME = "providers.yaml"
@@ -89,6 +91,7 @@ class YamlDirectoryStorage:
         self._catalog = self._base
         self._written: dict[str, deque[str]] = {}
         self._recent_trees = RecentTrees()
+        self._moved_files = MovedFiles()
 
     # ------------------------------------------------------------------ reading
 
@@ -285,6 +288,20 @@ class YamlDirectoryStorage:
         return sha256 in self._written.get(real_path, ())
 
     # ------------------------------------------------------------------ writing
+
+    @contextlib.asynccontextmanager
+    async def claim(self) -> AsyncIterator[ClaimView]:
+        with contextlib.ExitStack() as held:
+            try:
+                await anyio.to_thread.run_sync(held.enter_context, claim_lock(self.lock_timeout))
+            except LockTimeout as exc:
+                raise StorageError(str(exc)) from None
+            yield await anyio.to_thread.run_sync(self._claim_view_sync)
+
+    def _claim_view_sync(self) -> ClaimView:
+        moved = self._moved_files.moved(self.paths, self._parsed)
+        state = self._reload_sync([os.path.realpath(path) for path in moved]) if moved else None
+        return ClaimView(state, declared_with_errors(self._parsed, self._results))
 
     async def save(self, instance: ProviderInstance, file: str | None = None) -> WriteOutcome:
         target = self._target_for_new(file)

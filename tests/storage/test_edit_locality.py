@@ -165,7 +165,7 @@ def test_cli_unset_of_a_merged_key_names_the_line_and_why(config_dir: Path) -> N
     )  # fmt: skip
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "KeyError" not in done.stderr, done.stderr
-    assert f"{path}:3:" in done.stderr and "work-openai-mini" in done.stderr, done.stderr
+    assert f"{path}:7:" in done.stderr and "work-openai-mini" in done.stderr, done.stderr
     assert path.read_text() == ANCHORED
 
 

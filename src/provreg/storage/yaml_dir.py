@@ -403,7 +403,8 @@ class YamlDirectoryStorage:
         except HardLinkError as exc:
             raise StorageError(str(exc)) from None
         except EditError as exc:
-            raise StorageError(f"{target.display}: {exc}") from None
+            where = f"{target.display}:{exc.line}" if exc.line else target.display
+            raise StorageError(f"{where}: {exc}") from None
         except OSError as exc:
             raise StorageError(f"{target.display}: cannot write: {exc.strerror or exc}") from None
 

@@ -95,7 +95,7 @@ providers:
             {"timeout_seconds": REMOVE},
             9,
             r"'timeout_seconds' of 'work-openai-mini' comes from '<<: \*base' "
-            r"\(the entry at line 3\)",
+            r"\(anchored at line 3\)",
         ),
         # Removing an override brings the merged value back: no unset either.
         (
@@ -103,7 +103,7 @@ providers:
             {"organization": REMOVE},
             16,
             r"removing 'organization' of 'work-openai-eu' would bring back the value "
-            r"merged from '<<: \*base' \(the entry at line 3\)",
+            r"merged from '<<: \*base' \(anchored at line 3\)",
         ),
         # Removing or changing it in the anchored entry would reach the mini one too.
         (

@@ -56,9 +56,7 @@ def check_merged_keys(
         if new is remove:
             for merge_key, source in _sources(item):
                 if _has_key(source, field):
-                    merged = (
-                        f"'<<: {_written(text, merge_key)}' (the entry at line {_line(source)})"
-                    )
+                    merged = f"'<<: {_written(text, merge_key)}' (anchored at line {_line(source)})"
                     if own is None:
                         raise SharedKeyError(
                             f"'{field}' of '{instance_id}' comes from {merged}, which other "

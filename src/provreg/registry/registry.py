@@ -1,9 +1,11 @@
 """ProviderRegistry: the one writer. Every mutation goes through here.
 
-Owns: validation of values coming from the app or the CLI, id generation,
-the single `anyio.Lock` that serialises mutations, keep-last-good per file,
-diffing states into events, and the audit log. Readers never lock: they read
-`snapshot()`, an immutable `RegistryState` replaced whole on each commit.
+Owns: validation of values coming from the app or the CLI, the single
+`anyio.Lock` that serialises mutations (creates and renames also claim their
+id and name across processes: `registry.id_claim`, `StorageBackend.claim`),
+keep-last-good per file, diffing states into events, and the audit log.
+Readers never lock: they read `snapshot()`, an immutable `RegistryState`
+replaced whole on each commit.
 
 Calling from threads: the registry belongs to the event loop that opened it.
 From a worker started with `anyio.to_thread.run_sync`, call

@@ -13,6 +13,9 @@ Every write, in a worker thread under the file's cross-process lock:
    text) and recompute the state of that file only.
 The hash of each written file is remembered so the sync engine can tell the
 app's own writes from external edits (echo suppression).
+A write that adds an id or a name first holds the registry-wide claim
+(`claim`): the files that moved since they were read are read again, so the
+registry checks the id and the name against the disk (`storage.claims`).
 """
 
 from __future__ import annotations

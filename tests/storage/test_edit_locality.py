@@ -147,25 +147,26 @@ def test_changes_a_merge_does_not_share_are_made() -> None:
     assert result == ANCHORED.replace("organization: org-acme-eu", "organization: o")
 
 
+def refused_edit(config_dir: Path, *args: str) -> str:
+    """Run `provreg edit ARGS` and return its one-line refusal."""
+    done = subprocess.run(
+        [sys.executable, "-m", "provreg", "edit", *args, "--config", str(config_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done
+    assert "Traceback" not in done.stderr and "KeyError" not in done.stderr, done.stderr
+    return done.stderr
+
+
 def test_cli_unset_of_a_merged_key_names_the_line_and_why(config_dir: Path) -> None:
     path = config_dir / "p.yaml"
     path.write_text(ANCHORED)
-    done = subprocess.run(
-        [sys.executable, "-m", "provreg", "edit", "work-openai-mini", "--unset", "timeout_seconds",
-         "--config", str(config_dir)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr
-    assert f"{path}:9:" in done.stderr and "<<: *base" in done.stderr, done.stderr
-    done = subprocess.run(
-        [sys.executable, "-m", "provreg", "edit", "work-openai", "--unset", "organization",
-         "--config", str(config_dir)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr and "KeyError" not in done.stderr, done.stderr
-    assert f"{path}:7:" in done.stderr and "work-openai-mini" in done.stderr, done.stderr
+    message = refused_edit(config_dir, "work-openai-mini", "--unset", "timeout_seconds")
+    assert f"{path}:9:" in message and "<<: *base" in message, message
+    message = refused_edit(config_dir, "work-openai", "--unset", "organization")
+    assert f"{path}:7:" in message and "work-openai-mini" in message, message
     assert path.read_text() == ANCHORED
 
 

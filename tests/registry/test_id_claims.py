@@ -146,3 +146,17 @@ async def test_an_id_in_a_file_broken_after_loading_is_taken(two_files: Path) ->
     (two_files / "b.yaml").write_text(BROKEN.replace("taken-id", "kept"))
     with pytest.raises(DuplicateIdError, match="'kept'"):
         await second.create("groq", "Other", {}, str(two_files / "a.yaml"), instance_id="kept")
+
+
+def test_edit_never_renames_an_id_so_it_cannot_duplicate_one(two_files: Path) -> None:
+    (two_files / "a.yaml").write_text(
+        "version: 1\nproviders:\n  - id: one\n    name: One\n    provider: groq\n"
+        "  - id: two\n    name: Two\n    provider: groq\n"
+    )
+    before = (two_files / "a.yaml").read_bytes()
+    for new_id in ("two", "three"):
+        done = provreg("edit", "one", "--set", f"id={new_id}", "--config", str(two_files))
+        assert done.returncode == 1, done
+        assert "Traceback" not in done.stderr
+        assert "an instance's id cannot be changed" in done.stderr, done.stderr
+    assert (two_files / "a.yaml").read_bytes() == before

@@ -270,9 +270,13 @@ class ProviderRegistry(SecretOperations):
             instance = self.get(instance_id)
             definition = self.definition(instance.provider)
             if "id" in changes and changes["id"] != instance.id:
-                raise InvalidValueError(
-                    [FieldProblem(codes.INVALID_ID, ("id",), "an instance's id cannot be changed")]
+                # Never a rename: keyring entries are keyed by the id, and a new id
+                # would have to be claimed like a create's (registry.id_claim).
+                message = (
+                    "an instance's id cannot be changed (its keyring entries are keyed by it); "
+                    "add a copy with the new id and remove this one"
                 )
+                raise InvalidValueError([FieldProblem(codes.INVALID_ID, ("id",), message)])
             if "provider" in changes and changes["provider"] != instance.provider:
                 raise InvalidValueError(
                     [

@@ -56,11 +56,11 @@ def new_id(
     """
     if wanted is None:
         return unique_id(slugify(name), TakenIds(state.instances, retired, declared))
-    check_id_free(state, wanted, declared)
+    _check_id_free(state, wanted, declared)
     return wanted
 
 
-def check_id_free(state: RegistryState, wanted: str, declared: Mapping[str, str]) -> None:
+def _check_id_free(state: RegistryState, wanted: str, declared: Mapping[str, str]) -> None:
     """Refuse an id an instance has, or a file with errors declares.
 
     Raises:

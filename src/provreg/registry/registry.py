@@ -60,7 +60,6 @@ from provreg.registry.events import (
     Source,
 )
 from provreg.registry.id_claim import (
-    check_id_free,
     check_name_free,
     check_same_instance,
     new_id,
@@ -214,25 +213,21 @@ class ProviderRegistry(SecretOperations):
         """
         self._check_writable()
         async with self._lock:
-            state = self.snapshot()
             definition = self.definition(provider)
             clean_name = _check_name(name)
-            check_name_free(state, clean_name, None, self._link_cache)
             checked = _check_values(definition, dict(values or {}))
-            if instance_id is not None:
-                if not ID_RE.fullmatch(instance_id):
-                    raise InvalidValueError(
-                        [FieldProblem(codes.INVALID_ID, ("id",), f"invalid id '{instance_id}'")]
-                    )
-                check_id_free(state, instance_id, {})
+            if instance_id is not None and not ID_RE.fullmatch(instance_id):
+                raise InvalidValueError(
+                    [FieldProblem(codes.INVALID_ID, ("id",), f"invalid id '{instance_id}'")]
+                )
             given = dict(values or {})
             to_write = {
                 key: given[key] if _same_value(given.get(key), value) else value
                 for key, value in checked.items()
             }
-            # The checks above refused what this process already knows; these
-            # see what other processes wrote since, with no other claim between
-            # them and the write.
+            # The name and the id are checked against the files as they are now
+            # (what other processes wrote since this one read them), with no
+            # other claim between the check and the write.
             async with self.storage.claim() as view:
                 state = self._publish_claimed(view)
                 check_name_free(state, clean_name, None, self._link_cache)
@@ -291,8 +286,7 @@ class ProviderRegistry(SecretOperations):
             if "name" in changes:
                 new_name = _check_name(changes["name"])
                 if new_name != instance.name:
-                    check_name_free(state, new_name, instance.id, self._link_cache)
-                    written["name"] = new_name
+                    written["name"] = new_name  # checked under the claim, below
             merged = dict(instance.values)
             for key, value in changes.items():
                 if key in ("id", "name", "provider"):

@@ -299,6 +299,8 @@ class YamlDirectoryStorage:
                 await anyio.to_thread.run_sync(held.enter_context, claim_lock(self.lock_timeout))
             except LockTimeout as exc:
                 raise StorageError(str(exc)) from None
+            except OSError as exc:
+                raise StorageError(f"cannot take the claim lock: {exc.strerror or exc}") from None
             yield await anyio.to_thread.run_sync(self._claim_view_sync)
 
     def _claim_view_sync(self) -> ClaimView:

@@ -296,15 +296,18 @@ class YamlDirectoryStorage:
     async def claim(self) -> AsyncIterator[ClaimView]:
         with contextlib.ExitStack() as held:
             try:
-                await anyio.to_thread.run_sync(held.enter_context, claim_lock(self.lock_timeout))
+                view = await anyio.to_thread.run_sync(self._claim_sync, held)
             except LockTimeout as exc:
                 raise StorageError(str(exc)) from None
             except OSError as exc:
-                raise StorageError(f"cannot take the claim lock: {exc.strerror or exc}") from None
-            yield await anyio.to_thread.run_sync(self._claim_view_sync)
+                raise StorageError(f"cannot claim ids and names: {exc.strerror or exc}") from None
+            yield view
 
-    def _claim_view_sync(self) -> ClaimView:
-        moved = self._moved_files.moved(self.paths, self._parsed)
+    def _claim_sync(self, held: contextlib.ExitStack) -> ClaimView:
+        """Take the claim lock (released with `held`), then see what moved: one
+        thread hop for both."""
+        held.enter_context(claim_lock(self.lock_timeout))
+        moved = self._moved_files.moved(self.paths, self._parsed, self._real_of)
         state = self._reload_sync([os.path.realpath(path) for path in moved]) if moved else None
         return ClaimView(state, declared_with_errors(self._parsed, self._results))
 

@@ -14,11 +14,14 @@ long lines and CRLF endings outside the splice are untouched by construction.
 Every result is reparsed and compared with the intended document (the
 `*_verified` variants hand that parse back, so a caller that writes the text
 need not parse it again, and accept the parse of the input it already has);
-when a splice cannot express a change (block-style values, flow-style `providers`,
-comments in the way) or its result does not verify, a ruamel.yaml round-trip
-edit is the fallback, verified the same way and checked to keep every comment
-outside what the change removes. A change that neither can make exactly is
-refused, never written approximately.
+when a splice cannot express a change (block-style lists and mappings as
+values, flow-style `providers`, comments in the way) or its result does not
+verify, a ruamel.yaml round-trip edit is the fallback, verified the same way
+and checked to keep every comment outside what the change removes. ruamel
+re-emits the whole document in its own spelling, so of an update only the
+edited entry's text is taken from it. A change that neither can make exactly
+is refused, never written approximately; so is one that would reach other
+entries through a merge key (`merged_keys`).
 """
 
 from __future__ import annotations

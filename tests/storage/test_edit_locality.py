@@ -263,6 +263,14 @@ texts = st.text(
 )
 
 
+def _exotic(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_exotic(item) for item in value)
+    return isinstance(value, str) and any(
+        ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ord(ch) > 0xFFFF for ch in value
+    )
+
+
 @st.composite
 def edits(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     instance_id = draw(st.sampled_from(IDS))
@@ -288,8 +296,13 @@ def test_random_edits_change_no_byte_outside_the_instance(edit: tuple[str, dict[
     instance_id, changes = edit
     try:
         result = update_instance(STYLED, InstanceKey(instance_id, ""), changes)
-    except EditError:
-        return  # refused: nothing written, which keeps every byte
+    except EditError as exc:
+        # Refused: nothing written, which keeps every byte. But only a value
+        # ruamel.yaml cannot write back exactly (control and C1 characters,
+        # astral ones) may be refused: a refusal for an ordinary value would
+        # hide an edit that is not local (its comment check refuses those).
+        assert any(_exotic(value) for value in changes.values()), exc
+        return
     outside_unchanged(STYLED, result, instance_id)
     after = parse_text(result, "<after>").value["providers"][IDS.index(instance_id)]
     for field, value in changes.items():
@@ -297,3 +310,26 @@ def test_random_edits_change_no_byte_outside_the_instance(edit: tuple[str, dict[
             assert field not in after
         else:
             assert after[field] == value
+
+
+def test_the_round_trip_fallback_keeps_only_the_edited_entry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A block list value still goes through ruamel.yaml, which re-emits the whole
+    file (`"One\\x7f"` as `"One\\x7F"`): only the entry's text is taken from it."""
+    calls: list[str] = []
+    real = edit_module.round_trip_edit
+
+    def spy(*args: Any) -> str:
+        calls.append("fallback")
+        whole: str = real(*args)
+        assert "\\x7F" in whole  # what ruamel did to the neighbour
+        return whole
+
+    monkeypatch.setattr(edit_module, "round_trip_edit", spy)
+    result = update_instance(STYLED, InstanceKey("three", ""), {"models": ["c", "d"]})
+
+    assert calls == ["fallback"]
+    outside_unchanged(STYLED, result, "three")
+    assert "\\x7F" not in result
+    assert parse_text(result, "<after>").value["providers"][2]["models"] == ["c", "d"]

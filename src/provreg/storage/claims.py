@@ -28,10 +28,13 @@ from provreg.config.ids import declared_ids_in_text
 from provreg.config.results import FileResult, Fingerprint, ParsedFile
 from provreg.storage.backend import StoredState
 
-_RACY_WINDOW_NS = 2_000_000_000
+_RACY_NS = 50_000_000
 """A file modified this recently when hashed may change again within the
-file system's timestamp granularity (coarse clocks tick every few ms; some
-file systems store seconds) without its mtime moving: hash it again next time."""
+same tick of the file system's timestamps (kernel clocks stamp files at a few
+ms resolution) without its stat moving: hash it again next time. Files whose
+stamps are whole seconds are on a file system that stores only seconds (or
+two: FAT): for them, `_COARSE_RACY_NS`."""
+_COARSE_RACY_NS = 2_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +120,9 @@ class MovedFiles:
         except OSError:
             return True
         digest = hashlib.sha256(data).hexdigest()
-        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > _RACY_WINDOW_NS:
+        stamped = max(info.st_mtime_ns, info.st_ctime_ns)
+        racy = _COARSE_RACY_NS if stamped % 1_000_000_000 == 0 else _RACY_NS
+        if time.time_ns() - stamped > racy:
             self._seen[path] = _Seen(
                 info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns, digest
             )

@@ -528,9 +528,6 @@ FALLBACKS = {
     "block-list-value": Fallback(
         BLOCK_VALUES, Update(key("compat"), {"models": ["gpt-4.1", "o3"]}, 0, 0), 2, 2
     ),
-    "block-scalar-value": Fallback(
-        BLOCK_VALUES, Update(key("notes"), {"keep_alive": "1h"}, 0, 0), 2, 2
-    ),
     "only-key-of-an-item": Fallback(
         "version: 1\nproviders:\n  - id: lonely   # to be filled in\n  - id: b\n",
         Update(key("lonely"), {"id": REMOVE}, 0, 0),

@@ -14,11 +14,14 @@ long lines and CRLF endings outside the splice are untouched by construction.
 Every result is reparsed and compared with the intended document (the
 `*_verified` variants hand that parse back, so a caller that writes the text
 need not parse it again, and accept the parse of the input it already has);
-when a splice cannot express a change (block-style values, flow-style `providers`,
-comments in the way) or its result does not verify, a ruamel.yaml round-trip
-edit is the fallback, verified the same way and checked to keep every comment
-outside what the change removes. A change that neither can make exactly is
-refused, never written approximately.
+when a splice cannot express a change (block-style lists and mappings as
+values, flow-style `providers`, comments in the way) or its result does not
+verify, a ruamel.yaml round-trip edit is the fallback, verified the same way
+and checked to keep every comment outside what the change removes. ruamel
+re-emits the whole document in its own spelling, so of an update only the
+edited entry's text is taken from it. A change that neither can make exactly
+is refused, never written approximately; so is one that would reach other
+entries through a merge key (`merged_keys`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from provreg.config.merged_keys import SharedKeyError, check_merged_keys
 from provreg.config.render import render_block_item
 from provreg.config.round_trip_edit import round_trip_edit
 
@@ -56,6 +60,11 @@ _BOM = "\ufeff"  # libyaml skips it, so node positions would be off by one
 
 class EditError(Exception):
     """The change cannot be made to this file without risking its content."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        """The line (1-based) the refusal is about, when it is about one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +111,10 @@ def update_instance_verified(
         return _with_bom(update_instance_verified(text[1:], key, changes))
     doc = _parse(text, current)
     index, node = _find_item(doc, key)
+    try:
+        check_merged_keys(text, doc, index, key.id, changes, REMOVE)
+    except SharedKeyError as exc:
+        raise EditError(str(exc), exc.line) from None
 
     def apply(value: dict[Any, Any]) -> None:
         item = value["providers"][index]
@@ -117,6 +130,7 @@ def update_instance_verified(
         apply,
         lambda: splice_update(text, doc, index, changes),
         may_lose=pair_ranges(text, node, changes),
+        only_item=index,
     )
 
 
@@ -251,12 +265,15 @@ def _edit(
     splice: Callable[[], str],
     *,
     may_lose: Sequence[tuple[int, int]],
+    only_item: int | None = None,
 ) -> Edited:
     """The spliced text if it verifies, else the round-trip edit if it verifies.
 
     `may_lose` are the ranges of `text` whose comments the change removes
     (a deleted entry, a replaced value); the round-trip edit must keep every
-    other comment, or the change is refused.
+    other comment, or the change is refused. `only_item`: the index of the
+    one `providers` item the change is about; of the round-trip edit, only
+    that item's text is kept (see `_only_item`).
     """
     expected = _copy_for_apply(text, doc.value)
     apply(expected)
@@ -267,8 +284,13 @@ def _edit(
             return Edited(result, spliced)
     except CannotSplice:
         pass
-    result = round_trip_edit(text, doc, apply)
+    try:
+        result = round_trip_edit(text, doc, apply)
+    except Exception as exc:  # ruamel.yaml's own limits (KeyError, ...): no write, no traceback
+        raise EditError(f"this change cannot be written exactly ({type(exc).__name__})") from exc
     verified = _verified(result, expected)
+    if verified is not None and only_item is not None:
+        result, verified = _only_item(text, doc, result, verified, only_item, expected)
     if verified is None:
         raise EditError(
             "this change cannot be written exactly (is the key set through a merge '<<'?)"
@@ -285,6 +307,21 @@ def _edit(
             "make it in an editor"
         )
     return Edited(result, verified)
+
+
+def _only_item(
+    text: str, doc: Document, result: str, verified: Document, index: int, expected: Any
+) -> tuple[str, Document | None]:
+    """`text` with only item `index` of `providers` taken from the round-trip `result`.
+
+    ruamel.yaml re-emits the whole document, in its own spelling of what it
+    does not keep (escapes such as `"\\x7f"` come back as `"\\x7F"`, some
+    spacing): every byte outside the edited entry must stay the user's.
+    """
+    start, end = item_range(text, providers_sequence(doc), index)
+    new_start, new_end = item_range(result, providers_sequence(verified), index)
+    local = keep_final_newline(text, text[:start] + result[new_start:new_end] + text[end:])
+    return local, _verified(local, expected)
 
 
 def _copy_for_apply(text: str, value: dict[Any, Any]) -> dict[Any, Any]:

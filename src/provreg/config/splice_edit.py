@@ -139,11 +139,10 @@ def _replace_value(text: str, entry: tuple[Node, Node], new: Any) -> tuple[int, 
         value_node.flow_style
     )
     alias = _is_alias(key_node, value_node)
-    if not alias and (
-        is_block_collection
-        or (isinstance(value_node, ScalarNode) and value_node.style in ("|", ">"))
-    ):
-        raise CannotSplice("block-style value")
+    if not alias and is_block_collection:
+        raise CannotSplice("block-style list or mapping")
+    if not alias and isinstance(value_node, ScalarNode) and value_node.style in ("|", ">"):
+        return _replace_block_scalar(text, value_node, new)
     start, end = _value_span(text, key_node, value_node)
     style = value_node.style if isinstance(value_node, ScalarNode) and not alias else None
     rendered = render_value(new, prefer_quote=style if style in ("'", '"') else None)
@@ -154,6 +153,19 @@ def _replace_value(text: str, entry: tuple[Node, Node], new: Any) -> tuple[int, 
             raise CannotSplice("cannot find the colon")
         return colon + 1, colon + 1, " " + rendered
     return start, end, rendered
+
+
+def _replace_block_scalar(text: str, node: ScalarNode, new: Any) -> tuple[int, int, str]:
+    """A `|` or `>` scalar (its header and content lines) replaced by an inline value.
+
+    The line break after the content and any blank lines the scalar ends with
+    stay, so the next key keeps its line.
+    """
+    start = node.start_mark.index
+    if "#" in text[start : end_of_line(text, start)]:
+        raise CannotSplice("a comment on the block scalar's header")
+    content_end = start + len(text[start : node.end_mark.index].rstrip())
+    return start, content_end, render_value(new)
 
 
 def _remove_pair(

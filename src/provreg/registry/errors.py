@@ -35,9 +35,15 @@ class DuplicateNameError(RegistryError):
 
 
 class DuplicateIdError(RegistryError):
-    def __init__(self, instance_id: str) -> None:
-        super().__init__(f"the id '{instance_id}' is already used")
+    def __init__(self, instance_id: str, declared_at: str | None = None) -> None:
+        where = (
+            f" (declared at {declared_at}, in a file with errors: fix or remove it there first)"
+            if declared_at
+            else ""
+        )
+        super().__init__(f"the id '{instance_id}' is already used{where}")
         self.instance_id = instance_id
+        self.declared_at = declared_at
 
 
 class FieldsError(RegistryError):

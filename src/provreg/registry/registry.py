@@ -1,9 +1,11 @@
 """ProviderRegistry: the one writer. Every mutation goes through here.
 
-Owns: validation of values coming from the app or the CLI, id generation,
-the single `anyio.Lock` that serialises mutations, keep-last-good per file,
-diffing states into events, and the audit log. Readers never lock: they read
-`snapshot()`, an immutable `RegistryState` replaced whole on each commit.
+Owns: validation of values coming from the app or the CLI, the single
+`anyio.Lock` that serialises mutations (creates and renames also claim their
+id and name across processes: `registry.id_claim`, `StorageBackend.claim`),
+keep-last-good per file, diffing states into events, and the audit log.
+Readers never lock: they read `snapshot()`, an immutable `RegistryState`
+replaced whole on each commit.
 
 Calling from threads: the registry belongs to the event loop that opened it.
 From a worker started with `anyio.to_thread.run_sync`, call
@@ -17,6 +19,7 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -24,7 +27,6 @@ import anyio
 
 from provreg.config import codes
 from provreg.config.edit import REMOVE
-from provreg.config.ids import slugify, unique_id
 from provreg.config.results import FileResult
 from provreg.config.validation import FieldProblem, check_fields
 from provreg.config.yaml_source import Limits
@@ -43,8 +45,6 @@ from provreg.registry.audit_events import record_events, resolve_interrupted
 from provreg.registry.audit_journal import intent_on_rename, new_txn
 from provreg.registry.errors import (
     ConflictError,
-    DuplicateIdError,
-    DuplicateNameError,
     FileHasErrorsError,
     InstanceNotFoundError,
     InvalidValueError,
@@ -61,12 +61,18 @@ from provreg.registry.events import (
     InstanceUpdated,
     Source,
 )
-from provreg.registry.relink import LinkCache, name_key
+from provreg.registry.id_claim import (
+    check_name_free,
+    check_same_instance,
+    new_id,
+)
+from provreg.registry.relink import LinkCache
 from provreg.registry.secret_ops import Deletion, SecretOperations
 from provreg.registry.state import RegistryState, WatchMode
 from provreg.registry.store import Store
 from provreg.secrets import SecretStore
 from provreg.storage.backend import StorageBackend, StoredState, WriteOutcome
+from provreg.storage.claims import ClaimView
 
 READ_ONLY_ENV = "PROVREG_READ_ONLY"
 ALLOW_HARDLINKS_ENV = "PROVREG_ALLOW_HARDLINKS"
@@ -212,47 +218,47 @@ class ProviderRegistry(SecretOperations):
         """
         self._check_writable()
         async with self._lock:
-            state = self.snapshot()
             definition = self.definition(provider)
             clean_name = _check_name(name)
-            self._check_unique_name(state, clean_name, None)
             checked = _check_values(definition, dict(values or {}))
-            if instance_id is None:
-                # Every served id is in `_issued_ids` (see `_commit`): no set of
-                # all ids to build per create. The union stays as a safety net.
-                instance_id = unique_id(slugify(clean_name), self._issued_ids)
-                if instance_id in state.instances:
-                    instance_id = unique_id(
-                        slugify(clean_name), set(state.instances) | self._issued_ids
-                    )
-            else:
-                if not ID_RE.fullmatch(instance_id):
-                    raise InvalidValueError(
-                        [FieldProblem(codes.INVALID_ID, ("id",), f"invalid id '{instance_id}'")]
-                    )
-                if instance_id in state.instances:
-                    raise DuplicateIdError(instance_id)
-            self._issued_ids.add(instance_id)
+            if instance_id is not None and not ID_RE.fullmatch(instance_id):
+                raise InvalidValueError(
+                    [FieldProblem(codes.INVALID_ID, ("id",), f"invalid id '{instance_id}'")]
+                )
             given = dict(values or {})
             to_write = {
                 key: given[key] if _same_value(given.get(key), value) else value
                 for key, value in checked.items()
             }
-            new = ProviderInstance(
-                id=instance_id, name=clean_name, provider=provider, values=to_write
-            )
-            target = self.storage.target_display(file)
-            self._check_file_ok(state, target)
-            txn = new_txn()
-            fields = ("name", "provider", *to_write)
-            with intent_on_rename(
-                self.storage,
-                self.audit,
-                txn,
-                **_change(source, "create", instance_id, target, fields),
-            ):
-                outcome = await self.storage.save(new, file)
-            self._commit_write(outcome, source, instance_id, txn)
+            # The name and the id are checked against the files as they are now
+            # (what other processes wrote since this one read them), with no
+            # other claim between the check and the write.
+            async with self.storage.claim() as view:
+                state = self._publish_claimed(view)
+                check_name_free(state, clean_name, None, self._link_cache)
+                instance_id = new_id(
+                    state,
+                    clean_name,
+                    instance_id,
+                    retired=self._issued_ids,
+                    declared=view.declared,
+                )
+                self._issued_ids.add(instance_id)
+                new = ProviderInstance(
+                    id=instance_id, name=clean_name, provider=provider, values=to_write
+                )
+                target = self.storage.target_display(file)
+                self._check_file_ok(state, target)
+                txn = new_txn()
+                fields = ("name", "provider", *to_write)
+                with intent_on_rename(
+                    self.storage,
+                    self.audit,
+                    txn,
+                    **_change(source, "create", instance_id, target, fields),
+                ):
+                    outcome = await self.storage.save(new, file)
+                self._commit_write(outcome, source, instance_id, txn)
             return self.get(instance_id)
 
     async def update(
@@ -273,9 +279,13 @@ class ProviderRegistry(SecretOperations):
             instance = self.get(instance_id)
             definition = self.definition(instance.provider)
             if "id" in changes and changes["id"] != instance.id:
-                raise InvalidValueError(
-                    [FieldProblem(codes.INVALID_ID, ("id",), "an instance's id cannot be changed")]
+                # Never a rename: keyring entries are keyed by the id, and a new id
+                # would have to be claimed like a create's (registry.id_claim).
+                message = (
+                    "an instance's id cannot be changed (its keyring entries are keyed by it); "
+                    "add a copy with the new id and remove this one"
                 )
+                raise InvalidValueError([FieldProblem(codes.INVALID_ID, ("id",), message)])
             if "provider" in changes and changes["provider"] != instance.provider:
                 raise InvalidValueError(
                     [
@@ -290,8 +300,7 @@ class ProviderRegistry(SecretOperations):
             if "name" in changes:
                 new_name = _check_name(changes["name"])
                 if new_name != instance.name:
-                    self._check_unique_name(state, new_name, instance.id)
-                    written["name"] = new_name
+                    written["name"] = new_name  # checked under the claim, below
             merged = dict(instance.values)
             for key, value in changes.items():
                 if key in ("id", "name", "provider"):
@@ -312,12 +321,20 @@ class ProviderRegistry(SecretOperations):
                 return instance
             if instance.id_derived:
                 written = {"id": instance.id, **written}  # pin the id on first edit
-            self._check_file_ok(state, instance.file)
+            # A new name is a claim (names are unique); other changes need no
+            # view beyond the instance's own file, which the write re-reads.
+            claim = self.storage.claim() if "name" in written else nullcontext(None)
             txn = new_txn()
             change = _change(source, "update", instance_id, instance.file, written, instance)
             try:
-                with intent_on_rename(self.storage, self.audit, txn, **change):
-                    outcome = await self.storage.update(instance, written)
+                async with claim as view:
+                    if view is not None:
+                        state = self._publish_claimed(view)
+                        check_same_instance(state, instance)
+                        check_name_free(state, written["name"], instance.id, self._link_cache)
+                    self._check_file_ok(state, instance.file)
+                    with intent_on_rename(self.storage, self.audit, txn, **change):
+                        outcome = await self.storage.update(instance, written)
             except ConflictError as exc:
                 self._record_conflict(exc, source)
                 raise
@@ -387,21 +404,12 @@ class ProviderRegistry(SecretOperations):
         if self.read_only:
             raise ReadOnlyError()
 
-    def _check_unique_name(self, state: RegistryState, name: str, own_id: str | None) -> None:
-        """Refuse a name another instance has (ignoring case and surrounding spaces)."""
-        key = name_key(name)
-        if self._link_cache.published is state.instances:
-            # The linking's name index covers exactly these instances: walk them
-            # only when some instance other than `own_id` has the name.
-            others = self._link_cache.serving_name(key)
-            own = state.instances.get(own_id) if own_id is not None else None
-            if own is not None and name_key(own.name) == key:
-                others -= 1
-            if others <= 0:
-                return
-        for instance in state.instances.values():
-            if instance.id != own_id and name_key(instance.name) == key:
-                raise DuplicateNameError(name, instance.id)
+    def _publish_claimed(self, view: ClaimView) -> RegistryState:
+        """Publish what a claim found moved on disk (as external changes); the
+        state every id and name check of the claim is made against."""
+        if view.state is not None:
+            self._commit(view.state, "external")
+        return self.snapshot()
 
     def _check_file_ok(self, state: RegistryState, file: str) -> None:
         status = state.files.get(file)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from provreg.catalog import Catalog
 from provreg.config.results import FileResult
 from provreg.model import ProviderInstance
+
+if TYPE_CHECKING:
+    from provreg.storage.claims import ClaimView
 
 
 class StorageError(Exception):
@@ -64,6 +68,12 @@ class StorageBackend(Protocol):
 
     def target_display(self, file: str | None) -> str:
         """Display path of the file `save(instance, file)` would write (StorageError if none)."""
+        ...
+
+    def claim(self) -> AbstractAsyncContextManager[ClaimView]:
+        """Hold the registry-wide claim on ids and names (across processes) and
+        give the registry as it is on disk now. Writes that add an id or a name
+        (creates, renames) run inside it; other writes need not."""
         ...
 
     async def save(self, instance: ProviderInstance, file: str | None = None) -> WriteOutcome: ...

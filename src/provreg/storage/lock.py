@@ -1,4 +1,5 @@
-"""A lock file per config file, so two provreg processes never interleave writes.
+"""A lock file per config file, so two provreg processes never interleave writes,
+and one lock for claiming ids and names, so two processes never both add one.
 
 The lock files live in the user runtime (else state) directory, never in the
 watched config directory, so taking a lock is not a file event there.
@@ -40,6 +41,14 @@ def lock_path(target: str) -> str:
     return os.path.join(lock_dir(), f"{digest}.lock")
 
 
+CLAIM_LOCK_NAME = "id-claims.lock"
+"""One per user, not per registry: two processes may serve overlapping config
+paths (a directory, a file inside it, a symlink to it), and any two writes
+that claim an id or a name into overlapping registries must serialise. Claims
+(creates, renames) are rare and short, so unrelated registries sharing the
+lock costs nothing measurable."""
+
+
 @contextlib.contextmanager
 def file_write_lock(target: str, timeout: float = 10.0) -> Iterator[None]:
     """Hold the cross-process write lock of `target` (blocking, bounded by `timeout`).
@@ -47,7 +56,27 @@ def file_write_lock(target: str, timeout: float = 10.0) -> Iterator[None]:
     Raises:
         LockTimeout: the lock was not free within `timeout` seconds.
     """
-    path = lock_path(target)
+    with _held(lock_path(target), timeout, f"another provreg process is writing {target}"):
+        yield
+
+
+@contextlib.contextmanager
+def claim_lock(timeout: float = 10.0) -> Iterator[None]:
+    """Hold the lock under which ids and names are checked and claimed.
+
+    Taken before any file lock, never while holding one, so writers cannot
+    deadlock: a claim waits for file writers; a file writer never waits for a claim.
+
+    Raises:
+        LockTimeout: the lock was not free within `timeout` seconds.
+    """
+    path = os.path.join(lock_dir(), CLAIM_LOCK_NAME)
+    with _held(path, timeout, "another provreg process is adding or renaming an instance"):
+        yield
+
+
+@contextlib.contextmanager
+def _held(path: str, timeout: float, busy: str) -> Iterator[None]:
     make_private_dirs(os.path.dirname(path))
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -61,10 +90,7 @@ def file_write_lock(target: str, timeout: float = 10.0) -> Iterator[None]:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() >= deadline:
-                    raise LockTimeout(
-                        f"another provreg process is writing {target} "
-                        f"(waited {timeout:g} s for {path})"
-                    ) from None
+                    raise LockTimeout(f"{busy} (waited {timeout:g} s for {path})") from None
                 time.sleep(delay)
                 # flock is not fair: a busy writer releases and retakes the lock in
                 # milliseconds, so a waiter that sleeps long misses every gap.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from provreg.catalog import Catalog, builtin_catalog
@@ -11,6 +12,7 @@ from provreg.config.edit import REMOVE
 from provreg.config.results import FileResult
 from provreg.model import ProviderInstance
 from provreg.storage.backend import StoredState, WriteOutcome
+from provreg.storage.claims import ClaimView
 
 MEMORY_FILE = "<memory>"
 
@@ -47,6 +49,11 @@ class MemoryStorage:
 
     async def load(self, instance_id: str) -> ProviderInstance | None:
         return self._instances.get(instance_id)
+
+    @asynccontextmanager
+    async def claim(self) -> AsyncIterator[ClaimView]:
+        # One process, and the registry's own lock serialises its writes.
+        yield ClaimView(None)
 
     async def save(self, instance: ProviderInstance, file: str | None = None) -> WriteOutcome:
         line = len(self._instances) + 1

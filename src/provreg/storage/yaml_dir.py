@@ -13,15 +13,19 @@ Every write, in a worker thread under the file's cross-process lock:
    text) and recompute the state of that file only.
 The hash of each written file is remembered so the sync engine can tell the
 app's own writes from external edits (echo suppression).
+A write that adds an id or a name first holds the registry-wide claim
+(`claim`): the files that moved since they were read are read again, so the
+registry checks the id and the name against the disk (`storage.claims`).
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -53,7 +57,8 @@ from provreg.storage.backend import (
     WriteOutcome,
     instance_item,
 )
-from provreg.storage.lock import LockTimeout, file_write_lock
+from provreg.storage.claims import ClaimView, MovedFiles, declared_with_errors
+from provreg.storage.lock import LockTimeout, claim_lock, file_write_lock
 from provreg.storage.recent_trees import RecentTrees
 
 DEFAULT_FILE_NAME = "providers.yaml"
@@ -98,6 +103,7 @@ class YamlDirectoryStorage:
         self._recent_trees = RecentTrees()
         self.before_rename: BeforeRename | None = None
         """Set by the registry around each of its writes (its lock serialises them)."""
+        self._moved_files = MovedFiles()
 
     # ------------------------------------------------------------------ reading
 
@@ -308,6 +314,25 @@ class YamlDirectoryStorage:
 
     # ------------------------------------------------------------------ writing
 
+    @contextlib.asynccontextmanager
+    async def claim(self) -> AsyncIterator[ClaimView]:
+        with contextlib.ExitStack() as held:
+            try:
+                view = await anyio.to_thread.run_sync(self._claim_sync, held)
+            except LockTimeout as exc:
+                raise StorageError(str(exc)) from None
+            except OSError as exc:
+                raise StorageError(f"cannot claim ids and names: {exc.strerror or exc}") from None
+            yield view
+
+    def _claim_sync(self, held: contextlib.ExitStack) -> ClaimView:
+        """Take the claim lock (released with `held`), then see what moved: one
+        thread hop for both."""
+        held.enter_context(claim_lock(self.lock_timeout))
+        moved = self._moved_files.moved(self.paths, self._parsed, self._real_of)
+        state = self._reload_sync([os.path.realpath(path) for path in moved]) if moved else None
+        return ClaimView(state, declared_with_errors(self._parsed, self._results))
+
     async def save(self, instance: ProviderInstance, file: str | None = None) -> WriteOutcome:
         target = self._target_for_new(file)
         item = instance_item(instance)
@@ -408,7 +433,8 @@ class YamlDirectoryStorage:
         except HardLinkError as exc:
             raise StorageError(str(exc)) from None
         except EditError as exc:
-            raise StorageError(f"{target.display}: {exc}") from None
+            where = f"{target.display}:{exc.line}" if exc.line else target.display
+            raise StorageError(f"{where}: {exc}") from None
         except OSError as exc:
             raise StorageError(f"{target.display}: cannot write: {exc.strerror or exc}") from None
 

@@ -438,3 +438,73 @@ async def test_the_detail_pane_follows_a_held_key(cfg: Path) -> None:
             lambda: selected.name in detail_text(app) and "checking" not in detail_text(app),
             "the pane to show the row under the cursor",
         )
+
+
+REMOVE_ENTRY = textwrap.dedent(
+    """
+    import sys
+    path, start, end = sys.argv[1:4]
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    cut = text[text.index(start) : text.index(end)]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text.replace(cut, ""))
+    """
+)
+
+
+@pytest.mark.parametrize("choice", ["recreate", "copy", "discard"])
+async def test_an_instance_removed_on_disk_while_in_its_form_asks(
+    live_cfg: Path, choice: str
+) -> None:
+    """The edits were lost on save, with no word of why."""
+    from provreg.tui.screens.removed import RemovedScreen
+
+    hosted = live_cfg / "providers" / "hosted.yaml"
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await wait_until(
+            pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
+        )
+        await select(pilot, "personal-anthropic")
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceForm), "the form")
+        form = app.screen
+        assert isinstance(form, InstanceForm)
+        await clear_and_type(pilot, "#field-default_model", "claude-opus-4-1")
+
+        await external_edit(REMOVE_ENTRY, hosted, "  - id: personal-anthropic", "  - id: gemini")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, RemovedScreen),
+            "the removed dialog",
+            timeout=LIVE_TIMEOUT,
+        )
+        assert "Personal Anthropic" in app.screen.message  # type: ignore[attr-defined]
+        await pilot.press(choice[0])
+        if choice == "discard":
+            await wait_until(pilot, lambda: len(app.screen_stack) == 1, "the form to close")
+            ids = [p.get("id") for p in yaml.safe_load(hosted.read_text())["providers"]]
+            assert "personal-anthropic" not in ids
+            return
+        await wait_until(pilot, lambda: app.screen is form, "back to the form")
+        assert form.query_one("#field-default_model", Input).value == "claude-opus-4-1"
+        if choice == "copy":
+            assert "default_model: claude-opus-4-1" in app.clipboard
+            assert "name: Personal Anthropic" in app.clipboard
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: len(app.screen_stack) == 1, "the form to close")
+            return
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1, "the form to close")
+        await wait_until(
+            pilot, lambda: "personal-anthropic" in table_of(pilot).instance_ids, "the row back"
+        )
+    [entry] = [
+        p
+        for p in yaml.safe_load(hosted.read_text())["providers"]
+        if p["name"] == "Personal Anthropic"
+    ]
+    assert entry["id"] == "personal-anthropic"
+    assert entry["default_model"] == "claude-opus-4-1"

@@ -347,3 +347,33 @@ async def test_keys_typed_in_one_burst_after_slash_go_into_the_filter(cfg: Path)
         await wait_until(pilot, lambda: table.instance_ids == ["gemini"], "gemini alone")
         await wait_until(pilot, lambda: table.has_focus, "the table focused")
         assert len(app.screen_stack) == 1
+
+
+async def test_read_only_footer_offers_no_write_keys_and_home_end_go_to_the_ends(
+    cfg: Path,
+) -> None:
+    from .support import screen_text
+
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+
+        def footer() -> str:
+            return next(
+                (line for line in screen_text(app).splitlines() if "? Help" in line), ""
+            )
+
+        await wait_until(pilot, lambda: "a Add" in footer(), "the footer")
+        assert "k Set key" in footer()
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "a Add" not in footer(), "the write keys hidden")
+        assert "e Edit" not in footer() and "x Delete" not in footer()
+        assert "/ Filter" in footer() and "v $EDITOR" in footer()
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "a Add" in footer(), "offered again")
+
+        table = table_of(pilot)
+        await pilot.press("end")
+        assert table.selected_id == table.instance_ids[-1]
+        await pilot.press("home")
+        assert table.selected_id == table.instance_ids[0]

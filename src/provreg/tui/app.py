@@ -12,11 +12,13 @@ import asyncio
 import contextlib
 import gc
 import os
+import shlex
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -25,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, RichLog, TabbedContent, TabPane
 
 from provreg.key_trouble import KeyTrouble
+from provreg.model import Severity
 from provreg.report import plural
 from provreg.tui.collector import RareFullCollections
 from provreg.tui.instance_actions import InstanceActions
@@ -70,7 +73,24 @@ class ProvregApp(InstanceActions):
         Binding("l", "show_tab('activity')", "Activity", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        # Read-only hides the write keys from the footer; pressed anyway, they say why.
+        Binding("a,e,c,x,delete,k,K,o", "explain_read_only", show=False),
     ]
+
+    WRITE_ACTIONS = frozenset(
+        {"add", "edit", "duplicate", "delete", "set_secret", "remove_secret", "confirm_origin"}
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        read_only = self.registry is not None and self.registry.read_only
+        if action in self.WRITE_ACTIONS:
+            return not read_only
+        if action == "explain_read_only":
+            return read_only
+        return True
+
+    def action_explain_read_only(self) -> None:
+        self.notify("Read-only: press w to allow changes.", severity="warning")
 
     def __init__(
         self,
@@ -281,7 +301,11 @@ class ProvregApp(InstanceActions):
                     self._show_state(state, table_too=False)
                 await _yield()
         table.apply_rows(rows, order, basis=(state, self.key_trouble))
+        table.refresh()  # an empty table now says so
         self._show_state(state, table_too=False)
+        if not state.instances and state.count(Severity.ERROR):
+            # Every file is broken: the problems are what there is to see.
+            self.action_show_tab("problems")
         self.call_after_refresh(self._bench_mark, "table-full")
 
     @work(exclusive=True, group="sync", exit_on_error=False)
@@ -327,7 +351,12 @@ class ProvregApp(InstanceActions):
         if self._widgets_gone():
             return
         from provreg.registry.event_text import text_line
-        from provreg.registry.events import InstanceUpdated, ReloadFailed, ReloadRecovered
+        from provreg.registry.events import (
+            InstanceRemoved,
+            InstanceUpdated,
+            ReloadFailed,
+            ReloadRecovered,
+        )
 
         log = self.query_one("#activity-log", RichLog)
         stamp = self.stamp(time.time())
@@ -349,6 +378,8 @@ class ProvregApp(InstanceActions):
                     external.append(line)
             if isinstance(event, InstanceUpdated) and event.source == "external":
                 self._check_form_conflict(event.instance)
+            if isinstance(event, InstanceRemoved) and event.source == "external":
+                self._check_form_removed(event.instance)
             if isinstance(event, InstanceUpdated):
                 # A new base URL host or reference changes what its keys may do:
                 # what Details showed of them is stale.
@@ -392,9 +423,19 @@ class ProvregApp(InstanceActions):
             self._toast_external(f"{plural(unshown, 'more external change')} (l: Activity)")
 
     def on_registry_failed(self, message: RegistryFailed) -> None:
-        self.query_one(ProvidersTable).loading = False
+        table = self.query_one(ProvidersTable)
+        table.loading = False
+        missing = [path for path in self.paths if not os.path.exists(path)]
+        if missing:
+            # The first run: say the exact commands, rather than "no such file".
+            table.first_run_hint = (
+                f"{missing[0]} does not exist yet. Create it and add a first instance:  "
+                f"mkdir -p {shlex.quote(missing[0])} && provreg add openai --name 'My OpenAI' "
+                f"--config {shlex.quote(missing[0])}  (then start provreg again)"
+            )
+            table.refresh()
         self.notify(message.error, title="Cannot open the registry", severity="error", timeout=30)
-        self.query_one(StatusHeader).update(f"provreg: {message.error}")
+        self.query_one(StatusHeader).update(Text(f"provreg: {message.error}"))
 
     # ------------------------------------------------------------------ secrets presence
 
@@ -542,6 +583,7 @@ class ProvregApp(InstanceActions):
         if self.registry is None:
             return
         self.registry.read_only = not self.registry.read_only
+        self.refresh_bindings()  # the footer offers the write keys again, or not
         self.query_one(StatusHeader).show(self.state, read_only=self.registry.read_only)
         self.notify(
             "Read-only: changes are refused" if self.registry.read_only else "Changes allowed"
@@ -591,7 +633,7 @@ class ProvregApp(InstanceActions):
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
-            if binding.action in ("quit",):
+            if binding.action in ("quit", "explain_read_only"):
                 continue
             yield SystemCommand(
                 binding.description, f"key: {binding.key}", _runner(self, binding.action)

@@ -16,6 +16,7 @@ from provreg.tui.screens.confirm import ConfirmScreen
 from provreg.tui.screens.conflict import ConflictScreen
 from provreg.tui.screens.instance_form import FormError, FormResult, InstanceForm
 from provreg.tui.screens.provider_picker import ProviderPicker
+from provreg.tui.screens.removed import RemovedScreen
 from provreg.tui.screens.secret_input import SecretInputScreen
 from provreg.tui.widgets.providers_table import ProvidersTable
 
@@ -145,6 +146,11 @@ class InstanceActions(App[int]):
         )
 
         async def save(result: FormResult) -> None:
+            if instance is not None and form.removed:
+                # Removed on disk meanwhile, and the user chose to recreate it: the
+                # same id, in the same file, with the form's values.
+                await self._save_form(result, None, provider, instance, recreate=True)
+                return
             await self._save_form(result, None if duplicate else instance, provider, instance)
 
         form = InstanceForm(
@@ -164,6 +170,8 @@ class InstanceActions(App[int]):
         editing: ProviderInstance | None,
         provider: str,
         source_instance: ProviderInstance | None,
+        *,
+        recreate: bool = False,
     ) -> None:
         from provreg.registry import FieldsError, RegistryError
 
@@ -186,7 +194,10 @@ class InstanceActions(App[int]):
             if editing is None:
                 values = {k: v for k, v in result.values.items() if v is not None}
                 file = source_instance.file if source_instance is not None else None
-                created = await registry.create(provider, result.name, values, file)
+                same_id = source_instance.id if recreate and source_instance else None
+                created = await registry.create(
+                    provider, result.name, values, file, instance_id=same_id
+                )
                 instance_id = created.id
             else:
                 current = registry.get(editing.id)
@@ -213,6 +224,38 @@ class InstanceActions(App[int]):
         # or the new row does not exist yet and cannot be selected.
         self._show_state(registry.snapshot())
         self.query_one(ProvidersTable).select(instance_id)
+
+    def _check_form_removed(self, instance: ProviderInstance) -> None:
+        """The instance open in a form is gone from disk: ask what becomes of the edits."""
+        screen = self.screen
+        if not isinstance(screen, InstanceForm) or screen.duplicate:
+            return
+        if screen.instance is None or screen.instance.id != instance.id or screen.removed:
+            return
+        screen.removed = True
+        form = screen
+
+        def decided(choice: str | None) -> None:
+            if choice == "discard":
+                form.dismiss(False)
+            elif choice == "copy":
+                self.copy_to_clipboard(form.values_as_text())
+                self.notify(
+                    "Copied your values (no keys) to the clipboard; the form stays open.",
+                    timeout=6,
+                )
+            else:
+                form.show_errors(
+                    {}, general=f"Saving recreates '{instance.id}' in {instance.file}."
+                )
+
+        self.push_screen(
+            RemovedScreen(
+                f"'{instance.name}' was removed from {instance.file} while you were editing "
+                "it. Your edits are still in the form."
+            ),
+            decided,
+        )
 
     def _check_form_conflict(self, instance: ProviderInstance) -> None:
         screen = self.screen

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label
+from textual.widgets import Button, Footer, Label
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -26,6 +26,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button(self.yes_label, variant="error", id="yes")
                 yield Button("Cancel", id="no")
+        yield Footer()  # this screen's own keys, not the dashboard's
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

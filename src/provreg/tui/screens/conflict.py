@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Footer, Label, Static
 
 from provreg.model import ProviderInstance
 
@@ -58,6 +58,7 @@ class ConflictScreen(ModalScreen[Choice]):
                 yield Button("Keep mine", variant="primary", id="mine")
                 yield Button("Take theirs", id="theirs")
                 yield Button("View both", id="both-button")
+        yield Footer()  # this screen's own keys, not the dashboard's
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "both-button":

@@ -23,10 +23,11 @@ another pane appear here at once. Bad edits show in **Problems** with
 | `x` / `Delete` | delete the selected instance (asks first) |
 | `k` | set the API key (masked; goes to the keyring, never the YAML) |
 | `K` | remove the API key from the keyring |
-| `o` | confirm a changed base URL host for the stored key |
+| `o` | let the instance's key go to its base URL host (after a host change) |
 | `v` | open the instance in `$EDITOR` at its line |
 | `/` | filter rows by any text; `Escape` clears |
-| `s` | cycle the sort: file order, name, provider, status |
+| `s` | cycle the sort: file order, name, provider, status (or click a header) |
+| `Home` / `End` | first / last row |
 | `r` | rescan the config files now |
 | `w` | toggle read-only |
 | `t` | switch theme |
@@ -36,7 +37,9 @@ another pane appear here at once. Bad edits show in **Problems** with
 | `q` | quit |
 
 Status glyphs: `●` ok, `▲` warning, `✖` error, `◌` stale (file has errors),
-`○` secret missing, `⚡` conflict.
+`○` secret missing, `◇` host not confirmed for its key (press `o`), `⚡` conflict.
+
+In read-only mode (`w`) the footer leaves out the keys that write.
 
 `ctrl+p` opens the command palette with every action.
 """

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Switch
+from textual.widgets import Button, Footer, Input, Label, Select, Switch
 
 from provreg.model import FieldSpec, FieldType, ProviderDefinition, ProviderInstance, SecretRef
 
@@ -104,6 +104,8 @@ class InstanceForm(ModalScreen[bool]):
         instance (which has no keys of its own: `secret_presence` is the original's)."""
         super().__init__()
         self.duplicate = duplicate
+        self.removed = False
+        """The instance was removed on disk while the form was open (saving recreates it)."""
         self._copied_refs: dict[str, SecretRef] = {}
         """Duplicate: references that name a key (env, file, a named keyring entry),
         carried over as they are: the copy uses the same key."""
@@ -138,6 +140,7 @@ class InstanceForm(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
+        yield Footer()  # this screen's own keys, not the dashboard's
 
     def _row(
         self, field_id: str, label: str, widget: Widget, help_text: str | None
@@ -294,6 +297,23 @@ class InstanceForm(ModalScreen[bool]):
             if spec.display_label != spec.id:
                 message = message.replace(f"'{spec.id}'", f"'{spec.display_label}'")
         return message
+
+    def values_as_text(self) -> str:
+        """The form's values as YAML-ish lines, for the clipboard: never a typed key."""
+        name = self.query_one("#field-name", Input).value.strip()
+        lines = [f"name: {name}", f"provider: {self.definition.id}"]
+        for spec in self.definition.fields:
+            if spec.type is FieldType.SECRET:
+                continue
+            widget = self.query_one(f"#field-{spec.id}")
+            if isinstance(widget, Switch):
+                lines.append(f"{spec.id}: {'true' if widget.value else 'false'}")
+            elif isinstance(widget, Select):
+                if widget.value is not Select.NULL:
+                    lines.append(f"{spec.id}: {widget.value}")
+            elif isinstance(widget, Input) and widget.value.strip():
+                lines.append(f"{spec.id}: {widget.value.strip()}")
+        return "\n".join(lines) + "\n"
 
     def show_errors(self, fields: dict[str, str], general: str = "") -> None:
         fields = {field_id: self._in_labels(message) for field_id, message in fields.items()}

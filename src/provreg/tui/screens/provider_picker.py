@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList
+from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from provreg.model import ProviderDefinition
@@ -33,6 +33,7 @@ class ProviderPicker(ModalScreen[str | None]):
                     prompt.append(f"\n  {definition.description}")
                 options.append(Option(prompt, id=definition.id))
             yield OptionList(*options, id="providers")
+        yield Footer()  # this screen's own keys, not the dashboard's
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Footer, Input, Label
 
 
 class SecretInputScreen(ModalScreen[SecretStr | None]):
@@ -21,13 +21,16 @@ class SecretInputScreen(ModalScreen[SecretStr | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Set {self.field} for {self.instance_name}", classes="title")
-            yield Label(f"Stored in {self.where}; never written to the YAML.", classes="hint")
+            yield Label(f"Set {self.field} for {self.instance_name}", classes="title", markup=False)
+            yield Label(
+                f"Stored in {self.where}; never written to the YAML.", classes="hint", markup=False
+            )
             yield Input(password=True, placeholder="paste the key", id="secret")
             yield Label("", id="secret-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Store", variant="primary", id="store")
                 yield Button("Cancel", id="cancel")
+        yield Footer()  # this screen's own keys, not the dashboard's
 
     def on_mount(self) -> None:
         self.query_one("#secret", Input).focus()

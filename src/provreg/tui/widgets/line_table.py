@@ -92,6 +92,13 @@ def render_cell_segments(
     return lines[0]
 
 
+def _keep_end(text: Text, width: int) -> Text:
+    """`text` cut to `width` cells from its start, marked with an ellipsis."""
+    if width <= 1:
+        return Text(text.plain[-width:] if width else "", style=text.style)
+    return Text("…" + text.plain[-(width - 1) :], style=text.style)
+
+
 class CellRenderer:
     """Cells' segments as DataTable renders them, without DataTable's cost.
 
@@ -299,6 +306,18 @@ class LineTable(ScrollView, can_focus=True):
     class RowSelected(_RowMessage):
         """Enter on a row, or a click on the cell under the cursor."""
 
+    class HeaderClicked(Message):
+        """A click on a column's header (for sorting by it)."""
+
+        def __init__(self, table: LineTable, column_key: str) -> None:
+            self.table = table
+            self.column_key = column_key
+            super().__init__()
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
     class CursorCleared(Message):
         """No row is under the cursor any more (a filter matched nothing, the
         last row went): whatever showed the highlighted row must show none."""
@@ -326,6 +345,9 @@ class LineTable(ScrollView, can_focus=True):
         self._row_index: dict[str, int] = {}
         """Row key -> position in `_row_keys`."""
         self._row_values: dict[str, TableRow] = {}
+        self.keep_end_columns: frozenset[str] = frozenset()
+        """Columns whose too-long text is cut at its start (`…ders/local.yaml:6`),
+        where the end says the most (a path's file name and line)."""
         self._announced_key: str | None = None
         """The row key last announced with RowHighlighted (None: none, or CursorCleared)."""
         self._cursor_column = 0
@@ -353,6 +375,10 @@ class LineTable(ScrollView, can_focus=True):
         self._cursor_column = clamp(self._cursor_column, 0, len(self._columns) - 1)
         self._invalidate_all()
         self._update_virtual_size()
+
+    def empty_message(self) -> str:
+        """What an empty table shows under its header ("" for nothing)."""
+        return ""
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -585,6 +611,15 @@ class LineTable(ScrollView, can_focus=True):
             y += scroll_y
         row_index = y - HEADER_HEIGHT
         if row_index >= len(self._row_keys):
+            message = self.empty_message() if row_index >= 1 and not self._row_keys else ""
+            if message:
+                # An empty table says why and what to do, under the header, wrapped.
+                lines = Text(message, style="italic").wrap(self.app.console, max(10, width - 2))
+                if row_index - 1 < len(lines):
+                    line = Text(" ") + lines[row_index - 1]
+                    return Strip(list(line.render(self.app.console))).adjust_cell_length(
+                        width, base_style
+                    )
             return Strip.blank(width, base_style)
         hover = self._show_hover_cursor and self.hover_row == row_index
         cursor = self.cursor_row == row_index
@@ -634,7 +669,10 @@ class LineTable(ScrollView, can_focus=True):
         component, post = self._cell_styles(header, hover, cursor)
         segments: list[Segment] = []
         render_cell = self._cells.render
+        keep_end = self.keep_end_columns
         for column_index, (column, text) in enumerate(zip(self._columns, cells, strict=True)):
+            if not header and column.key in keep_end and len(text.plain) > column.width:
+                text = _keep_end(text, column.width)
             meta = Style.from_meta({"row": row_index, "column": column_index})
             segments += render_cell(
                 console, options, text, column.width, (row_style, meta, component, post)
@@ -675,7 +713,10 @@ class LineTable(ScrollView, can_focus=True):
             return
         row_index, column_index = meta["row"], meta["column"]
         if row_index == -1:
-            return  # a header click: DataTable posts HeaderSelected, which nothing here uses
+            if 0 <= column_index < len(self._columns):
+                self.post_message(self.HeaderClicked(self, self._columns[column_index].key))
+            event.stop()
+            return
         clicked_twice = (row_index, column_index) == (self.cursor_row, self._cursor_column)
         column_index = clamp(column_index, 0, len(self._columns) - 1)
         if row_index == self.cursor_row and column_index != self._cursor_column:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events
+from textual import events, on
+from textual.binding import Binding
 from textual.widgets import Input
 
 from provreg.key_trouble import KeyTrouble
@@ -33,6 +34,16 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("model", "Default model", 18),
     ("where", "File:line", 32),
 )
+"""The narrowest widths; wider terminals give the extra room as `GROWTH` says."""
+GROWTH: dict[str, tuple[float, int]] = {
+    "name": (0.35, 60),
+    "provider": (0.10, 24),
+    "model": (0.25, 48),
+    "where": (0.30, 80),
+}
+"""Column -> (share of the spare width, the widest it gets)."""
+SORTED_BY_COLUMN = {"status": "status", "name": "name", "provider": "provider", "where": "file"}
+"""The sort a click on a column's header picks (the model column has none)."""
 
 GLYPHS = {
     "ok": ("●", "green"),
@@ -201,11 +212,49 @@ class ProvidersTable(LineTable):
         self.sort_key = "file"
         self.roots: tuple[str, ...] = ()
         """Config directories: the File:line column is relative to them."""
+        self._shown_columns: tuple[tuple[str, str, int], ...] = ()
+        self.first_run_hint = ""
+        """Set when the config location does not exist: what to run to create it."""
         self.open_filter: Callable[[], None] | None = None
         """Shows and focuses the filter input, synchronously (set by the app)."""
 
+    BINDINGS = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
+
     def on_mount(self) -> None:
-        self.set_columns(COLUMNS)
+        self.keep_end_columns = frozenset({"where"})
+        self._show_columns()
+
+    def on_resize(self) -> None:
+        self._show_columns()
+
+    def _show_columns(self) -> None:
+        """The columns at the widths this size allows, the sorted one marked."""
+        base = sum(width + 2 for _, _, width in COLUMNS)
+        # A vertical scrollbar takes its width from the table when rows overflow.
+        spare = max(0, self.size.width - base - 2)
+        columns = []
+        for key, label, width in COLUMNS:
+            share, widest = GROWTH.get(key, (0.0, width))
+            grown = min(widest, width + int(spare * share))
+            if SORTED_BY_COLUMN.get(key) == self.sort_key:
+                label = "▲" if key == "status" else f"{label} ▲"
+            columns.append((key, label, grown))
+        wanted = tuple(columns)
+        if wanted != self._shown_columns:
+            self._shown_columns = wanted
+            self.set_columns(wanted)
+            self.refresh()
+
+    @on(LineTable.HeaderClicked)
+    def _sort_by_column(self, event: LineTable.HeaderClicked) -> None:
+        sort = SORTED_BY_COLUMN.get(event.column_key)
+        if sort is not None and sort != self.sort_key:
+            self.sort_key = sort
+            self.apply_rows(self._rows, self._canonical, basis=self._basis)
+            self._show_columns()
 
     async def on_key(self, event: events.Key) -> None:
         """`/` opens the filter at once; keys queued behind it go into the filter.
@@ -359,7 +408,17 @@ class ProvidersTable(LineTable):
         self.filter_text = text.strip().casefold()
         self.apply_rows(self._rows, self._canonical, basis=self._basis)
 
+    def empty_message(self) -> str:
+        if self.first_run_hint:
+            return self.first_run_hint
+        if self.loading or self._basis is None:
+            return ""  # not loaded yet: nothing is known to be missing
+        if self.filter_text:
+            return f"No instance matches '{self.filter_text}' — Escape clears the filter"
+        return "No provider instances yet — press a to add one"
+
     def cycle_sort(self) -> str:
         self.sort_key = SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)]
         self.apply_rows(self._rows, self._canonical, basis=self._basis)
+        self._show_columns()
         return self.sort_key

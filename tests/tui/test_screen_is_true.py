@@ -359,9 +359,7 @@ async def test_read_only_footer_offers_no_write_keys_and_home_end_go_to_the_ends
         await started(pilot)
 
         def footer() -> str:
-            return next(
-                (line for line in screen_text(app).splitlines() if "? Help" in line), ""
-            )
+            return next((line for line in screen_text(app).splitlines() if "? Help" in line), "")
 
         await wait_until(pilot, lambda: "a Add" in footer(), "the footer")
         assert "k Set key" in footer()

@@ -13,10 +13,13 @@ from typing import Any
 
 from rich.console import Console
 from textual import events
+from textual.message import Message
+from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from provreg.tui.app import ProvregApp
+from provreg.tui.screens.instance_form import InstanceForm
 from provreg.tui.widgets.providers_table import ProvidersTable
 
 SIZES = [(80, 24), (120, 40)]
@@ -146,3 +149,26 @@ def screen_text(app: ProvregApp) -> str:
     svg = app.export_screenshot()
     text = re.sub(r"<[^>]+>", "", svg)
     return html.unescape(text).replace("\xa0", " ")
+
+
+class Notes:
+    """Collects the app's notifications (`App.notify` posts a `Notify` message)."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.messages.append(message.notification.message)
+
+    def __contains__(self, text: str) -> bool:
+        return any(text in message for message in self.messages)
+
+
+async def open_form(pilot: Pilot[Any], key: str) -> InstanceForm:
+    """Press `key` (e, c, Enter) and wait for the instance form."""
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, InstanceForm), "the form")
+    form = pilot.app.screen
+    assert isinstance(form, InstanceForm)
+    return form

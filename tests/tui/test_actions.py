@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 import yaml
-from textual.message import Message
-from textual.notifications import Notify
 from textual.widgets import Input, Label, OptionList, Static, TabbedContent
 
 from provreg.tui.app import ProvregApp
@@ -31,9 +29,11 @@ from provreg.tui.widgets.status_header import StatusHeader
 from .support import (
     SIZE_IDS,
     SIZES,
+    Notes,
     changed_lines,
     clear_and_type,
     fixed_stamp,
+    open_form,
     paste,
     plain,
     read_tree,
@@ -60,20 +60,6 @@ SAMPLE_IDS = [
 ]
 
 
-class Notes:
-    """Collects the app's notifications (`App.notify` posts a `Notify` message)."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def __call__(self, message: Message) -> None:
-        if isinstance(message, Notify):
-            self.messages.append(message.notification.message)
-
-    def __contains__(self, text: str) -> bool:
-        return any(text in message for message in self.messages)
-
-
 def make_app(**kwargs: Any) -> ProvregApp:
     return ProvregApp(["cfg"], stamp=fixed_stamp, **kwargs)
 
@@ -90,14 +76,6 @@ def cells(pilot: Any, instance_id: str) -> list[str]:
 def detail_text(pilot: Any) -> str:
     pane = pilot.app.query_one(DetailPane)
     return plain(pane.query_one("#detail-body", Static).content)
-
-
-async def open_form(pilot: Any, key: str) -> InstanceForm:
-    await pilot.press(key)
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, InstanceForm), "the form")
-    screen = pilot.app.screen
-    assert isinstance(screen, InstanceForm)
-    return screen
 
 
 async def save_form(pilot: Any) -> None:
@@ -538,7 +516,7 @@ async def test_enter_on_a_problem_selects_its_instance(cfg: Path, size: tuple[in
         assert "1 warning" in text_of(app.query_one(StatusHeader))
         severity, where, code, message = (str(c) for c in problems.get_row_at(0))
         assert (severity, code) == ("warning", "W203")
-        assert where == f"cfg/providers/local.yaml:{at + 1}:5"
+        assert where == f"providers/local.yaml:{at + 1}:5"  # relative, as the table
         assert "temprature" in message
         table = table_of(pilot)
         assert table.selected_id == "work-openai"
@@ -552,6 +530,9 @@ async def test_enter_on_a_problem_selects_its_instance(cfg: Path, size: tuple[in
         assert table.has_focus
         assert "W203" in detail_text(pilot)
         assert "temprature" in detail_text(pilot)
+        # The row and its Details are on screen: narrow terminals show the Details tab.
+        narrow = size[0] < 140
+        assert (app.query_one(TabbedContent).active == "details") is narrow
     assert read_tree(cfg) == before
 
 

@@ -22,6 +22,7 @@ from provreg.tui.screens.provider_picker import ProviderPicker
 from .support import (
     clear_and_type,
     fixed_stamp,
+    open_form,
     paste,
     plain,
     read_tree,
@@ -33,14 +34,6 @@ from .support import (
 )
 
 pytestmark = pytest.mark.anyio
-
-
-async def open_form(pilot: Any, key: str) -> InstanceForm:
-    await pilot.press(key)
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, InstanceForm), "the form")
-    form = pilot.app.screen
-    assert isinstance(form, InstanceForm)
-    return form
 
 
 async def pick(pilot: Any, provider: str) -> InstanceForm:

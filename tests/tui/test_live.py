@@ -198,7 +198,7 @@ async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
         lines = local.read_text(encoding="utf-8").splitlines()
         line = next(i for i, text in enumerate(lines, 1) if "keep_alive" in text)
         column = lines[line - 1].index(":") + 1
-        assert errors[0][1:3] == [f"cfg/providers/local.yaml:{line}:{column}", "E001"]
+        assert errors[0][1:3] == [f"providers/local.yaml:{line}:{column}", "E001"]
         assert "flow sequence" in errors[0][3]
 
         # The last good rows remain, marked stale; the cursor has not moved.
@@ -233,20 +233,28 @@ async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
         await wait_until(pilot, lambda: f"12:00:00 {fixed}" in activity(app), "the activity")
 
 
+async def editing_while_watched(pilot: Any, instance_id: str) -> InstanceForm:
+    """The app loaded and watching, `instance_id`'s edit form open."""
+    app = pilot.app
+    await started(pilot)
+    await wait_until(
+        pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
+    )
+    await select(pilot, instance_id)
+    await pilot.press("e")
+    await wait_until(pilot, lambda: isinstance(app.screen, InstanceForm), "the form")
+    form = app.screen
+    assert isinstance(form, InstanceForm)
+    return form
+
+
 @pytest.mark.parametrize("choice", ["theirs", "mine"])
 async def test_external_edit_of_the_instance_in_the_form_asks(live_cfg: Path, choice: str) -> None:
     """I change the model in the form; meanwhile the project is changed on disk."""
     hosted = live_cfg / "providers" / "hosted.yaml"
     app = ProvregApp(["cfg"], stamp=fixed_stamp)
     async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
-        await wait_until(
-            pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
-        )
-        await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, InstanceForm), "the form")
-        form = app.screen
-        assert isinstance(form, InstanceForm)
+        form = await editing_while_watched(pilot, "work-openai")
         await clear_and_type(pilot, "#field-default_model", "gpt-5")
 
         await external_edit(RENAME_SAVE, hosted, "project: proj_platform", "project: proj_ops")
@@ -463,15 +471,7 @@ async def test_an_instance_removed_on_disk_while_in_its_form_asks(
     hosted = live_cfg / "providers" / "hosted.yaml"
     app = ProvregApp(["cfg"], stamp=fixed_stamp)
     async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
-        await wait_until(
-            pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
-        )
-        await select(pilot, "personal-anthropic")
-        await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, InstanceForm), "the form")
-        form = app.screen
-        assert isinstance(form, InstanceForm)
+        form = await editing_while_watched(pilot, "personal-anthropic")
         await clear_and_type(pilot, "#field-default_model", "claude-opus-4-1")
 
         await external_edit(REMOVE_ENTRY, hosted, "  - id: personal-anthropic", "  - id: gemini")

@@ -17,22 +17,20 @@ from provreg.tui.app import ProvregApp
 from provreg.tui.screens.instance_form import InstanceForm
 from provreg.tui.widgets.detail_pane import DetailPane
 
-from .support import SIZE_IDS, SIZES, fixed_stamp, plain, select, started, table_of, wait_until
+from .support import (
+    SIZE_IDS,
+    SIZES,
+    Notes,
+    fixed_stamp,
+    plain,
+    select,
+    started,
+    table_of,
+    wait_until,
+)
 
 pytestmark = pytest.mark.anyio
 sizes = pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-
-
-class Notes:
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def __call__(self, message: Message) -> None:
-        if isinstance(message, Notify):
-            self.messages.append(message.notification.message)
-
-    def __contains__(self, text: str) -> bool:
-        return any(text in message for message in self.messages)
 
 
 def detail_text(pilot: Any) -> str:

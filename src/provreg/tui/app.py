@@ -71,6 +71,7 @@ class ProvregApp(InstanceActions):
         Binding("t", "pick_theme", "Theme", show=False),
         Binding("p", "show_tab('problems')", "Problems", show=False),
         Binding("l", "show_tab('activity')", "Activity", show=False),
+        Binding("d", "show_tab('details')", "Details", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         # Read-only hides the write keys from the footer; pressed anyway, they say why.
@@ -219,6 +220,7 @@ class ProvregApp(InstanceActions):
         self.query_one(StatusHeader).show(None)
         table = self.query_one(ProvidersTable)
         table.roots = tuple(path for path in self.paths if os.path.isdir(path))
+        self.query_one(ProblemsTable).roots = table.roots
         table.loading = True
         table.focus()
         self.call_after_refresh(self._bench_mark, "first-paint")
@@ -527,6 +529,9 @@ class ProvregApp(InstanceActions):
         table = self.query_one(ProvidersTable)
         if diagnostic.instance_id and table.select(diagnostic.instance_id):
             table.focus()
+            if self.screen.has_class("narrow"):
+                # The row and its Details: in a narrow terminal Details is a tab.
+                self.query_one(TabbedContent).active = "details"
             return
         self.notify(
             f"{diagnostic.file}:{diagnostic.line}:{diagnostic.column} — press v on a row of that "
@@ -622,6 +627,10 @@ class ProvregApp(InstanceActions):
         self.notify(f"Sorted by {key}", timeout=2)
 
     def action_show_tab(self, tab: str) -> None:
+        if tab == "details" and not self.screen.has_class("narrow"):
+            # Wide terminals show Details beside the table, not as a tab.
+            self.query_one("#detail", DetailPane).focus()
+            return
         self.query_one(TabbedContent).active = tab
         if tab == "problems":
             self.query_one(ProblemsTable).focus()

@@ -33,6 +33,7 @@ another pane appear here at once. Bad edits show in **Problems** with
 | `t` | switch theme |
 | `p` | show the Problems tab; `Enter` on a problem jumps to it |
 | `l` | show the Activity tab |
+| `d` | show the Details (the tab in narrow terminals) |
 | `?` | this help |
 | `q` | quit |
 

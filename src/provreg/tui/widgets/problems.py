@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 
 from provreg.model import Diagnostic, Severity
 from provreg.registry.state import RegistryState
+from provreg.tui.widgets.providers_table import relative_file
 
 _STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "bright_black"}
 
@@ -15,9 +16,12 @@ WHERE_WIDTH = 32
 """Fixed, so the message keeps room at 80 columns."""
 
 
-def where_text(diagnostic: Diagnostic, width: int = WHERE_WIDTH) -> str:
-    """`file:line:col`; a long path loses its start, never the line and column."""
-    text = f"{diagnostic.file}:{diagnostic.line}:{diagnostic.column}"
+def where_text(
+    diagnostic: Diagnostic, width: int = WHERE_WIDTH, roots: tuple[str, ...] = ()
+) -> str:
+    """`file:line:col`, the file relative to its config directory as in the providers
+    table; a long path loses its start, never the line and column."""
+    text = f"{relative_file(diagnostic.file, roots)}:{diagnostic.line}:{diagnostic.column}"
     return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 
@@ -34,6 +38,8 @@ class ProblemsTable(DataTable[Text]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self._diagnostics: list[Diagnostic] = []
+        self.roots: tuple[str, ...] = ()
+        """Config directories: "Where" is relative to them, as the providers table."""
 
     def on_mount(self) -> None:
         self.add_column("", key="severity", width=7)
@@ -51,7 +57,7 @@ class ProblemsTable(DataTable[Text]):
             style = _STYLE[diag.severity]
             self.add_row(
                 Text(diag.severity.value, style=style),
-                Text(where_text(diag)),
+                Text(where_text(diag, roots=self.roots)),
                 Text(diag.code, style=style),
                 Text(diag.message),
                 key=str(index),

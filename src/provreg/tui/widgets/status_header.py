@@ -83,13 +83,13 @@ class StatusHeader(Static):
         if last is not None:
             text.append(f"  {self.stamp(last)} " if short else f"  reloaded {self.stamp(last)} ")
             if failing:
-                label = "failing" if short else "file(s) failing"
-                text.append(f"✖ {failing} {label}", style="red")
+                label = f"{failing} failing" if short else f"{plural(failing, 'file')} failing"
+                text.append(f"✖ {label}", style="red")
             else:
                 text.append("✔", style="green")
         errors = state.count(Severity.ERROR)
         warnings = state.count(Severity.WARNING)
-        text.append(f"  {len(state.instances)} instances")
+        text.append(f"  {plural(len(state.instances), 'instance')}")
         text.append(f"  {plural(errors, 'error')}", style="red" if errors else "")
         text.append(f"  {plural(warnings, 'warning')}", style="yellow" if warnings else "")
         if self.read_only:

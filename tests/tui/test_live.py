@@ -227,10 +227,11 @@ async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
         assert table.selected_id == "local-ollama"
         # Said where the failure was said: the Activity tab and a toast (the header
         # alone used to change).
-        fixed = "external: cfg/providers/local.yaml is valid again (2 instances)"
+        fixed = "external: providers/local.yaml is valid again (2 instances)"
         assert any("local.yaml" in m and "reload failed" in m for m in toasts.messages)
         await wait_until(pilot, lambda: fixed in toasts.messages, "the recovery toast")
-        await wait_until(pilot, lambda: f"12:00:00 {fixed}" in activity(app), "the activity")
+        logged = "12:00:00 external: cfg/providers/local.yaml is valid again (2 instances)"
+        await wait_until(pilot, lambda: logged in activity(app), "the activity line")
 
 
 async def editing_while_watched(pilot: Any, instance_id: str) -> InstanceForm:
@@ -342,8 +343,9 @@ async def test_external_edits_repaint_their_rows_under_one_toast(live_cfg: Path)
         )
         assert "claude-sonnet-4-5" not in screen_line(app, "Personal Anthropic")
         assert (table.cursor_row, table.selected_id) == (row, selected)
+        # Toasts name files as the table does, relative to the config directory.
         assert toasts.external_changes() == [
-            "external: cfg/providers/hosted.yaml — updated Personal Anthropic (default_model)"
+            "external: providers/hosted.yaml — updated Personal Anthropic (default_model)"
         ]
         await pilot.press("l")
         await wait_until(
@@ -375,7 +377,7 @@ async def test_external_changes_during_a_toast_are_summed_up_after_it(cfg: Path)
             pilot, lambda: len(toasts.external_changes()) == 2, "the summary toast", timeout=10
         )
         assert toasts.external_changes() == [
-            "external: cfg/providers/hosted.yaml — updated Personal Anthropic (default_model)",
+            "external: providers/hosted.yaml — updated Personal Anthropic (default_model)",
             "2 more external changes (l: Activity)",
         ]
 

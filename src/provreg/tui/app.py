@@ -368,16 +368,17 @@ class ProvregApp(InstanceActions):
             if line is None:
                 continue
             log.write(f"{stamp} {line}")
+            toast = self._as_in_table(line)
             if isinstance(event, ReloadRecovered):
                 # The failure's toast would go on saying the file is broken: clear
                 # the toasts (the Activity tab keeps every line) and say it is fixed.
                 self.clear_notifications()
-                self.notify(line, timeout=4)
+                self.notify(toast, timeout=4)
             elif event.source == "external":
                 if isinstance(event, ReloadFailed):
-                    self.notify(line, severity="error", timeout=6)
+                    self.notify(toast, severity="error", timeout=6)
                 else:
-                    external.append(line)
+                    external.append(toast)
             if isinstance(event, InstanceUpdated) and event.source == "external":
                 self._check_form_conflict(event.instance)
             if isinstance(event, InstanceRemoved) and event.source == "external":
@@ -392,6 +393,15 @@ class ProvregApp(InstanceActions):
         if selected is not None and selected.id not in self._detail_secrets:
             self._show_detail()
             self._check_detail_secrets(selected.id)
+
+    def _as_in_table(self, line: str) -> str:
+        """An event line with its file as the table shows it (relative to its config
+        directory): a toast is read at a glance, beside the table."""
+        for root in self._table.roots if self._table is not None else ():
+            prefix = root.rstrip("/") + "/"
+            if f": {prefix}" in line:
+                return line.replace(f": {prefix}", ": ", 1)
+        return line
 
     EXTERNAL_TOAST_SECONDS = 4.0
     """How long a toast about external changes shows."""

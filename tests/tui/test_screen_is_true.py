@@ -241,6 +241,18 @@ async def test_k_with_a_refused_keyring_says_so_before_asking_for_the_key(
         await pilot.pause(0.2)
         assert not isinstance(app.screen, SecretInputScreen)
         assert len(app.screen_stack) == 1
+        # Said once; after that the whole reason stays in Details, not a toast a press.
+        await wait_until(
+            pilot,
+            lambda: "PROVREG_ALLOW_INSECURE_KEYRING" in " ".join(detail_text(pilot).split()),
+            "the reason in Details",
+        )
+        said = len(notes.messages)
+        for key in ("k", "K", "y", "k"):
+            await pilot.press(key)
+            await pilot.pause(0.2)
+        assert len(notes.messages) == said, notes.messages[said:]
+        assert len(app.screen_stack) == 1
 
 
 async def test_r_rescan_moves_the_headers_reload_time(cfg: Path) -> None:

@@ -36,6 +36,9 @@ class InstanceActions(App[int]):
     registry: ProviderRegistry | None
     state: RegistryState | None
     _detail_secrets: dict[str, dict[str, SecretStatus]]
+    _detail_error: str | None
+    _keyring_refusal_said = False
+    """The keyring's refusal was toasted once; later presses only update Details."""
 
     if TYPE_CHECKING:
         # Provided by ProvregApp.
@@ -340,7 +343,7 @@ class InstanceActions(App[int]):
         try:
             await registry.check_secret_target(instance.id, field)
         except Exception as exc:
-            self.notify(str(exc), title="Cannot store a key", severity="error", timeout=10)
+            self._say_why_not(exc, "Cannot store a key")
             return
         ref = instance.secret_ref(field)
 
@@ -387,7 +390,7 @@ class InstanceActions(App[int]):
         try:
             needs = await registry.confirmation_needs(instance.id)
         except Exception as exc:  # the keyring, asked whether a key exists
-            self.notify(str(exc), title="Not done", severity="error", timeout=10)
+            self._say_why_not(exc, "Not done")
             return
         pending = [need for need in needs if need.needed]
         if not pending:
@@ -415,12 +418,26 @@ class InstanceActions(App[int]):
             # Said apart from "Deleted": a key left behind on purpose is news.
             self.notify(deletion.keys.summary(), title="Key kept", timeout=8)
 
+    def _say_why_not(self, exc: Exception, title: str) -> None:
+        """A refused or absent keyring is explained once, in full, then kept in the
+        Details pane: a toast on every press of k, K or o says nothing new."""
+        from provreg.secrets import SecretBackendError
+
+        if not isinstance(exc, SecretBackendError):
+            self.notify(str(exc), title=title, severity="error", timeout=10)
+            return
+        self._detail_error = str(exc)
+        self._show_detail()
+        if not self._keyring_refusal_said:
+            self._keyring_refusal_said = True
+            self.notify(str(exc), title=title, severity="error", timeout=10)
+
     @work(group="ops", exit_on_error=False)
     async def _run_op(self, operation: Any, done: str) -> None:
         try:
             await operation
         except Exception as exc:
-            self.notify(str(exc), title="Not done", severity="error", timeout=10)
+            self._say_why_not(exc, "Not done")
             return
         self.notify(done, timeout=3)
         self._show_detail()

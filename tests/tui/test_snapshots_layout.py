@@ -91,3 +91,18 @@ def test_a_form_shows_its_own_keys(cfg: Path, snap_compare: Any) -> None:
         await no_blink(pilot)
 
     assert snap_compare(dashboard(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_a_notification_over_a_form_leaves_its_buttons_visible(
+    cfg: Path, snap_compare: Any
+) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await started(pilot)
+        await settled(pilot)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, InstanceForm), "the form")
+        await no_blink(pilot)
+        pilot.app.notify("external: providers/hosted.yaml — updated Gemini (default_model)")
+        await pilot.pause(0.3)
+
+    assert snap_compare(dashboard(), terminal_size=(80, 24), run_before=run_before)

@@ -385,3 +385,30 @@ async def test_read_only_footer_offers_no_write_keys_and_home_end_go_to_the_ends
         assert table.selected_id == table.instance_ids[-1]
         await pilot.press("home")
         assert table.selected_id == table.instance_ids[0]
+
+
+async def test_help_lists_the_keys_of_the_screen_in_front(cfg: Path) -> None:
+    """`?` listed the dashboard's keys whatever was in front; a form's own keys
+    (ctrl+s, esc) were nowhere to be found."""
+    from textual.widgets import Markdown
+
+    from provreg.tui.screens.help import HelpScreen
+
+    from .support import open_form
+
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await open_form(pilot, "e")
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        shown = app.screen.query_one(Markdown).source
+        assert "The form: keys" in shown
+        assert "`ctrl+s` | Save" in shown and "`escape` | Cancel" in shown
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceForm), "the form again")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1, "the dashboard")
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the main help")
+        assert "provreg dashboard" in app.screen.query_one(Markdown).source

@@ -23,7 +23,7 @@ from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, RichLog, TabbedContent, TabPane
 
 from provreg.key_trouble import KeyTrouble
@@ -73,6 +73,7 @@ class ProvregApp(InstanceActions):
         Binding("l", "show_tab('activity')", "Activity", show=False),
         Binding("d", "show_tab('details')", "Details", show=False),
         Binding("question_mark", "help", "Help"),
+        Binding("f1", "help", "Help", show=False, priority=True),
         Binding("q", "quit", "Quit"),
         # Read-only hides the write keys from the footer; pressed anyway, they say why.
         Binding("a,e,c,x,delete,k,K,o", "explain_read_only", show=False),
@@ -646,7 +647,11 @@ class ProvregApp(InstanceActions):
             self.query_one(ProblemsTable).focus()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        """The keys of the screen in front: the dashboard's, or a form's or dialog's."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        in_front = self.screen if isinstance(self.screen, ModalScreen) else None
+        self.push_screen(HelpScreen(in_front))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -37,6 +37,7 @@ def differences(mine: dict[str, object], theirs: ProviderInstance) -> Table:
 
 
 class ConflictScreen(ModalScreen[Choice]):
+    help_title = "Conflict: keys"
     BINDINGS = [
         Binding("m", "choose('mine')", "Keep mine"),
         Binding("t", "choose('theirs')", "Take theirs"),

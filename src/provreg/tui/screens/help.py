@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Markdown
 
 HELP = """\
@@ -34,7 +34,7 @@ another pane appear here at once. Bad edits show in **Problems** with
 | `p` | show the Problems tab; `Enter` on a problem jumps to it |
 | `l` | show the Activity tab |
 | `d` | show the Details (the tab in narrow terminals) |
-| `?` | this help |
+| `?` | this help (`F1` in a form or dialog: its own keys) |
 | `q` | quit |
 
 Status glyphs: `●` ok, `▲` warning, `✖` error, `◌` stale (file has errors),
@@ -46,12 +46,35 @@ In read-only mode (`w`) the footer leaves out the keys that write.
 """
 
 
+def keys_of(screen: Screen[object]) -> str:
+    """The keys a form or dialog answers to, as the help's Markdown table."""
+    rows = []
+    for binding in screen.BINDINGS:
+        if isinstance(binding, Binding) and binding.description:
+            keys = " / ".join(f"`{key.strip()}`" for key in binding.key.split(","))
+            rows.append(f"| {keys} | {binding.description} |")
+    title = getattr(screen, "help_title", type(screen).__name__)
+    return (
+        f"# {title}\n\n| Key | Action |\n|-----|--------|\n"
+        + "\n".join([*rows, "| `Tab` / `shift+Tab` | next / previous field or button |"])
+        + "\n\n`F1` shows this help on any screen; the dashboard's own keys are on its `?`.\n"
+    )
+
+
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+    """The keys of the screen it was opened from: the dashboard's, or a form's or
+    dialog's own (F1 there, where `?` may be typed into a field)."""
+
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
+
+    def __init__(self, for_screen: Screen[object] | None = None) -> None:
+        super().__init__()
+        self.for_screen = for_screen
 
     def compose(self) -> ComposeResult:
+        text = HELP if self.for_screen is None else keys_of(self.for_screen)
         with VerticalScroll(classes="dialog wide tall"):
-            yield Markdown(HELP)
+            yield Markdown(text)
 
     def action_close(self) -> None:
         self.dismiss(None)

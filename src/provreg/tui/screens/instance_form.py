@@ -84,6 +84,8 @@ def parse_input(spec: FieldSpec, text: str) -> Any:
 class InstanceForm(ModalScreen[bool]):
     """Returns True when saved, False when cancelled."""
 
+    help_title = "The form: keys"
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),

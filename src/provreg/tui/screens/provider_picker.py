@@ -14,6 +14,7 @@ from provreg.model import ProviderDefinition
 
 
 class ProviderPicker(ModalScreen[str | None]):
+    help_title = "Pick a provider type: keys"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, definitions: list[ProviderDefinition]) -> None:

@@ -19,6 +19,7 @@ RemovedChoice = Literal["recreate", "copy", "discard"]
 
 
 class RemovedScreen(ModalScreen[RemovedChoice]):
+    help_title = "Removed on disk: keys"
     BINDINGS = [
         Binding("r", "choose('recreate')", "Recreate"),
         Binding("c", "choose('copy')", "Copy values"),

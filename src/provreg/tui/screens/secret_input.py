@@ -11,6 +11,7 @@ from textual.widgets import Button, Footer, Input, Label
 
 
 class SecretInputScreen(ModalScreen[SecretStr | None]):
+    help_title = "Set a key: keys"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, instance_name: str, field: str, where: str) -> None:

@@ -469,7 +469,13 @@ def test_dashboard_doc_names_every_key() -> None:
     from provreg.tui.app import ProvregApp
 
     text = (DOCS / "dashboard.md").read_text(encoding="utf-8")
-    spelled = {"slash": "/", "question_mark": "?", "delete": "Delete", "escape": "Escape"}
+    spelled = {
+        "slash": "/",
+        "question_mark": "?",
+        "delete": "Delete",
+        "escape": "Escape",
+        "f1": "F1",
+    }
     missing = []
     for binding in ProvregApp.BINDINGS:
         assert isinstance(binding, Binding)

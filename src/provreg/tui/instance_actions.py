@@ -459,28 +459,12 @@ class InstanceActions(App[int]):
         name = deletion.instance.name
         try:
             restored = await registry.restore_deleted(deletion, at_end=at_end)
-        except PositionGoneError as exc:
-            if not self._keep_undo(registry, deletion):
-                return
-            file = deletion.entry.file if deletion.entry else deletion.instance.file
-
-            def answered(yes: bool | None) -> None:
-                if yes and self._undoable is deletion:
-                    self._undoable = None
-                    self._restore(registry, deletion, at_end=True)
-
-            self.push_screen(
-                ConfirmScreen(
-                    f"'{name}' cannot go back where it was: {exc}. "
-                    f"Append it at the end of {file} instead?",
-                    "Append",
-                ),
-                answered,
-            )
-            return
         except Exception as exc:
-            self._keep_undo(registry, deletion)
-            self.notify(str(exc), title=f"Cannot undo the delete of {name}", severity="error")
+            kept = self._keep_undo(registry, deletion)
+            if kept and not at_end and isinstance(exc, PositionGoneError):
+                self._offer_append(registry, deletion, str(exc))
+            else:
+                self.notify(str(exc), title=f"Cannot undo the delete of {name}", severity="error")
             return
         self.notify(f"Restored {name}", timeout=3)
         self._detail_secrets.pop(restored.id, None)
@@ -488,6 +472,25 @@ class InstanceActions(App[int]):
         self._show_state(registry.snapshot())
         self.query_one(ProvidersTable).select(restored.id)
         self._refresh_secret_presence()
+
+    def _offer_append(
+        self, registry: ProviderRegistry, deletion: UndoableDeletion, why: str
+    ) -> None:
+        file = deletion.entry.file if deletion.entry else deletion.instance.file
+
+        def answered(yes: bool | None) -> None:
+            if yes and self._undoable is deletion:
+                self._undoable = None
+                self._restore(registry, deletion, at_end=True)
+
+        self.push_screen(
+            ConfirmScreen(
+                f"'{deletion.instance.name}' cannot go back where it was: {why}. "
+                f"Append it at the end of {file} instead?",
+                "Append",
+            ),
+            answered,
+        )
 
     def _keep_undo(self, registry: ProviderRegistry, deletion: UndoableDeletion) -> bool:
         """A refused undo stays undoable, unless a newer delete took the slot

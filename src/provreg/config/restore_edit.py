@@ -74,9 +74,11 @@ class RemovedEntry:
 def delete_keeping(
     text: str, key: InstanceKey, file: str, *, current: Document | None = None
 ) -> tuple[Edited, RemovedEntry]:
-    """`delete_instance_verified`, and what an undo needs to put the entry back."""
-    edited = delete_instance_verified(text, key, current=current)
+    """`delete_instance_verified`, and what an undo needs to put the entry back.
+
+    `text` has no BOM (the storage takes it off before an edit)."""
     doc = _parse(text, current)
+    edited = delete_instance_verified(text, key, current=doc)  # one parse for both
     index, _ = _find_item(doc, key)
     items = doc.value["providers"]
     seq = providers_sequence(doc)

@@ -39,6 +39,7 @@ from provreg.config.edit import (
     EditError,
     InstanceKey,
     append_instance_verified,
+    delete_instance_verified,
     find_entry,
     new_file_verified,
     update_instance_verified,
@@ -359,10 +360,17 @@ class YamlDirectoryStorage:
         return await anyio.to_thread.run_sync(self._write_sync, target, transform, key, instance.id)
 
     async def delete(self, instance: ProviderInstance) -> WriteOutcome:
-        return (await self.delete_keeping(instance))[0]
+        return (await self._delete(instance, keep=False))[0]
 
     async def delete_keeping(self, instance: ProviderInstance) -> tuple[WriteOutcome, RemovedEntry]:
         """`delete`, and the removed entry's text and place, for an undo."""
+        outcome, entry = await self._delete(instance, keep=True)
+        assert entry is not None
+        return outcome, entry
+
+    async def _delete(
+        self, instance: ProviderInstance, *, keep: bool
+    ) -> tuple[WriteOutcome, RemovedEntry | None]:
         target = self._existing(instance)
         key = InstanceKey(instance.id, instance.name, instance.id_derived)
         kept: list[RemovedEntry] = []
@@ -370,6 +378,8 @@ class YamlDirectoryStorage:
         def transform(text: str | None, current: Document | None) -> Edited:
             if text is None:
                 raise ConflictError(instance.id, target.display, "its file was removed")
+            if not keep:
+                return delete_instance_verified(text, key, current=current)
             edited, entry = delete_keeping(text, key, target.display, current=current)
             kept[:] = [entry]  # a write that starts over on new text keeps its last
             return edited
@@ -377,7 +387,7 @@ class YamlDirectoryStorage:
         outcome = await anyio.to_thread.run_sync(
             self._write_sync, target, transform, key, instance.id
         )
-        return outcome, kept[0]
+        return outcome, kept[0] if kept else None
 
     async def insert_entry(self, entry: RemovedEntry, *, at_end: bool = False) -> WriteOutcome:
         parsed = self._parsed.get(entry.file)

@@ -381,6 +381,12 @@ async def test_delete_keeps_a_key_another_instance_uses_and_says_so(
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
         await pilot.press("y")
         await wait_until(pilot, lambda: "work-openai" not in table.instance_ids, "the row to go")
+        # The keys of a delete go when it can no longer be undone (u): at the
+        # next delete, or when the app quits.
+        await select(pilot, "gemini")
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("y")
         await wait_until(pilot, lambda: "Key kept" in notes or "kept the key" in notes, "notice")
         assert "kept the key shared-openai ('personal-anthropic' still uses it)" in notes
     assert plaintext_keyring.get_password("provreg", "shared-openai") == "sk-shared-value"

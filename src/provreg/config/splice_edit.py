@@ -266,7 +266,7 @@ def _add_first_pair(text: str, item: MappingNode, pair: tuple[str, Any]) -> tupl
     return at, at, rendered + newline_of(text) + " " * first_key.start_mark.column
 
 
-def _item_end(text: str, seq: SequenceNode, index: int) -> int:
+def item_end(text: str, seq: SequenceNode, index: int) -> int:
     """Index just past an item's last line, with the comment lines that trail it.
 
     Comment lines right after the item's content, indented deeper than the
@@ -310,8 +310,8 @@ def item_range(text: str, seq: SequenceNode, index: int) -> tuple[int, int]:
             break
     if index > 0:
         # Never cut into the previous item (nor the comment lines that trail it).
-        start = max(start, _item_end(text, seq, index - 1))
-    return start, _item_end(text, seq, index)
+        start = max(start, item_end(text, seq, index - 1))
+    return start, item_end(text, seq, index)
 
 
 def splice_delete(text: str, doc: Document, index: int) -> str:
@@ -321,8 +321,8 @@ def splice_delete(text: str, doc: Document, index: int) -> str:
     key_node, seq = providers
     if not isinstance(seq, SequenceNode) or seq.flow_style:
         raise CannotSplice("flow sequence")
-    start, end = item_range(text, seq, index)
     if len(seq.value) == 1:
+        start, end = item_range(text, seq, index)
         # The list becomes `[]`; a comment on the `providers:` line stays.
         colon = text.find(":", key_node.end_mark.index)
         line_end = end_of_line(text, colon)
@@ -332,6 +332,15 @@ def splice_delete(text: str, doc: Document, index: int) -> str:
         if line_end >= end:
             raise CannotSplice("the list starts on the `providers:` line")
         return keep_final_newline(text, text[: colon + 1] + " []" + rest + text[end:])
+    start, end = cut_range(text, seq, index)
+    return keep_final_newline(text, text[:start] + text[end:])
+
+
+def cut_range(text: str, seq: SequenceNode, index: int) -> tuple[int, int]:
+    """What deleting item `index` of a block sequence of two or more items cuts:
+    the text it owns (`item_range`) and its one blank separator. Undo puts
+    exactly this text back (`config.restore_edit`)."""
+    start, end = item_range(text, seq, index)
     last = index == len(seq.value) - 1
     before_blank = start > 0 and is_blank(text[start_of_line(text, start - 1) : start])
     after_blank = end < len(text) and is_blank(text[end : end_of_line(text, end)])
@@ -341,7 +350,7 @@ def splice_delete(text: str, doc: Document, index: int) -> str:
         end = end_of_line(text, end)
     elif before_blank and last:
         start = start_of_line(text, start - 1)
-    return keep_final_newline(text, text[:start] + text[end:])
+    return start, end
 
 
 def splice_append(text: str, doc: Document, item: Mapping[str, Any]) -> str:
@@ -369,10 +378,10 @@ def splice_append(text: str, doc: Document, item: Mapping[str, Any]) -> str:
     if not isinstance(seq, SequenceNode) or seq.flow_style:
         raise CannotSplice("flow sequence")
     dash_column = seq.start_mark.column
-    insert_at = _item_end(text, seq, len(seq.value) - 1)
+    insert_at = item_end(text, seq, len(seq.value) - 1)
     if len(seq.value) > 1:
         # Follow the file: a blank line before the new entry if the last two have one.
-        gap = text[_item_end(text, seq, len(seq.value) - 2) : seq.value[-1].start_mark.index]
+        gap = text[item_end(text, seq, len(seq.value) - 2) : seq.value[-1].start_mark.index]
         separated = any(is_blank(line) for line in gap.splitlines(keepends=True))
     else:
         separated = True  # a blank line between entries reads best

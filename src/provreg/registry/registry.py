@@ -27,6 +27,7 @@ import anyio
 
 from provreg.config import codes
 from provreg.config.edit import REMOVE
+from provreg.config.restore_edit import RemovedEntry
 from provreg.config.results import FileResult
 from provreg.config.validation import FieldProblem, check_fields
 from provreg.config.yaml_source import Limits
@@ -70,15 +71,16 @@ from provreg.registry.relink import LinkCache
 from provreg.registry.secret_ops import Deletion, SecretOperations
 from provreg.registry.state import RegistryState, WatchMode
 from provreg.registry.store import Store
+from provreg.registry.undo_ops import UndoOperations
 from provreg.secrets import SecretStore
-from provreg.storage.backend import StorageBackend, StoredState, WriteOutcome
+from provreg.storage.backend import StorageBackend, StoredState, UndoableStorage, WriteOutcome
 from provreg.storage.claims import ClaimView
 
 READ_ONLY_ENV = "PROVREG_READ_ONLY"
 ALLOW_HARDLINKS_ENV = "PROVREG_ALLOW_HARDLINKS"
 
 
-class ProviderRegistry(SecretOperations):
+class ProviderRegistry(UndoOperations, SecretOperations):
     """CRUD over provider instances, published through a `Store`."""
 
     def __init__(
@@ -353,6 +355,14 @@ class ProviderRegistry(SecretOperations):
     async def delete_with_keys(self, instance_id: str, *, source: Source = "app") -> Deletion:
         """`delete`, saying which of its stored keys were removed and which kept
         (another instance still references them)."""
+        instance, _ = await self._delete_entry(instance_id, source, keep=False)
+        return Deletion(instance, await self._forget_stored_keys(instance, source))
+
+    async def _delete_entry(
+        self, instance_id: str, source: Source, *, keep: bool
+    ) -> tuple[ProviderInstance, RemovedEntry | None]:
+        """Remove the instance's entry; with `keep`, and a storage that can undo,
+        also return the removed text and its place (`registry.undo_ops`)."""
         self._check_writable()
         async with self._lock:
             state = self.snapshot()
@@ -360,14 +370,18 @@ class ProviderRegistry(SecretOperations):
             self._check_file_ok(state, instance.file)
             txn = new_txn()
             change = _change(source, "delete", instance_id, instance.file, (), instance)
+            removed: RemovedEntry | None = None
             try:
                 with intent_on_rename(self.storage, self.audit, txn, **change):
-                    outcome = await self.storage.delete(instance)
+                    if keep and isinstance(self.storage, UndoableStorage):
+                        outcome, removed = await self.storage.delete_keeping(instance)
+                    else:
+                        outcome = await self.storage.delete(instance)
             except ConflictError as exc:
                 self._record_conflict(exc, source)
                 raise
             self._commit_write(outcome, source, instance_id, txn)
-        return Deletion(instance, await self._forget_stored_keys(instance, source))
+        return instance, removed
 
     async def reload(
         self, paths: builtins.list[str] | None = None, *, source: Source = "external"

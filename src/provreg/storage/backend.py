@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from provreg.catalog import Catalog
 from provreg.config.results import FileResult
 from provreg.model import ProviderInstance
 
 if TYPE_CHECKING:
+    from provreg.config.restore_edit import RemovedEntry
     from provreg.storage.claims import ClaimView
 
 
@@ -29,6 +30,11 @@ class ConflictError(StorageError):
         super().__init__(f"{file}: '{instance_id}' {detail}; reload and try again")
         self.instance_id = instance_id
         self.file = file
+
+
+class PositionGoneError(StorageError):
+    """An undone delete cannot put its entry back where it was (the file changed);
+    appending it at the end of the list may still work."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,25 @@ class StorageBackend(Protocol):
     ) -> WriteOutcome: ...
 
     async def delete(self, instance: ProviderInstance) -> WriteOutcome: ...
+
+
+@runtime_checkable
+class UndoableStorage(Protocol):
+    """A storage whose deletes can be undone (the YAML directory one): the delete
+    keeps the removed entry's text, and `insert_entry` puts it back."""
+
+    async def delete_keeping(
+        self, instance: ProviderInstance
+    ) -> tuple[WriteOutcome, RemovedEntry]: ...
+
+    async def insert_entry(self, entry: RemovedEntry, *, at_end: bool = False) -> WriteOutcome:
+        """Write the removed entry back where it was, or (`at_end`) last in its list.
+
+        Raises:
+            PositionGoneError: the entry it followed is gone (at_end may work).
+            StorageError: the file is gone, does not parse, cannot be written.
+        """
+        ...
 
 
 def instance_item(instance: ProviderInstance) -> dict[str, Any]:

@@ -46,12 +46,14 @@ from provreg.config.edit import (
 )
 from provreg.config.load_set import Collected, read_and_validate, validate_all
 from provreg.config.reading import parse_file, parsed_from_document, read_file
+from provreg.config.restore_edit import PositionGone, RemovedEntry, delete_keeping, restore_verified
 from provreg.config.results import FileResult, Fingerprint, ParsedFile, RawEntry
 from provreg.config.yaml_source import Document, Limits, gc_paused
 from provreg.model import ProviderInstance
 from provreg.storage.atomic import HardLinkError, atomic_write, sweep_stale_temp_files
 from provreg.storage.backend import (
     ConflictError,
+    PositionGoneError,
     StorageError,
     StoredState,
     WriteOutcome,
@@ -358,15 +360,53 @@ class YamlDirectoryStorage:
         return await anyio.to_thread.run_sync(self._write_sync, target, transform, key, instance.id)
 
     async def delete(self, instance: ProviderInstance) -> WriteOutcome:
+        return (await self._delete(instance, keep=False))[0]
+
+    async def delete_keeping(self, instance: ProviderInstance) -> tuple[WriteOutcome, RemovedEntry]:
+        """`delete`, and the removed entry's text and place, for an undo."""
+        outcome, entry = await self._delete(instance, keep=True)
+        assert entry is not None
+        return outcome, entry
+
+    async def _delete(
+        self, instance: ProviderInstance, *, keep: bool
+    ) -> tuple[WriteOutcome, RemovedEntry | None]:
         target = self._existing(instance)
         key = InstanceKey(instance.id, instance.name, instance.id_derived)
+        kept: list[RemovedEntry] = []
 
         def transform(text: str | None, current: Document | None) -> Edited:
             if text is None:
                 raise ConflictError(instance.id, target.display, "its file was removed")
-            return delete_instance_verified(text, key, current=current)
+            if not keep:
+                return delete_instance_verified(text, key, current=current)
+            edited, entry = delete_keeping(text, key, target.display, current=current)
+            kept[:] = [entry]  # a write that starts over on new text keeps its last
+            return edited
 
-        return await anyio.to_thread.run_sync(self._write_sync, target, transform, key, instance.id)
+        outcome = await anyio.to_thread.run_sync(
+            self._write_sync, target, transform, key, instance.id
+        )
+        return outcome, kept[0] if kept else None
+
+    async def insert_entry(self, entry: RemovedEntry, *, at_end: bool = False) -> WriteOutcome:
+        parsed = self._parsed.get(entry.file)
+        if parsed is None:
+            raise PositionGoneError(f"{entry.file} is no longer a file of this registry")
+        target = ConfigFile(parsed.path, parsed.display)
+
+        def transform(text: str | None, current: Document | None) -> Edited:
+            if text is None:
+                raise PositionGone(f"{entry.file} was removed")
+            return restore_verified(text, entry, current=current, at_end=at_end)
+
+        try:
+            # No instance key: there is no entry on disk to compare; the
+            # transform finds the place again on the text as it is now.
+            label = str(entry.value.get("id") or entry.value.get("name"))
+            return await anyio.to_thread.run_sync(self._write_sync, target, transform, None, label)
+        except PositionGone as exc:
+            raise PositionGoneError(str(exc)) from None
 
     def target_display(self, file: str | None) -> str:
         """Display path of the file a new instance would be written to."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import os
 import shlex
 import subprocess
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from provreg.registry.state import RegistryState
     from provreg.secrets import SecretStatus
 
+log = logging.getLogger("provreg.tui")
+
 FIRST_ROWS = 200
 """Rows shown in the first paint of a large registry; the rest follow in chunks."""
 ROW_CHUNK = 1000
@@ -60,6 +63,7 @@ class ProvregApp(InstanceActions):
         Binding("e", "edit", "Edit"),
         Binding("c", "duplicate", "Duplicate", show=False),
         Binding("x,delete", "delete", "Delete"),
+        Binding("u", "undo", "Undo delete", show=False),
         Binding("k", "set_secret", "Set key"),
         Binding("K", "remove_secret", "Remove key", show=False),
         Binding("o", "confirm_origin", "Confirm host", show=False),
@@ -76,11 +80,20 @@ class ProvregApp(InstanceActions):
         Binding("f1", "help", "Help", show=False, priority=True),
         Binding("q", "quit", "Quit"),
         # Read-only hides the write keys from the footer; pressed anyway, they say why.
-        Binding("a,e,c,x,delete,k,K,o", "explain_read_only", show=False),
+        Binding("a,e,c,x,delete,u,k,K,o", "explain_read_only", show=False),
     ]
 
     WRITE_ACTIONS = frozenset(
-        {"add", "edit", "duplicate", "delete", "set_secret", "remove_secret", "confirm_origin"}
+        {
+            "add",
+            "edit",
+            "duplicate",
+            "delete",
+            "undo",
+            "set_secret",
+            "remove_secret",
+            "confirm_origin",
+        }
     )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -227,8 +240,14 @@ class ProvregApp(InstanceActions):
         self.call_after_refresh(self._bench_mark, "first-paint")
         self._load_registry()
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         if self.registry is not None:
+            # The last delete can no longer be undone: its stored keys go now
+            # (each keyring call off the loop, under the secret store's timeout).
+            try:
+                await self.finish_pending_delete(self.registry, quiet=True)
+            except Exception:
+                log.warning("cannot remove the keys of the last delete", exc_info=True)
             # External changes are audited after a short hold-back (another
             # process may have logged them): write what is held back now.
             self.registry.flush_audit()

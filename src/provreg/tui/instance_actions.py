@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from provreg.model import ProviderInstance
     from provreg.registry import ProviderRegistry
     from provreg.registry.state import RegistryState
+    from provreg.registry.undo_ops import UndoableDeletion
     from provreg.secrets import SecretStatus
 
 
@@ -39,6 +40,8 @@ class InstanceActions(App[int]):
     _detail_error: str | None
     _keyring_refusal_said = False
     """The keyring's refusal was toasted once; later presses only update Details."""
+    _undoable: UndoableDeletion | None = None
+    """The last delete, while `u` can undo it; its stored keys are still kept."""
 
     if TYPE_CHECKING:
         # Provided by ProvregApp.
@@ -295,7 +298,9 @@ class InstanceActions(App[int]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._run_op(self._delete(registry, instance), f"Deleted {instance.name}")
+                self._run_op(
+                    self._delete(registry, instance), f"Deleted {instance.name} — u to undo"
+                )
 
         self.push_screen(
             ConfirmScreen(
@@ -413,10 +418,91 @@ class InstanceActions(App[int]):
         )
 
     async def _delete(self, registry: ProviderRegistry, instance: ProviderInstance) -> None:
-        deletion = await registry.delete_with_keys(instance.id)
-        if deletion.keys.kept:
+        # One undo level: a new delete gives up the last one, whose keys go now.
+        await self.finish_pending_delete(registry)
+        deletion = await registry.delete_for_undo(instance.id)
+        if deletion.entry is None:  # a storage that cannot put it back: as `provreg rm`
+            await self._forget_keys(registry, deletion)
+        else:
+            self._undoable = deletion
+
+    async def finish_pending_delete(
+        self, registry: ProviderRegistry, *, quiet: bool = False
+    ) -> None:
+        """Remove the stored keys of the delete `u` could still undo, and forget it."""
+        pending, self._undoable = self._undoable, None
+        if pending is not None:
+            await self._forget_keys(registry, pending, quiet=quiet)
+
+    async def _forget_keys(
+        self, registry: ProviderRegistry, deletion: UndoableDeletion, *, quiet: bool = False
+    ) -> None:
+        keys = await registry.forget_deleted_keys(deletion.instance)
+        if keys.kept and not quiet:
             # Said apart from "Deleted": a key left behind on purpose is news.
-            self.notify(deletion.keys.summary(), title="Key kept", timeout=8)
+            self.notify(keys.summary(), title="Key kept", timeout=8)
+
+    def action_undo(self) -> None:
+        registry = self._writable_registry()
+        if registry is None:
+            return
+        # Taken out of the slot at once: a second `u` must not restore it twice.
+        deletion, self._undoable = self._undoable, None
+        if deletion is None:
+            self.notify("Nothing to undo.", timeout=3)
+            return
+        self._restore(registry, deletion, at_end=False)
+
+    @work(group="ops", exit_on_error=False)
+    async def _restore(
+        self, registry: ProviderRegistry, deletion: UndoableDeletion, *, at_end: bool
+    ) -> None:
+        from provreg.storage.backend import PositionGoneError
+
+        name = deletion.instance.name
+        try:
+            restored = await registry.restore_deleted(deletion, at_end=at_end)
+        except Exception as exc:
+            kept = self._keep_undo(registry, deletion)
+            if kept and not at_end and isinstance(exc, PositionGoneError):
+                self._offer_append(registry, deletion, str(exc))
+            else:
+                self.notify(str(exc), title=f"Cannot undo the delete of {name}", severity="error")
+            return
+        self.notify(f"Restored {name}", timeout=3)
+        self._detail_secrets.pop(restored.id, None)
+        # As after a save: the commit's StoreChanged is still queued.
+        self._show_state(registry.snapshot())
+        self.query_one(ProvidersTable).select(restored.id)
+        self._refresh_secret_presence()
+
+    def _offer_append(
+        self, registry: ProviderRegistry, deletion: UndoableDeletion, why: str
+    ) -> None:
+        file = deletion.entry.file if deletion.entry else deletion.instance.file
+
+        def answered(yes: bool | None) -> None:
+            if yes and self._undoable is deletion:
+                self._undoable = None
+                self._restore(registry, deletion, at_end=True)
+
+        self.push_screen(
+            ConfirmScreen(
+                f"'{deletion.instance.name}' cannot go back where it was: {why}. "
+                f"Append it at the end of {file} instead?",
+                "Append",
+            ),
+            answered,
+        )
+
+    def _keep_undo(self, registry: ProviderRegistry, deletion: UndoableDeletion) -> bool:
+        """A refused undo stays undoable, unless a newer delete took the slot
+        meanwhile: then this one is given up and its keys go."""
+        if self._undoable is None:
+            self._undoable = deletion
+            return True
+        self._run_op(self._forget_keys(registry, deletion), "")
+        return False
 
     def _say_why_not(self, exc: Exception, title: str) -> None:
         """A refused or absent keyring is explained once, in full, then kept in the
@@ -439,7 +525,8 @@ class InstanceActions(App[int]):
         except Exception as exc:
             self._say_why_not(exc, "Not done")
             return
-        self.notify(done, timeout=3)
+        if done:
+            self.notify(done, timeout=3)
         self._show_detail()
         selected = self.selected_instance()
         if selected is not None:

@@ -21,6 +21,7 @@ another pane appear here at once. Bad edits show in **Problems** with
 | `e` / `Enter` | edit the selected instance (only changed fields are written) |
 | `c` | duplicate the selected instance |
 | `x` / `Delete` | delete the selected instance (asks first) |
+| `u` | undo the last delete (its key is removed only on quit or the next delete) |
 | `k` | set the API key (masked; goes to the keyring, never the YAML) |
 | `K` | remove the API key from the keyring |
 | `o` | let the instance's key go to its base URL host (after a host change) |

@@ -27,12 +27,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, RichLog, TabbedContent, TabPane
 
 from provreg.key_trouble import KeyTrouble
-from provreg.model import Severity
 from provreg.report import plural
+from provreg.severity import Severity
 from provreg.tui.collector import RareFullCollections
 from provreg.tui.instance_actions import InstanceActions
 from provreg.tui.messages import EventsArrived, RegistryFailed, StoreChanged
-from provreg.tui.screens.help import HelpScreen
+from provreg.tui.preview import preview_rows
 from provreg.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
 from provreg.tui.widgets.detail_pane import DetailPane, short_problem
 from provreg.tui.widgets.problems import ProblemsTable
@@ -219,7 +219,14 @@ class ProvregApp(InstanceActions):
         self.query_one(StatusHeader).show(None)
         table = self.query_one(ProvidersTable)
         table.roots = tuple(path for path in self.paths if os.path.isdir(path))
-        table.loading = True
+        # The first screenful straight from the first files, in the first paint:
+        # opening the registry (its imports, validating and linking every file)
+        # takes 0.2-1 s more, and its rows replace these (docs/performance.md).
+        preview = preview_rows(self.paths, table.roots, self.size.height)
+        if preview:
+            table.apply_rows(dict(preview), [key for key, _ in preview])
+        else:
+            table.loading = True
         table.focus()
         self.call_after_refresh(self._bench_mark, "first-paint")
         self._load_registry()
@@ -425,6 +432,7 @@ class ProvregApp(InstanceActions):
     def on_registry_failed(self, message: RegistryFailed) -> None:
         table = self.query_one(ProvidersTable)
         table.loading = False
+        table.apply_rows({}, [])  # no preview rows of a registry that did not open
         missing = [path for path in self.paths if not os.path.exists(path)]
         if missing:
             # The first run: say the exact commands, rather than "no such file".
@@ -627,6 +635,9 @@ class ProvregApp(InstanceActions):
             self.query_one(ProblemsTable).focus()
 
     def action_help(self) -> None:
+        # Imported here: its Markdown widget costs ~40 ms of the start otherwise.
+        from provreg.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

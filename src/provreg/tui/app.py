@@ -306,10 +306,14 @@ class ProvregApp(InstanceActions):
                 table.apply_rows(dict(rows), order[: index + 1])
                 if index + 1 == FIRST_ROWS:
                     self._show_state(state, table_too=False)
+                    # A preview row under the cursor kept its key: no highlight
+                    # came to start this.
+                    self._check_selected_secrets()
                 await _yield()
         table.apply_rows(rows, order, basis=(state, self.key_trouble))
         table.refresh()  # an empty table now says so
         self._show_state(state, table_too=False)
+        self._check_selected_secrets()  # as above
         if not state.instances and state.count(Severity.ERROR):
             # Every file is broken: the problems are what there is to see.
             self.action_show_tab("problems")
@@ -503,8 +507,12 @@ class ProvregApp(InstanceActions):
 
     @on(ProvidersTable.RowHighlighted, "#providers")
     def _row_highlighted(self, event: ProvidersTable.RowHighlighted) -> None:
-        instance = self.selected_instance()
         self._show_detail()
+        self._check_selected_secrets()
+
+    def _check_selected_secrets(self) -> None:
+        """Confirm the highlighted instance's keys, unless already known."""
+        instance = self.selected_instance()
         if instance is not None and instance.id not in self._detail_secrets:
             self._check_detail_secrets(instance.id)
 

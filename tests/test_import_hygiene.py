@@ -136,7 +136,7 @@ def test_dashboard_first_paint_does_not_import_the_models_or_the_registry() -> N
     result = _run(
         """
         import provreg.tui.app
-        heavy = ("provreg.model", "provreg.registry", "provreg.secrets", "markdown_it")
+        heavy = ("pydantic", "provreg.model", "provreg.registry", "provreg.secrets", "markdown_it")
         print(json.dumps({"loaded": sorted(m for m in heavy if m in sys.modules)}))
         """
     )

@@ -144,6 +144,9 @@ class ProvregApp(InstanceActions):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        # The layout's class before the widgets mount: added in on_mount, it
+        # restyled every widget again before the first paint.
+        self.screen.set_class(self.size.width < self.NARROW_WIDTH, "narrow", update=False)
         self._header = StatusHeader(", ".join(self.paths), stamp=self.stamp, id="status")
         self._table = ProvidersTable(id="providers")
         self._table.open_filter = self.action_filter

@@ -59,12 +59,17 @@ async def test_the_preview_stops_where_it_could_show_a_row_the_table_will_not_ha
 
 
 async def test_the_registry_rows_replace_the_preview(cfg: Path) -> None:
-    """An entry without an id has a preview key no id can take; once loaded, every
-    row is the registry's, none still "checking"."""
+    """An entry without an id has a preview key no id can take, an invalid entry
+    (which the preview does not validate) has a row until the registry opens;
+    once loaded, every row is the registry's, none still "checking"."""
     local = cfg / "providers" / "local.yaml"
     local.write_text(local.read_text().replace("  - id: local-ollama\n    name:", "  - name:"))
+    gateway = cfg / "team" / "gateway.yaml"
+    invalid = "\n  - id: no-such-provider\n    name: Nowhere\n    provider: no-such\n"
+    gateway.write_text(gateway.read_text() + invalid)
     preview = [key for key, _ in preview_rows(["cfg"], ROOTS, 40)]
-    assert len(preview) == 8 and "local-ollama" not in preview
+    assert len(preview) == 9 and "local-ollama" not in preview
+    assert preview[-1] == "no-such-provider"
     app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot)
@@ -72,4 +77,5 @@ async def test_the_registry_rows_replace_the_preview(cfg: Path) -> None:
         assert app.state is not None
         assert table.instance_ids == list(app.state.instances)
         assert "local-ollama" in table.instance_ids  # its derived id
+        assert "no-such-provider" not in table.instance_ids
         assert all(table.get_row_value(i).status != "checking" for i in table.instance_ids)

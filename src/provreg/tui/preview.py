@@ -9,8 +9,9 @@ File:line, with a "checking" status. The registry's rows replace them as soon
 as it is open (same keys when the entries have explicit ids, so nothing
 moves). Anything the preview cannot read as plainly as the registry would (a
 file that does not parse, too large, an entry without a plain name) ends it
-there: it only ever shows a prefix of the table, never rows the table won't
-have. Numbers: docs/performance.md, "Dashboard".
+there. It does not validate: an entry the registry leaves out (a malformed
+id, an unknown provider, an invalid field) shows until the registry opens,
+then goes, its error in Problems. Numbers: docs/performance.md, "Dashboard".
 """
 
 from __future__ import annotations

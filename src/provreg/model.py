@@ -2,7 +2,8 @@
 instances, secret references and diagnostics.
 
 Owns: the pydantic models and the small enums around them.
-May import: pydantic and the standard library only.
+May import: pydantic, the standard library and `provreg.severity` (`Severity`,
+re-exported here) only.
 """
 
 from __future__ import annotations

@@ -245,7 +245,10 @@ class Tmux:
 
     def close(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
+            socket = self.tmux("display-message", "-p", "#{socket_path}").strip()
             self.tmux("kill-server")  # this socket's server only (-L)
+            # tmux leaves the socket file behind: one per run would pile up.
+            Path(socket).unlink(missing_ok=True)
 
 
 def bench_first_rows(sample: Path, big: Path, args: argparse.Namespace) -> None:

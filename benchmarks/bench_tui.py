@@ -10,6 +10,13 @@ Data (deterministic, bench_check.py's generator) goes to benchmarks/.data/tui/
 (git-ignored, not /tmp): a copy of sample_configs, and 10,000 instances in 100
 files (100 per file). It measures:
 
+0. First rows, what a user waits for: from just before the spawn to the first
+   instance name on screen, in a real terminal (a tmux server on its own
+   socket, `tmux -L`, 120x40; `capture-pane -p` polled every ~5 ms), for
+   `provreg PATH` and, in the same run and alternating with it, a minimal
+   Textual app (Header, a DataTable of 8 rows, Footer; a script the benchmark
+   writes) as the baseline: medians and their ratio.
+
 1. The real `provreg PATH` executable in a real pseudo-terminal (120x40,
    TERM=xterm-256color), bytecode cached in a private PYTHONPYCACHEPREFIX filled
    by an untimed run, median of --runs runs after a warm-up:
@@ -83,6 +90,8 @@ FIRST_PAINT_TARGET = 0.6
 FULL_TABLE_TARGET = 2.0
 EDIT_TARGET = 0.100
 KEY_TARGET = 0.050
+FIRST_ROWS_RATIO = {"sample": 1.25, "10k": 2.0}
+"""First rows within this many times the minimal Textual app's (issue 12)."""
 
 KEYS = {"down": b"\x1b[B", "pagedown": b"\x1b[6~", "ctrl+home": b"\x1b[1;5H"}
 HOLD_INTERVAL = 1 / 30  # a held key's auto-repeat (X11 and macOS default to 25-30 per second)
@@ -116,6 +125,171 @@ def sample_set() -> Path:
 
 def relative(path: Path) -> str:
     return os.path.relpath(path, REPO_ROOT)
+
+
+# --------------------------------------------------------------------------- 0. first rows (tmux)
+
+MINIMAL_APP = '''\
+"""Baseline for bench_tui.py's first rows: a minimal Textual app, written by the benchmark."""
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Footer, Header
+
+ROWS = {rows!r}
+
+
+class Minimal(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Name", "Provider", "Default model", "File:line")
+        table.add_rows(ROWS)
+
+
+Minimal().run()
+'''
+"""The issue's baseline: Header, a DataTable of 8 rows and a Footer."""
+
+
+def minimal_app_script() -> Path:
+    rows = [
+        ("Work OpenAI", "openai", "gpt-4.1", "providers/hosted.yaml:8"),
+        ("Personal Anthropic", "anthropic", "claude-sonnet-4-5", "providers/hosted.yaml:16"),
+        ("Gemini (free tier)", "google-gemini", "gemini-2.5-flash", "providers/hosted.yaml:21"),
+        ("Local Ollama", "ollama", "llama3.2", "providers/local.yaml:6"),
+        ("GPU box (vLLM)", "openai-compatible", "acme/support-llama-8b", "providers/local.yaml:14"),
+        ("ACME gateway", "acme-gateway", "gpt-4.1", "team/gateway.yaml:20"),
+        ("ACME gateway (research", "acme-gateway", "claude-sonnet-4-5", "team/gateway.yaml:26"),
+        ("Team OpenRouter", "openrouter", "openrouter/auto", "team/gateway.yaml:34"),
+    ]
+    script = DATA_DIR / "minimal_app.py"
+    script.write_text(MINIMAL_APP.format(rows=rows))
+    return script
+
+
+def first_instance_name(root: Path) -> str:
+    """The name on the table's first row: the first instance of the first file in
+    the table's order (files sorted by path)."""
+    for path in sorted(root.rglob("*.yaml")):
+        # An instance under providers:, not a custom definition under definitions:.
+        providers = path.read_text().partition("\nproviders:\n")[2]
+        match = re.search(r"^    name: (.+)$", providers, re.MULTILINE)
+        if match:
+            return match.group(1).strip()
+    raise SystemExit(f"no instance name in {root}")
+
+
+class Tmux:
+    """A tmux server on its own socket (`tmux -L`), never the user's default one.
+
+    Each run is a new window whose command is the process under test, so the
+    terminal is a real one (tmux's own emulator) and what counts is what
+    `capture-pane -p` shows, as a user would see it.
+    """
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.socket = f"provreg-bench-{os.getpid()}"
+        self.env = {**env, "TERM": "xterm-256color"}
+        self.env.pop("TMUX", None)
+        cols, rows = SIZE
+        # The idle first window keeps the server up between runs.
+        self.tmux(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "bench",
+            "-x",
+            str(cols),
+            "-y",
+            str(rows),
+            "sleep",
+            "86400",
+        )
+        self.tmux("set-option", "-g", "default-terminal", "tmux-256color")
+        self.tmux("set-option", "-g", "remain-on-exit", "off")
+
+    def tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            env=self.env,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
+
+    def time_to_text(self, command: list[str], text: str, timeout: float = 30) -> float | None:
+        """Seconds from just before the spawn until `text` is on the pane, or None."""
+        start = time.perf_counter()
+        pane = self.tmux("new-window", "-d", "-P", "-F", "#{pane_id}", "-t", "bench", *command)
+        pane = pane.strip()
+        try:
+            while time.perf_counter() - start < timeout:
+                try:
+                    screen = self.tmux("capture-pane", "-p", "-t", pane)
+                except subprocess.CalledProcessError:  # the window closed: the process exited
+                    return None
+                if text in screen:
+                    return time.perf_counter() - start
+                time.sleep(0.005)
+            return None
+        finally:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self.tmux("kill-window", "-t", pane)
+
+    def close(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            socket = self.tmux("display-message", "-p", "#{socket_path}").strip()
+            self.tmux("kill-server")  # this socket's server only (-L)
+            # tmux leaves the socket file behind: one per run would pile up.
+            Path(socket).unlink(missing_ok=True)
+
+
+def bench_first_rows(sample: Path, big: Path, args: argparse.Namespace) -> None:
+    print("0. first rows: spawn to the first instance name on screen (tmux, capture-pane)")
+    if shutil.which("tmux") is None:
+        print("  tmux not found: skipped")
+        return
+    env = cached_bytecode_env(DATA_DIR)
+    minimal = [sys.executable, str(minimal_app_script())]
+    sets = [("sample_configs", sample), (f"{BIG[1]:,} instances in {BIG[2]} files", big)]
+    tmux = Tmux(env)
+    try:
+        with timed("first rows"):
+            for label, root in sets:
+                provreg = [str(BIN_DIR / "provreg"), relative(root)]
+                name = first_instance_name(root)
+                # Warm-ups fill the .pyc and page caches; runs alternate so a busy
+                # moment of the machine hits both.
+                tmux.time_to_text(provreg, name)
+                tmux.time_to_text(minimal, "Work OpenAI")
+                times: dict[str, list[float]] = {"provreg": [], "minimal": []}
+                for _ in range(args.runs):
+                    for key, command, text in (
+                        ("provreg", provreg, name),
+                        ("minimal", minimal, "Work OpenAI"),
+                    ):
+                        elapsed = tmux.time_to_text(command, text)
+                        if elapsed is None:
+                            raise SystemExit(f"first rows, {label}, {key}: {text!r} never shown")
+                        times[key].append(elapsed)
+                ours, base = (statistics.median(times[k]) for k in ("provreg", "minimal"))
+                limit = FIRST_ROWS_RATIO["10k" if root == big else "sample"]
+                print(
+                    f"  {label}: provreg median {ms(ours, 0)} (min {ms(min(times['provreg']), 0)}"
+                    f", max {ms(max(times['provreg']), 0)}); minimal app median {ms(base, 0)} "
+                    f"(min {ms(min(times['minimal']), 0)}, max {ms(max(times['minimal']), 0)}); "
+                    f"ratio {ours / base:.2f}x   target <= {limit}x "
+                    f"[{verdict(ours / base, limit)}]"
+                )
+    finally:
+        tmux.close()
 
 
 # --------------------------------------------------------------------------- 1. the real process
@@ -739,7 +913,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="3 runs, 20 edits, 40 keys")
     parser.add_argument("--profile", action="store_true", help="cProfile the fill and the edits")
     parser.add_argument(
-        "--part", choices=("all", "process", "in-process"), default="all", help="what to run"
+        "--part",
+        choices=("all", "first-rows", "process", "in-process"),
+        default="all",
+        help="what to run",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -761,6 +938,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  ({BIG[1]:,} instances in {BIG[2]} files, sha256 {digest})")
     print(f"terminal {SIZE[0]}x{SIZE[1]}; medians of {args.runs} runs after one warm-up\n")
 
+    if args.part in ("all", "first-rows"):
+        bench_first_rows(sample, big, args)
+        print()
     if args.part in ("all", "process"):
         bench_processes(sample, big, args)
     if args.part in ("all", "in-process"):

@@ -128,3 +128,16 @@ def test_no_module_outside_tui_imports_textual() -> None:
     assert "provreg.config.load_set" in result["modules"]  # type: ignore[operator]
     assert result["broken"] == {}, "modules that do not import, so were not checked"
     assert result["culprit"] is None, f"{result['culprit']} imports textual"
+
+
+def test_dashboard_first_paint_does_not_import_the_models_or_the_registry() -> None:
+    """The first rows come from `provreg.tui.preview` before the registry opens
+    (issue 12): the app module must not pull in what opening it needs."""
+    result = _run(
+        """
+        import provreg.tui.app
+        heavy = ("pydantic", "provreg.model", "provreg.registry", "provreg.secrets", "markdown_it")
+        print(json.dumps({"loaded": sorted(m for m in heavy if m in sys.modules)}))
+        """
+    )
+    assert result["loaded"] == []

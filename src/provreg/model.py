@@ -2,7 +2,8 @@
 instances, secret references and diagnostics.
 
 Owns: the pydantic models and the small enums around them.
-May import: pydantic and the standard library only.
+May import: pydantic, the standard library and `provreg.severity` (`Severity`,
+re-exported here) only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from provreg.severity import Severity as Severity  # defined apart for the dashboard's start
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
 """Instance and definition ids: short, lower case, safe in file names and keyring users."""
@@ -43,14 +46,6 @@ class FieldType(StrEnum):
     FLOAT = "float"
     CHOICE = "choice"
     LIST = "list"
-
-
-class Severity(StrEnum):
-    """How bad a diagnostic is. Only errors make `--check` fail (warnings with `--strict`)."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
 
 
 class FieldSpec(BaseModel):

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from provreg.model import Diagnostic, Severity
 from provreg.one_line import printable
+from provreg.severity import Severity
+
+if TYPE_CHECKING:  # the dashboard's header uses `plural` before the models are imported
+    from provreg.model import Diagnostic
 
 
 def format_text(diagnostic: Diagnostic) -> str:

@@ -28,12 +28,12 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, RichLog, TabbedContent, TabPane
 
 from provreg.key_trouble import KeyTrouble
-from provreg.model import Severity
 from provreg.report import plural
+from provreg.severity import Severity
 from provreg.tui.collector import RareFullCollections
 from provreg.tui.instance_actions import InstanceActions
 from provreg.tui.messages import EventsArrived, RegistryFailed, StoreChanged
-from provreg.tui.screens.help import HelpScreen
+from provreg.tui.preview import preview_rows
 from provreg.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
 from provreg.tui.widgets.detail_pane import DetailPane, short_problem
 from provreg.tui.widgets.problems import ProblemsTable
@@ -154,10 +154,14 @@ class ProvregApp(InstanceActions):
         self._header: StatusHeader | None = None
         self._problems: ProblemsTable | None = None
         self._detail_panes: tuple[DetailPane, ...] = ()
+        self._theme_warnings = self._choose_theme()
 
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        # The layout's class before the widgets mount: added in on_mount, it
+        # restyled every widget again before the first paint.
+        self.screen.set_class(self.size.width < self.NARROW_WIDTH, "narrow", update=False)
         self._header = StatusHeader(", ".join(self.paths), stamp=self.stamp, id="status")
         self._table = ProvidersTable(id="providers")
         self._table.open_filter = self.action_filter
@@ -207,17 +211,20 @@ class ProvregApp(InstanceActions):
             tabs.hide_tab("details")
         self._show_detail()
 
-    def on_mount(self) -> None:
-        self._apply_width(self.size.width)
+    def _choose_theme(self) -> list[tuple[str, str]]:
+        """Register the themes and set the one to use; return (title, warning) pairs
+        to show once mounted.
+
+        Called from __init__: a theme set in on_mount re-parses and re-applies
+        every style of the mounted screen, ~60-90 ms before the first rows.
+        """
+        warnings = []
         loaded = load_themes()
         for theme in loaded.themes:
             self.register_theme(theme)
         if loaded.problems:
-            self.notify(
-                "Some theme files were skipped:\n" + "\n".join(loaded.problems),
-                title="Themes",
-                severity="warning",
-                timeout=10,
+            warnings.append(
+                ("Themes", "Some theme files were skipped:\n" + "\n".join(loaded.problems))
             )
         remembered = remembered_theme()
         wanted = self.requested_theme or remembered or DEFAULT_THEME
@@ -227,18 +234,35 @@ class ProvregApp(InstanceActions):
                 if wanted == remembered and not self.requested_theme
                 else "unknown theme"
             )
-            self.notify(f"{why} ('{wanted}'); using {DEFAULT_THEME}", severity="warning")
+            warnings.append(("", f"{why} ('{wanted}'); using {DEFAULT_THEME}"))
             wanted = DEFAULT_THEME
         self.theme = wanted
+        return warnings
+
+    def on_mount(self) -> None:
+        self._apply_width(self.size.width)
+        for title, warning in self._theme_warnings:
+            # The skipped files' list is long: it stays longer.
+            timeout = 10 if title else self.NOTIFICATION_TIMEOUT
+            self.notify(warning, title=title, severity="warning", timeout=timeout)
         self._theme_ready = True
         self.query_one(StatusHeader).show(None)
         table = self.query_one(ProvidersTable)
         table.roots = tuple(path for path in self.paths if os.path.isdir(path))
         self.query_one(ProblemsTable).roots = table.roots
-        table.loading = True
+        # The first screenful straight from the first files, in the first paint:
+        # opening the registry (its imports, validating and linking every file)
+        # takes 0.2-1 s more, and its rows replace these (docs/performance.md).
+        preview = preview_rows(self.paths, table.roots, self.size.height)
+        if preview:
+            table.apply_rows(dict(preview), [key for key, _ in preview])
+        else:
+            table.loading = True
         table.focus()
         self.call_after_refresh(self._bench_mark, "first-paint")
-        self._load_registry()
+        # After the first paint: the worker runs on this event loop, and its
+        # imports and the open are ~0.3 s of CPU that would come before it.
+        self.call_after_refresh(self._load_registry)
 
     async def on_unmount(self) -> None:
         if self.registry is not None:
@@ -321,10 +345,14 @@ class ProvregApp(InstanceActions):
                 table.apply_rows(dict(rows), order[: index + 1])
                 if index + 1 == FIRST_ROWS:
                     self._show_state(state, table_too=False)
+                    # A preview row under the cursor kept its key: no highlight
+                    # came to start this.
+                    self._check_selected_secrets()
                 await _yield()
         table.apply_rows(rows, order, basis=(state, self.key_trouble))
         table.refresh()  # an empty table now says so
         self._show_state(state, table_too=False)
+        self._check_selected_secrets()  # as above
         if not state.instances and state.count(Severity.ERROR):
             # Every file is broken: the problems are what there is to see.
             self.action_show_tab("problems")
@@ -457,6 +485,7 @@ class ProvregApp(InstanceActions):
     def on_registry_failed(self, message: RegistryFailed) -> None:
         table = self.query_one(ProvidersTable)
         table.loading = False
+        table.apply_rows({}, [])  # no preview rows of a registry that did not open
         missing = [path for path in self.paths if not os.path.exists(path)]
         if missing:
             # The first run: say the exact commands, rather than "no such file".
@@ -527,8 +556,12 @@ class ProvregApp(InstanceActions):
 
     @on(ProvidersTable.RowHighlighted, "#providers")
     def _row_highlighted(self, event: ProvidersTable.RowHighlighted) -> None:
-        instance = self.selected_instance()
         self._show_detail()
+        self._check_selected_secrets()
+
+    def _check_selected_secrets(self) -> None:
+        """Confirm the highlighted instance's keys, unless already known."""
+        instance = self.selected_instance()
         if instance is not None and instance.id not in self._detail_secrets:
             self._check_detail_secrets(instance.id)
 
@@ -667,6 +700,9 @@ class ProvregApp(InstanceActions):
 
     def action_help(self) -> None:
         """The keys of the screen in front: the dashboard's, or a form's or dialog's."""
+        # Imported here: its Markdown widget costs ~40 ms of the start otherwise.
+        from provreg.tui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         in_front = self.screen if isinstance(self.screen, ModalScreen) else None

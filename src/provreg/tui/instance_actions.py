@@ -13,9 +13,6 @@ from textual import work
 from textual.app import App
 
 from provreg.tui.screens.confirm import ConfirmScreen
-from provreg.tui.screens.conflict import ConflictScreen
-from provreg.tui.screens.instance_form import FormError, FormResult, InstanceForm
-from provreg.tui.screens.provider_picker import ProviderPicker
 from provreg.tui.screens.removed import RemovedScreen
 from provreg.tui.screens.secret_input import SecretInputScreen
 from provreg.tui.widgets.providers_table import ProvidersTable
@@ -29,6 +26,7 @@ if TYPE_CHECKING:
     from provreg.registry.state import RegistryState
     from provreg.registry.undo_ops import UndoableDeletion
     from provreg.secrets import SecretStatus
+    from provreg.tui.screens.instance_form import FormResult
 
 
 class InstanceActions(App[int]):
@@ -90,6 +88,8 @@ class InstanceActions(App[int]):
         if registry is None:
             return
 
+        from provreg.tui.screens.provider_picker import ProviderPicker  # see _open_form
+
         def picked(provider: str | None) -> None:
             if provider is not None:
                 self._open_form(registry.definition(provider).id, None)
@@ -137,6 +137,10 @@ class InstanceActions(App[int]):
     def _open_form(
         self, provider: str, instance: ProviderInstance | None, *, duplicate: bool = False
     ) -> None:
+        # Imported here, as the other screens that import the models: the dashboard's
+        # first rows come before pydantic and the models are loaded.
+        from provreg.tui.screens.instance_form import InstanceForm
+
         registry = self.registry
         assert registry is not None
         definition = registry.definition(provider)
@@ -180,6 +184,7 @@ class InstanceActions(App[int]):
         recreate: bool = False,
     ) -> None:
         from provreg.registry import FieldsError, RegistryError
+        from provreg.tui.screens.instance_form import FormError  # see _open_form
 
         registry = self.registry
         assert registry is not None
@@ -233,6 +238,8 @@ class InstanceActions(App[int]):
 
     def _check_form_removed(self, instance: ProviderInstance) -> None:
         """The instance open in a form is gone from disk: ask what becomes of the edits."""
+        from provreg.tui.screens.instance_form import InstanceForm  # see _open_form
+
         screen = self.screen
         if not isinstance(screen, InstanceForm) or screen.duplicate:
             return
@@ -264,6 +271,9 @@ class InstanceActions(App[int]):
         )
 
     def _check_form_conflict(self, instance: ProviderInstance) -> None:
+        from provreg.tui.screens.conflict import ConflictScreen  # see _open_form
+        from provreg.tui.screens.instance_form import FormError, InstanceForm
+
         screen = self.screen
         if not isinstance(screen, InstanceForm) or screen.instance is None:
             return

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from provreg.registry.events import Event
-from provreg.registry.state import RegistryState
+if TYPE_CHECKING:  # not at runtime: the first paint comes before the registry is imported
+    from provreg.registry.events import Event
+    from provreg.registry.state import RegistryState
 
 
 class StoreChanged(Message):

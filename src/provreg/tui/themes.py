@@ -1,7 +1,10 @@
-"""Themes: `themes/*.yaml` files validated by a pydantic model, turned into
-`textual.theme.Theme`s. Built-in themes ship with the package; user themes
-come from `<user config dir>/provreg/themes/`. Bad files are collected and
-reported together in one notification, never a crash.
+"""Themes: `themes/*.yaml` files validated by a pydantic model
+(`provreg.tui.theme_file`), turned into `textual.theme.Theme`s. Built-in themes
+ship with the package; user themes come from `<user config dir>/provreg/themes/`.
+Bad files are collected and reported together in one notification, never a crash.
+
+The built-in files are not validated at start (a test does it): importing
+pydantic for them cost ~70 ms before the dashboard's first rows.
 """
 
 from __future__ import annotations
@@ -12,79 +15,9 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from textual.theme import Theme
 
 DEFAULT_THEME = "provreg-dark"
-
-
-COLOUR_FIELDS = (
-    "primary",
-    "secondary",
-    "accent",
-    "warning",
-    "error",
-    "success",
-    "foreground",
-    "background",
-    "surface",
-    "panel",
-)
-
-
-class ThemeFile(BaseModel):
-    """The schema of a theme file."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")
-    """Name shown in the theme picker and given to --theme."""
-    primary: str
-    secondary: str | None = None
-    accent: str | None = None
-    warning: str | None = None
-    error: str | None = None
-    success: str | None = None
-    foreground: str | None = None
-    background: str | None = None
-    surface: str | None = None
-    panel: str | None = None
-    dark: bool = True
-    variables: dict[str, str] = Field(default_factory=dict)
-    """Extra CSS variables, e.g. `stale-foreground`."""
-
-    @field_validator(*COLOUR_FIELDS)
-    @classmethod
-    def _a_colour(cls, value: str | None) -> str | None:
-        if value is not None:
-            _parse_colour(value)
-        return value
-
-    @field_validator("variables")
-    @classmethod
-    def _colour_variables(cls, variables: dict[str, str]) -> dict[str, str]:
-        for name, value in variables.items():
-            # Variables may hold other CSS values; what looks like a colour must be one.
-            if value.strip().lower().startswith(("#", "rgb", "hsl")):
-                try:
-                    _parse_colour(value)
-                except ValueError as exc:
-                    raise ValueError(f"{name}: {exc}") from None
-        return variables
-
-    def to_theme(self) -> Theme:
-        return Theme(**self.model_dump())
-
-
-def _parse_colour(value: str) -> None:
-    from textual.color import Color, ColorParseError
-
-    try:
-        Color.parse(value)
-    except ColorParseError:
-        raise ValueError(
-            f"{value!r} is not a colour (#rrggbb, rgb(...), hsl(...) or a name)"
-        ) from None
 
 
 @dataclass
@@ -114,6 +47,10 @@ def load_theme_file(path: Path) -> Theme:
     Raises:
         ValueError: with a one-line reason (YAML error or the first invalid key).
     """
+    from pydantic import ValidationError
+
+    from provreg.tui.theme_file import ThemeFile
+
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         theme = ThemeFile.model_validate(raw).to_theme()
@@ -135,10 +72,24 @@ def load_theme_file(path: Path) -> Theme:
     return theme
 
 
+def builtin_theme(path: Path) -> Theme:
+    """A theme file shipped with provreg: read, not validated (see the module doc).
+
+    Raises:
+        ValueError: the file could not be read (an installation problem).
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Theme(**raw)
+    except Exception as exc:
+        raise ValueError(f"{path}: {type(exc).__name__}: {exc}") from None
+
+
 def load_themes(extra_dirs: list[Path] | None = None) -> LoadedThemes:
     """Built-in themes, then user ones (a user theme may replace a built-in by name)."""
     loaded = LoadedThemes()
-    dirs = [d for d in (_builtin_dir(), user_theme_dir(), *(extra_dirs or [])) if d is not None]
+    builtin = _builtin_dir()
+    dirs = [d for d in (builtin, user_theme_dir(), *(extra_dirs or [])) if d is not None]
     by_name: dict[str, Theme] = {}
     for directory in dirs:
         if not directory.is_dir():
@@ -147,7 +98,7 @@ def load_themes(extra_dirs: list[Path] | None = None) -> LoadedThemes:
             if path.name.startswith("."):
                 continue
             try:
-                theme = load_theme_file(path)
+                theme = builtin_theme(path) if directory == builtin else load_theme_file(path)
             except ValueError as exc:
                 loaded.problems.append(str(exc))
                 continue

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label
 
+if TYPE_CHECKING:  # imported when a key is entered: pydantic is not loaded at start
+    from pydantic import SecretStr  # noqa: F401 (named in the base class, a string)
 
-class SecretInputScreen(ModalScreen[SecretStr | None]):
+
+class SecretInputScreen(ModalScreen["SecretStr | None"]):
     help_title = "Set a key: keys"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -41,6 +45,8 @@ class SecretInputScreen(ModalScreen[SecretStr | None]):
         if not value.strip():
             self.query_one("#secret-error", Label).update("Enter a key, or press Escape.")
             return
+        from pydantic import SecretStr
+
         self.dismiss(SecretStr(value.strip()))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -3,7 +3,7 @@ and presence (never the value), and the instance's diagnostics."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
 from rich.table import Table
@@ -11,10 +11,10 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from provreg.model import ProviderInstance, SecretRef
-from provreg.registry.state import RegistryState
-from provreg.secrets import SecretStatus
-from provreg.secrets.policy import without_options
+if TYPE_CHECKING:  # not at runtime: the first paint comes before the models are imported
+    from provreg.model import ProviderInstance, SecretRef
+    from provreg.registry.state import RegistryState
+    from provreg.secrets import SecretStatus
 
 
 def _value_text(value: object) -> str:
@@ -34,6 +34,10 @@ def short_problem(text: str) -> str:
         return "no keyring available (docs/secrets.md)"
     if "did not answer" in text or "no answer" in text:
         return "the keyring did not answer (locked?)"
+    # Imported here: the secrets package imports the models, which the first
+    # paint does without.
+    from provreg.secrets.policy import without_options
+
     first = without_options(text)
     return first if len(first) <= 70 else first[:67] + "..."
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from provreg.model import Diagnostic, Severity
-from provreg.registry.state import RegistryState
+from provreg.severity import Severity
 from provreg.tui.widgets.providers_table import relative_file
+
+if TYPE_CHECKING:  # not at runtime: the first paint comes before the models are imported
+    from provreg.model import Diagnostic
+    from provreg.registry.state import RegistryState
 
 _STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "bright_black"}
 

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.widgets import Input
 
 from provreg.key_trouble import KeyTrouble
-from provreg.model import Severity
+from provreg.severity import Severity
 from provreg.tui.widgets.line_table import LineTable
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ GLYPHS = {
     "secret": ("○", "yellow"),
     "host": ("◇", "yellow"),
     "conflict": ("⚡", "magenta"),
+    "checking": ("·", "bright_black"),
 }
 STATUS_LABELS = {
     "ok": "ok",
@@ -62,6 +63,7 @@ STATUS_LABELS = {
     "secret": "secret missing",
     "host": "host not confirmed for its key (press o)",
     "conflict": "conflict",
+    "checking": "not checked yet (the registry is loading)",
 }
 
 

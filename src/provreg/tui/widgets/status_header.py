@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from provreg.model import Severity
-from provreg.registry.state import RegistryState
 from provreg.report import plural
+from provreg.severity import Severity
+
+if TYPE_CHECKING:  # not at runtime: the first paint comes before the registry is imported
+    from provreg.registry.state import RegistryState
 
 
 def clock_time(timestamp: float) -> str:

@@ -431,9 +431,10 @@ class ProvregApp(InstanceActions):
                 self._check_form_conflict(event.instance)
             if isinstance(event, InstanceRemoved) and event.source == "external":
                 self._check_form_removed(event.instance)
-            if isinstance(event, InstanceUpdated):
+            if isinstance(event, InstanceUpdated) and self._touches_keys(event):
                 # A new base URL host or reference changes what its keys may do:
-                # what Details showed of them is stale.
+                # what Details showed of them is stale. (Other edits keep it: asking
+                # the keyring again after every edit cost a repaint.)
                 self._detail_secrets.pop(event.instance.id, None)
         if external:
             self._notify_external(external)
@@ -441,6 +442,16 @@ class ProvregApp(InstanceActions):
         if selected is not None and selected.id not in self._detail_secrets:
             self._show_detail()
             self._check_detail_secrets(selected.id)
+
+    def _touches_keys(self, event: Any) -> bool:
+        """Whether an update can change what the instance's keys may do: its host,
+        provider, id, or a secret field's reference."""
+        changed = set(event.changed_fields)
+        if changed & {"base_url", "provider", "id"}:
+            return True
+        definition = self.state.catalog.get(event.instance.provider) if self.state else None
+        secret_fields = {spec.id for spec in definition.secret_fields} if definition else set()
+        return bool(changed & secret_fields) or definition is None
 
     def _as_in_table(self, line: str) -> str:
         """An event line with its file as the table shows it (relative to its config

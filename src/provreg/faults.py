@@ -45,3 +45,9 @@ WRITE_PATH_POINTS = (
     AUDIT_AFTER_OUTCOME,
 )
 """Every point a `provreg add`, `edit` or `rm` passes, in order."""
+
+# The points of `provreg secret set`: the pin is recorded before the key is stored.
+SECRET_SET_AFTER_PIN = "secret-set:after-pin"
+"""The key's host is pinned in the index; the keyring does not hold the key yet."""
+SECRET_SET_AFTER_STORE = "secret-set:after-store"
+"""The keyring holds the key, with its pin."""

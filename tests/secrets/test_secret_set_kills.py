@@ -23,8 +23,7 @@ from secrets_support import (
     state_dir,
 )
 
-from provreg.faults import KILL_AT_ENV
-from provreg.secrets.store import SET_AFTER_PIN, SET_AFTER_STORE
+from provreg.faults import KILL_AT_ENV, SECRET_SET_AFTER_PIN, SECRET_SET_AFTER_STORE
 
 CHECK = ["--", "sh", "-c", 'test -n "$OPENAI_API_KEY" && echo released']
 
@@ -36,7 +35,7 @@ def pins() -> dict[str, list[str | None]]:
     return {e["name"]: e["hosts"] for e in json.loads(path.read_text())["entries"]}
 
 
-@pytest.mark.parametrize("point", [SET_AFTER_PIN, SET_AFTER_STORE])
+@pytest.mark.parametrize("point", [SECRET_SET_AFTER_PIN, SECRET_SET_AFTER_STORE])
 def test_a_kill_at_any_step_never_leaves_a_key_without_a_pin(
     secret_service: SecretServiceDaemon, config_dir: Path, instance_id: str, point: str
 ) -> None:
@@ -55,7 +54,7 @@ def test_a_kill_at_any_step_never_leaves_a_key_without_a_pin(
     # The invariant: a key in the keyring has a pin; a pin may lack its key.
     assert pins().get(user) == ["api.openai.com"]
     assert stored in (None, value)
-    assert (stored is not None) == (point == SET_AFTER_STORE)
+    assert (stored is not None) == (point == SECRET_SET_AFTER_STORE)
 
     # Whatever was left, a changed host gets nothing, and the message is no traceback.
     openai_config(config_dir, instance_id, base_url="https://collector.evil.example/v1")

@@ -48,10 +48,24 @@ class Pins:
             return KeyLocation("file", "", os.path.realpath(os.path.expanduser(ref.name)))
         return None
 
+    def lookup(
+        self, instance_id: str, field: str, ref: SecretRef
+    ) -> tuple[KeyLocation, KeyPin | None] | None:
+        """The key and its pin (None: not pinned yet); None for a key that is not
+        pinned at all (`{env: ...}`). One read of the index, for both checks."""
+        key = self.location(instance_id, field, ref)
+        return None if key is None else (key, self.index.pin_of(key))
+
+    @staticmethod
     def check(
-        self, instance_id: str, field: str, ref: SecretRef, host: str | None, *, present: bool
+        instance_id: str,
+        field: str,
+        host: str | None,
+        found: tuple[KeyLocation, KeyPin | None] | None,
+        *,
+        present: bool,
     ) -> None:
-        """Refuse unless the key is pinned to `host`.
+        """Refuse unless the key `lookup` found is pinned to `host`.
 
         A key pinned to other hosts is refused before it is read; a key with
         no pin at all only once it is known to exist (a missing key is
@@ -60,10 +74,9 @@ class Pins:
         Raises:
             OriginChangedError, UnpinnedKeyError.
         """
-        key = self.location(instance_id, field, ref)
-        if key is None:
+        if found is None:
             return
-        pin = self.index.pin_of(key)
+        key, pin = found
         if pin is not None and pin.hosts:
             if host in pin.hosts:
                 return

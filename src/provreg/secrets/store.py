@@ -38,9 +38,6 @@ from provreg.secrets.redaction import register_secret
 SERVICE = "provreg"
 DEFAULT_TIMEOUT = 5.0
 
-# The crash points of `secret set`, in order (tests/reliability/ kills at each).
-SET_AFTER_PIN = "secret-set:after-pin"
-SET_AFTER_STORE = "secret-set:after-store"
 TIMEOUT_ENV = "PROVREG_SECRET_TIMEOUT"
 
 
@@ -218,7 +215,8 @@ class SecretStore:
             value = self._resolve_env(instance_id, field, ref)
         else:
             value = read_key_file(instance_id, field, ref)
-            self.pins.check(instance_id, field, ref, host, present=True)
+            found = self.pins.lookup(instance_id, field, ref)
+            self.pins.check(instance_id, field, host, found, present=True)
         refuse_nul(instance_id, field, ref, value)
         register_secret(value)
         secret = SecretStr(value)
@@ -233,7 +231,8 @@ class SecretStore:
         self, instance_id: str, field: str, ref: SecretRef, host: str | None
     ) -> str:
         user = keyring_user(instance_id, field, ref)
-        self.pins.check(instance_id, field, ref, host, present=False)
+        found = self.pins.lookup(instance_id, field, ref)
+        self.pins.check(instance_id, field, host, found, present=False)
         value = self._keyring_call("read the key", lambda b: b.get_password(self.service, user))
         if not value:
             raise SecretMissingError(
@@ -242,7 +241,7 @@ class SecretStore:
                 f"the keyring (service '{self.service}', user '{user}')",
                 f"set it with `provreg secret set {instance_id} {field}`",
             )
-        self.pins.check(instance_id, field, ref, host, present=True)
+        self.pins.check(instance_id, field, host, found, present=True)
         return str(value)
 
     def _resolve_env(self, instance_id: str, field: str, ref: SecretRef) -> str:
@@ -275,7 +274,7 @@ class SecretStore:
         # The pin first: a crash between the two leaves a pin without a key
         # (harmless), never a key without a pin that any host could then get.
         previous, _ = self.index.pin(key, host, instance_id, field, stored=True)
-        faults.reach(SET_AFTER_PIN)
+        faults.reach(faults.SECRET_SET_AFTER_PIN)
         try:
             self._keyring_call(
                 "store the key", lambda b: b.set_password(self.service, user, secret), secret=secret
@@ -283,7 +282,7 @@ class SecretStore:
         except BaseException:
             self.index.restore(key, previous)
             raise
-        faults.reach(SET_AFTER_STORE)
+        faults.reach(faults.SECRET_SET_AFTER_STORE)
         self.invalidate()
         return user
 

@@ -136,26 +136,21 @@ class SecretIndex:
         Returns the pin as it was before (None when there was none), to undo a
         store that failed, and whether anything changed.
         """
-        outcome: list[Any] = [None, False]
 
         def change(pins: list[KeyPin]) -> list[KeyPin]:
             for index, old in enumerate(pins):
-                if old.key != key:
-                    continue
-                outcome[0] = old
-                new = replace(
-                    old,
-                    hosts=old.hosts if host in old.hosts else (*old.hosts, host),
-                    stored=old.stored or stored,
-                )
-                outcome[1] = new != old
-                pins[index] = new
-                return pins
-            outcome[1] = True
+                if old.key == key:
+                    pins[index] = replace(
+                        old,
+                        hosts=old.hosts if host in old.hosts else (*old.hosts, host),
+                        stored=old.stored or stored,
+                    )
+                    return pins
             return [*pins, KeyPin(key, (host,), instance_id, field, time.time(), stored)]
 
-        self._update(change)
-        return outcome[0], bool(outcome[1])
+        before, after = self._update(change)
+        previous = next((pin for pin in before if pin.key == key), None)
+        return previous, before != after
 
     def restore(self, key: KeyLocation, previous: KeyPin | None) -> None:
         """Put a key's pin back as it was (after a store that failed)."""
@@ -182,12 +177,16 @@ class SecretIndex:
         finally:
             os.close(fd)  # closing releases the lock
 
-    def _update(self, change: Callable[[list[KeyPin]], list[KeyPin]]) -> None:
+    def _update(
+        self, change: Callable[[list[KeyPin]], list[KeyPin]]
+    ) -> tuple[list[KeyPin], list[KeyPin]]:
+        """Apply `change` under the lock; the pins before and after."""
         with self._locked():
             before = self.entries()
             after = change(list(before))
             if after != before:
                 self._save(after)
+        return before, after
 
     def _save(self, pins: list[KeyPin]) -> None:
         directory = os.path.dirname(self.path) or "."

@@ -412,3 +412,22 @@ async def test_help_lists_the_keys_of_the_screen_in_front(cfg: Path) -> None:
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the main help")
         assert "provreg dashboard" in app.screen.query_one(Markdown).source
+
+
+async def test_a_file_line_too_long_for_its_column_keeps_its_end(cfg: Path) -> None:
+    """The table cut File:line at its end, losing the file name and the line."""
+    from .support import screen_text
+
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        table = table_of(pilot)
+        narrow = [
+            (key, label, 10 if key == "where" else width)
+            for key, label, width in (
+                (column.key, column.label.plain, column.width) for column in table.columns
+            )
+        ]
+        table.set_columns(narrow)
+        await pilot.pause()
+        assert any("…ed.yaml:8" in line for line in screen_text(app).splitlines())

@@ -92,11 +92,12 @@ def render_cell_segments(
     return lines[0]
 
 
-def _keep_end(text: Text, width: int) -> Text:
-    """`text` cut to `width` cells from its start, marked with an ellipsis."""
-    if width <= 1:
-        return Text(text.plain[-width:] if width else "", style=text.style)
-    return Text("…" + text.plain[-(width - 1) :], style=text.style)
+def keep_end(plain: str, width: int) -> str:
+    """`plain` cut to `width` characters from its start, marked with an ellipsis
+    (`…ders/local.yaml:6`): where the end says the most, a path's file and line."""
+    if len(plain) <= width:
+        return plain
+    return plain[-width:] if width <= 1 else "…" + plain[-(width - 1) :]
 
 
 class CellRenderer:
@@ -669,10 +670,10 @@ class LineTable(ScrollView, can_focus=True):
         component, post = self._cell_styles(header, hover, cursor)
         segments: list[Segment] = []
         render_cell = self._cells.render
-        keep_end = self.keep_end_columns
+        cut_at_start = self.keep_end_columns
         for column_index, (column, text) in enumerate(zip(self._columns, cells, strict=True)):
-            if not header and column.key in keep_end and len(text.plain) > column.width:
-                text = _keep_end(text, column.width)
+            if not header and column.key in cut_at_start and len(text.plain) > column.width:
+                text = Text(keep_end(text.plain, column.width), style=text.style)
             meta = Style.from_meta({"row": row_index, "column": column_index})
             segments += render_cell(
                 console, options, text, column.width, (row_style, meta, component, post)

@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from provreg.severity import Severity
+from provreg.tui.widgets.line_table import keep_end
 from provreg.tui.widgets.providers_table import relative_file
 
 if TYPE_CHECKING:  # not at runtime: the first paint comes before the models are imported
@@ -27,7 +28,7 @@ def where_text(
     """`file:line:col`, the file relative to its config directory as in the providers
     table; a long path loses its start, never the line and column."""
     text = f"{relative_file(diagnostic.file, roots)}:{diagnostic.line}:{diagnostic.column}"
-    return text if len(text) <= width else "…" + text[-(width - 1) :]
+    return keep_end(text, width)
 
 
 class ProblemsTable(DataTable[Text]):

@@ -94,11 +94,13 @@ def cmd_secret_status(paths: list[str], instance_id: str | None, as_json: bool, 
 def cmd_secret_confirm(paths: list[str], instance_id: str, out: TextIO) -> int:
     async def run() -> int:
         registry = await open_registry(paths)
-        needs = await registry.confirmation_needs(instance_id)
         changed = await registry.confirm_origin(instance_id, source="cli")
         if changed:
             out.write(f"{instance_id}: confirmed the new host for {changed} stored key(s)\n")
         else:
+            # Nothing changed, so asking now says why (asked before, every key
+            # would have been looked up twice).
+            needs = await registry.confirmation_needs(instance_id)
             reasons = "; ".join(need.reason for need in needs) or "it takes no key"
             out.write(f"{instance_id}: nothing to confirm ({reasons})\n")
         return ExitCode.OK
@@ -112,7 +114,8 @@ def cmd_secret_prune(paths: list[str], yes: bool, as_json: bool, out: TextIO) ->
     async def run() -> int:
         registry = await open_registry(paths, audit=False)
         store = registry.secret_store()
-        orphans = [e for e in store.index.stored_entries() if not registry.key_users(e.key)]
+        referenced = registry.referenced_keys()
+        orphans = [e for e in store.index.stored_entries() if e.key not in referenced]
         if as_json:
             out.write(json.dumps([_pin_json(e) for e in orphans], indent=2) + "\n")
         elif not orphans:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -193,19 +193,30 @@ class SecretOperations:
     def key_users(self, key: KeyLocation, *, excluding: str | None = None) -> list[str]:
         """Ids of the instances whose secret fields reference `key` (stale ones included:
         a file that fails to parse keeps its last good instances, and their keys)."""
+        users = dict.fromkeys(
+            instance_id
+            for instance_id, used in self._keys_in_use(kind=key.kind)
+            if used == key and instance_id != excluding
+        )
+        return list(users)
+
+    def referenced_keys(self) -> set[KeyLocation]:
+        """Every key some instance references (for `secret prune`: one pass, not one
+        pass per stored entry)."""
+        return {used for _, used in self._keys_in_use()}
+
+    def _keys_in_use(self, *, kind: str | None = None) -> Iterator[tuple[str, KeyLocation]]:
         store = self.secret_store()
         state = self.snapshot()
-        users: list[str] = []
         for instance in state.instances.values():
             definition = state.catalog.get(instance.provider)
-            if instance.id == excluding or definition is None:
-                continue
-            for spec in definition.secret_fields:
+            for spec in definition.secret_fields if definition is not None else ():
                 ref = instance.secret_ref(spec.id)
-                if ref.kind == key.kind and store.key_location(instance.id, spec.id, ref) == key:
-                    users.append(instance.id)
-                    break
-        return users
+                if kind is not None and ref.kind != kind:
+                    continue
+                used = store.key_location(instance.id, spec.id, ref)
+                if used is not None:
+                    yield instance.id, used
 
     async def _forget_stored_keys(self, instance: ProviderInstance, source: Source) -> KeyCleanup:
         """Remove the keyring entries provreg stored for a deleted instance,

@@ -132,11 +132,19 @@ def test_no_module_outside_tui_imports_textual() -> None:
 
 def test_dashboard_first_paint_does_not_import_the_models_or_the_registry() -> None:
     """The first rows come from `provreg.tui.preview` before the registry opens
-    (issue 12): the app module must not pull in what opening it needs."""
+    (issue 12): the app module must not pull in what opening it needs, nor
+    what the bottom tabs need (they mount after the first paint)."""
     result = _run(
         """
         import provreg.tui.app
-        heavy = ("pydantic", "provreg.model", "provreg.registry", "provreg.secrets", "markdown_it")
+        heavy = (
+            "pydantic",
+            "provreg.model",
+            "provreg.registry",
+            "provreg.secrets",
+            "markdown_it",
+            "rich.pretty",  # the Activity tab's RichLog: the bottom tabs mount after
+        )
         print(json.dumps({"loaded": sorted(m for m in heavy if m in sys.modules)}))
         """
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static, TabbedContent
 
 from provreg.key_trouble import KeyTrouble
 from provreg.registry import ProviderRegistry
@@ -13,7 +14,7 @@ from provreg.tui.app import ProvregApp
 from provreg.tui.preview import preview_rows
 from provreg.tui.widgets.providers_table import row_for
 
-from .support import fixed_stamp, started, table_of
+from .support import fixed_stamp, plain, started, table_of
 
 pytestmark = pytest.mark.anyio
 
@@ -79,3 +80,28 @@ async def test_the_registry_rows_replace_the_preview(cfg: Path) -> None:
         assert "local-ollama" in table.instance_ids  # its derived id
         assert "no-such-provider" not in table.instance_ids
         assert all(table.get_row_value(i).status != "checking" for i in table.instance_ids)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+async def test_the_bottom_tabs_come_after_the_first_rows(cfg: Path, size: tuple[int, int]) -> None:
+    """The first frame has the preview's rows and an empty place for the bottom
+    tabs (mounted after it: they are most of the screen's widgets). A tab key
+    pressed before they mount still takes effect, and the layout is the
+    terminal width's (the Details tab only when narrow)."""
+    app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
+    async with app.run_test(size=size) as pilot:
+        assert len(table_of(pilot).instance_ids) > 0  # the preview, before the tabs
+        assert not app.query("#bottom-tabs"), "the tabs mounted before the first frame"
+        app.action_show_tab("activity")
+        await started(pilot)
+        tabs = app.query_one("#bottom-tabs", TabbedContent)
+        assert tabs.active == "activity"
+        assert app.query_one("#activity-log").is_mounted
+        narrow = size[0] < ProvregApp.NARROW_WIDTH
+        assert tabs.get_tab("details").display is narrow
+        assert app.query_one("#detail").display is not narrow
+        # The Details tab's pane, shown before it was mounted, shows the selection.
+        selected = table_of(pilot).selected_id
+        assert app.state is not None and selected is not None
+        body = app.query_one("#detail-tab #detail-body", Static).content
+        assert app.state.instances[selected].name in plain(body)

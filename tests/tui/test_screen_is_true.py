@@ -14,6 +14,7 @@ from textual.notifications import Notify
 from textual.widgets import Input, Static
 
 from provreg.tui.app import ProvregApp
+from provreg.tui.screens.confirm import ConfirmScreen
 from provreg.tui.screens.instance_form import InstanceForm
 from provreg.tui.widgets.detail_pane import DetailPane
 
@@ -400,7 +401,13 @@ async def test_help_lists_the_keys_of_the_screen_in_front(cfg: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot)
         await open_form(pilot, "e")
-        await pilot.press("f1")
+        # In a text field `?` is a character, not the help.
+        field = app.screen.focused
+        assert isinstance(field, Input)
+        before = field.value
+        await pilot.press("end", "question_mark")
+        assert isinstance(app.screen, InstanceForm) and field.value == before + "?"
+        await pilot.press("backspace", "f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
         shown = app.screen.query_one(Markdown).source
         assert "The form: keys" in shown
@@ -412,6 +419,17 @@ async def test_help_lists_the_keys_of_the_screen_in_front(cfg: Path) -> None:
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the main help")
         assert "provreg dashboard" in app.screen.query_one(Markdown).source
+        await pilot.press("escape")
+        # A dialog with no text field answers `?` too, with its own keys.
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the delete dialog")
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the dialog's help")
+        shown = app.screen.query_one(Markdown).source
+        assert "provreg dashboard" not in shown
+        assert "`y` |" in shown and "`n` / `escape` |" in shown, shown
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog again")
 
 
 async def test_a_file_line_too_long_for_its_column_keeps_its_end(cfg: Path) -> None:

@@ -23,9 +23,9 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Container, Horizontal
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, RichLog, TabbedContent, TabPane
+from textual.widgets import Footer, Input
 
 from provreg.key_trouble import KeyTrouble
 from provreg.report import plural
@@ -41,6 +41,8 @@ from provreg.tui.widgets.providers_table import ProvidersTable, row_for
 from provreg.tui.widgets.status_header import StatusHeader, clock_time
 
 if TYPE_CHECKING:
+    from textual.widgets import RichLog, TabbedContent
+
     from provreg.model import ProviderInstance
     from provreg.registry import ProviderRegistry
     from provreg.registry.events import Event
@@ -154,6 +156,12 @@ class ProvregApp(InstanceActions):
         self._header: StatusHeader | None = None
         self._problems: ProblemsTable | None = None
         self._detail_panes: tuple[DetailPane, ...] = ()
+        self._activity_log: RichLog | None = None
+        self._tabs: TabbedContent | None = None
+        """The bottom tabs, None until mounted after the first paint."""
+        self._bottom_mounted = asyncio.Event()
+        self._wanted_tab: str | None = None
+        """A tab asked for (a key, the all-broken start) before the tabs were mounted."""
         self._theme_warnings = self._choose_theme()
 
     # ------------------------------------------------------------------ layout
@@ -178,15 +186,31 @@ class ProvregApp(InstanceActions):
         with Horizontal(id="main"):
             yield self._table
             yield self._detail_panes[0]
-        with TabbedContent(id="bottom"):
-            # In narrow terminals the detail pane moves here, beside the problems.
-            with TabPane("Details", id="details"):
-                yield self._detail_panes[1]
-            with TabPane("Problems", id="problems"):
-                yield self._problems
-            with TabPane("Activity", id="activity"):
-                yield RichLog(id="activity-log", wrap=False, markup=False, max_lines=2000)
+        # The bottom tabs are mounted into their place after the first paint
+        # (_mount_bottom): they are most of the screen's widgets, and styling and
+        # arranging them put ~60-100 ms in front of the first rows.
+        yield Container(id="bottom")
         yield Footer()
+
+    async def _mount_bottom(self) -> None:
+        # Imported here: RichLog brings rich.pretty and attrs (~20-30 ms).
+        from textual.widgets import RichLog, TabbedContent, TabPane
+
+        self._activity_log = RichLog(id="activity-log", wrap=False, markup=False, max_lines=2000)
+        assert self._problems is not None
+        narrow = self.screen.has_class("narrow")
+        tabs = TabbedContent(id="bottom-tabs", initial="details" if narrow else "problems")
+        # In narrow terminals the detail pane moves here, beside the problems.
+        tabs.compose_add_child(TabPane("Details", self._detail_panes[1], id="details"))
+        tabs.compose_add_child(TabPane("Problems", self._problems, id="problems"))
+        tabs.compose_add_child(TabPane("Activity", self._activity_log, id="activity"))
+        await self.query_one("#bottom", Container).mount(tabs)
+        self._tabs = tabs
+        self._layout_set = False
+        self._apply_width(self.size.width)
+        if self._wanted_tab is not None:
+            self.action_show_tab(self._wanted_tab)
+        self._bottom_mounted.set()
 
     NARROW_WIDTH = 140
     """Below this many columns the detail pane becomes a tab under the table (the
@@ -199,9 +223,11 @@ class ProvregApp(InstanceActions):
         narrow = width < self.NARROW_WIDTH
         if self.screen.has_class("narrow") == narrow and self._layout_set:
             return
-        self._layout_set = True
         self.screen.set_class(narrow, "narrow")
-        tabs = self.query_one(TabbedContent)
+        tabs = self._tabs
+        if tabs is None:  # _mount_bottom applies it
+            return
+        self._layout_set = True
         if narrow:
             tabs.show_tab("details")
             tabs.active = "details"
@@ -249,7 +275,8 @@ class ProvregApp(InstanceActions):
         self.query_one(StatusHeader).show(None)
         table = self.query_one(ProvidersTable)
         table.roots = tuple(path for path in self.paths if os.path.isdir(path))
-        self.query_one(ProblemsTable).roots = table.roots
+        assert self._problems is not None
+        self._problems.roots = table.roots
         # The first screenful straight from the first files, in the first paint:
         # opening the registry (its imports, validating and linking every file)
         # takes 0.2-1 s more, and its rows replace these (docs/performance.md).
@@ -260,6 +287,7 @@ class ProvregApp(InstanceActions):
             table.loading = True
         table.focus()
         self.call_after_refresh(self._bench_mark, "first-paint")
+        self.call_after_refresh(self._mount_bottom)
         # After the first paint: the worker runs on this event loop, and its
         # imports and the open are ~0.3 s of CPU that would come before it.
         self.call_after_refresh(self._load_registry)
@@ -311,6 +339,8 @@ class ProvregApp(InstanceActions):
                 self.post_message(RegistryFailed(str(exc)))
                 return
             self._bench_mark("loaded")
+            # Store changes and the first fill update the bottom tabs.
+            await self._bottom_mounted.wait()
             self.registry = registry
             self._unsubscribe.append(registry.store.subscribe(self._on_state))
             self._unsubscribe.append(registry.store.subscribe_events(self._on_events))
@@ -408,7 +438,8 @@ class ProvregApp(InstanceActions):
             ReloadRecovered,
         )
 
-        log = self.query_one("#activity-log", RichLog)
+        log = self._activity_log
+        assert log is not None
         stamp = self.stamp(time.time())
         external: list[str] = []
         for event in message.events:
@@ -605,7 +636,8 @@ class ProvregApp(InstanceActions):
             table.focus()
             if self.screen.has_class("narrow"):
                 # The row and its Details: in a narrow terminal Details is a tab.
-                self.query_one(TabbedContent).active = "details"
+                if self._tabs is not None:
+                    self._tabs.active = "details"
             return
         self.notify(
             f"{diagnostic.file}:{diagnostic.line}:{diagnostic.column} — press v on a row of that "
@@ -705,9 +737,12 @@ class ProvregApp(InstanceActions):
             # Wide terminals show Details beside the table, not as a tab.
             self.query_one("#detail", DetailPane).focus()
             return
-        self.query_one(TabbedContent).active = tab
-        if tab == "problems":
-            self.query_one(ProblemsTable).focus()
+        if self._tabs is None:  # not mounted yet: _mount_bottom shows it
+            self._wanted_tab = tab
+            return
+        self._tabs.active = tab
+        if tab == "problems" and self._problems is not None:
+            self._problems.focus()
 
     def action_help(self) -> None:
         """The keys of the screen in front: the dashboard's, or a form's or dialog's."""

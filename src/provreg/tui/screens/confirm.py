@@ -8,12 +8,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label
 
+from provreg.tui.screens.help_key import HELP_BINDING
+
 
 class ConfirmScreen(ModalScreen[bool]):
     help_title = "A question: keys"
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
+        HELP_BINDING,
     ]
 
     def __init__(self, question: str, yes: str = "Yes") -> None:

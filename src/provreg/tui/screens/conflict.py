@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Static
 
 from provreg.model import ProviderInstance
+from provreg.tui.screens.help_key import HELP_BINDING
 
 Choice = Literal["mine", "theirs"]
 
@@ -42,6 +43,7 @@ class ConflictScreen(ModalScreen[Choice]):
         Binding("m", "choose('mine')", "Keep mine"),
         Binding("t", "choose('theirs')", "Take theirs"),
         Binding("b", "both", "View both"),
+        HELP_BINDING,
     ]
 
     def __init__(self, message: str, mine: dict[str, object], theirs: ProviderInstance) -> None:

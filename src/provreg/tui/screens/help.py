@@ -35,7 +35,7 @@ another pane appear here at once. Bad edits show in **Problems** with
 | `p` | show the Problems tab; `Enter` on a problem jumps to it |
 | `l` | show the Activity tab |
 | `d` | show the Details (the tab in narrow terminals) |
-| `?` | this help (`F1` in a form or dialog: its own keys) |
+| `?` / `F1` | this help; on a form or dialog, its own keys (`F1` in a text field) |
 | `q` | quit |
 
 Status glyphs: `●` ok, `▲` warning, `✖` error, `◌` stale (file has errors),
@@ -58,7 +58,8 @@ def keys_of(screen: Screen[object]) -> str:
     return (
         f"# {title}\n\n| Key | Action |\n|-----|--------|\n"
         + "\n".join([*rows, "| `Tab` / `shift+Tab` | next / previous field or button |"])
-        + "\n\n`F1` shows this help on any screen; the dashboard's own keys are on its `?`.\n"
+        + "\n\n`?` shows this help (`F1` in a text field, where `?` is typed); the "
+        "dashboard's own keys are on its `?`.\n"
     )
 
 

@@ -23,6 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Switch
 
 from provreg.model import FieldSpec, FieldType, ProviderDefinition, ProviderInstance, SecretRef
+from provreg.tui.screens.help_key import HELP_BINDING
 
 UNSET = None
 
@@ -89,6 +90,7 @@ class InstanceForm(ModalScreen[bool]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
+        HELP_BINDING,
     ]
 
     def __init__(

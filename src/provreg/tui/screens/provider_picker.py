@@ -11,11 +11,12 @@ from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from provreg.model import ProviderDefinition
+from provreg.tui.screens.help_key import HELP_BINDING
 
 
 class ProviderPicker(ModalScreen[str | None]):
     help_title = "Pick a provider type: keys"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), HELP_BINDING]
 
     def __init__(self, definitions: list[ProviderDefinition]) -> None:
         super().__init__()

@@ -15,6 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label
 
+from provreg.tui.screens.help_key import HELP_BINDING
+
 RemovedChoice = Literal["recreate", "copy", "discard"]
 
 
@@ -24,6 +26,7 @@ class RemovedScreen(ModalScreen[RemovedChoice]):
         Binding("r", "choose('recreate')", "Recreate"),
         Binding("c", "choose('copy')", "Copy values"),
         Binding("d", "choose('discard')", "Discard"),
+        HELP_BINDING,
     ]
 
     def __init__(self, message: str) -> None:

@@ -10,13 +10,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label
 
+from provreg.tui.screens.help_key import HELP_BINDING
+
 if TYPE_CHECKING:  # imported when a key is entered: pydantic is not loaded at start
     from pydantic import SecretStr  # noqa: F401 (named in the base class, a string)
 
 
 class SecretInputScreen(ModalScreen["SecretStr | None"]):
     help_title = "Set a key: keys"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), HELP_BINDING]
 
     def __init__(self, instance_name: str, field: str, where: str) -> None:
         super().__init__()

@@ -72,9 +72,12 @@ class DetailPane(VerticalScroll):
         super().__init__(**kwargs)
         self._shown: tuple[object, ...] | None = None
         """The inputs of what the body shows now (None: no instance selected)."""
+        # Kept, not queried: the Details tab's pane is shown before it is
+        # mounted (the bottom tabs mount after the first paint).
+        self._body = Static("Select a provider instance.", id="detail-body")
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Static("Select a provider instance.", id="detail-body")
+        yield self._body
 
     def show(
         self,
@@ -84,7 +87,7 @@ class DetailPane(VerticalScroll):
         checking: bool = False,
         secret_error: str | None = None,
     ) -> None:
-        body = self.query_one("#detail-body", Static)
+        body = self._body
         if instance is None or state is None:
             if self._shown is not None:
                 self._shown = None

@@ -16,6 +16,10 @@ files (100 per file). It measures:
    `provreg PATH` and, in the same run and alternating with it, a minimal
    Textual app (Header, a DataTable of 8 rows, Footer; a script the benchmark
    writes) as the baseline: medians and their ratio.
+   With valgrind installed, also the instructions each executes from the start
+   of the interpreter to its first paint (callgrind's count, in a pty of the
+   same size; each process exits at its first paint): a count that other load
+   on the machine does not change, where the wall-clock times above do.
 
 1. The real `provreg PATH` executable in a real pseudo-terminal (120x40,
    TERM=xterm-256color), bytecode cached in a private PYTHONPYCACHEPREFIX filled
@@ -170,6 +174,88 @@ def minimal_app_script() -> Path:
     return script
 
 
+PROVREG_TO_FIRST_PAINT = """\
+import os
+import sys
+
+from provreg.cli import main
+from provreg.tui.app import ProvregApp
+
+
+def mark(self, name):
+    if name == "first-paint":  # ProvregApp's own mark, after its first refresh
+        os._exit(0)
+
+
+ProvregApp._bench_mark = mark
+sys.argv = ["provreg", *sys.argv[1:]]
+main()
+"""
+"""Runs provreg until its first paint (its own mark, after the first refresh), then
+exits: for callgrind. The minimal app's copy exits at the same point."""
+
+
+def instructions_to_first_paint(command: list[str], env: dict[str, str]) -> int:
+    """Instructions executed by `command` (under callgrind) until it exits."""
+    master, slave = os.openpty()
+    cols, rows = SIZE
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    out = DATA_DIR / "callgrind.txt"
+    process = subprocess.Popen(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            f"--log-file={out}",
+            *command,
+        ],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**env, "TERM": "xterm-256color"},
+        cwd=REPO_ROOT,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        while process.poll() is None:  # drain the terminal, or the app blocks writing
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                with contextlib.suppress(OSError):
+                    os.read(master, 1 << 16)
+    finally:
+        os.close(master)
+    match = re.search(r"Collected : (\d+)", out.read_text())
+    if match is None:
+        raise SystemExit(f"callgrind gave no count: {out.read_text()[-500:]}")
+    return int(match.group(1))
+
+
+def bench_first_paint_instructions(sample: Path, env: dict[str, str]) -> None:
+    if shutil.which("valgrind") is None:
+        print("  instructions to first paint: valgrind not found, skipped")
+        return
+    provreg = DATA_DIR / "first_paint_provreg.py"
+    provreg.write_text(PROVREG_TO_FIRST_PAINT)
+    minimal = DATA_DIR / "first_paint_minimal.py"
+    minimal.write_text(
+        minimal_app_script()
+        .read_text()
+        .replace("from textual.app", "import os\nfrom textual.app", 1)
+        .replace(
+            "        table.add_rows(ROWS)\n",
+            "        table.add_rows(ROWS)\n        self.call_after_refresh(os._exit, 0)\n",
+        )
+    )
+    with timed("instructions"):
+        ours = instructions_to_first_paint([sys.executable, str(provreg), relative(sample)], env)
+        base = instructions_to_first_paint([sys.executable, str(minimal)], env)
+    print(
+        f"  instructions to first paint (callgrind), sample_configs: provreg {ours / 1e6:,.0f} M; "
+        f"minimal app {base / 1e6:,.0f} M; ratio {ours / base:.2f}x"
+    )
+
+
 def first_instance_name(root: Path) -> str:
     """The name on the table's first row: the first instance of the first file in
     the table's order (files sorted by path)."""
@@ -290,6 +376,7 @@ def bench_first_rows(sample: Path, big: Path, args: argparse.Namespace) -> None:
                 )
     finally:
         tmux.close()
+    bench_first_paint_instructions(sample, env)
 
 
 # --------------------------------------------------------------------------- 1. the real process

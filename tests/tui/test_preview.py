@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static, TabbedContent
+from textual.widgets import Footer, Static, TabbedContent
 
 from provreg.key_trouble import KeyTrouble
 from provreg.registry import ProviderRegistry
@@ -84,19 +84,21 @@ async def test_the_registry_rows_replace_the_preview(cfg: Path) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)])
 async def test_the_bottom_tabs_come_after_the_first_rows(cfg: Path, size: tuple[int, int]) -> None:
-    """The first frame has the preview's rows and an empty place for the bottom
-    tabs (mounted after it: they are most of the screen's widgets). A tab key
+    """The first frame has the preview's rows and empty places for the bottom
+    tabs and the footer (mounted after it: they are most of the screen's widgets). A tab key
     pressed before they mount still takes effect, and the layout is the
     terminal width's (the Details tab only when narrow)."""
     app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
     async with app.run_test(size=size) as pilot:
         assert len(table_of(pilot).instance_ids) > 0  # the preview, before the tabs
         assert not app.query("#bottom-tabs"), "the tabs mounted before the first frame"
+        assert not app.query(Footer), "the footer mounted before the first frame"
         app.action_show_tab("activity")
         await started(pilot)
         tabs = app.query_one("#bottom-tabs", TabbedContent)
         assert tabs.active == "activity"
         assert app.query_one("#activity-log").is_mounted
+        assert app.query_one("#footer-slot Footer").is_mounted
         narrow = size[0] < ProvregApp.NARROW_WIDTH
         assert tabs.get_tab("details").display is narrow
         assert app.query_one("#detail").display is not narrow

@@ -186,11 +186,12 @@ class ProvregApp(InstanceActions):
         with Horizontal(id="main"):
             yield self._table
             yield self._detail_panes[0]
-        # The bottom tabs are mounted into their place after the first paint
-        # (_mount_bottom): they are most of the screen's widgets, and styling and
-        # arranging them put ~60-100 ms in front of the first rows.
+        # The bottom tabs and the footer are mounted into their places after the
+        # first paint (_mount_bottom): they are most of the screen's widgets (the
+        # footer has one per key), and styling and arranging them came before
+        # the first rows.
         yield Container(id="bottom")
-        yield Footer()
+        yield Container(id="footer-slot")
 
     async def _mount_bottom(self) -> None:
         # Imported here: RichLog brings rich.pretty and attrs (~20-30 ms).
@@ -205,6 +206,7 @@ class ProvregApp(InstanceActions):
         tabs.compose_add_child(TabPane("Problems", self._problems, id="problems"))
         tabs.compose_add_child(TabPane("Activity", self._activity_log, id="activity"))
         await self.query_one("#bottom", Container).mount(tabs)
+        await self.query_one("#footer-slot", Container).mount(Footer())
         self._tabs = tabs
         self._layout_set = False
         self._apply_width(self.size.width)

@@ -19,11 +19,9 @@ from provreg.commands.common import CommandError, open_registry, table
 from provreg.config.edit import REMOVE
 from provreg.config.validation import parse_secret_ref
 from provreg.exit_codes import ExitCode
+from provreg.field_text import FieldTextError, parse_field_text
 from provreg.model import FieldType, ProviderDefinition, ProviderInstance, SecretRef
 from provreg.registry import ProviderRegistry
-
-_TRUE = {"true", "yes", "on", "1", "y"}
-_FALSE = {"false", "no", "off", "0", "n"}
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
@@ -44,33 +42,12 @@ def parse_field_value(definition: ProviderDefinition, field_id: str, text: str) 
             f"Use `provreg secret set <id> {field_id}` (reads stdin or prompts), "
             f"or `--ref {field_id}=env:VAR` to reference one"
         )
-    if spec.type is FieldType.BOOL:
-        lowered = text.strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-        raise CommandError(f"'{field_id}' takes true or false, not '{text}'")
-    if spec.type is FieldType.INT:
-        try:
-            return int(text.strip())
-        except ValueError:
-            raise CommandError(f"'{field_id}' takes a whole number, not '{text}'") from None
-    if spec.type is FieldType.FLOAT:
-        try:
-            return float(text.strip())
-        except ValueError:
-            raise CommandError(f"'{field_id}' takes a number, not '{text}'") from None
-    if spec.type is FieldType.LIST:
-        stripped = text.strip()
-        if stripped.startswith("["):
-            try:
-                value = json.loads(stripped)
-            except json.JSONDecodeError as exc:
-                raise CommandError(f"'{field_id}': not a JSON list: {exc.msg}") from None
-            return value
-        return [item.strip() for item in stripped.split(",") if item.strip()]
-    return text
+    try:
+        return parse_field_text(spec, text)
+    except FieldTextError as exc:
+        if exc.reason:
+            raise CommandError(f"'{field_id}': not {exc.expected}: {exc.reason}") from None
+        raise CommandError(f"'{field_id}' takes {exc.expected}, not '{text}'") from None
 
 
 def parse_reference(definition: ProviderDefinition, text: str) -> tuple[str, SecretRef]:

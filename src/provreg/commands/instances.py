@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import anyio
 
-from provreg.commands.common import CommandError, open_registry, table
+from provreg.commands.common import CommandError, WriteOptions, open_registry, table
 from provreg.config.edit import REMOVE
 from provreg.config.validation import parse_secret_ref
 from provreg.exit_codes import ExitCode
@@ -211,9 +211,11 @@ def cmd_add(
     instance_id: str | None,
     as_json: bool,
     out: TextIO,
+    *,
+    writes: WriteOptions,
 ) -> int:
     async def run() -> int:
-        registry = await open_registry(paths)
+        registry = await open_registry(paths, writes=writes)
         definition = registry.definition(provider)
         values = _changes(definition, sets, refs)
         instance = await registry.create(
@@ -234,9 +236,11 @@ def cmd_edit(
     name: str | None,
     as_json: bool,
     out: TextIO,
+    *,
+    writes: WriteOptions,
 ) -> int:
     async def run() -> int:
-        registry = await open_registry(paths)
+        registry = await open_registry(paths, writes=writes)
         current = registry.get(instance_id)
         definition = registry.definition(current.provider)
         changes = _changes(definition, sets, refs, unsets)
@@ -251,9 +255,17 @@ def cmd_edit(
     return anyio.run(run)
 
 
-def cmd_rm(paths: list[str], instance_id: str, yes: bool, as_json: bool, out: TextIO) -> int:
+def cmd_rm(
+    paths: list[str],
+    instance_id: str,
+    yes: bool,
+    as_json: bool,
+    out: TextIO,
+    *,
+    writes: WriteOptions,
+) -> int:
     async def run() -> int:
-        registry = await open_registry(paths)
+        registry = await open_registry(paths, writes=writes)
         instance = registry.get(instance_id)
         if not yes:
             if not sys.stdin.isatty():

@@ -154,9 +154,7 @@ def _pin_json(pin: KeyPin) -> dict[str, Any]:
     }
 
 
-def cmd_secret_import(
-    paths: list[str], dry_run: bool, out: TextIO, *, writes: WriteOptions
-) -> int:
+def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO, *, writes: WriteOptions) -> int:
     """Move plaintext values found in YAML into the keyring; rewrite the YAML with refs."""
     from provreg.secrets.importer import import_plaintext
 

@@ -217,7 +217,7 @@ def _run_tui(args: argparse.Namespace) -> int:
         return _run_show_registry(args)
     from provreg.tui.app import ProvregApp
 
-    # None: the app reads PROVREG_READ_ONLY itself (and `w` toggles it later).
+    # None: the registry the app opens reads PROVREG_READ_ONLY itself.
     read_only = True if args.read_only else None
     app = ProvregApp(paths, theme=args.theme, read_only=read_only, poll=args.poll)
     app.run()

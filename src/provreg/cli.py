@@ -1,36 +1,30 @@
 """Command-line entry point: parse arguments and hand off to the right layer.
 
-Owns: argument parsing and dispatch. Every command imports its module
-lazily, so `provreg --check` never pays for the dashboard (or for textual).
+Owns: argument parsing, dispatch and the process exit code. Each command is
+declared in one place, a `_declare_*` function listed in `COMMANDS`: it adds
+the command's parser and names the function that runs it
+(`set_defaults(run=...)`). Runners import their command's module only when
+they run, so `provreg --check` never pays for the registry or the dashboard
+(or for textual). `exit_code_for` turns what a command raised into the exit
+code; options reach the commands as arguments, never through the environment.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 from provreg import __version__
 from provreg.exit_codes import ExitCode
 
-COMMANDS = (
-    "check",
-    "schema",
-    "show-registry",
-    "tui",
-    "list",
-    "show",
-    "add",
-    "edit",
-    "rm",
-    "catalog",
-    "log",
-    "watch",
-    "secret",
-    "exec",
-    "migrate",
-)
+if TYPE_CHECKING:
+    from provreg.commands.common import WriteOptions
+
+SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Runner: TypeAlias = Callable[[argparse.Namespace], int]
+"""Runs a parsed command and returns its exit code."""
 
 
 def _positive_bytes(text: str) -> int:
@@ -52,68 +46,6 @@ def _add_limits(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="refuse config files larger than this (default 1 MiB)",
     )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="provreg",
-        description="A registry of LLM provider configurations kept in YAML files.",
-        epilog="`provreg PATH` opens the registry at PATH; `provreg --check PATH` validates it.",
-    )
-    parser.add_argument("--version", action="version", version=f"provreg {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    check = sub.add_parser(
-        "check",
-        help="validate config files (also `provreg --check`)",
-        description="Validate config files headless. Exit 0: no errors; 1: errors "
-        "(or warnings with --strict); 2: usage or I/O error.",
-    )
-    check.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help="config directories or files (default: $PROVREG_CONFIG, else the user config dir)",
-    )
-    check.add_argument("--format", choices=("text", "json", "github"), default="text")
-    check.add_argument("--strict", action="store_true", help="fail on warnings too")
-    check.add_argument(
-        "--secrets",
-        action="store_true",
-        help="also check that every secret reference resolves (never prints values)",
-    )
-    check.add_argument(
-        "-q", "--quiet", action="store_true", help="leave out info diagnostics (text, github)"
-    )
-    _add_limits(check)
-
-    schema = sub.add_parser(
-        "schema",
-        help="print the JSON Schema of the config format",
-        description="Print a JSON Schema (draft 2020-12) of config files, for editors' "
-        "YAML language servers. With --config, custom definitions found there are included.",
-    )
-    schema.add_argument("--config", metavar="PATH", action="append", default=None)
-    schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-
-    show = sub.add_parser(
-        "show-registry",
-        help="print the registry and its problems as text (no dashboard)",
-        description="Print the loaded registry and its problems as plain text.",
-    )
-    show.add_argument("paths", nargs="*", metavar="PATH")
-
-    tui = sub.add_parser(
-        "tui",
-        help="open the dashboard (also `provreg [PATH]`)",
-        description="Open the live dashboard on config directories or files.",
-    )
-    tui.add_argument("paths", nargs="*", metavar="PATH")
-    tui.add_argument("--theme", help="theme name (remembered when picked in the app)")
-    tui.add_argument("--read-only", action="store_true", help="refuse every change")
-    tui.add_argument("--poll", action="store_true", help="poll for changes (network file systems)")
-    _add_instance_commands(sub)
-    return parser
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:
@@ -147,17 +79,180 @@ def _write_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _writes(args: argparse.Namespace) -> WriteOptions:
+    """`--read-only` and `--allow-hardlinks`, else what the user's environment says."""
+    from provreg.commands.common import WriteOptions
+    from provreg.paths import env_flag
+    from provreg.registry.registry import ALLOW_HARDLINKS_ENV, READ_ONLY_ENV
+
+    return WriteOptions(
+        # An unclear PROVREG_READ_ONLY (a typo) refuses: it must not write.
+        read_only=bool(args.read_only) or env_flag(READ_ONLY_ENV, unknown=True),
+        allow_hardlinks=bool(args.allow_hardlinks) or env_flag(ALLOW_HARDLINKS_ENV),
+    )
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _declare_check(sub: SubParsers) -> None:
+    check = sub.add_parser(
+        "check",
+        help="validate config files (also `provreg --check`)",
+        description="Validate config files headless. Exit 0: no errors; 1: errors "
+        "(or warnings with --strict); 2: usage or I/O error.",
+    )
+    check.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="config directories or files (default: $PROVREG_CONFIG, else the user config dir)",
+    )
+    check.add_argument("--format", choices=("text", "json", "github"), default="text")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument(
+        "--secrets",
+        action="store_true",
+        help="also check that every secret reference resolves (never prints values)",
+    )
+    check.add_argument(
+        "-q", "--quiet", action="store_true", help="leave out info diagnostics (text, github)"
+    )
+    _add_limits(check)
+    check.set_defaults(run=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from provreg.check import run_check
+    from provreg.config.yaml_source import Limits
+    from provreg.paths import default_config_paths
+
+    limits = Limits() if args.max_file_size is None else Limits(max_bytes=args.max_file_size)
+    paths = args.paths or default_config_paths()
+    return run_check(
+        paths,
+        output_format=args.format,
+        strict=args.strict,
+        limits=limits,
+        quiet_info=args.quiet,
+        secrets=args.secrets,
+    )
+
+
+def _declare_schema(sub: SubParsers) -> None:
+    schema = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of the config format",
+        description="Print a JSON Schema (draft 2020-12) of config files, for editors' "
+        "YAML language servers. With --config, custom definitions found there are included.",
+    )
+    schema.add_argument("--config", metavar="PATH", action="append", default=None)
+    schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    schema.set_defaults(run=_run_schema)
+
+
+def _run_schema(args: argparse.Namespace) -> int:
+    from provreg.config.discovery import ConfigPathError
+    from provreg.config.load_set import load_paths
+    from provreg.config.schema import schema_json
+
+    catalog = None
+    if args.config:
+        try:
+            catalog = load_paths(args.config).catalog
+        except ConfigPathError as exc:
+            sys.stderr.write(f"provreg: {exc}\n")
+            return ExitCode.USAGE
+    text = schema_json(catalog)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+    return ExitCode.OK
+
+
+def _declare_show_registry(sub: SubParsers) -> None:
+    show = sub.add_parser(
+        "show-registry",
+        help="print the registry and its problems as text (no dashboard)",
+        description="Print the loaded registry and its problems as plain text.",
+    )
+    show.add_argument("paths", nargs="*", metavar="PATH")
+    show.set_defaults(run=_run_show_registry)
+
+
+def _run_show_registry(args: argparse.Namespace) -> int:
+    from provreg.paths import default_config_paths
+    from provreg.registry_text import print_registry
+
+    return print_registry(args.paths or default_config_paths(), sys.stdout, sys.stderr)
+
+
+def _declare_tui(sub: SubParsers) -> None:
+    tui = sub.add_parser(
+        "tui",
+        help="open the dashboard (also `provreg [PATH]`)",
+        description="Open the live dashboard on config directories or files.",
+    )
+    tui.add_argument("paths", nargs="*", metavar="PATH")
+    tui.add_argument("--theme", help="theme name (remembered when picked in the app)")
+    tui.add_argument("--read-only", action="store_true", help="refuse every change")
+    tui.add_argument("--poll", action="store_true", help="poll for changes (network file systems)")
+    tui.set_defaults(run=_run_tui)
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    import os
+
+    from provreg.paths import default_config_paths
+
+    paths = args.paths or default_config_paths()
+    missing = [path for path in paths if not os.path.exists(path)]
+    if missing:
+        sys.stderr.write(f"provreg: {missing[0]}: no such file or directory\n")
+        return ExitCode.USAGE
+    if not sys.stdout.isatty():
+        # No terminal (a pipe, CI): the text listing is what a reader can use.
+        return _run_show_registry(args)
+    from provreg.tui.app import ProvregApp
+
+    # None: the registry the app opens reads PROVREG_READ_ONLY itself.
+    read_only = True if args.read_only else None
+    app = ProvregApp(paths, theme=args.theme, read_only=read_only, poll=args.poll)
+    app.run()
+    return ExitCode.OK
+
+
+def _declare_list(sub: SubParsers) -> None:
     listing = sub.add_parser("list", help="list provider instances")
     listing.add_argument("--provider", help="only instances of this provider")
     _config_option(listing)
     _json_option(listing)
+    listing.set_defaults(run=_run_list, redact_logs=True)
 
+
+def _run_list(args: argparse.Namespace) -> int:
+    from provreg.commands.instances import cmd_list
+
+    return cmd_list(args.config, args.json, args.provider, sys.stdout)
+
+
+def _declare_show(sub: SubParsers) -> None:
     show = sub.add_parser("show", help="show one instance with every field")
     show.add_argument("id")
     _config_option(show)
     _json_option(show)
+    show.set_defaults(run=_run_show, redact_logs=True)
 
+
+def _run_show(args: argparse.Namespace) -> int:
+    from provreg.commands.instances import cmd_show
+
+    return cmd_show(args.config, args.id, args.json, sys.stdout)
+
+
+def _declare_add(sub: SubParsers) -> None:
     add = sub.add_parser(
         "add",
         help="add an instance",
@@ -179,7 +274,27 @@ def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     _config_option(add)
     _json_option(add)
     _write_options(add)
+    add.set_defaults(run=_run_add, redact_logs=True)
 
+
+def _run_add(args: argparse.Namespace) -> int:
+    from provreg.commands.instances import cmd_add
+
+    return cmd_add(
+        args.config,
+        args.provider,
+        args.name,
+        args.set,
+        args.ref,
+        args.file,
+        args.instance_id,
+        args.json,
+        sys.stdout,
+        writes=_writes(args),
+    )
+
+
+def _declare_edit(sub: SubParsers) -> None:
     edit = sub.add_parser("edit", help="change fields of an instance")
     edit.add_argument("id")
     edit.add_argument("--name", help="new display name")
@@ -189,18 +304,59 @@ def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     _config_option(edit)
     _json_option(edit)
     _write_options(edit)
+    edit.set_defaults(run=_run_edit, redact_logs=True)
 
+
+def _run_edit(args: argparse.Namespace) -> int:
+    from provreg.commands.instances import cmd_edit
+
+    return cmd_edit(
+        args.config,
+        args.id,
+        args.set,
+        args.ref,
+        args.unset,
+        args.name,
+        args.json,
+        sys.stdout,
+        writes=_writes(args),
+    )
+
+
+def _declare_rm(sub: SubParsers) -> None:
     rm = sub.add_parser("rm", help="delete an instance")
     rm.add_argument("id")
     rm.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     _config_option(rm)
     _json_option(rm)
     _write_options(rm)
+    rm.set_defaults(run=_run_rm, redact_logs=True)
 
+
+def _run_rm(args: argparse.Namespace) -> int:
+    from provreg.commands.instances import cmd_rm
+
+    return cmd_rm(args.config, args.id, args.yes, args.json, sys.stdout, writes=_writes(args))
+
+
+def _declare_catalog(sub: SubParsers) -> None:
     catalog = sub.add_parser("catalog", help="list provider types and their fields")
     _config_option(catalog)
     _json_option(catalog)
+    catalog.set_defaults(run=_run_catalog, redact_logs=True)
 
+
+def _run_catalog(args: argparse.Namespace) -> int:
+    import os
+
+    from provreg.commands.catalog_cmd import cmd_catalog
+    from provreg.paths import default_config_paths
+
+    use_config = bool(args.config) or all(os.path.exists(p) for p in default_config_paths())
+    return cmd_catalog(args.config, args.json, sys.stdout, use_config=use_config)
+
+
+def _declare_watch(sub: SubParsers) -> None:
     watch = sub.add_parser(
         "watch",
         help="print each change to the config files as it happens (headless live sync)",
@@ -210,36 +366,52 @@ def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
         "--poll", action="store_true", help="poll (network file systems); also PROVREG_POLL=1"
     )
     _json_option(watch)
+    watch.set_defaults(run=_run_watch, redact_logs=True)
 
+
+def _run_watch(args: argparse.Namespace) -> int:
+    from provreg.commands.watch_cmd import cmd_watch
+
+    return cmd_watch(args.paths, args.json, args.poll, sys.stdout)
+
+
+def _declare_secret(sub: SubParsers) -> None:
     secret = sub.add_parser(
         "secret",
         help="store, remove and inspect API keys (values never on the command line)",
     )
-    secret_sub = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
-    secret_set = secret_sub.add_parser(
+    secret.set_defaults(redact_logs=True)
+    actions = secret.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
+    secret_set = actions.add_parser(
         "set", help="store a key in the keyring (from stdin when piped, else a no-echo prompt)"
     )
     secret_set.add_argument("id")
     secret_set.add_argument("field", nargs="?", default="api_key")
-    secret_rm = secret_sub.add_parser("rm", help="remove a key from the keyring")
+    secret_set.set_defaults(run=_run_secret_set)
+    secret_rm = actions.add_parser("rm", help="remove a key from the keyring")
     secret_rm.add_argument("id")
     secret_rm.add_argument("field", nargs="?", default="api_key")
-    secret_status = secret_sub.add_parser("status", help="reference and presence of each key")
+    secret_rm.set_defaults(run=_run_secret_rm)
+    secret_status = actions.add_parser("status", help="reference and presence of each key")
     secret_status.add_argument("id", nargs="?")
     _json_option(secret_status)
-    secret_confirm = secret_sub.add_parser(
+    secret_status.set_defaults(run=_run_secret_status)
+    secret_confirm = actions.add_parser(
         "confirm", help="let the keys an instance references go to its base URL host"
     )
     secret_confirm.add_argument("id")
-    secret_import = secret_sub.add_parser(
+    secret_confirm.set_defaults(run=_run_secret_confirm)
+    secret_import = actions.add_parser(
         "import", help="move plaintext keys found in the YAML into the keyring"
     )
     secret_import.add_argument("--dry-run", action="store_true")
-    secret_prune = secret_sub.add_parser(
+    secret_import.set_defaults(run=_run_secret_import)
+    secret_prune = actions.add_parser(
         "prune", help="list (and with --yes remove) keyring entries no instance references"
     )
     secret_prune.add_argument("-y", "--yes", action="store_true")
     _json_option(secret_prune)
+    secret_prune.set_defaults(run=_run_secret_prune)
     for parser in (
         secret_set,
         secret_rm,
@@ -252,6 +424,44 @@ def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     for parser in (secret_set, secret_rm, secret_confirm, secret_import, secret_prune):
         _write_options(parser)
 
+
+def _run_secret_set(args: argparse.Namespace) -> int:
+    from provreg.commands.secret_cmd import cmd_secret_set
+
+    return cmd_secret_set(args.config, args.id, args.field, sys.stdout, writes=_writes(args))
+
+
+def _run_secret_rm(args: argparse.Namespace) -> int:
+    from provreg.commands.secret_cmd import cmd_secret_rm
+
+    return cmd_secret_rm(args.config, args.id, args.field, sys.stdout, writes=_writes(args))
+
+
+def _run_secret_status(args: argparse.Namespace) -> int:
+    from provreg.commands.secret_cmd import cmd_secret_status
+
+    return cmd_secret_status(args.config, args.id, args.json, sys.stdout)
+
+
+def _run_secret_confirm(args: argparse.Namespace) -> int:
+    from provreg.commands.secret_cmd import cmd_secret_confirm
+
+    return cmd_secret_confirm(args.config, args.id, sys.stdout, writes=_writes(args))
+
+
+def _run_secret_import(args: argparse.Namespace) -> int:
+    from provreg.commands.secret_cmd import cmd_secret_import
+
+    return cmd_secret_import(args.config, args.dry_run, sys.stdout, writes=_writes(args))
+
+
+def _run_secret_prune(args: argparse.Namespace) -> int:
+    from provreg.commands.secret_cmd import cmd_secret_prune
+
+    return cmd_secret_prune(args.config, args.yes, args.json, sys.stdout, writes=_writes(args))
+
+
+def _declare_exec(sub: SubParsers) -> None:
     exec_parser = sub.add_parser(
         "exec",
         help="run a command with an instance's settings in its environment",
@@ -262,7 +472,16 @@ def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     exec_parser.add_argument("id")
     exec_parser.add_argument("argv", nargs="*", metavar="-- COMMAND ...")
     _config_option(exec_parser)
+    exec_parser.set_defaults(run=_run_exec, redact_logs=True)
 
+
+def _run_exec(args: argparse.Namespace) -> int:
+    from provreg.commands.secret_cmd import cmd_exec
+
+    return cmd_exec(args.config, args.id, list(args.argv))
+
+
+def _declare_migrate(sub: SubParsers) -> None:
     migrate = sub.add_parser(
         "migrate",
         help="import the old app's llm_config.json, or upgrade config files' format version",
@@ -281,227 +500,155 @@ def _add_instance_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     migrate.add_argument("--file", help="file to add imported instances to")
     _config_option(migrate)
     _write_options(migrate)
+    migrate.set_defaults(run=_run_migrate, redact_logs=True)
 
+
+def _run_migrate(args: argparse.Namespace) -> int:
+    from provreg.commands import migrate_cmd
+
+    writes = _writes(args)
+    if args.from_json:
+        return migrate_cmd.cmd_migrate_json(
+            args.config,
+            args.from_json,
+            args.keys,
+            args.dry_run,
+            args.partial,
+            args.file,
+            sys.stdout,
+            writes=writes,
+        )
+    return migrate_cmd.cmd_migrate_upgrade(
+        args.upgrade or args.config, args.dry_run, sys.stdout, writes=writes
+    )
+
+
+def _declare_log(sub: SubParsers) -> None:
     log = sub.add_parser("log", help="show the audit log of changes")
     log.add_argument("-n", type=int, default=None, metavar="N", help="only the last N entries")
     _json_option(log)
+    log.set_defaults(run=_run_log, redact_logs=True)
 
 
-def _normalise(argv: list[str]) -> list[str]:
+def _run_log(args: argparse.Namespace) -> int:
+    from provreg.commands.log_cmd import cmd_log
+
+    return cmd_log(args.n, args.json, sys.stdout)
+
+
+COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
+    _declare_check,
+    _declare_schema,
+    _declare_show_registry,
+    _declare_tui,
+    _declare_list,
+    _declare_show,
+    _declare_add,
+    _declare_edit,
+    _declare_rm,
+    _declare_catalog,
+    _declare_watch,
+    _declare_secret,
+    _declare_exec,
+    _declare_migrate,
+    _declare_log,
+)
+"""Every command, in the order `provreg --help` lists them. A new command is a
+`_declare_*` function (its parser, `set_defaults(run=...)`) added here;
+`redact_logs=True` for one that opens the registry or touches secrets."""
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return _build()[0]
+
+
+def _build() -> tuple[argparse.ArgumentParser, frozenset[str]]:
+    """The parser, and the names of its commands."""
+    parser = argparse.ArgumentParser(
+        prog="provreg",
+        description="A registry of LLM provider configurations kept in YAML files.",
+        epilog="`provreg PATH` opens the registry at PATH; `provreg --check PATH` validates it.",
+    )
+    parser.add_argument("--version", action="version", version=f"provreg {__version__}")
+    parser.set_defaults(run=None, redact_logs=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for declare in COMMANDS:
+        declare(sub)
+    return parser, frozenset(sub.choices)
+
+
+def _normalise(argv: list[str], commands: frozenset[str]) -> list[str]:
     """`provreg --check ...` means `provreg check ...`; `provreg PATH` opens PATH."""
     if "--check" in argv:
         index = argv.index("--check")
         return ["check", *argv[:index], *argv[index + 1 :]]
-    if not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version"):
+    if not argv or argv[0] not in (*commands, "-h", "--help", "--version"):
         # `provreg PATH`, `provreg --theme X PATH`, `provreg --read-only`: the dashboard.
         return ["tui", *argv]
     return argv
 
 
+# --------------------------------------------------------------------------- running
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser, commands = _build()
     exec_tail: list[str] | None = None
     if args_list[:1] == ["exec"] and "--" in args_list:
         # Everything after `--` is the command, even words that look like our options.
         split = args_list.index("--")
         args_list, exec_tail = args_list[:split], args_list[split + 1 :]
-    args = parser.parse_args(_normalise(args_list))
+    args = parser.parse_args(_normalise(args_list, commands))
     if exec_tail is not None:
         args.argv = exec_tail
+    run: Runner | None = args.run
+    if run is None:
+        parser.print_help()
+        return ExitCode.USAGE
     try:
-        if args.command == "check":
-            return _check(args)
-        if args.command == "schema":
-            return _schema(args)
-        if args.command == "show-registry":
-            return _show_registry(args)
-        if args.command == "tui":
-            return _tui(args)
-        if args.command in COMMANDS[4:]:
-            return _registry_command(args)
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
+        if args.redact_logs:
+            from provreg.secrets.redaction import install_redaction
+
+            install_redaction()
+        return run(args)
+    except (KeyboardInterrupt, Exception) as exc:
+        code = exit_code_for(exc)
+        if code is None:
+            raise
+        if code is ExitCode.FINDINGS:
+            sys.stderr.write(f"provreg: {exc}\n")
+        return code
+
+
+def exit_code_for(exc: BaseException) -> ExitCode | None:
+    """The exit code for what a command raised; None for a bug, whose traceback is the report.
+
+    Ctrl-C is `INTERRUPT`, as a shell reports SIGINT; a closed pipe
+    (`provreg list | head`) is `OK`, the reader had what it wanted; a refusal
+    the user can act on (an unknown id, read-only, a conflict, a keyring that
+    refuses) is `FINDINGS`, printed as one line.
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitCode.INTERRUPT
+    if isinstance(exc, BrokenPipeError):
         return ExitCode.OK
-    parser.print_help()
-    return ExitCode.USAGE
+    if isinstance(exc, _user_errors()):
+        return ExitCode.FINDINGS
+    return None
 
 
-def _registry_command(args: argparse.Namespace) -> int:
+def _user_errors() -> tuple[type[Exception], ...]:
+    # Imported once a command has failed, not before: `--check` stays light.
     from provreg.commands.common import CommandError
-    from provreg.secrets.redaction import install_redaction
-
-    install_redaction()
     from provreg.registry.errors import RegistryError
     from provreg.secrets.errors import SecretError
     from provreg.storage.backend import StorageError
 
-    try:
-        return _dispatch_registry_command(args)
-    except (CommandError, RegistryError, StorageError, SecretError) as exc:
-        sys.stderr.write(f"provreg: {exc}\n")
-        return ExitCode.FINDINGS
-
-
-def _dispatch_registry_command(args: argparse.Namespace) -> int:
-    import os
-
-    out = sys.stdout
-    if getattr(args, "read_only", None):
-        os.environ["PROVREG_READ_ONLY"] = "1"
-    if getattr(args, "allow_hardlinks", None):
-        os.environ["PROVREG_ALLOW_HARDLINKS"] = "1"
-    if args.command == "list":
-        from provreg.commands.instances import cmd_list
-
-        return cmd_list(args.config, args.json, args.provider, out)
-    if args.command == "show":
-        from provreg.commands.instances import cmd_show
-
-        return cmd_show(args.config, args.id, args.json, out)
-    if args.command == "add":
-        from provreg.commands.instances import cmd_add
-
-        return cmd_add(
-            args.config,
-            args.provider,
-            args.name,
-            args.set,
-            args.ref,
-            args.file,
-            args.instance_id,
-            args.json,
-            out,
-        )
-    if args.command == "edit":
-        from provreg.commands.instances import cmd_edit
-
-        return cmd_edit(
-            args.config, args.id, args.set, args.ref, args.unset, args.name, args.json, out
-        )
-    if args.command == "rm":
-        from provreg.commands.instances import cmd_rm
-
-        return cmd_rm(args.config, args.id, args.yes, args.json, out)
-    if args.command == "catalog":
-        from provreg.commands.catalog_cmd import cmd_catalog
-
-        use_config = bool(args.config) or _default_config_exists()
-        return cmd_catalog(args.config, args.json, out, use_config=use_config)
-    if args.command == "secret":
-        return _secret_command(args, out)
-    if args.command == "exec":
-        from provreg.commands.secret_cmd import cmd_exec
-
-        return cmd_exec(args.config, args.id, list(args.argv))
-    if args.command == "migrate":
-        from provreg.commands import migrate_cmd
-
-        if args.from_json:
-            return migrate_cmd.cmd_migrate_json(
-                args.config, args.from_json, args.keys, args.dry_run, args.partial, args.file, out
-            )
-        return migrate_cmd.cmd_migrate_upgrade(args.upgrade or args.config, args.dry_run, out)
-    if args.command == "watch":
-        from provreg.commands.watch_cmd import cmd_watch
-
-        return cmd_watch(args.paths, args.json, args.poll, out)
-    from provreg.commands.log_cmd import cmd_log
-
-    return cmd_log(args.n, args.json, out)
-
-
-def _secret_command(args: argparse.Namespace, out: TextIO) -> int:
-    from provreg.commands import secret_cmd
-
-    action = args.secret_command
-    if action == "set":
-        return secret_cmd.cmd_secret_set(args.config, args.id, args.field, out)
-    if action == "rm":
-        return secret_cmd.cmd_secret_rm(args.config, args.id, args.field, out)
-    if action == "status":
-        return secret_cmd.cmd_secret_status(args.config, args.id, args.json, out)
-    if action == "confirm":
-        return secret_cmd.cmd_secret_confirm(args.config, args.id, out)
-    if action == "import":
-        return secret_cmd.cmd_secret_import(args.config, args.dry_run, out)
-    return secret_cmd.cmd_secret_prune(args.config, args.yes, args.json, out)
-
-
-def _default_config_exists() -> bool:
-    import os
-
-    from provreg.paths import default_config_paths
-
-    return all(os.path.exists(path) for path in default_config_paths())
-
-
-def _check(args: argparse.Namespace) -> int:
-    from provreg.check import run_check
-    from provreg.config.yaml_source import Limits
-    from provreg.paths import default_config_paths
-
-    limits = Limits() if args.max_file_size is None else Limits(max_bytes=args.max_file_size)
-    paths = args.paths or default_config_paths()
-    return run_check(
-        paths,
-        output_format=args.format,
-        strict=args.strict,
-        limits=limits,
-        quiet_info=args.quiet,
-        secrets=args.secrets,
-    )
-
-
-def _schema(args: argparse.Namespace) -> int:
-    from provreg.config.discovery import ConfigPathError
-    from provreg.config.load_set import load_paths
-    from provreg.config.schema import schema_json
-
-    catalog = None
-    if args.config:
-        try:
-            catalog = load_paths(args.config).catalog
-        except ConfigPathError as exc:
-            sys.stderr.write(f"provreg: {exc}\n")
-            return ExitCode.USAGE
-    text = schema_json(catalog)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    else:
-        sys.stdout.write(text)
-    return ExitCode.OK
-
-
-def _tui(args: argparse.Namespace) -> int:
-    import os
-
-    from provreg.paths import default_config_paths
-
-    paths = args.paths or default_config_paths()
-    missing = [path for path in paths if not os.path.exists(path)]
-    if missing:
-        sys.stderr.write(f"provreg: {missing[0]}: no such file or directory\n")
-        return ExitCode.USAGE
-    if not sys.stdout.isatty():
-        # No terminal (a pipe, CI): the text listing is what a reader can use.
-        return _show_registry(args)
-    from provreg.tui.app import ProvregApp
-
-    # None: the registry reads PROVREG_READ_ONLY itself, like every other command.
-    read_only = True if args.read_only else None
-    app = ProvregApp(paths, theme=args.theme, read_only=read_only, poll=args.poll)
-    app.run()
-    return ExitCode.OK
-
-
-def _show_registry(args: argparse.Namespace) -> int:
-    from provreg.paths import default_config_paths
-    from provreg.registry_text import print_registry
-
-    return print_registry(args.paths or default_config_paths(), sys.stdout, sys.stderr)
+    return (CommandError, RegistryError, StorageError, SecretError)
 
 
 if __name__ == "__main__":  # pragma: no cover

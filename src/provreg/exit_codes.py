@@ -10,3 +10,5 @@ class ExitCode(IntEnum):
     """`--check` found errors (or warnings with --strict); a command failed."""
     USAGE = 2
     """Bad arguments, or a path that cannot be read."""
+    INTERRUPT = 130
+    """Interrupted by Ctrl-C (128 + SIGINT, as a shell reports it)."""

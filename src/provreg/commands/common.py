@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from provreg.registry import AuditLog, ProviderRegistry
 from provreg.report import table
 
-__all__ = ["CommandError", "open_registry", "table"]
+__all__ = ["CommandError", "WriteOptions", "open_registry", "table"]
 
 
 class CommandError(Exception):
     """A user mistake on the command line: printed as one line, exit 1."""
 
 
+@dataclass(frozen=True)
+class WriteOptions:
+    """How a command that writes may write: `--read-only` and `--allow-hardlinks`,
+    with the user's PROVREG_READ_ONLY and PROVREG_ALLOW_HARDLINKS already applied."""
+
+    read_only: bool = False
+    """Refuse every write."""
+    allow_hardlinks: bool = False
+    """Write a hard-linked config file in place (not crash-safe) instead of refusing."""
+
+
 async def open_registry(
-    paths: list[str], *, audit: bool = True, read_only: bool | None = None
+    paths: list[str], *, audit: bool = True, writes: WriteOptions | None = None
 ) -> ProviderRegistry:
-    """Open the registry at `paths` (default: $PROVREG_CONFIG, else the user config dir)."""
+    """Open the registry at `paths` (default: $PROVREG_CONFIG, else the user config dir).
+
+    `writes` None (a command that only reads): the registry's own defaults,
+    which follow PROVREG_READ_ONLY and PROVREG_ALLOW_HARDLINKS.
+    """
     from provreg.paths import default_config_paths
 
     chosen = paths or default_config_paths()
@@ -26,7 +42,10 @@ async def open_registry(
         hint = "" if paths else " (pass --config PATH or set PROVREG_CONFIG)"
         raise CommandError(f"{missing[0]}: no such file or directory{hint}")
     registry = await ProviderRegistry.open(
-        chosen, audit=AuditLog() if audit else False, read_only=read_only
+        chosen,
+        audit=AuditLog() if audit else False,
+        read_only=None if writes is None else writes.read_only,
+        allow_hardlink_in_place=None if writes is None else writes.allow_hardlinks,
     )
     if not audit:
         # Commands that log nothing still close what a crashed writer left

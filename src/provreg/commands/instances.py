@@ -15,15 +15,13 @@ from typing import Any, TextIO
 
 import anyio
 
-from provreg.commands.common import CommandError, open_registry, table
+from provreg.commands.common import CommandError, WriteOptions, open_registry, table
 from provreg.config.edit import REMOVE
 from provreg.config.validation import parse_secret_ref
 from provreg.exit_codes import ExitCode
+from provreg.field_text import FieldTextError, parse_field_text
 from provreg.model import FieldType, ProviderDefinition, ProviderInstance, SecretRef
 from provreg.registry import ProviderRegistry
-
-_TRUE = {"true", "yes", "on", "1", "y"}
-_FALSE = {"false", "no", "off", "0", "n"}
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
@@ -44,33 +42,12 @@ def parse_field_value(definition: ProviderDefinition, field_id: str, text: str) 
             f"Use `provreg secret set <id> {field_id}` (reads stdin or prompts), "
             f"or `--ref {field_id}=env:VAR` to reference one"
         )
-    if spec.type is FieldType.BOOL:
-        lowered = text.strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-        raise CommandError(f"'{field_id}' takes true or false, not '{text}'")
-    if spec.type is FieldType.INT:
-        try:
-            return int(text.strip())
-        except ValueError:
-            raise CommandError(f"'{field_id}' takes a whole number, not '{text}'") from None
-    if spec.type is FieldType.FLOAT:
-        try:
-            return float(text.strip())
-        except ValueError:
-            raise CommandError(f"'{field_id}' takes a number, not '{text}'") from None
-    if spec.type is FieldType.LIST:
-        stripped = text.strip()
-        if stripped.startswith("["):
-            try:
-                value = json.loads(stripped)
-            except json.JSONDecodeError as exc:
-                raise CommandError(f"'{field_id}': not a JSON list: {exc.msg}") from None
-            return value
-        return [item.strip() for item in stripped.split(",") if item.strip()]
-    return text
+    try:
+        return parse_field_text(spec, text)
+    except FieldTextError as exc:
+        if exc.reason:
+            raise CommandError(f"'{field_id}': not {exc.expected}: {exc.reason}") from None
+        raise CommandError(f"'{field_id}' takes {exc.expected}, not '{text}'") from None
 
 
 def parse_reference(definition: ProviderDefinition, text: str) -> tuple[str, SecretRef]:
@@ -234,9 +211,11 @@ def cmd_add(
     instance_id: str | None,
     as_json: bool,
     out: TextIO,
+    *,
+    writes: WriteOptions,
 ) -> int:
     async def run() -> int:
-        registry = await open_registry(paths)
+        registry = await open_registry(paths, writes=writes)
         definition = registry.definition(provider)
         values = _changes(definition, sets, refs)
         instance = await registry.create(
@@ -257,9 +236,11 @@ def cmd_edit(
     name: str | None,
     as_json: bool,
     out: TextIO,
+    *,
+    writes: WriteOptions,
 ) -> int:
     async def run() -> int:
-        registry = await open_registry(paths)
+        registry = await open_registry(paths, writes=writes)
         current = registry.get(instance_id)
         definition = registry.definition(current.provider)
         changes = _changes(definition, sets, refs, unsets)
@@ -274,9 +255,17 @@ def cmd_edit(
     return anyio.run(run)
 
 
-def cmd_rm(paths: list[str], instance_id: str, yes: bool, as_json: bool, out: TextIO) -> int:
+def cmd_rm(
+    paths: list[str],
+    instance_id: str,
+    yes: bool,
+    as_json: bool,
+    out: TextIO,
+    *,
+    writes: WriteOptions,
+) -> int:
     async def run() -> int:
-        registry = await open_registry(paths)
+        registry = await open_registry(paths, writes=writes)
         instance = registry.get(instance_id)
         if not yes:
             if not sys.stdin.isatty():

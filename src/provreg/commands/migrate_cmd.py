@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 import anyio
 from pydantic import SecretStr
 
-from provreg.commands.common import CommandError, open_registry
+from provreg.commands.common import CommandError, WriteOptions, open_registry
 from provreg.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -25,6 +25,8 @@ def cmd_migrate_json(
     partial: bool,
     file: str | None,
     out: TextIO,
+    *,
+    writes: WriteOptions,
 ) -> int:
     from provreg.compat.legacy_json import (
         MigrationError,
@@ -34,7 +36,7 @@ def cmd_migrate_json(
     )
 
     async def run() -> int:
-        registry = await open_registry(paths)
+        registry = await open_registry(paths, writes=writes)
         try:
             plan = plan_migration(json_path, registry, keys_path)
         except MigrationError as exc:
@@ -104,7 +106,9 @@ def _audit_moved_key(instance_id: str, field: str, file: str) -> None:
         pass
 
 
-def cmd_migrate_upgrade(paths: list[str], dry_run: bool, out: TextIO) -> int:
+def cmd_migrate_upgrade(
+    paths: list[str], dry_run: bool, out: TextIO, *, writes: WriteOptions
+) -> int:
     """Upgrade every file under `paths` to the current format version, with a backup.
 
     Generated ids are unique across all the files (two legacy files with a
@@ -118,15 +122,13 @@ def cmd_migrate_upgrade(paths: list[str], dry_run: bool, out: TextIO) -> int:
     from provreg.config.migrations import upgrade_text
     from provreg.config.reading import CURRENT_VERSION, parse_file
     from provreg.model import ProviderInstance, SecretRef, Severity
-    from provreg.paths import env_flag
     from provreg.registry.errors import ReadOnlyError
-    from provreg.registry.registry import READ_ONLY_ENV
     from provreg.registry.secret_ops import instance_host
     from provreg.secrets import SecretStore
     from provreg.storage.atomic import atomic_write
     from provreg.storage.lock import file_write_lock
 
-    if not dry_run and env_flag(READ_ONLY_ENV, unknown=True):
+    if not dry_run and writes.read_only:
         # The registry refuses writes itself; this command writes files directly.
         raise ReadOnlyError()
     if not paths:

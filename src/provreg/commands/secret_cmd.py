@@ -17,9 +17,8 @@ from typing import Any, TextIO
 import anyio
 from pydantic import SecretStr
 
-from provreg.commands.common import CommandError, open_registry, table
+from provreg.commands.common import CommandError, WriteOptions, open_registry, table
 from provreg.exit_codes import ExitCode
-from provreg.paths import env_flag
 from provreg.secrets.index import KeyPin
 from provreg.secrets.policy import without_options
 
@@ -39,9 +38,11 @@ def read_secret_value(field: str, stdin: TextIO) -> SecretStr:
     return SecretStr(value)
 
 
-def cmd_secret_set(paths: list[str], instance_id: str, field: str, out: TextIO) -> int:
+def cmd_secret_set(
+    paths: list[str], instance_id: str, field: str, out: TextIO, *, writes: WriteOptions
+) -> int:
     async def run() -> int:
-        registry = await open_registry(paths)
+        registry = await open_registry(paths, writes=writes)
         # The target first: no one should type a key only to hear it cannot be stored.
         await registry.check_secret_target(instance_id, field)
         value = read_secret_value(field, sys.stdin)
@@ -52,9 +53,11 @@ def cmd_secret_set(paths: list[str], instance_id: str, field: str, out: TextIO) 
     return anyio.run(run)
 
 
-def cmd_secret_rm(paths: list[str], instance_id: str, field: str, out: TextIO) -> int:
+def cmd_secret_rm(
+    paths: list[str], instance_id: str, field: str, out: TextIO, *, writes: WriteOptions
+) -> int:
     async def run() -> int:
-        registry = await open_registry(paths)
+        registry = await open_registry(paths, writes=writes)
         existed = await registry.remove_secret(instance_id, field, source="cli")
         out.write(
             f"removed {instance_id}.{field} from the keyring\n"
@@ -91,9 +94,11 @@ def cmd_secret_status(paths: list[str], instance_id: str | None, as_json: bool, 
     return anyio.run(run)
 
 
-def cmd_secret_confirm(paths: list[str], instance_id: str, out: TextIO) -> int:
+def cmd_secret_confirm(
+    paths: list[str], instance_id: str, out: TextIO, *, writes: WriteOptions
+) -> int:
     async def run() -> int:
-        registry = await open_registry(paths)
+        registry = await open_registry(paths, writes=writes)
         changed = await registry.confirm_origin(instance_id, source="cli")
         if changed:
             out.write(f"{instance_id}: confirmed the new host for {changed} stored key(s)\n")
@@ -108,11 +113,13 @@ def cmd_secret_confirm(paths: list[str], instance_id: str, out: TextIO) -> int:
     return anyio.run(run)
 
 
-def cmd_secret_prune(paths: list[str], yes: bool, as_json: bool, out: TextIO) -> int:
+def cmd_secret_prune(
+    paths: list[str], yes: bool, as_json: bool, out: TextIO, *, writes: WriteOptions
+) -> int:
     """Keyring entries provreg stored that no instance references any more."""
 
     async def run() -> int:
-        registry = await open_registry(paths, audit=False)
+        registry = await open_registry(paths, audit=False, writes=writes)
         store = registry.secret_store()
         referenced = registry.referenced_keys()
         orphans = [e for e in store.index.stored_entries() if e.key not in referenced]
@@ -147,14 +154,14 @@ def _pin_json(pin: KeyPin) -> dict[str, Any]:
     }
 
 
-def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO) -> int:
+def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO, *, writes: WriteOptions) -> int:
     """Move plaintext values found in YAML into the keyring; rewrite the YAML with refs."""
     from provreg.secrets.importer import import_plaintext
 
     async def run() -> int:
         from provreg.paths import default_config_paths
 
-        if env_flag("PROVREG_READ_ONLY", unknown=True):
+        if writes.read_only:
             raise CommandError("read-only: `secret import` rewrites config files")
         chosen = paths or default_config_paths()
         moved = await import_plaintext(chosen, dry_run=dry_run)

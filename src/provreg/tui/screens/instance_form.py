@@ -22,6 +22,7 @@ from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Switch
 
+from provreg.field_text import FieldTextError, parse_field_text
 from provreg.model import FieldSpec, FieldType, ProviderDefinition, ProviderInstance, SecretRef
 from provreg.tui.screens.help_key import HELP_BINDING
 
@@ -63,23 +64,16 @@ def _text_of(value: Any) -> str:
 
 
 def parse_input(spec: FieldSpec, text: str) -> Any:
-    """Form text to a typed value; '' means unset. Raises ValueError with a message."""
+    """Form text to a typed value, read as the command line reads `--set`; '' means
+    unset. Raises ValueError with a message."""
     stripped = text.strip()
     if not stripped:
         return UNSET
-    if spec.type is FieldType.INT:
-        try:
-            return int(stripped)
-        except ValueError:
-            raise ValueError("enter a whole number") from None
-    if spec.type is FieldType.FLOAT:
-        try:
-            return float(stripped)
-        except ValueError:
-            raise ValueError("enter a number") from None
-    if spec.type is FieldType.LIST:
-        return [item.strip() for item in stripped.split(",") if item.strip()]
-    return stripped
+    try:
+        return parse_field_text(spec, stripped)
+    except FieldTextError as exc:
+        detail = f" ({exc.reason})" if exc.reason else ""
+        raise ValueError(f"enter {exc.expected}{detail}") from None
 
 
 class InstanceForm(ModalScreen[bool]):

@@ -1,0 +1,74 @@
+"""Text a person typed for a field, as the field's typed value.
+
+Owns: `parse_field_text`, the one reading of typed text shared by the command
+line (`provreg add/edit --set FIELD=VALUE`) and the dashboard's form, so the
+same text means the same value in both. Each caller words the error its own
+way (the command line names the field, the form shows the message under it).
+May import: `provreg.model` and the standard library.
+
+Only the type is applied here; whether the value is allowed (bounds, choices,
+URL shape) is the registry's validation, the same rules as `--check`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from provreg.model import FieldSpec, FieldType
+
+TRUE_WORDS = frozenset({"true", "yes", "on", "1", "y"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0", "n"})
+
+
+class FieldTextError(ValueError):
+    """The text is not a value of the field's type."""
+
+    def __init__(self, expected: str, reason: str = "") -> None:
+        super().__init__(f"not {expected}" + (f": {reason}" if reason else ""))
+        self.expected = expected
+        """What the field takes, as a phrase: "a whole number", "a JSON list"."""
+        self.reason = reason
+        """Why the text was not that, when there is more to say (a JSON error)."""
+
+
+def parse_field_text(spec: FieldSpec, text: str) -> Any:
+    """The value `text` stands for in a field of `spec`'s type.
+
+    bool: true/yes/on/1/y or false/no/off/0/n (any case). int, float: a
+    number, spaces around it ignored. list: a JSON list (`["a", "b"]`) or
+    items separated by commas (`a, b`). Every other type: the text as given.
+
+    Raises:
+        FieldTextError: the text is not a value of that type.
+        ValueError: `spec` is a secret field; its value never comes from
+            text that could end up in a log or a shell history.
+    """
+    if spec.type is FieldType.SECRET:
+        raise ValueError(f"'{spec.id}' is a secret field: its value is not parsed from text")
+    if spec.type is FieldType.BOOL:
+        lowered = text.strip().lower()
+        if lowered in TRUE_WORDS:
+            return True
+        if lowered in FALSE_WORDS:
+            return False
+        raise FieldTextError("true or false")
+    if spec.type is FieldType.INT:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise FieldTextError("a whole number") from None
+    if spec.type is FieldType.FLOAT:
+        try:
+            return float(text.strip())
+        except ValueError:
+            raise FieldTextError("a number") from None
+    if spec.type is FieldType.LIST:
+        stripped = text.strip()
+        if stripped.startswith("["):
+            try:
+                return json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                raise FieldTextError("a JSON list", exc.msg) from None
+        return [item.strip() for item in stripped.split(",") if item.strip()]
+    return text

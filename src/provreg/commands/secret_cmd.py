@@ -149,7 +149,7 @@ def _pin_json(pin: KeyPin) -> dict[str, Any]:
 
 def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO) -> int:
     """Move plaintext values found in YAML into the keyring; rewrite the YAML with refs."""
-    from provreg.secrets.importer import import_plaintext
+    from provreg.registry.secret_import import import_plaintext
 
     async def run() -> int:
         from provreg.paths import default_config_paths
@@ -161,8 +161,6 @@ def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO) -> int:
         if not moved:
             out.write("no plaintext secrets found\n")
             return ExitCode.OK
-        if not dry_run:
-            _audit_import(moved)
         verb = "would move" if dry_run else "moved"
         for item in moved:
             where = f"{item.file}:{item.line}"
@@ -170,24 +168,6 @@ def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO) -> int:
         return ExitCode.OK
 
     return anyio.run(run)
-
-
-def _audit_import(moved: list[Any]) -> None:
-    """The audit log records that each key was moved (never its value)."""
-    from provreg.registry import AuditLog
-
-    log = AuditLog()
-    for item in moved:
-        try:
-            log.record(
-                source="cli",
-                action="secret-import",
-                instance_id=item.instance_id,
-                file=item.file,
-                fields=[item.field],
-            )
-        except OSError:
-            pass
 
 
 def cmd_exec(paths: list[str], instance_id: str, command: list[str]) -> int:

@@ -68,6 +68,7 @@ from provreg.registry.id_claim import (
     new_id,
 )
 from provreg.registry.relink import LinkCache
+from provreg.registry.rewrite_ops import RewriteOperations
 from provreg.registry.secret_ops import Deletion, SecretOperations
 from provreg.registry.state import RegistryState, WatchMode
 from provreg.registry.store import Store
@@ -80,7 +81,7 @@ READ_ONLY_ENV = "PROVREG_READ_ONLY"
 ALLOW_HARDLINKS_ENV = "PROVREG_ALLOW_HARDLINKS"
 
 
-class ProviderRegistry(UndoOperations, SecretOperations):
+class ProviderRegistry(UndoOperations, SecretOperations, RewriteOperations):
     """CRUD over provider instances, published through a `Store`."""
 
     def __init__(
@@ -461,13 +462,15 @@ class ProviderRegistry(UndoOperations, SecretOperations):
         initial: bool = False,
         written_id: str | None = None,
         txn: str | None = None,
+        audited: bool = True,
     ) -> None:
         """Publish a new state built from storage.
 
         `written_id`: the instance this commit's write was for. A write re-reads
         its file, so it can also carry external edits made to other instances
         meanwhile; those are published (and audited) as `external`. `txn`: the
-        write's audit intent, which its instance's line closes.
+        write's audit intent, which its instance's line closes. `audited`:
+        False when the writer logs its own lines (`rewrite_file`).
         """
         previous = self.snapshot()
         state, events = assemble_state(
@@ -489,7 +492,8 @@ class ProviderRegistry(UndoOperations, SecretOperations):
             self._issued_ids.update(
                 event.instance.id for event in events if isinstance(event, InstanceAdded)
             )
-        self._audit(events, state, previous, written_id, txn)
+        if audited:
+            self._audit(events, state, previous, written_id, txn)
         if self.secrets is not None:
             for event in events:
                 if isinstance(event, InstanceUpdated | InstanceRemoved):

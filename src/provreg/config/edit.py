@@ -54,8 +54,7 @@ from provreg.config.splice_edit import (
 )
 from provreg.config.text_lines import keep_final_newline
 from provreg.config.yaml_source import Document, mapping_entry, parse_text
-
-_BOM = "\ufeff"  # libyaml skips it, so node positions would be off by one
+from provreg.text_encoding import BOM_CHAR
 
 
 class EditError(Exception):
@@ -107,7 +106,7 @@ def update_instance_verified(
     `current`, when given, must be `parse_text` of exactly `text` (default
     limits): it stands for the parse the edit would otherwise make.
     """
-    if text.startswith(_BOM):
+    if text.startswith(BOM_CHAR):
         return _with_bom(update_instance_verified(text[1:], key, changes))
     doc = _parse(text, current)
     index, node = _find_item(doc, key)
@@ -143,7 +142,7 @@ def delete_instance_verified(
     text: str, key: InstanceKey, *, current: Document | None = None
 ) -> Edited:
     """`delete_instance`, with the verification parse (`current` as for updates)."""
-    if text.startswith(_BOM):
+    if text.startswith(BOM_CHAR):
         return _with_bom(delete_instance_verified(text[1:], key))
     doc = _parse(text, current)
     index, _ = _find_item(doc, key)
@@ -169,7 +168,7 @@ def append_instance_verified(
     text: str, item: Mapping[str, Any], *, current: Document | None = None
 ) -> Edited:
     """`append_instance`, with the verification parse (`current` as for updates)."""
-    if text.startswith(_BOM):
+    if text.startswith(BOM_CHAR):
         return _with_bom(append_instance_verified(text[1:], item))
     doc = _parse(text, current)
 
@@ -204,7 +203,7 @@ def new_file_verified(item: Mapping[str, Any], *, header: str | None = None) -> 
 
 
 def _with_bom(edited: Edited) -> Edited:
-    return Edited(_BOM + edited.text, None)
+    return Edited(BOM_CHAR + edited.text, None)
 
 
 def _parse(text: str, current: Document | None = None) -> Document:

@@ -37,6 +37,7 @@ from provreg.model import (
     ProviderDefinition,
     ProviderInstance,
     SecretRef,
+    name_length_ok,
 )
 from provreg.paths import env_flag
 from provreg.registry.assemble import assemble_state
@@ -531,7 +532,7 @@ def _same_value(given: Any, checked: Any) -> bool:
 
 
 def _check_name(name: Any) -> str:
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= NAME_MAX_LENGTH:
+    if not isinstance(name, str) or not name_length_ok(name):
         raise InvalidValueError(
             [
                 FieldProblem(

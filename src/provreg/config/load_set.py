@@ -25,7 +25,8 @@ from provreg.config.instance_validation import validate_file
 from provreg.config.linking import link
 from provreg.config.reading import read_file
 from provreg.config.results import FileResult, LoadResult, ParsedFile
-from provreg.config.yaml_source import Limits, gc_paused
+from provreg.config.yaml_source import Limits
+from provreg.gc_control import gc_paused
 from provreg.model import Diagnostic, ProviderDefinition
 
 Collected = tuple[Catalog, dict[str, list[ProviderDefinition]], list[Diagnostic]]

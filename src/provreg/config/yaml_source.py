@@ -17,10 +17,7 @@ unsupported tags as diagnostics instead of exceptions, and our own depth limit.
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from sys import intern
 from typing import Any
@@ -141,20 +138,6 @@ def node_position(node: Node) -> tuple[int, int]:
     """1-based (line, column) of a node's start."""
     mark = node.start_mark
     return mark.line + 1, mark.column + 1
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector: a bulk load allocates many young objects and
-    no cycles, and collections triggered by allocation counts cost ~3x the load
-    time on large files (measured, docs/performance.md)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _Abort(Exception):

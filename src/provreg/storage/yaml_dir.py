@@ -47,7 +47,8 @@ from provreg.config.load_set import Collected, read_and_validate, validate_all
 from provreg.config.reading import parse_file, parsed_from_document, read_file
 from provreg.config.restore_edit import PositionGone, RemovedEntry, delete_keeping, restore_verified
 from provreg.config.results import FileResult, Fingerprint, ParsedFile, RawEntry
-from provreg.config.yaml_source import Document, Limits, gc_paused
+from provreg.config.yaml_source import Document, Limits
+from provreg.gc_control import gc_paused
 from provreg.model import ProviderInstance
 from provreg.storage.atomic import HardLinkError, atomic_write, sweep_stale_temp_files
 from provreg.storage.backend import (

@@ -5,7 +5,8 @@ public edit functions, the choice between a splice (`splice_edit`) and the
 round-trip fallback (`round_trip_edit`), the verification of every result,
 and the check that the fallback kept every comment it should.
 May import: PyYAML, `provreg.config.yaml_source`, `provreg.config.render`, the
-splice (`provreg.config.splice_edit`) and the fallback (`provreg.config.round_trip_edit`).
+splice (`provreg.config.splice_edit`) and the fallback (`provreg.config.round_trip_edit`),
+`provreg.text_encoding` (the BOM).
 
 How: the fast parser already knows where every node starts and ends, so an
 edit is a splice of the text at those positions: a value replaced, a line

@@ -2,7 +2,8 @@
 
 Owns: the order of a load's steps over many files, reusing the results of
 unchanged files, and the order of the diagnostics of a set.
-May import: `provreg.catalog`, `provreg.model`, the other `provreg.config` modules.
+May import: `provreg.catalog`, `provreg.model`, `provreg.gc_control`, the other
+`provreg.config` modules.
 
 Loading happens in three steps so the sync engine can redo only what a
 changed file needs: `reading.read_file` (bytes to a ParsedFile),

@@ -1,7 +1,8 @@
 """Render Python values as YAML text that parses back to exactly the same value.
 
 Owns: scalar, flow and block-item rendering for the text splicer (`edit.py`).
-May import: PyYAML's resolver (to know when a plain scalar would change type).
+May import: PyYAML's resolver (to know when a plain scalar would change type),
+`provreg.config.yaml_tags`.
 
 Plain style is used only when the fast parser would read the text back as
 the same string; anything else is quoted. The splicer verifies every result

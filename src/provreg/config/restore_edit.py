@@ -4,7 +4,7 @@ Owns: what a delete keeps for its undo (`RemovedEntry`: the exact text the
 splice cut, the entry it followed, the whole file before and after) and the
 edit that inserts that text again, verified by reparsing like every edit.
 May import: `provreg.config.edit`, `provreg.config.splice_edit`,
-`provreg.config.text_lines`, `provreg.config.yaml_source`.
+`provreg.config.text_lines`, `provreg.config.yaml_source`, `provreg.text_encoding`.
 
 Putting back is exact when the file still holds the bytes the delete wrote
 (the file before the delete is written again). When the file changed

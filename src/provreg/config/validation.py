@@ -2,7 +2,8 @@
 
 Owns: one pydantic model per provider definition (built from its field specs,
 cached), and the mapping of pydantic errors back to YAML nodes and codes.
-May import: pydantic, `provreg.model`, `provreg.config.codes`, `provreg.config.yaml_source`.
+May import: pydantic, `provreg.model`, `provreg.config.codes`, `provreg.config.yaml_source`,
+`provreg.secret_names`.
 
 The model is the single place a field type's rules live; the error mapper
 turns pydantic's error `type` into our stable codes and writes messages

@@ -13,6 +13,9 @@ Every write, in a worker thread under the file's cross-process lock:
    text) and recompute the state of that file only.
 The hash of each written file is remembered so the sync engine can tell the
 app's own writes from external edits (echo suppression).
+A whole-file rewrite (`rewrite`: `secret import`, `migrate --upgrade`) takes
+the same path, its transform given the text as it is under the lock; with
+the hash the rewrite was planned from, a file that moved is a `ConflictError`.
 A write that adds an id or a name first holds the registry-wide claim
 (`claim`): the files that moved since they were read are read again, so the
 registry checks the id and the name against the disk (`storage.claims`).

@@ -3,7 +3,7 @@ each write gets its audit lines (source `cli`, its own action, closing the
 intent logged before the rename), the sync engine watching the same registry
 takes the file event for its own echo (no reload, nothing `external`), and a
 second process watching the files logs nothing of its own. Real directories
-outside /tmp, real files, a real watcher; only the keyring is in memory."""
+outside /tmp, real files, a real watcher, a real (plaintext file) keyring."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import anyio
 import pytest
-from keyring.backend import KeyringBackend
+from keyrings.alt.file import PlaintextKeyring
 
 from provreg.commands.migrate_cmd import upgrade_files
 from provreg.registry import AuditLog, ConflictError, ProviderRegistry
@@ -57,21 +57,11 @@ LEGACY_YAML = f"""\
 """
 
 
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        del self.values[(service, username)]
+def keyring_store() -> tuple[SecretStore, PlaintextKeyring]:
+    """A real keyring backend: keyrings.alt's plaintext file, under this test's
+    own XDG_DATA_HOME (the autouse isolation), allowed explicitly."""
+    backend = PlaintextKeyring()
+    return SecretStore(backend=backend, allow_insecure=True), backend
 
 
 @dataclass
@@ -143,11 +133,9 @@ def assert_written_once_by_cli(log_path: Path, path: Path, expected: set[tuple[s
 async def test_a_secret_import_is_audited_and_its_echo_suppressed(sync_base: Path) -> None:
     root = config(sync_base, "team.yaml", IMPORT_YAML)
     log_path = sync_base / "audit.jsonl"
-    keyring = MemoryKeyring()
+    store, keyring = keyring_store()
     async with watched(root, log_path) as w:
-        moved = await import_plaintext(
-            [str(root)], store=SecretStore(backend=keyring), registry=w.registry
-        )
+        moved = await import_plaintext([str(root)], store=store, registry=w.registry)
         assert [(m.instance_id, m.field) for m in moved] == [("side-project", "api_key")]
         assert w.registry.get("side-project").values["api_key"].kind == "keyring"
         await w.wait_for(lambda: w.engine.stats.suppressed >= 1, "the watcher saw the write")
@@ -157,7 +145,7 @@ async def test_a_secret_import_is_audited_and_its_echo_suppressed(sync_base: Pat
         assert [e for e in w.events if e.source == "external"] == []
         assert {e.source for e in w.events} == {"cli"}
     w.audit.flush()
-    assert keyring.values[("provreg", "side-project/api_key")] == PLAINTEXT
+    assert keyring.get_password("provreg", "side-project/api_key") == PLAINTEXT
     assert_written_once_by_cli(log_path, root / "team.yaml", {("secret-import", "side-project")})
     (line,) = changes(log_path)
     assert line["fields"] == ["api_key"]
@@ -166,13 +154,11 @@ async def test_a_secret_import_is_audited_and_its_echo_suppressed(sync_base: Pat
 async def test_a_format_upgrade_is_audited_and_its_echo_suppressed(sync_base: Path) -> None:
     root = config(sync_base, "old.yaml", LEGACY_YAML)
     log_path = sync_base / "audit.jsonl"
-    keyring = MemoryKeyring()
+    store, keyring = keyring_store()
     async with watched(root, log_path) as w:
         assert w.registry.snapshot().instances == {}  # version 0: not interpreted
         out = io.StringIO()
-        code = await upgrade_files(
-            [str(root)], False, out, registry=w.registry, store=SecretStore(backend=keyring)
-        )
+        code = await upgrade_files([str(root)], False, out, registry=w.registry, store=store)
         assert code == 0, out.getvalue()
         assert set(w.registry.snapshot().instances) == {"work-openai", "local"}
         await w.wait_for(lambda: w.engine.stats.suppressed >= 1, "the watcher saw the write")
@@ -182,7 +168,7 @@ async def test_a_format_upgrade_is_audited_and_its_echo_suppressed(sync_base: Pa
         assert [e for e in w.events if e.source == "external"] == []
         assert {e.source for e in w.events} == {"cli"}
     w.audit.flush()
-    assert keyring.values[("provreg", "work-openai/api_key")] == PLAINTEXT
+    assert keyring.get_password("provreg", "work-openai/api_key") == PLAINTEXT
     assert (root / "old.yaml.v0.bak").read_text() == LEGACY_YAML
     assert_written_once_by_cli(
         log_path,
@@ -199,7 +185,7 @@ async def test_another_process_watching_logs_neither_write(sync_base: Path) -> N
     (root / "team.yaml").write_text(IMPORT_YAML)
     (root / "old.yaml").write_text(LEGACY_YAML.replace("Work OpenAI", "Legacy OpenAI"))
     log_path = sync_base / "audit.jsonl"
-    store = SecretStore(backend=MemoryKeyring())
+    store, _ = keyring_store()
     async with watched(root, log_path) as w:
         writer = await ProviderRegistry.open([str(root)], audit=AuditLog(str(log_path)))
         await import_plaintext([str(root)], store=store, registry=writer)

@@ -121,7 +121,8 @@ class RewriteOperations:
     def _log_changes(
         self, changes: Sequence[FileChange], file: str, source: Source, txn: str
     ) -> None:
-        """One line per change, each closing the write's intents. Never raises for I/O."""
+        """One line per change, each closing the write's intents (a rewrite with
+        no changes logged no intent and gets no line). Never raises for I/O."""
         if self.audit is None:
             return
         try:
@@ -134,7 +135,5 @@ class RewriteOperations:
                     fields=change.fields,
                     txn=txn,
                 )
-            if not changes and hasattr(self.storage, "before_rename"):
-                self.audit.close_intent(txn)
         except OSError:
             log.warning("cannot write the audit log %s", self.audit.path, exc_info=True)

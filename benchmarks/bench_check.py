@@ -52,12 +52,12 @@ BIN_DIR = Path(sys.executable).parent
 SEED = 20240601
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 
-# Reproduces `provreg.config.yaml_source.gc_paused` as a no-op in a child process.
+# Reproduces `provreg.gc_control.gc_paused` as a no-op in a child process.
 # The loader binds the name at import, so both modules are patched.
 NO_GC_PAUSE_PRELUDE = """
 import contextlib
 import provreg.config.load_set as _loader
-import provreg.config.yaml_source as _source
+import provreg.gc_control as _source
 _source.gc_paused = _loader.gc_paused = contextlib.nullcontext
 """
 
@@ -309,7 +309,7 @@ def gc_pause_disabled(disabled: bool) -> Iterator[None]:
         yield
         return
     import provreg.config.load_set as loader
-    import provreg.config.yaml_source as source
+    import provreg.gc_control as source
 
     modules = (source, loader)
     saved = [getattr(module, "gc_paused") for module in modules]  # noqa: B009
@@ -570,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-gc-pause",
         action="store_true",
-        help="make provreg.config.yaml_source.gc_paused a no-op (measure its effect)",
+        help="make provreg.gc_control.gc_paused a no-op (measure its effect)",
     )
     parser.add_argument("--skip-check-jsonschema", action="store_true")
     parser.add_argument("--profile", action="store_true", help="print cProfile of each load")

@@ -30,6 +30,13 @@ RESERVED_KEYS = frozenset({"id", "name", "provider"})
 
 NAME_MAX_LENGTH = 100
 
+
+def name_length_ok(name: str) -> bool:
+    """The one length rule of instance names (the old app's `customName` too):
+    1 to `NAME_MAX_LENGTH` characters, surrounding spaces not counted."""
+    return 1 <= len(name.strip()) <= NAME_MAX_LENGTH
+
+
 BOUND_MAGNITUDE_LIMIT = 2**53
 """Largest `min`/`max` of a field spec: whole numbers up to it are exact floats,
 and the validators built from a spec take them as integers."""

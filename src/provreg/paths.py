@@ -58,6 +58,21 @@ def user_state_dir() -> str:
     return platformdirs.user_state_dir(APP_NAME, appauthor=False)
 
 
+def user_lock_dir() -> str:
+    """Where the write locks live: the user runtime dir (`$XDG_RUNTIME_DIR`,
+    cleared at logout) when there is one, else `run/` in the state dir; never
+    in a watched config dir (taking a lock must not be a file event there)."""
+    import platformdirs
+
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = (
+        platformdirs.user_runtime_dir(APP_NAME, appauthor=False)
+        if runtime
+        else os.path.join(user_state_dir(), "run")
+    )
+    return os.path.join(base, "locks")
+
+
 def make_private_dirs(path: str) -> None:
     """Create `path` and its missing parents inside provreg's own directory
     (a component named `provreg`) with mode 0700; parents above it (such as

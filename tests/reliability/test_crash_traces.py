@@ -185,8 +185,8 @@ class MemoryKeyring(KeyringBackend):
 
 
 async def test_a_secret_import_is_not_logged_as_an_external_change(tmp_path: Path) -> None:
+    from provreg.registry.secret_import import import_plaintext
     from provreg.secrets import SecretStore
-    from provreg.secrets.importer import import_plaintext
 
     config = tmp_path / "config"
     config.mkdir()

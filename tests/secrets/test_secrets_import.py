@@ -20,8 +20,8 @@ from secrets_support import (
     write_config,
 )
 
+from provreg.registry.secret_import import import_plaintext
 from provreg.secrets import SecretStore
-from provreg.secrets.importer import import_plaintext
 from provreg.secrets.index import SecretIndex
 
 PLAINTEXT_YAML = """

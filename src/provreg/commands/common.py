@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from provreg.gc_control import freeze_loaded_objects
 from provreg.registry import AuditLog, ProviderRegistry
 from provreg.report import table
 
@@ -53,16 +54,3 @@ async def open_registry(
         registry.resolve_interrupted_writes(AuditLog())
     freeze_loaded_objects()
     return registry
-
-
-def freeze_loaded_objects() -> None:
-    """Move everything loaded so far out of the collector's reach.
-
-    A registry of thousands of instances is long-lived and acyclic; without
-    this, every later collection re-walks it (writes measured 2-3x faster at
-    p95, docs/performance.md). For applications, not the library: a process
-    that embeds the registry decides for itself.
-    """
-    import gc
-
-    gc.freeze()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -15,6 +16,8 @@ from provreg.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from provreg.catalog import Catalog
+    from provreg.registry import ProviderRegistry
+    from provreg.secrets import SecretStore
 
 
 def cmd_migrate_json(
@@ -90,24 +93,25 @@ def _ids_in_use(paths: list[str]) -> tuple[set[str], Catalog]:
     return taken, loaded.catalog
 
 
-def _audit_moved_key(instance_id: str, field: str, file: str) -> None:
-    """The audit log records each key `--upgrade` moved into the keyring (never its value)."""
-    from provreg.registry import AuditLog
-
-    try:
-        AuditLog().record(
-            source="cli",
-            action="secret-import",
-            instance_id=instance_id,
-            file=file,
-            fields=[field],
-        )
-    except OSError:
-        pass
+def _replaced(new_text: str, _old_text: str) -> str:
+    return new_text
 
 
 def cmd_migrate_upgrade(
     paths: list[str], dry_run: bool, out: TextIO, *, writes: WriteOptions
+) -> int:
+    """Upgrade every file under `paths` to the current format version, with a backup."""
+    return anyio.run(lambda: upgrade_files(paths, dry_run, out, writes=writes))
+
+
+async def upgrade_files(
+    paths: list[str],
+    dry_run: bool,
+    out: TextIO,
+    *,
+    writes: WriteOptions | None = None,
+    registry: ProviderRegistry | None = None,
+    store: SecretStore | None = None,
 ) -> int:
     """Upgrade every file under `paths` to the current format version, with a backup.
 
@@ -115,21 +119,30 @@ def cmd_migrate_upgrade(
     "Work" entry must not both become `work`: the second key would overwrite
     the first in the keyring). A key is never stored over a different value
     the keyring already holds for that id; that file is left as it was.
+    Each file is written through the registry (`registry`, else one opened
+    over `paths`): audited as `upgrade` (one line per entry) and
+    `secret-import` (one per key moved), and recognised by watchers as
+    provreg's own write.
     """
-    import contextlib
-
     from provreg.config.discovery import ConfigPathError, discover
     from provreg.config.migrations import upgrade_text
     from provreg.config.reading import CURRENT_VERSION, parse_file
     from provreg.model import ProviderInstance, SecretRef, Severity
     from provreg.registry.errors import ReadOnlyError
+    from provreg.registry.rewrite_ops import FileChange
     from provreg.registry.secret_ops import instance_host
     from provreg.secrets import SecretStore
-    from provreg.storage.atomic import atomic_write
-    from provreg.storage.lock import file_write_lock
+    from provreg.text_encoding import split_bom
 
-    if not dry_run and writes.read_only:
-        # The registry refuses writes itself; this command writes files directly.
+    if writes is None:  # the registry's own defaults (PROVREG_READ_ONLY and the like)
+        from provreg.paths import env_flag
+        from provreg.registry.registry import READ_ONLY_ENV
+
+        read_only = env_flag(READ_ONLY_ENV, unknown=True)
+    else:
+        read_only = writes.read_only
+    if not dry_run and read_only:
+        # Refused before anything is read or opened (the registry would refuse too).
         raise ReadOnlyError()
     if not paths:
         from provreg.paths import default_config_paths
@@ -140,82 +153,89 @@ def cmd_migrate_upgrade(
         taken, catalog = _ids_in_use(paths)
     except ConfigPathError as exc:
         raise CommandError(str(exc)) from None
-    store: SecretStore | None = None
     upgraded = 0
     refused = 0
     for config_file in files:
-        # A dry run takes no lock either: it writes nothing anywhere.
-        lock = contextlib.nullcontext() if dry_run else file_write_lock(config_file.path)
-        with lock:
-            with open(config_file.path, "rb") as handle:
-                original = handle.read()
-            bom = original.startswith(b"\xef\xbb\xbf")
-            text = original.decode("utf-8-sig", errors="strict")
-            try:
-                new_text, result = upgrade_text(text, taken)
-            except ValueError as exc:
-                out.write(f"{config_file.display}: skipped: {exc}\n")
-                continue
-            if new_text == text:
-                continue
-            taken |= result.taken_ids
-            check = parse_file(new_text.encode(), config_file.path, config_file.display)
-            errors = [d for d in check.diagnostics if d.severity is Severity.ERROR]
-            if errors:
-                first = errors[0]
-                raise CommandError(
-                    f"{config_file.display}: the upgraded text would not load "
-                    f"({first.line}:{first.column}: {first.message}); nothing was written"
-                )
-            out.write(
-                f"{config_file.display}: version {result.from_version} -> {CURRENT_VERSION}"
-                + ("" if not result.notes else " (" + "; ".join(result.notes) + ")")
-                + "\n"
+        with open(config_file.path, "rb") as handle:
+            original = handle.read()
+        text, _ = split_bom(original)
+        try:
+            new_text, result = upgrade_text(text, taken)
+        except ValueError as exc:
+            out.write(f"{config_file.display}: skipped: {exc}\n")
+            continue
+        if new_text == text:
+            continue
+        taken |= result.taken_ids
+        check = parse_file(new_text.encode(), config_file.path, config_file.display)
+        errors = [d for d in check.diagnostics if d.severity is Severity.ERROR]
+        if errors:
+            first = errors[0]
+            raise CommandError(
+                f"{config_file.display}: the upgraded text would not load "
+                f"({first.line}:{first.column}: {first.message}); nothing was written"
             )
-            if dry_run:
-                continue
-            if result.secrets:
-                store = store or SecretStore()
-                ref = SecretRef(kind="keyring")
-                planned = []
-                clash = None
-                for instance_id, field, value, base_url, provider in result.secrets:
-                    stand_in = ProviderInstance.model_construct(
-                        id=instance_id,
-                        name="",
-                        provider=provider or "",
-                        values={} if base_url is None else {"base_url": base_url},
-                    )
-                    # The provider's default base URL when the entry names none, as
-                    # `exec` will see it: otherwise the key is pinned to no host at all.
-                    host = instance_host(stand_in, catalog.get(provider or ""))
-                    if store.holds_other_value(instance_id, field, ref, value):
-                        clash = f"{instance_id}/{field}"
-                        break
-                    planned.append((instance_id, field, SecretStr(value), host))
-                if clash is not None:
-                    out.write(
-                        f"  not upgraded: the keyring already holds a different key for "
-                        f"{clash} (an older instance with this id?); remove it "
-                        f"(`provreg secret prune`) or give the entry another `id:`\n"
-                    )
-                    refused += 1
-                    continue
-                for instance_id, field, secret, host in planned:
-                    store.set(instance_id, field, ref, secret, host)
-                    _audit_moved_key(instance_id, field, config_file.display)
-            backup = f"{config_file.path}.v{result.from_version}.bak"
-            shutil.copy2(config_file.path, backup)
-            os.chmod(backup, 0o600)
-            data = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8")
-            atomic_write(config_file.path, data)
-            out.write(f"  backup: {backup} (sha256 {hashlib.sha256(original).hexdigest()[:12]}…)\n")
-            if result.secrets:
-                out.write(
-                    "  the backup still holds the plaintext keys: delete it once the "
-                    "upgraded file works\n"
+        out.write(
+            f"{config_file.display}: version {result.from_version} -> {CURRENT_VERSION}"
+            + ("" if not result.notes else " (" + "; ".join(result.notes) + ")")
+            + "\n"
+        )
+        if dry_run:
+            continue
+        if registry is None:
+            # A dry run opens nothing: it writes nothing anywhere.
+            registry = await open_registry(paths, writes=writes)
+        changes = [
+            FileChange("upgrade", entry.value["id"])
+            for entry in check.providers
+            if isinstance(entry.value.get("id"), str)
+        ]
+        if result.secrets:
+            store = store or SecretStore()
+            ref = SecretRef(kind="keyring")
+            planned = []
+            clash = None
+            for instance_id, field, value, base_url, provider in result.secrets:
+                stand_in = ProviderInstance.model_construct(
+                    id=instance_id,
+                    name="",
+                    provider=provider or "",
+                    values={} if base_url is None else {"base_url": base_url},
                 )
-            upgraded += 1
+                # The provider's default base URL when the entry names none, as
+                # `exec` will see it: otherwise the key is pinned to no host at all.
+                host = instance_host(stand_in, catalog.get(provider or ""))
+                if store.holds_other_value(instance_id, field, ref, value):
+                    clash = f"{instance_id}/{field}"
+                    break
+                planned.append((instance_id, field, SecretStr(value), host))
+            if clash is not None:
+                out.write(
+                    f"  not upgraded: the keyring already holds a different key for "
+                    f"{clash} (an older instance with this id?); remove it "
+                    f"(`provreg secret prune`) or give the entry another `id:`\n"
+                )
+                refused += 1
+                continue
+            for instance_id, field, secret, host in planned:
+                store.set(instance_id, field, ref, secret, host)
+                changes.append(FileChange("secret-import", instance_id, (field,)))
+        backup = f"{config_file.path}.v{result.from_version}.bak"
+        shutil.copy2(config_file.path, backup)
+        os.chmod(backup, 0o600)
+        digest = hashlib.sha256(original).hexdigest()
+        # The file still holds `original` (checked under the lock), so its
+        # upgrade is `new_text`.
+        await registry.rewrite_file(
+            config_file.path, functools.partial(_replaced, new_text), changes, expect_sha256=digest
+        )
+        out.write(f"  backup: {backup} (sha256 {digest[:12]}…)\n")
+        if result.secrets:
+            out.write(
+                "  the backup still holds the plaintext keys: delete it once the "
+                "upgraded file works\n"
+            )
+        upgraded += 1
     if dry_run:
         out.write("dry run: nothing was written\n")
     elif not upgraded and not refused:

@@ -156,7 +156,7 @@ def _pin_json(pin: KeyPin) -> dict[str, Any]:
 
 def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO, *, writes: WriteOptions) -> int:
     """Move plaintext values found in YAML into the keyring; rewrite the YAML with refs."""
-    from provreg.secrets.importer import import_plaintext
+    from provreg.registry.secret_import import import_plaintext
 
     async def run() -> int:
         from provreg.paths import default_config_paths
@@ -164,12 +164,12 @@ def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO, *, writes: W
         if writes.read_only:
             raise CommandError("read-only: `secret import` rewrites config files")
         chosen = paths or default_config_paths()
-        moved = await import_plaintext(chosen, dry_run=dry_run)
+        # Written through the registry, so --allow-hardlinks applies as to any write.
+        registry = None if dry_run else await open_registry(chosen, writes=writes)
+        moved = await import_plaintext(chosen, dry_run=dry_run, registry=registry)
         if not moved:
             out.write("no plaintext secrets found\n")
             return ExitCode.OK
-        if not dry_run:
-            _audit_import(moved)
         verb = "would move" if dry_run else "moved"
         for item in moved:
             where = f"{item.file}:{item.line}"
@@ -177,24 +177,6 @@ def cmd_secret_import(paths: list[str], dry_run: bool, out: TextIO, *, writes: W
         return ExitCode.OK
 
     return anyio.run(run)
-
-
-def _audit_import(moved: list[Any]) -> None:
-    """The audit log records that each key was moved (never its value)."""
-    from provreg.registry import AuditLog
-
-    log = AuditLog()
-    for item in moved:
-        try:
-            log.record(
-                source="cli",
-                action="secret-import",
-                instance_id=item.instance_id,
-                file=item.file,
-                fields=[item.field],
-            )
-        except OSError:
-            pass
 
 
 def cmd_exec(paths: list[str], instance_id: str, command: list[str]) -> int:

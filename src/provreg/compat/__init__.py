@@ -4,7 +4,8 @@ Owns: the `LlmConfigData` / `LlmConfig` / `LlmConfigMetadata` shapes and the
 adapter to and from provider instances, the old settings-repository and
 LLM-config-repository facades (backed by the registry), and importing the
 old `llm_config.json`.
-May import: `provreg.registry`, `provreg.secrets`, `provreg.model`, pydantic. Never textual.
+May import: `provreg.registry`, `provreg.secrets`, `provreg.config`, `provreg.model`,
+`provreg.paths`, `provreg.storage.atomic` (its own state files), pydantic. Never textual.
 """
 
 from provreg.compat.llm_config import (

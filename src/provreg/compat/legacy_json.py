@@ -115,12 +115,9 @@ def _load_map(path: str) -> dict[str, str]:
 
 
 def _save_map(path: str, mapping: dict[str, str]) -> None:
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    temp = path + ".tmp"
-    with open(temp, "w", encoding="utf-8") as handle:
-        json.dump(mapping, handle, indent=1, sort_keys=True)
-    os.chmod(temp, 0o600)
-    os.replace(temp, path)
+    from provreg.storage.atomic import atomic_write_json
+
+    atomic_write_json(path, mapping, indent=1, sort_keys=True)
 
 
 def default_map_path() -> str:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr
 
 from provreg.config.edit import REMOVE
 from provreg.config.validation import check_url
-from provreg.model import NAME_MAX_LENGTH, ProviderDefinition, ProviderInstance
+from provreg.model import NAME_MAX_LENGTH, ProviderDefinition, ProviderInstance, name_length_ok
 
 API_KEY_MAX = 500
 KEY_PREFIXES = {"openai": "sk-", "anthropic": "sk-ant-"}
@@ -102,7 +102,7 @@ def validate_config_data(
     apiKey 1-500, baseUrl a URL; known key formats as warnings."""
     report = ValidationReport()
     name = data.customName.strip()
-    if not 1 <= len(name) <= NAME_MAX_LENGTH:
+    if not name_length_ok(name):
         report.errors.append(f"customName must be 1 to {NAME_MAX_LENGTH} characters")
     taken = {existing.strip().casefold() for existing in existing_names}
     if name and name.casefold() in taken:

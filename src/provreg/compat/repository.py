@@ -299,11 +299,7 @@ class SettingsRepository:
         if "activeLlmConfigId" in partial:
             stored = self._stored()
             stored["activeLlmConfigId"] = partial["activeLlmConfigId"]
-            from provreg.paths import make_private_dirs
+            from provreg.storage.atomic import atomic_write_json
 
-            make_private_dirs(os.path.dirname(self.path))
-            temp = self.path + ".tmp"
-            with open(temp, "w", encoding="utf-8") as handle:
-                json.dump(stored, handle)
-            os.replace(temp, self.path)
+            atomic_write_json(self.path, stored)
         return await self.load_settings()

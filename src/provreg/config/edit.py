@@ -5,7 +5,8 @@ public edit functions, the choice between a splice (`splice_edit`) and the
 round-trip fallback (`round_trip_edit`), the verification of every result,
 and the check that the fallback kept every comment it should.
 May import: PyYAML, `provreg.config.yaml_source`, `provreg.config.render`, the
-splice (`provreg.config.splice_edit`) and the fallback (`provreg.config.round_trip_edit`).
+splice (`provreg.config.splice_edit`) and the fallback (`provreg.config.round_trip_edit`),
+`provreg.text_encoding` (the BOM).
 
 How: the fast parser already knows where every node starts and ends, so an
 edit is a splice of the text at those positions: a value replaced, a line
@@ -54,8 +55,7 @@ from provreg.config.splice_edit import (
 )
 from provreg.config.text_lines import keep_final_newline
 from provreg.config.yaml_source import Document, mapping_entry, parse_text
-
-_BOM = "\ufeff"  # libyaml skips it, so node positions would be off by one
+from provreg.text_encoding import BOM_CHAR
 
 
 class EditError(Exception):
@@ -107,7 +107,7 @@ def update_instance_verified(
     `current`, when given, must be `parse_text` of exactly `text` (default
     limits): it stands for the parse the edit would otherwise make.
     """
-    if text.startswith(_BOM):
+    if text.startswith(BOM_CHAR):
         return _with_bom(update_instance_verified(text[1:], key, changes))
     doc = _parse(text, current)
     index, node = _find_item(doc, key)
@@ -143,7 +143,7 @@ def delete_instance_verified(
     text: str, key: InstanceKey, *, current: Document | None = None
 ) -> Edited:
     """`delete_instance`, with the verification parse (`current` as for updates)."""
-    if text.startswith(_BOM):
+    if text.startswith(BOM_CHAR):
         return _with_bom(delete_instance_verified(text[1:], key))
     doc = _parse(text, current)
     index, _ = _find_item(doc, key)
@@ -169,7 +169,7 @@ def append_instance_verified(
     text: str, item: Mapping[str, Any], *, current: Document | None = None
 ) -> Edited:
     """`append_instance`, with the verification parse (`current` as for updates)."""
-    if text.startswith(_BOM):
+    if text.startswith(BOM_CHAR):
         return _with_bom(append_instance_verified(text[1:], item))
     doc = _parse(text, current)
 
@@ -204,7 +204,7 @@ def new_file_verified(item: Mapping[str, Any], *, header: str | None = None) -> 
 
 
 def _with_bom(edited: Edited) -> Edited:
-    return Edited(_BOM + edited.text, None)
+    return Edited(BOM_CHAR + edited.text, None)
 
 
 def _parse(text: str, current: Document | None = None) -> Document:

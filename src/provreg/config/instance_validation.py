@@ -21,7 +21,7 @@ from provreg.config.ids import slugify
 from provreg.config.results import FileResult, ParsedFile, RawEntry
 from provreg.config.validation import clip, validate_fields, yaml_type_name
 from provreg.config.yaml_source import diagnostic_at, internal_error, locate, node_position
-from provreg.model import ID_RE, NAME_MAX_LENGTH, ProviderInstance, Severity
+from provreg.model import ID_RE, NAME_MAX_LENGTH, ProviderInstance, Severity, name_length_ok
 
 
 def validate_file(parsed: ParsedFile, catalog: Catalog) -> FileResult:
@@ -80,7 +80,7 @@ def _validate_instance(
         name_text = ""
     else:
         name_text = name.strip()
-        if not 1 <= len(name_text) <= NAME_MAX_LENGTH:
+        if not name_length_ok(name_text):
             report(
                 codes.INVALID_NAME,
                 locate(node, ("name",)),

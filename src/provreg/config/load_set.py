@@ -2,7 +2,8 @@
 
 Owns: the order of a load's steps over many files, reusing the results of
 unchanged files, and the order of the diagnostics of a set.
-May import: `provreg.catalog`, `provreg.model`, the other `provreg.config` modules.
+May import: `provreg.catalog`, `provreg.model`, `provreg.gc_control`, the other
+`provreg.config` modules.
 
 Loading happens in three steps so the sync engine can redo only what a
 changed file needs: `reading.read_file` (bytes to a ParsedFile),
@@ -25,7 +26,8 @@ from provreg.config.instance_validation import validate_file
 from provreg.config.linking import link
 from provreg.config.reading import read_file
 from provreg.config.results import FileResult, LoadResult, ParsedFile
-from provreg.config.yaml_source import Limits, gc_paused
+from provreg.config.yaml_source import Limits
+from provreg.gc_control import gc_paused
 from provreg.model import Diagnostic, ProviderDefinition
 
 Collected = tuple[Catalog, dict[str, list[ProviderDefinition]], list[Diagnostic]]

@@ -7,7 +7,7 @@ of them), and the refusals, each with the line and the reason:
 - changing a key of an anchored entry that another entry inherits through
   `<<` (the change would silently reach that entry too).
 Setting a key in an entry that merges it is fine: the entry then overrides it.
-May import: PyYAML nodes, `provreg.config.yaml_source`.
+May import: PyYAML nodes, `provreg.config.yaml_source`, `provreg.config.yaml_tags`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from provreg.config.yaml_source import Document, mapping_entry
-
-_MERGE = "tag:yaml.org,2002:merge"
+from provreg.config.yaml_tags import MERGE_TAG
 
 
 class SharedKeyError(Exception):
@@ -93,7 +92,7 @@ def _sources(node: MappingNode, seen: set[int] | None = None) -> Iterator[tuple[
     """(the `<<` key node, a mapping it merges), depth first, merges of merges included."""
     seen = set() if seen is None else seen
     for key_node, value_node in node.value:
-        if key_node.tag != _MERGE:
+        if key_node.tag != MERGE_TAG:
             continue
         merged = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
         for source in merged:

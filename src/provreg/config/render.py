@@ -1,7 +1,8 @@
 """Render Python values as YAML text that parses back to exactly the same value.
 
 Owns: scalar, flow and block-item rendering for the text splicer (`edit.py`).
-May import: PyYAML's resolver (to know when a plain scalar would change type).
+May import: PyYAML's resolver (to know when a plain scalar would change type),
+`provreg.config.yaml_tags`.
 
 Plain style is used only when the fast parser would read the text back as
 the same string; anything else is quoted. The splicer verifies every result
@@ -18,7 +19,8 @@ from typing import Any
 from yaml import ScalarNode
 from yaml.resolver import Resolver
 
-_STR_TAG = "tag:yaml.org,2002:str"
+from provreg.config.yaml_tags import STR_TAG
+
 _RESOLVER = Resolver()
 _PLAIN_BLOCK = re.compile(r"^[A-Za-z0-9_/.$~(][A-Za-z0-9 _./:~+@$()%=?&,*!-]*$")
 _PLAIN_FLOW = re.compile(r"^[A-Za-z0-9_/.$~(][A-Za-z0-9 _./:~+@$()%=?&*!-]*$")
@@ -42,7 +44,7 @@ def _plain_ok(text: str, flow: bool) -> bool:
     if ": " in text or text.endswith(":") or " #" in text:
         return False
     tag: str = _RESOLVER.resolve(ScalarNode, text, (True, False))
-    return tag == _STR_TAG
+    return tag == STR_TAG
 
 
 def double_quoted(text: str) -> str:

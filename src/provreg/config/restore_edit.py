@@ -4,7 +4,7 @@ Owns: what a delete keeps for its undo (`RemovedEntry`: the exact text the
 splice cut, the entry it followed, the whole file before and after) and the
 edit that inserts that text again, verified by reparsing like every edit.
 May import: `provreg.config.edit`, `provreg.config.splice_edit`,
-`provreg.config.text_lines`, `provreg.config.yaml_source`.
+`provreg.config.text_lines`, `provreg.config.yaml_source`, `provreg.text_encoding`.
 
 Putting back is exact when the file still holds the bytes the delete wrote
 (the file before the delete is written again). When the file changed
@@ -36,6 +36,7 @@ from provreg.config.edit import (
 from provreg.config.splice_edit import cut_range, item_end, providers_sequence
 from provreg.config.text_lines import end_of_line, is_blank, newline_of
 from provreg.config.yaml_source import Document, mapping_entry, parse_text
+from provreg.text_encoding import BOM_CHAR
 
 
 class PositionGone(Exception):
@@ -110,8 +111,8 @@ def restore_verified(
         before = parse_text(entry.text_before, "<verify>")
         if before.failed or before.diagnostics:
             raise EditError("the file before the delete no longer reads back")
-        return Edited(entry.text_before, None if text.startswith("\ufeff") else before)
-    if text.startswith("\ufeff"):
+        return Edited(entry.text_before, None if text.startswith(BOM_CHAR) else before)
+    if text.startswith(BOM_CHAR):
         raise PositionGone(f"{entry.file} starts with a byte order mark and changed meanwhile")
     doc = _parse(text, current)
     seq = _block_sequence(doc)

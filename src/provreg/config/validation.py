@@ -2,7 +2,8 @@
 
 Owns: one pydantic model per provider definition (built from its field specs,
 cached), and the mapping of pydantic errors back to YAML nodes and codes.
-May import: pydantic, `provreg.model`, `provreg.config.codes`, `provreg.config.yaml_source`.
+May import: pydantic, `provreg.model`, `provreg.config.codes`, `provreg.config.yaml_source`,
+`provreg.secret_names`.
 
 The model is the single place a field type's rules live; the error mapper
 turns pydantic's error `type` into our stable codes and writes messages
@@ -45,6 +46,7 @@ from provreg.model import (
     ProviderDefinition,
     SecretRef,
 )
+from provreg.secret_names import looks_like_secret_key
 
 SECRET_REF_KINDS = ("keyring", "env", "file")
 ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -445,16 +447,8 @@ def _type_hint(spec: FieldSpec, value: Any) -> str | None:
     return None
 
 
-_SECRET_NAME = re.compile(r"(api[_-]?key|apikey|secret|token|password|passwd)", re.I)
-
-
 def _looks_like_plaintext_secret(key: Any, value: Any) -> bool:
-    return (
-        isinstance(key, str)
-        and bool(_SECRET_NAME.search(key))
-        and isinstance(value, str)
-        and len(value.strip()) >= 8
-    )
+    return looks_like_secret_key(key) and isinstance(value, str) and len(value.strip()) >= 8
 
 
 def _range(spec: FieldSpec) -> str:

@@ -17,10 +17,7 @@ unsupported tags as diagnostics instead of exceptions, and our own depth limit.
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from sys import intern
 from typing import Any
@@ -32,7 +29,18 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from provreg.config import codes
 from provreg.config.codes import Code
 from provreg.config.diagnostic_cap import DiagnosticCap
-from provreg.config.yaml_tags import ConfigLoader
+from provreg.config.yaml_tags import (
+    BOOL_TAG,
+    FLOAT_TAG,
+    INT_TAG,
+    MAP_TAG,
+    MERGE_TAG,
+    NULL_TAG,
+    SEQ_TAG,
+    STR_TAG,
+    TIMESTAMP_TAG,
+    ConfigLoader,
+)
 from provreg.model import Diagnostic
 from provreg.one_line import printable
 
@@ -41,15 +49,6 @@ DEFAULT_MAX_DEPTH = 64
 DEFAULT_MAX_ALIAS_EXPANSION = 10_000
 DEFAULT_MAX_INTEGER_DIGITS = 100
 
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_MERGE = "tag:yaml.org,2002:merge"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
 
 _SCALARS = SafeConstructor()
 
@@ -141,20 +140,6 @@ def node_position(node: Node) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector: a bulk load allocates many young objects and
-    no cycles, and collections triggered by allocation counts cost ~3x the load
-    time on large files (measured, docs/performance.md)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 class _Abort(Exception):
     """Stops building values: the document is not interpreted."""
 
@@ -237,7 +222,7 @@ def parse_text(text: str, file: str, limits: Limits = Limits()) -> Document:
         return _failed(file, codes.YAML_SYNTAX, 1, 1, _one_line(str(exc)))
     finally:
         loader.dispose()
-    if root is None or (isinstance(root, ScalarNode) and root.tag == _NULL and not root.value):
+    if root is None or (isinstance(root, ScalarNode) and root.tag == NULL_TAG and not root.value):
         # Nothing but comments, or an empty document after `---`.
         return _failed(
             file,
@@ -354,9 +339,9 @@ class _ValueBuilder:
 
     def _scalar(self, node: ScalarNode) -> Any:
         tag = node.tag
-        if tag == _STR:
+        if tag == STR_TAG:
             return node.value
-        if tag == _INT:
+        if tag == INT_TAG:
             value = node.value
             if value.isascii() and value.isdigit() and (value[0] != "0" or value == "0"):
                 # Plain decimal, the common case: PyYAML's constructor costs
@@ -373,26 +358,26 @@ class _ValueBuilder:
                     hint="no setting needs a number this long; check the value",
                 )
         try:
-            if tag == _INT:
+            if tag == INT_TAG:
                 return _SCALARS.construct_yaml_int(node)
-            if tag == _FLOAT:
+            if tag == FLOAT_TAG:
                 return _SCALARS.construct_yaml_float(node)
-            if tag == _BOOL:
+            if tag == BOOL_TAG:
                 return _SCALARS.construct_yaml_bool(node)
         except (ValueError, KeyError):
             # `0x_`, `!!int abc`, `!!bool maybe`, an integer past Python's
             # 4300-digit limit: keep the text, and let validation say what it expected.
             return node.value
-        if tag == _NULL:
+        if tag == NULL_TAG:
             return None
-        if tag == _TIMESTAMP:
+        if tag == TIMESTAMP_TAG:
             # Dates stay text: every field that could hold one is text.
             return node.value
         self._unsupported_tag(node)
         return None
 
     def _sequence(self, node: SequenceNode, depth: int) -> tuple[list[Any], int]:
-        if node.tag != _SEQ:
+        if node.tag != SEQ_TAG:
             self._unsupported_tag(node)
         items: list[Any] = []
         size = 1
@@ -409,7 +394,7 @@ class _ValueBuilder:
         return items, size
 
     def _mapping(self, node: MappingNode, depth: int) -> tuple[dict[Any, Any], int]:
-        if node.tag != _MAP:
+        if node.tag != MAP_TAG:
             self._unsupported_tag(node)
         result: dict[Any, Any] = {}
         key_nodes: dict[Any, Node] = {}  # each key's last node, for duplicates
@@ -419,7 +404,7 @@ class _ValueBuilder:
         # only find it unshared and within the depth limit (most values are scalars).
         scalar_values_allowed = depth < self.limits.max_depth
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
+            if key_node.tag == MERGE_TAG:
                 value, value_size = self._build(value_node, depth + 1)
                 size += value_size
                 self._merge(value_node, value, merged)
@@ -506,20 +491,20 @@ def mapping_entry(node: Node | None, key: Any) -> tuple[Node, Node] | None:
 
 def _key_value(node: ScalarNode) -> Any:
     """A scalar key's value, as `_ValueBuilder._scalar` builds it, without raising."""
-    if node.tag == _STR or node.tag == _TIMESTAMP:
+    if node.tag == STR_TAG or node.tag == TIMESTAMP_TAG:
         return node.value
-    if node.tag == _INT and integer_digits(node.value) > DEFAULT_MAX_INTEGER_DIGITS:
+    if node.tag == INT_TAG and integer_digits(node.value) > DEFAULT_MAX_INTEGER_DIGITS:
         return node.value  # a document with one is not interpreted (E013)
     try:
-        if node.tag == _INT:
+        if node.tag == INT_TAG:
             return _SCALARS.construct_yaml_int(node)
-        if node.tag == _BOOL:
+        if node.tag == BOOL_TAG:
             return _SCALARS.construct_yaml_bool(node)
-        if node.tag == _FLOAT:
+        if node.tag == FLOAT_TAG:
             return _SCALARS.construct_yaml_float(node)
     except (ValueError, KeyError, yaml.YAMLError):
         return node.value
-    if node.tag == _NULL:
+    if node.tag == NULL_TAG:
         return None
     return node.value
 

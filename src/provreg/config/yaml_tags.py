@@ -30,6 +30,13 @@ from yaml.resolver import BaseResolver
 STR_TAG = BaseResolver.DEFAULT_SCALAR_TAG
 SEQ_TAG = BaseResolver.DEFAULT_SEQUENCE_TAG
 MAP_TAG = BaseResolver.DEFAULT_MAPPING_TAG
+INT_TAG = "tag:yaml.org,2002:int"
+FLOAT_TAG = "tag:yaml.org,2002:float"
+BOOL_TAG = "tag:yaml.org,2002:bool"
+NULL_TAG = "tag:yaml.org,2002:null"
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+MERGE_TAG = "tag:yaml.org,2002:merge"
+"""The YAML 1.1 tags provreg's readers and writers look at (one set, shared)."""
 
 CACHE_MAX_ENTRIES = 4096
 """Distinct plain scalars remembered; the cache is emptied when it is full.

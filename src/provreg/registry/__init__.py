@@ -1,8 +1,11 @@
 """The registry: the one writer (CRUD, ids, lock), its reactive store, events and audit log.
 
-Owns: `ProviderRegistry`, `Store`, `RegistryState`, events, the audit log.
-May import: `provreg.storage`, `provreg.config`, `provreg.catalog`, `provreg.model`,
-anyio. Never textual.
+Owns: `ProviderRegistry`, `Store`, `RegistryState`, events, the audit log, and
+the writes that change files whole (`rewrite_file`: `secret import` in
+`secret_import`, `migrate --upgrade`).
+May import: `provreg.storage`, `provreg.config`, `provreg.catalog`, `provreg.secrets`,
+`provreg.model`, `provreg.paths`, `provreg.faults`, `provreg.report`,
+`provreg.key_trouble`, anyio, pydantic. Never textual.
 """
 
 from provreg.registry.audit import AuditLog

@@ -23,7 +23,7 @@ import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -241,15 +241,26 @@ def intent_on_rename(
 ) -> Iterator[None]:
     """Log the intent of the one write made inside the block, from the storage's
     last moment before its rename (storages without that moment: no intent)."""
+    with intents_on_rename(storage, audit, txn, [change]):
+        yield
+
+
+@contextlib.contextmanager
+def intents_on_rename(
+    storage: object, audit: AuditLog | None, txn: str, changes: Sequence[dict[str, Any]]
+) -> Iterator[None]:
+    """`intent_on_rename` for a write that changes several instances at once (a
+    file rewritten whole): one intent per change, all under the write's `txn`."""
     if audit is None or not hasattr(storage, "before_rename"):
         yield
         return
 
     def log_intent(real: str, sha256_before: str | None, sha256: str) -> None:
         try:
-            audit.intent(
-                txn=txn, real_file=real, sha256_before=sha256_before, sha256=sha256, **change
-            )
+            for change in changes:
+                audit.intent(
+                    txn=txn, real_file=real, sha256_before=sha256_before, sha256=sha256, **change
+                )
         except OSError:
             import logging
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import errno
 import fcntl
 import json
 import logging
 import os
-import time
 import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+from provreg.storage.lock import flock_within
 
 log = logging.getLogger("provreg.audit")
 
@@ -100,20 +100,13 @@ def exclusive(fd: int, path: str) -> Iterator[None]:
 
 
 def try_lock(fd: int, path: str) -> bool:
-    deadline = time.monotonic() + LOCK_WAIT_S
-    delay = 0.001
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        if flock_within(fd, LOCK_WAIT_S):
             return True
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                return False  # no flock here (some network file systems): the line matters more
-        if time.monotonic() >= deadline:
-            log.warning("the audit log %s stayed locked; appending unlocked", path)
-            return False
-        time.sleep(delay)
-        delay = min(delay * 2, 0.01)
+    except OSError:
+        return False  # no flock here (some network file systems): the line matters more
+    log.warning("the audit log %s stayed locked; appending unlocked", path)
+    return False
 
 
 def is_path(file: str) -> bool:

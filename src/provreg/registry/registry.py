@@ -37,6 +37,7 @@ from provreg.model import (
     ProviderDefinition,
     ProviderInstance,
     SecretRef,
+    name_length_ok,
 )
 from provreg.paths import env_flag
 from provreg.registry.assemble import assemble_state
@@ -68,6 +69,7 @@ from provreg.registry.id_claim import (
     new_id,
 )
 from provreg.registry.relink import LinkCache
+from provreg.registry.rewrite_ops import RewriteOperations
 from provreg.registry.secret_ops import Deletion, SecretOperations
 from provreg.registry.state import RegistryState, WatchMode
 from provreg.registry.store import Store
@@ -80,7 +82,7 @@ READ_ONLY_ENV = "PROVREG_READ_ONLY"
 ALLOW_HARDLINKS_ENV = "PROVREG_ALLOW_HARDLINKS"
 
 
-class ProviderRegistry(UndoOperations, SecretOperations):
+class ProviderRegistry(UndoOperations, SecretOperations, RewriteOperations):
     """CRUD over provider instances, published through a `Store`."""
 
     def __init__(
@@ -461,13 +463,15 @@ class ProviderRegistry(UndoOperations, SecretOperations):
         initial: bool = False,
         written_id: str | None = None,
         txn: str | None = None,
+        audited: bool = True,
     ) -> None:
         """Publish a new state built from storage.
 
         `written_id`: the instance this commit's write was for. A write re-reads
         its file, so it can also carry external edits made to other instances
         meanwhile; those are published (and audited) as `external`. `txn`: the
-        write's audit intent, which its instance's line closes.
+        write's audit intent, which its instance's line closes. `audited`:
+        False when the writer logs its own lines (`rewrite_file`).
         """
         previous = self.snapshot()
         state, events = assemble_state(
@@ -489,7 +493,8 @@ class ProviderRegistry(UndoOperations, SecretOperations):
             self._issued_ids.update(
                 event.instance.id for event in events if isinstance(event, InstanceAdded)
             )
-        self._audit(events, state, previous, written_id, txn)
+        if audited:
+            self._audit(events, state, previous, written_id, txn)
         if self.secrets is not None:
             for event in events:
                 if isinstance(event, InstanceUpdated | InstanceRemoved):
@@ -527,7 +532,7 @@ def _same_value(given: Any, checked: Any) -> bool:
 
 
 def _check_name(name: Any) -> str:
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= NAME_MAX_LENGTH:
+    if not isinstance(name, str) or not name_length_ok(name):
         raise InvalidValueError(
             [
                 FieldProblem(

@@ -4,7 +4,11 @@ Owns: resolving references (lazily, off the event loop, with a timeout, cached),
 the keyring backend policy (insecure backends refused unless opted in), the
 index of entries provreg created (no values) with origin pinning, and
 redaction for logs.
-May import: keyring, pydantic, `provreg.model`, `provreg.paths`. Never textual.
+May import: keyring, pydantic, anyio, `provreg.model`, `provreg.paths`, `provreg.faults`,
+`provreg.secret_names`; `provreg.catalog` and `provreg.config` (the diagnostics of
+`--check --secrets`, `secrets.check`); `provreg.storage.atomic` (the index's writes).
+Never textual, never the registry: `secret import`, which rewrites config files,
+is the registry's (`registry.secret_import`).
 """
 
 from provreg.secrets.errors import (

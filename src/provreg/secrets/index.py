@@ -20,7 +20,6 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -189,23 +188,13 @@ class SecretIndex:
         return before, after
 
     def _save(self, pins: list[KeyPin]) -> None:
-        directory = os.path.dirname(self.path) or "."
+        from provreg.storage.atomic import atomic_write_json
+
         payload: dict[str, Any] = {
             "version": INDEX_VERSION,
             "entries": [pin.as_json() for pin in pins],
         }
-        fd, temp = tempfile.mkstemp(prefix=".secrets-index-", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, indent=1)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp, 0o600)
-            os.replace(temp, self.path)
-        except BaseException:
-            if os.path.exists(temp):
-                os.unlink(temp)
-            raise
+        atomic_write_json(self.path, payload, indent=1)
 
 
 def _pin_from_json(item: dict[str, Any]) -> KeyPin | None:

@@ -13,16 +13,16 @@ logger and handler, including third-party ones.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Mapping
 from typing import Any
+
+from provreg.secret_names import looks_like_secret_key
 
 REDACTED = "***"
 MIN_LENGTH = 4
 """Shorter values are not registered: replacing every 'abc' in logs helps nobody."""
 
-_SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|passwd|authorization)", re.I)
 _known: set[str] = set()
 _guard = threading.Lock()
 _installed = False
@@ -45,7 +45,7 @@ def redact_text(text: str) -> str:
 
 
 def _redact_value(key: Any, value: Any) -> Any:
-    if isinstance(key, str) and _SECRET_KEY.search(key):
+    if looks_like_secret_key(key):
         return REDACTED
     if isinstance(value, str):
         return redact_text(value)

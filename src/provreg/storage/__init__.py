@@ -2,8 +2,11 @@
 
 Owns: the `StorageBackend` protocol, the YAML directory backend (atomic,
 comment-preserving writes with optimistic concurrency and a cross-process
-lock) and the in-memory backend.
-May import: `provreg.config`, `provreg.model`, `provreg.paths`. Never textual.
+lock; `rewrite`, the same path for whole-file rewrites) and the in-memory
+backend; the protocols the layers above ask for (`RewritableStorage`,
+`WatchedStorage`, `UndoableStorage`).
+May import: `provreg.config`, `provreg.catalog`, `provreg.model`, `provreg.paths`,
+`provreg.faults`, `provreg.gc_control`, `provreg.text_encoding`, anyio. Never textual.
 """
 
 from provreg.storage.backend import (

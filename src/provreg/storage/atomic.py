@@ -22,6 +22,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from provreg import faults
 
@@ -49,8 +50,11 @@ def atomic_write(
     *,
     allow_hardlink_in_place: bool = False,
     before_replace: Callable[[], None] | None = None,
+    mode: int | None = None,
 ) -> str:
     """Replace the file at `path` with `data`. Returns the real path written.
+
+    The new file gets `mode` when given, else the old file's (0600 for a new one).
 
     `before_replace` runs after the temp file is durable and just before the
     rename: the last moment to notice that someone else (an editor, which
@@ -76,7 +80,8 @@ def atomic_write(
             )
         _write_in_place(target, data)
         return target
-    mode = stat.S_IMODE(info.st_mode) if info is not None else NEW_FILE_MODE
+    if mode is None:
+        mode = stat.S_IMODE(info.st_mode) if info is not None else NEW_FILE_MODE
     sweep_stale_temp_files([directory])
     faults.reach(faults.WRITE_BEFORE_TEMP)
     fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
@@ -101,6 +106,18 @@ def atomic_write(
     fsync_directory(directory)
     faults.reach(faults.WRITE_AFTER_RENAME)
     return target
+
+
+def atomic_write_json(path: str, value: Any, *, mode: int = NEW_FILE_MODE, **dump: Any) -> str:
+    """`atomic_write` of `value` as JSON (`dump`: `json.dumps` options), private
+    by default: provreg's own state files (the secrets index, the old app's
+    uuid map and settings). The directory is created (0700) when missing."""
+    import json
+
+    from provreg.paths import make_private_dirs
+
+    make_private_dirs(os.path.dirname(os.path.abspath(path)))
+    return atomic_write(path, json.dumps(value, **dump).encode("utf-8"), mode=mode)
 
 
 def sweep_stale_temp_files(directories: Iterable[str], *, now: float | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -13,6 +13,8 @@ from provreg.model import ProviderInstance
 
 if TYPE_CHECKING:
     from provreg.config.restore_edit import RemovedEntry
+    from provreg.config.results import Fingerprint
+    from provreg.config.yaml_source import Limits
     from provreg.storage.claims import ClaimView
 
 
@@ -107,6 +109,52 @@ class UndoableStorage(Protocol):
             PositionGoneError: the entry it followed is gone (at_end may work).
             StorageError: the file is gone, does not parse, cannot be written.
         """
+        ...
+
+
+@runtime_checkable
+class RewritableStorage(Protocol):
+    """A storage of text files that can rewrite one of them whole, through its
+    one write path (the YAML directory one): `secret import` and
+    `migrate --upgrade` write there, so their writes are locked, audited and
+    recognised as the app's own like every other."""
+
+    async def rewrite(
+        self,
+        path: str,
+        transform: Callable[[str], str],
+        *,
+        expect_sha256: str | None = None,
+        label: str | None = None,
+    ) -> WriteOutcome:
+        """Replace the file's text with `transform(text)` (ConflictError when
+        `expect_sha256` is given and the file no longer holds those bytes)."""
+        ...
+
+
+@runtime_checkable
+class WatchedStorage(Protocol):
+    """A storage of files on disk the sync engine can watch: where they are,
+    and what it last read or wrote in each (to tell its own writes, a touch
+    and external edits apart)."""
+
+    paths: list[str]
+    limits: Limits
+
+    def files(self) -> dict[str, str]:
+        """Path (as discovered) -> display path of every file known."""
+        ...
+
+    def files_by_real(self) -> dict[str, str]:
+        """Real path -> display path of every file known."""
+        ...
+
+    def fingerprint(self, display: str) -> Fingerprint | None:
+        """(size, mtime_ns, sha256) of the bytes last read or written there."""
+        ...
+
+    def same_bytes_touched(self, display: str, mtime_ns: int) -> None:
+        """The file holds the bytes last read; only its mtime moved."""
         ...
 
 

@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Iterator
 
-from provreg.paths import APP_NAME, make_private_dirs
+from provreg.paths import make_private_dirs, user_lock_dir
 
 
 class LockTimeout(Exception):
@@ -25,15 +25,7 @@ class LockTimeout(Exception):
 
 
 def lock_dir() -> str:
-    import platformdirs
-
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    base = (
-        platformdirs.user_runtime_dir(APP_NAME, appauthor=False)
-        if runtime
-        else os.path.join(platformdirs.user_state_dir(APP_NAME, appauthor=False), "run")
-    )
-    return os.path.join(base, "locks")
+    return user_lock_dir()
 
 
 def lock_path(target: str) -> str:
@@ -75,26 +67,38 @@ def claim_lock(timeout: float = 10.0) -> Iterator[None]:
         yield
 
 
+def flock_within(fd: int, timeout: float) -> bool:
+    """Take an exclusive `flock` on `fd`, retrying for at most `timeout` seconds.
+    False when it stayed held by another process that long.
+
+    Raises:
+        OSError: flock itself failed (not "held by someone else"): some network
+            file systems have no flock.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(delay)
+        # flock is not fair: a busy writer releases and retakes the lock in
+        # milliseconds, so a waiter that sleeps long misses every gap.
+        delay = min(delay * 2, 0.01)
+
+
 @contextlib.contextmanager
 def _held(path: str, timeout: float, busy: str) -> Iterator[None]:
     make_private_dirs(os.path.dirname(path))
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        deadline = time.monotonic() + timeout
-        delay = 0.002
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise LockTimeout(f"{busy} (waited {timeout:g} s for {path})") from None
-                time.sleep(delay)
-                # flock is not fair: a busy writer releases and retakes the lock in
-                # milliseconds, so a waiter that sleeps long misses every gap.
-                delay = min(delay * 2, 0.01)
+        if not flock_within(fd, timeout):
+            raise LockTimeout(f"{busy} (waited {timeout:g} s for {path})")
         try:
             yield
         finally:

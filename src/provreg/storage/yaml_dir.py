@@ -13,6 +13,9 @@ Every write, in a worker thread under the file's cross-process lock:
    text) and recompute the state of that file only.
 The hash of each written file is remembered so the sync engine can tell the
 app's own writes from external edits (echo suppression).
+A whole-file rewrite (`rewrite`: `secret import`, `migrate --upgrade`) takes
+the same path, its transform given the text as it is under the lock; with
+the hash the rewrite was planned from, a file that moved is a `ConflictError`.
 A write that adds an id or a name first holds the registry-wide claim
 (`claim`): the files that moved since they were read are read again, so the
 registry checks the id and the name against the disk (`storage.claims`).
@@ -20,7 +23,6 @@ registry checks the id and the name against the disk (`storage.claims`).
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import hashlib
 import os
@@ -48,7 +50,8 @@ from provreg.config.load_set import Collected, read_and_validate, validate_all
 from provreg.config.reading import parse_file, parsed_from_document, read_file
 from provreg.config.restore_edit import PositionGone, RemovedEntry, delete_keeping, restore_verified
 from provreg.config.results import FileResult, Fingerprint, ParsedFile, RawEntry
-from provreg.config.yaml_source import Document, Limits, gc_paused
+from provreg.config.yaml_source import Document, Limits
+from provreg.gc_control import gc_paused
 from provreg.model import ProviderInstance
 from provreg.storage.atomic import HardLinkError, atomic_write, sweep_stale_temp_files
 from provreg.storage.backend import (
@@ -62,6 +65,7 @@ from provreg.storage.backend import (
 from provreg.storage.claims import ClaimView, MovedFiles, declared_with_errors
 from provreg.storage.lock import LockTimeout, claim_lock, file_write_lock
 from provreg.storage.recent_trees import RecentTrees
+from provreg.text_encoding import join_bom, split_bom
 
 DEFAULT_FILE_NAME = "providers.yaml"
 """Where new instances go when no file is named: this name in the first config directory."""
@@ -408,6 +412,46 @@ class YamlDirectoryStorage:
         except PositionGone as exc:
             raise PositionGoneError(str(exc)) from None
 
+    async def rewrite(
+        self,
+        path: str,
+        transform: Callable[[str], str],
+        *,
+        expect_sha256: str | None = None,
+        label: str | None = None,
+    ) -> WriteOutcome:
+        """Replace the text of one file of this registry with `transform(text)`,
+        through the write path every other write takes (the lock, the BOM kept,
+        the atomic write, the audit intent, the hash remembered for the echo).
+
+        `transform` gets the text without its BOM, under the lock. With
+        `expect_sha256`, the file must still hold those bytes (the ones a plan
+        was made from), else nothing is written: `ConflictError`, named after
+        `label` (what the write was for; default the file).
+
+        Raises:
+            ConflictError: the file moved since `expect_sha256` was read.
+            StorageError: not a file of this registry, gone, or not writable.
+        """
+        target = self._existing_file(path)
+
+        def whole(text: str | None, current: Document | None) -> Edited:
+            if text is None:
+                raise StorageError(f"{target.display} was removed")
+            return Edited(transform(text), None)
+
+        name = label or target.display
+        return await anyio.to_thread.run_sync(
+            self._write_sync, target, whole, None, name, expect_sha256
+        )
+
+    def _existing_file(self, path: str) -> ConfigFile:
+        real = os.path.realpath(path)
+        for display, parsed in self._parsed.items():
+            if path in (display, parsed.path) or self._real_of(display) == real:
+                return ConfigFile(parsed.path, display)
+        raise StorageError(f"{path}: not a file of this registry")
+
     def target_display(self, file: str | None) -> str:
         """Display path of the file a new instance would be written to."""
         return self._target_for_new(file).display
@@ -455,15 +499,18 @@ class YamlDirectoryStorage:
         transform: Callable[[str | None, Document | None], Edited],
         key: InstanceKey | None,
         instance_id: str,
+        expect_sha256: str | None = None,
     ) -> WriteOutcome:
         try:
             with file_write_lock(target.path, self.lock_timeout):
                 for _ in range(_WRITE_ATTEMPTS - 1):
                     try:
-                        return self._write_locked(target, transform, key, instance_id)
+                        return self._write_locked(
+                            target, transform, key, instance_id, expect_sha256
+                        )
                     except _MovedMeanwhile:
                         continue  # an editor saved during our write: start over on its text
-                return self._write_locked(target, transform, key, instance_id)
+                return self._write_locked(target, transform, key, instance_id, expect_sha256)
         except _MovedMeanwhile:
             raise ConflictError(
                 instance_id, target.display, "kept changing on disk while provreg wrote it"
@@ -484,6 +531,7 @@ class YamlDirectoryStorage:
         transform: Callable[[str | None, Document | None], Edited],
         key: InstanceKey | None,
         instance_id: str,
+        expect_sha256: str | None = None,
     ) -> WriteOutcome:
         try:
             with open(target.path, "rb") as handle:
@@ -491,16 +539,17 @@ class YamlDirectoryStorage:
         except FileNotFoundError:
             current = None
         current_digest = hashlib.sha256(current).hexdigest() if current is not None else None
+        if expect_sha256 is not None and current_digest != expect_sha256:
+            raise ConflictError(instance_id, target.display, "changed on disk since it was read")
         known = self._parsed.get(target.display)
         if current is not None and known is not None and key is not None:
             if known.fingerprint is None or current_digest != known.fingerprint.sha256:
                 self._check_unchanged(target, known, current, key, instance_id)
-        bom = current is not None and current.startswith(codecs.BOM_UTF8)
-        text = current.decode("utf-8-sig") if current is not None else None
+        text, bom = split_bom(current) if current is not None else (None, b"")
         with gc_paused():  # the parse allocates tens of thousands of objects and no cycles
             edited = transform(text, self._recent_trees.get(target.display, current_digest))
         new_text = edited.text
-        data = (codecs.BOM_UTF8 if bom else b"") + new_text.encode("utf-8")
+        data = join_bom(new_text, bom)
         if current is None:
             os.makedirs(os.path.dirname(os.path.abspath(target.path)), exist_ok=True)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 
 from provreg.config.discovery import discover
-from provreg.storage.yaml_dir import YamlDirectoryStorage
+from provreg.storage.backend import WatchedStorage
 from provreg.sync.roots import WatchRoots
 
 
-def scan_differences(storage: YamlDirectoryStorage, roots: WatchRoots) -> set[str]:
+def scan_differences(storage: WatchedStorage, roots: WatchRoots) -> set[str]:
     """Real paths of files whose (size, mtime) moved, appeared or vanished since
     the last read. Known files are matched by the path discovery gives them
     (no realpath per file: that was most of an idle rescan's cost)."""
@@ -45,7 +45,7 @@ def scan_differences(storage: YamlDirectoryStorage, roots: WatchRoots) -> set[st
     return changed
 
 
-def linked_files(storage: YamlDirectoryStorage) -> tuple[dict[str, str], set[str]]:
+def linked_files(storage: WatchedStorage) -> tuple[dict[str, str], set[str]]:
     """Known files reached through a symlink (real path -> display), and the
     real paths of the others. The watch is on directories: a change to a
     link's target elsewhere (`providers.yaml -> ~/dotfiles/llm.yaml`), or
@@ -61,7 +61,7 @@ def linked_files(storage: YamlDirectoryStorage) -> tuple[dict[str, str], set[str
     return linked, plain
 
 
-def linked_differences(storage: YamlDirectoryStorage) -> set[str]:
+def linked_differences(storage: WatchedStorage) -> set[str]:
     """Real paths of symlinked files whose (size, mtime) moved or that vanished."""
     changed: set[str] = set()
     for real, display in linked_files(storage)[0].items():

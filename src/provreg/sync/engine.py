@@ -24,7 +24,7 @@ import anyio.abc
 from provreg.paths import env_flag
 from provreg.registry import ProviderRegistry
 from provreg.registry.state import WatchMode
-from provreg.storage.yaml_dir import YamlDirectoryStorage
+from provreg.storage.backend import WatchedStorage
 from provreg.sync.differences import scan_differences
 from provreg.sync.reconcile import Reconciler
 from provreg.sync.roots import WatchRoots
@@ -44,10 +44,10 @@ class SyncEngine:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not isinstance(registry.storage, YamlDirectoryStorage):
-            raise TypeError("the sync engine needs the YAML directory storage")
+        if not isinstance(registry.storage, WatchedStorage):
+            raise TypeError("the sync engine needs a storage of files on disk (WatchedStorage)")
         self.registry = registry
-        self.storage: YamlDirectoryStorage = registry.storage
+        self.storage: WatchedStorage = registry.storage
         poll_env = env_flag(POLL_ENV, unknown=True)
         self.settings = settings or SyncSettings(poll=poll_env)
         self.stats = SyncStats()

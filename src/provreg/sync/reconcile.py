@@ -36,7 +36,7 @@ from provreg.config.yaml_source import internal_error
 from provreg.model import Severity
 from provreg.registry import ProviderRegistry
 from provreg.registry.events import Event, ReloadFailed
-from provreg.storage.yaml_dir import YamlDirectoryStorage
+from provreg.storage.backend import WatchedStorage
 from provreg.sync.settings import SyncSettings
 from provreg.sync.stats import SyncStats
 
@@ -50,7 +50,7 @@ class Reconciler:
     def __init__(
         self,
         registry: ProviderRegistry,
-        storage: YamlDirectoryStorage,
+        storage: WatchedStorage,
         settings: SyncSettings,
         stats: SyncStats,
         clock: Callable[[], float],

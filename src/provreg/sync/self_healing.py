@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import anyio
 
-from provreg.storage.yaml_dir import YamlDirectoryStorage
+from provreg.storage.backend import WatchedStorage
 from provreg.sync.differences import linked_differences, linked_files, scan_differences
 from provreg.sync.reconcile import Reconciler
 from provreg.sync.roots import WatchRoots
@@ -43,7 +43,7 @@ class SelfHealing:
     def __init__(
         self,
         *,
-        storage: YamlDirectoryStorage,
+        storage: WatchedStorage,
         roots: WatchRoots,
         watcher: Watcher,
         reconciler: Reconciler,

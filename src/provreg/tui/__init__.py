@@ -2,6 +2,9 @@
 
 Owns: presentation and user intent. Reads store snapshots, calls
 `ProviderRegistry` methods, and runs the sync engine in a worker.
-May import: textual, `provreg.registry`, `provreg.sync`, `provreg.secrets`, `provreg.model`,
-`provreg.field_text` (typed text to field values, shared with the command line).
+May import: textual, rich, `provreg.registry`, `provreg.sync`, `provreg.secrets`,
+`provreg.storage` and `provreg.config` (their errors and the preview's reading),
+`provreg.model`, `provreg.paths`, `provreg.report`, `provreg.severity`,
+`provreg.key_trouble`, `provreg.gc_control`, `provreg.field_text` (typed text to
+field values, shared with the command line), PyYAML, pydantic.
 """

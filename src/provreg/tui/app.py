@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import shlex
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -27,10 +26,10 @@ from textual.containers import Container, Horizontal
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input
 
+from provreg.gc_control import RareFullCollections, paused_then_frozen, unfreeze
 from provreg.key_trouble import KeyTrouble
 from provreg.report import plural
 from provreg.severity import Severity
-from provreg.tui.collector import RareFullCollections
 from provreg.tui.instance_actions import InstanceActions
 from provreg.tui.messages import EventsArrived, RegistryFailed, StoreChanged
 from provreg.tui.preview import preview_rows
@@ -306,7 +305,7 @@ class ProvregApp(InstanceActions):
             # process may have logged them): write what is held back now.
             self.registry.flush_audit()
         self._collector.stop()
-        gc.unfreeze()  # what the load froze is collectable again (tests run many apps)
+        unfreeze()  # what the load froze is collectable again (tests run many apps)
 
     def _bench_mark(self, name: str) -> None:
         """With PROVREG_BENCH_MARKS=<file>, append "<name> <time.perf_counter()>" to it:
@@ -330,7 +329,9 @@ class ProvregApp(InstanceActions):
         from provreg.secrets.redaction import install_redaction
 
         install_redaction()
-        with _collector_paused():
+        # The load and the table's fill make long-lived objects and no garbage
+        # cycles: no collection meanwhile, then frozen (unfrozen in on_unmount).
+        with paused_then_frozen():
             try:
                 registry = await ProviderRegistry.open(
                     self.paths,
@@ -776,20 +777,3 @@ def _runner(app: ProvregApp, action: str) -> Any:
 
 async def _yield() -> None:
     await asyncio.sleep(0)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the registry loads and the table fills,
-    then freeze what they made. They allocate about 100 long-lived objects per
-    instance and no garbage cycles; left to the collector, 10,000 instances cost
-    seconds of full collections during the load, the fill and the first edits and
-    scrolls (docs/performance.md, "Dashboard"). Unfrozen in `on_unmount`."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-        gc.freeze()
-    finally:
-        if collecting:
-            gc.enable()

@@ -22,12 +22,11 @@ from yaml import YAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from provreg.config.discovery import discover
-from provreg.config.yaml_tags import ConfigLoader
+from provreg.config.yaml_tags import INT_TAG, STR_TAG, ConfigLoader
 from provreg.tui.widgets.providers_table import RowData, relative_file
 
 MAX_PREVIEW_BYTES = 1024 * 1024
 """The loader's default size limit: a larger file is left out by the registry."""
-_STR = "tag:yaml.org,2002:str"
 
 
 def preview_rows(paths: list[str], roots: tuple[str, ...], count: int) -> list[tuple[str, RowData]]:
@@ -102,13 +101,13 @@ def _value(mapping: MappingNode, key: str) -> Node | None:
 
 def _plain(node: Node | None) -> str | None:
     """A string scalar's text; None for anything else."""
-    if isinstance(node, ScalarNode) and node.tag == _STR:
+    if isinstance(node, ScalarNode) and node.tag == STR_TAG:
         return str(node.value)
     return None
 
 
 def _plain_int(node: Node | None) -> str | None:
-    if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:int":
+    if isinstance(node, ScalarNode) and node.tag == INT_TAG:
         return str(node.value)
     return None
 

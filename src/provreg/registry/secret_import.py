@@ -1,21 +1,20 @@
 """`provreg secret import`: move plaintext keys found in YAML into the keyring.
 
 For each plaintext value in a secret field: store it in the keyring first,
-then rewrite that one line as `{keyring: true}` (an atomic, comment-keeping
-splice; `id:` is written too when the entry had none, so the keyring entry
-stays attached). If the keyring fails, the file is left untouched; if the
-file write fails after the keyring write, running the command again is safe.
-Each keyring write is bounded by the store's timeout (a locked keyring must
-not hang the command).
+then rewrite that one line as `{keyring: true}` (a comment-keeping splice;
+`id:` is written too when the entry had none, so the keyring entry stays
+attached). The file is written through the registry (`rewrite_file`), the
+one write path: locked, atomic, audited as `secret-import` (one line per key,
+source `cli`), and recognised by watchers as provreg's own write. If the
+keyring fails, the file is left untouched; if the file write fails after the
+keyring write, running the command again is safe. Each keyring write is
+bounded by the store's timeout (a locked keyring must not hang the command).
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from pydantic import SecretStr
@@ -26,13 +25,15 @@ from provreg.config.edit import InstanceKey, update_instance
 from provreg.config.ids import slugify, unique_id
 from provreg.config.reading import read_file
 from provreg.model import SecretRef
+from provreg.registry.errors import ReadOnlyError
+from provreg.registry.rewrite_ops import FileChange
 from provreg.secrets.errors import SecretTimeoutError
 from provreg.secrets.hosts import instance_host
 from provreg.secrets.offloop import call_with_timeout
 from provreg.secrets.store import SecretStore, timeout_message
-from provreg.storage.atomic import atomic_write
-from provreg.storage.backend import StorageError
-from provreg.storage.lock import file_write_lock
+
+if TYPE_CHECKING:
+    from provreg.registry.registry import ProviderRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +45,24 @@ class MovedSecret:
 
 
 async def import_plaintext(
-    paths: list[str], *, dry_run: bool = False, store: SecretStore | None = None
+    paths: list[str],
+    *,
+    dry_run: bool = False,
+    store: SecretStore | None = None,
+    registry: ProviderRegistry | None = None,
 ) -> list[MovedSecret]:
     """Move plaintext values into the keyring and rewrite their lines as references.
 
+    Args:
+        paths: the config paths to look in.
+        store: where the keys go (default: the keyring).
+        registry: the registry of `paths` to write through (default: one
+            opened here, with the default audit log).
+
     Raises:
         SecretError: the keyring refused, failed or timed out (that file is untouched).
-        StorageError: a file changed while importing (keys already stored stay; rerun).
+        ConflictError: a file changed while importing (keys already stored stay; rerun).
+        ReadOnlyError, StorageError.
     """
     plans = await anyio.to_thread.run_sync(_plan_files, paths)
     moved = [
@@ -58,8 +70,14 @@ async def import_plaintext(
         for plan in plans
         for key, _, field, _, _, line in plan.items
     ]
-    if dry_run:
+    if dry_run or not plans:
         return moved
+    if registry is None:
+        from provreg.registry.registry import ProviderRegistry
+
+        registry = await ProviderRegistry.open(paths)
+    if registry.read_only:
+        raise ReadOnlyError()  # before any key is stored
     secrets = store if store is not None else SecretStore()
     for plan in plans:
         for key, _, field, value, host, _ in plan.items:
@@ -75,7 +93,7 @@ async def import_plaintext(
                 )
             except TimeoutError:
                 raise SecretTimeoutError(timeout_message(secrets.timeout)) from None
-        await anyio.to_thread.run_sync(_rewrite, plan)
+        await _rewrite(registry, plan)
     return moved
 
 
@@ -149,42 +167,11 @@ def _plan_files(paths: list[str]) -> list[_FilePlan]:
     return plans
 
 
-def _rewrite(plan: _FilePlan) -> None:
-    # The audit intent, logged before the rename, tells watching processes this
-    # write is provreg's own `secret import` (logged as such by the command), so
-    # none of them logs it as an external change.
-    from provreg.registry.audit import AuditLog
-    from provreg.registry.audit_journal import new_txn
-
-    audit, txn = AuditLog(), new_txn()
-
-    def log_intent(real: str, sha256_before: str | None, sha256: str) -> None:
-        for key, _, field, _, _, _ in plan.items:
-            with contextlib.suppress(OSError):  # the key is stored: rewrite the file anyway
-                audit.intent(
-                    txn=txn,
-                    source="cli",
-                    action="secret-import",
-                    instance_id=key.id,
-                    file=plan.display,
-                    real_file=real,
-                    fields=[field],
-                    sha256_before=sha256_before,
-                    sha256=sha256,
-                )
-
-    with file_write_lock(plan.path):
-        with open(plan.path, "rb") as handle:
-            current = handle.read()
-        if plan.sha256 is not None and hashlib.sha256(current).hexdigest() != plan.sha256:
-            raise StorageError(f"{plan.display} changed while importing; run the command again")
-        text = current.decode("utf-8-sig")
+async def _rewrite(registry: ProviderRegistry, plan: _FilePlan) -> None:
+    def transform(text: str) -> str:
         for key, changes, _, _, _, _ in plan.items:
             text = update_instance(text, key, changes)
-        bom = b"\xef\xbb\xbf" if current.startswith(b"\xef\xbb\xbf") else b""
-        data = bom + text.encode("utf-8")
-        before, after = hashlib.sha256(current).hexdigest(), hashlib.sha256(data).hexdigest()
-        real = os.path.realpath(plan.path)
-        atomic_write(plan.path, data, before_replace=lambda: log_intent(real, before, after))
-    with contextlib.suppress(OSError):
-        audit.close_intent(txn)
+        return text
+
+    changes = [FileChange("secret-import", key.id, (field,)) for key, _, field, *_ in plan.items]
+    await registry.rewrite_file(plan.path, transform, changes, expect_sha256=plan.sha256)

@@ -428,6 +428,7 @@ async def test_help_lists_the_keys_of_the_screen_in_front(cfg: Path) -> None:
         shown = app.screen.query_one(Markdown).source
         assert "provreg dashboard" not in shown
         assert "`y` |" in shown and "`n` / `escape` |" in shown, shown
+        assert "| `?` | Keys |" in shown and "question_mark" not in shown
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog again")
 

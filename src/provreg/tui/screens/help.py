@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.keys import key_to_character
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Markdown
 
@@ -47,12 +48,18 @@ In read-only mode (`w`) the footer leaves out the keys that write.
 """
 
 
+def _key_name(key: str) -> str:
+    """`?` for "question_mark", as the key is labelled; names such as "escape" as they are."""
+    character = key_to_character(key)
+    return character if character is not None and character.isprintable() else key
+
+
 def keys_of(screen: Screen[object]) -> str:
     """The keys a form or dialog answers to, as the help's Markdown table."""
     rows = []
     for binding in screen.BINDINGS:
         if isinstance(binding, Binding) and binding.description:
-            keys = " / ".join(f"`{key.strip()}`" for key in binding.key.split(","))
+            keys = " / ".join(f"`{_key_name(key.strip())}`" for key in binding.key.split(","))
             rows.append(f"| {keys} | {binding.description} |")
     title = getattr(screen, "help_title", type(screen).__name__)
     return (

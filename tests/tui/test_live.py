@@ -20,9 +20,20 @@ from typing import Any
 import anyio
 import pytest
 import yaml
+from helpers.dashboard import (
+    Notes,
+    clear_and_type,
+    fixed_stamp,
+    plain,
+    screen_text,
+    select,
+    started,
+    table_of,
+    wait_until,
+)
+from helpers.files import read_tree
+from helpers.paths import REPO_ROOT, SAMPLE_CONFIGS
 from textual import events
-from textual.message import Message
-from textual.notifications import Notify
 from textual.widgets import Input, RichLog, Static
 
 from provreg.registry.events import InstanceUpdated, ReloadFailed
@@ -33,19 +44,6 @@ from provreg.tui.screens.instance_form import InstanceForm
 from provreg.tui.widgets.detail_pane import DetailPane
 from provreg.tui.widgets.problems import ProblemsTable
 from provreg.tui.widgets.status_header import StatusHeader
-
-from .conftest import REPO_ROOT, SAMPLE_CONFIGS
-from .support import (
-    clear_and_type,
-    fixed_stamp,
-    plain,
-    read_tree,
-    screen_text,
-    select,
-    started,
-    table_of,
-    wait_until,
-)
 
 pytestmark = pytest.mark.anyio
 
@@ -124,25 +122,11 @@ def screen_line(app: ProvregApp, text: str) -> str:
     return next((line for line in screen_text(app).splitlines() if text in line), "")
 
 
-class Toasts:
-    """The app's notifications, in order (`App.notify` posts a `Notify` message)."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def __call__(self, message: Message) -> None:
-        if isinstance(message, Notify):
-            self.messages.append(message.notification.message)
-
-    def external_changes(self) -> list[str]:
-        return [m for m in self.messages if "external" in m and "reload failed" not in m]
-
-
 async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
     hosted = live_cfg / "providers" / "hosted.yaml"
     local = live_cfg / "providers" / "local.yaml"
     app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    toasts = Toasts()
+    toasts = Notes()
     async with app.run_test(size=(80, 24), message_hook=toasts) as pilot:
         await started(pilot)
         await wait_until(
@@ -310,7 +294,7 @@ async def test_external_edits_repaint_their_rows_under_one_toast(live_cfg: Path)
     local = live_cfg / "providers" / "local.yaml"
     app = ProvregApp(["cfg"], stamp=fixed_stamp)
     app.EXTERNAL_TOAST_SECONDS = 60.0  # the second edit surely comes while it shows
-    toasts = Toasts()
+    toasts = Notes()
     async with app.run_test(size=(120, 40), message_hook=toasts) as pilot:
         await started(pilot)
         await wait_until(
@@ -356,7 +340,7 @@ async def test_external_edits_repaint_their_rows_under_one_toast(live_cfg: Path)
 async def test_external_changes_during_a_toast_are_summed_up_after_it(cfg: Path) -> None:
     app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
     app.EXTERNAL_TOAST_SECONDS = 0.5
-    toasts = Toasts()
+    toasts = Notes()
     async with app.run_test(size=(80, 24), message_hook=toasts) as pilot:
         await started(pilot)
         assert app.state is not None

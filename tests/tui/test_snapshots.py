@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.dashboard import SIZE_IDS, SIZES, fixed_stamp, settled, started, wait_until
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
@@ -24,8 +25,6 @@ from provreg.tui.screens.conflict import ConflictScreen
 from provreg.tui.screens.instance_form import InstanceForm
 from provreg.tui.screens.provider_picker import ProviderPicker
 from provreg.tui.widgets.problems import ProblemsTable
-
-from .support import SIZE_IDS, SIZES, fixed_stamp, settled, started, wait_until
 
 pytestmark = pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.dashboard import fixed_stamp, settled, started, table_of, wait_until
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from provreg.tui.app import ProvregApp
 from provreg.tui.screens.instance_form import InstanceForm
-
-from .support import fixed_stamp, settled, started, table_of, wait_until
 
 
 def dashboard(path: str = "cfg") -> ProvregApp:

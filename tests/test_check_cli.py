@@ -16,12 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.paths import SAMPLE_CONFIGS
 
 from provreg.cli import main
-
-# Not `from conftest import ...`: with several conftest.py files in
-# directories without __init__.py, the name `conftest` is whichever was loaded last.
-SAMPLE_CONFIGS = Path(__file__).resolve().parent.parent / "sample_configs"
 
 VALID = """\
 version: 1

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers.paths import REPO_ROOT
 
 from provreg.catalog import builtin_catalog
 from provreg.check import OutputFormat, run_check
@@ -41,7 +42,6 @@ from provreg.model import Severity
 from provreg.registry_text import print_registry
 from provreg.report import format_text
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCS = REPO_ROOT / "docs"
 DIAGNOSTICS_MD = DOCS / "diagnostics.md"
 EXAMPLE_NAME = "providers.yaml"

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_CONFIGS = REPO_ROOT / "sample_configs"
+from helpers.paths import SAMPLE_CONFIGS
 
 
 def test_sample_configs_check_clean() -> None:

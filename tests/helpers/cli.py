@@ -75,3 +75,16 @@ def run_cli(
 def canary_value() -> str:
     """A key-like value no file, log or screen may ever show."""
     return f"sk-canary-{secrets.token_hex(16)}"
+
+
+def spawn(script: Path, *args: str) -> subprocess.Popen[str]:
+    """Start a Python child script (pipes on stdin, stdout and stderr) with this
+    test's environment; the caller waits for it or ends it."""
+    return subprocess.Popen(
+        [sys.executable, str(script), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.sync_data import A_YAML
 
 from provreg.registry.audit import default_audit_path
 
-from .conftest import A_YAML
 from .test_real_editors import vim
 from .test_watch_command import DEADLINE_S, Lines, spawn_watch, stop
 

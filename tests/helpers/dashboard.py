@@ -12,8 +12,8 @@ import html
 import io
 import re
 import time
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from rich.console import Console
@@ -176,3 +176,20 @@ Dashboard = tuple[ProvregApp, Pilot[Any], Notes]
 
 RunDashboard = Callable[..., AbstractAsyncContextManager[Dashboard]]
 """The type of the `run_dashboard` fixture (helpers.fixtures)."""
+
+
+@asynccontextmanager
+async def running_dashboard(
+    size: tuple[int, int] = (80, 24), **app_options: Any
+) -> AsyncIterator[Dashboard]:
+    """The real app over "cfg" (relative to the cwd), with the fixed clock, at `size`;
+    entered once every sample row is shown and the first is selected. Keyword
+    arguments go to `ProvregApp` (`watch=False` turns the sync engine off).
+
+    Tests over the `cfg` fixture ask for `run_dashboard`, which is this.
+    """
+    app = ProvregApp(["cfg"], stamp=fixed_stamp, **app_options)
+    notes = Notes()
+    async with app.run_test(size=size, message_hook=notes) as pilot:
+        await started(pilot)
+        yield app, pilot, notes

@@ -7,7 +7,7 @@ import difflib
 import os
 import shutil
 import textwrap
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from provreg.storage.atomic import TEMP_PREFIX
@@ -36,6 +36,9 @@ providers:
     keep_alive: 10m     # keep gamma warm
 """
 """One file, three instances; the storage tests edit `default_model` of alpha and beta."""
+
+ConfigFiles = Callable[[Mapping[str, str | bytes]], Path]
+"""The type of the `config_files` fixture: `config_files({name: content}) -> config_dir`."""
 
 
 # --------------------------------------------------------------------------- writing

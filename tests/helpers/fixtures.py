@@ -16,19 +16,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from .files import copy_samples, write_files
+from .files import ConfigFiles, copy_samples, write_files
 from .keyrings import SECRET_SERVICE_BACKEND
 from .secret_service import SecretServiceDaemon, missing_binaries, running_secret_service
 
 if TYPE_CHECKING:
-    from .dashboard import Dashboard, RunDashboard
+    from .dashboard import RunDashboard
 
 
 @pytest.fixture
@@ -49,7 +48,7 @@ def config_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def config_files(config_dir: Path) -> Callable[[Mapping[str, str | bytes]], Path]:
+def config_files(config_dir: Path) -> ConfigFiles:
     """`config_files({"providers.yaml": TEXT, "team/b.yaml": BYTES})` writes the files
     into `config_dir` (folders made as needed) and returns it."""
 
@@ -82,21 +81,9 @@ def run_dashboard(cfg: Path) -> RunDashboard:
     `cfg` (sync engine on, the fixed clock) at `size` (default 80x24), collecting its
     notifications in `notes`, and enters once every sample row is shown and the
     first is selected. Keyword arguments go to `ProvregApp`."""
-    from .dashboard import Notes, fixed_stamp, started
+    from .dashboard import running_dashboard
 
-    @asynccontextmanager
-    async def running(
-        size: tuple[int, int] = (80, 24), **app_options: Any
-    ) -> AsyncIterator[Dashboard]:
-        from provreg.tui.app import ProvregApp
-
-        app = ProvregApp(["cfg"], stamp=fixed_stamp, **app_options)
-        notes = Notes()
-        async with app.run_test(size=size, message_hook=notes) as pilot:
-            await started(pilot)
-            yield app, pilot, notes
-
-    return running
+    return running_dashboard
 
 
 # --------------------------------------------------------------------------- Secret Service

@@ -27,9 +27,9 @@ SECRET_SERVICE_BACKEND = "keyring.backends.SecretService.Keyring"
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
 
 
-def use_plaintext_keyring(home: Path) -> Iterator[PlaintextKeyring]:
-    """Make keyring's default the plaintext file under `home` (the test's isolated HOME),
-    opted in as a user would with PROVREG_ALLOW_INSECURE_KEYRING=1; no session bus.
+def use_plaintext_keyring(isolated_environment: Path) -> Iterator[PlaintextKeyring]:
+    """Make keyring's default the plaintext file under `isolated_environment` (the
+    test's HOME), opted in as a user would with PROVREG_ALLOW_INSECURE_KEYRING=1; no session bus.
 
     A generator for a folder's autouse fixture: `yield from use_plaintext_keyring(...)`.
     """
@@ -40,7 +40,7 @@ def use_plaintext_keyring(home: Path) -> Iterator[PlaintextKeyring]:
     os.environ["PROVREG_ALLOW_INSECURE_KEYRING"] = "1"
     previous = keyring.get_keyring()
     backend = PlaintextKeyring()
-    assert str(home) in backend.file_path, backend.file_path
+    assert str(isolated_environment) in backend.file_path, backend.file_path
     keyring.set_keyring(backend)
     try:
         yield backend

@@ -28,7 +28,6 @@ from random import Random
 from typing import Any
 
 import yaml
-from helpers.paths import REPO_ROOT
 
 from provreg.check import run_check
 from provreg.config.codes import BY_CODE
@@ -36,6 +35,10 @@ from provreg.config.diagnostic_cap import MAX_DIAGNOSTICS_PER_FILE
 from provreg.config.discovery import ConfigFile
 from provreg.config.load_set import load_files
 from provreg.model import Diagnostic
+
+# Not helpers.paths: benchmarks/fuzz_soak.py imports this module with only
+# tests/reliability on sys.path.
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 MEMORY_PER_BYTE = 2_000
 """Bound on tracemalloc's peak per input byte (plus MEMORY_FLOOR). The densest

@@ -3,11 +3,11 @@ and a config dir holding one file with three instances (helpers.files.TEAM_YAML)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.files import TEAM_YAML
+from helpers.files import TEAM_YAML, ConfigFiles
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +26,6 @@ def private_runtime_dir(
 
 
 @pytest.fixture
-def team_dir(config_files: Callable[[Mapping[str, str | bytes]], Path]) -> Path:
+def team_dir(config_files: ConfigFiles) -> Path:
     """A config dir holding `team.yaml` (alpha, beta, gamma)."""
     return config_files({"team.yaml": TEAM_YAML})

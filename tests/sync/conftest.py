@@ -33,6 +33,7 @@ from typing import Any
 import anyio
 import anyio.abc
 import pytest
+from helpers.files import write_files
 from helpers.paths import REPO_ROOT
 from helpers.registry import InstanceKey, instance_key
 from helpers.registry import disk_view as fresh_load
@@ -97,12 +98,9 @@ def sync_base(request: pytest.FixtureRequest) -> Iterator[Path]:
 @pytest.fixture
 def sync_dir(sync_base: Path) -> Path:
     """The config directory: a.yaml, b.yaml and team/c.yaml."""
-    root = sync_base / "config"
-    (root / "team").mkdir(parents=True)
-    (root / "a.yaml").write_text(A_YAML)
-    (root / "b.yaml").write_text(B_YAML)
-    (root / "team" / "c.yaml").write_text(C_YAML)
-    return root
+    return write_files(
+        sync_base / "config", {"a.yaml": A_YAML, "b.yaml": B_YAML, "team/c.yaml": C_YAML}
+    )
 
 
 # --------------------------------------------------------------------------- views

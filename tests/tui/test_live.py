@@ -22,16 +22,18 @@ import pytest
 import yaml
 from helpers.dashboard import (
     Notes,
+    RunDashboard,
     clear_and_type,
     fixed_stamp,
     plain,
+    running_dashboard,
     screen_text,
     select,
     started,
     table_of,
     wait_until,
 )
-from helpers.files import read_tree
+from helpers.files import copy_samples, read_tree
 from helpers.paths import REPO_ROOT, SAMPLE_CONFIGS
 from textual import events
 from textual.widgets import Input, RichLog, Static
@@ -85,7 +87,7 @@ def live_cfg(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     base = REPO_ROOT / ".pytest-tui"
     base.mkdir(exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="live-", dir=base))
-    shutil.copytree(SAMPLE_CONFIGS, root / "cfg")
+    copy_samples(root / "cfg")
     monkeypatch.chdir(root)
     try:
         yield root / "cfg"
@@ -125,10 +127,7 @@ def screen_line(app: ProvregApp, text: str) -> str:
 async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
     hosted = live_cfg / "providers" / "hosted.yaml"
     local = live_cfg / "providers" / "local.yaml"
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    toasts = Notes()
-    async with app.run_test(size=(80, 24), message_hook=toasts) as pilot:
-        await started(pilot)
+    async with running_dashboard() as (app, pilot, toasts):
         await wait_until(
             pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
         )
@@ -219,9 +218,8 @@ async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
 
 
 async def editing_while_watched(pilot: Any, instance_id: str) -> InstanceForm:
-    """The app loaded and watching, `instance_id`'s edit form open."""
+    """The app (loaded) watching, `instance_id`'s edit form open."""
     app = pilot.app
-    await started(pilot)
     await wait_until(
         pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
     )
@@ -237,8 +235,7 @@ async def editing_while_watched(pilot: Any, instance_id: str) -> InstanceForm:
 async def test_external_edit_of_the_instance_in_the_form_asks(live_cfg: Path, choice: str) -> None:
     """I change the model in the form; meanwhile the project is changed on disk."""
     hosted = live_cfg / "providers" / "hosted.yaml"
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running_dashboard() as (app, pilot, _):
         form = await editing_while_watched(pilot, "work-openai")
         await clear_and_type(pilot, "#field-default_model", "gpt-5")
 
@@ -370,9 +367,7 @@ async def test_an_id_changed_on_disk_replaces_its_row_in_place(live_cfg: Path) -
     """One commit removes an id and adds another: the table shows the new row
     where the old one was, and no row of the old id is left behind."""
     hosted = live_cfg / "providers" / "hosted.yaml"
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+    async with running_dashboard((120, 40)) as (app, pilot, _):
         await wait_until(
             pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
         )
@@ -396,12 +391,12 @@ async def test_an_id_changed_on_disk_replaces_its_row_in_place(live_cfg: Path) -
         ]
 
 
-async def test_the_detail_pane_takes_the_height_of_each_instance(cfg: Path) -> None:
+async def test_the_detail_pane_takes_the_height_of_each_instance(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """The pane skips the screen's layout when the height of its text stays the
     same; when it changes, the pane is laid out again (nothing cut off)."""
-    app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
-    async with app.run_test(size=(160, 50)) as pilot:  # wide: the side pane
-        await started(pilot)
+    async with run_dashboard((160, 50), watch=False) as (app, pilot, _):  # wide: the side pane
         pane = app.query_one("#detail", DetailPane)
         body = pane.query_one("#detail-body", Static)
         heights = set()
@@ -416,11 +411,9 @@ async def test_the_detail_pane_takes_the_height_of_each_instance(cfg: Path) -> N
         assert len(heights) > 1  # else this tests nothing
 
 
-async def test_the_detail_pane_follows_a_held_key(cfg: Path) -> None:
+async def test_the_detail_pane_follows_a_held_key(cfg: Path, run_dashboard: RunDashboard) -> None:
     """Presses that come faster than frames: the pane ends on the row the cursor is on."""
-    app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
-    async with app.run_test(size=(160, 50)) as pilot:
-        await started(pilot)
+    async with run_dashboard((160, 50), watch=False) as (app, pilot, _):
         table = table_of(pilot)
         for _ in range(5):
             app.post_message(events.Key("down", None))
@@ -455,8 +448,7 @@ async def test_an_instance_removed_on_disk_while_in_its_form_asks(
     from provreg.tui.screens.removed import RemovedScreen
 
     hosted = live_cfg / "providers" / "hosted.yaml"
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with running_dashboard() as (app, pilot, _):
         form = await editing_while_watched(pilot, "personal-anthropic")
         await clear_and_type(pilot, "#field-default_model", "claude-opus-4-1")
 

@@ -218,8 +218,9 @@ async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
 
 
 async def editing_while_watched(pilot: Any, instance_id: str) -> InstanceForm:
-    """The app (loaded) watching, `instance_id`'s edit form open."""
+    """The app loaded and watching, `instance_id`'s edit form open."""
     app = pilot.app
+    await started(pilot)
     await wait_until(
         pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
     )
@@ -235,7 +236,8 @@ async def editing_while_watched(pilot: Any, instance_id: str) -> InstanceForm:
 async def test_external_edit_of_the_instance_in_the_form_asks(live_cfg: Path, choice: str) -> None:
     """I change the model in the form; meanwhile the project is changed on disk."""
     hosted = live_cfg / "providers" / "hosted.yaml"
-    async with running_dashboard() as (app, pilot, _):
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    async with app.run_test(size=(80, 24)) as pilot:
         form = await editing_while_watched(pilot, "work-openai")
         await clear_and_type(pilot, "#field-default_model", "gpt-5")
 
@@ -448,7 +450,8 @@ async def test_an_instance_removed_on_disk_while_in_its_form_asks(
     from provreg.tui.screens.removed import RemovedScreen
 
     hosted = live_cfg / "providers" / "hosted.yaml"
-    async with running_dashboard() as (app, pilot, _):
+    app = ProvregApp(["cfg"], stamp=fixed_stamp)
+    async with app.run_test(size=(80, 24)) as pilot:
         form = await editing_while_watched(pilot, "personal-anthropic")
         await clear_and_type(pilot, "#field-default_model", "claude-opus-4-1")
 

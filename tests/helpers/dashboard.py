@@ -83,6 +83,13 @@ async def settled(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def no_blink(pilot: Pilot[Any]) -> None:
+    """Stop the cursors of the screen's inputs blinking (for snapshots)."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
 async def select(pilot: Pilot[Any], instance_id: str) -> None:
     """Move the cursor to a row with the arrow keys, as a user does."""
     table = table_of(pilot)

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.dashboard import SIZE_IDS, SIZES, fixed_stamp, settled, started, wait_until
+from helpers.dashboard import SIZE_IDS, SIZES, fixed_stamp, no_blink, settled, started, wait_until
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import OptionList
 
 from provreg.tui.app import ProvregApp
 from provreg.tui.screens.conflict import ConflictScreen
@@ -40,12 +40,6 @@ providers:
 
 def dashboard() -> ProvregApp:
     return ProvregApp(["cfg"], watch=False, stamp=fixed_stamp)
-
-
-async def no_blink(pilot: Pilot[Any]) -> None:
-    for field in pilot.app.screen.query(Input):
-        field.cursor_blink = False
-    await pilot.pause()
 
 
 def test_main_screen(cfg: Path, size: tuple[int, int], snap_compare: Any) -> None:

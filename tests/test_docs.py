@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers.files import copy_samples
 from helpers.paths import REPO_ROOT
 
 from provreg.catalog import builtin_catalog
@@ -439,12 +440,11 @@ def test_api_doc_examples_were_found() -> None:
 
 @pytest.mark.parametrize("index", range(len(_python_examples())))
 def test_api_doc_example_runs_and_prints_what_is_shown(index: int, tmp_path: Path) -> None:
-    import shutil
     import subprocess
     import sys
 
     program, shown = _python_examples()[index]
-    shutil.copytree(REPO_ROOT / "sample_configs", tmp_path / "llm")
+    copy_samples(tmp_path / "llm")
     (tmp_path / "example.py").write_text(program, encoding="utf-8")
     # The autouse fixture has isolated HOME, XDG dirs and PROVREG_* in os.environ.
     done = subprocess.run(

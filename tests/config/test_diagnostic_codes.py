@@ -16,6 +16,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from helpers import paths
 from helpers.cli import run_provreg
 
 from provreg.check import run_check
@@ -25,7 +26,7 @@ from provreg.config.results import LoadResult
 from provreg.config.yaml_source import Limits
 from provreg.model import Diagnostic
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "diagnostics"
+FIXTURES = paths.FIXTURES / "diagnostics"
 
 SECRET = "sk-proj-SECRETVALUE0123456789abcdef"
 """The plaintext key in E209_plaintext-secret.yaml; it must never be repeated."""

@@ -1,23 +1,33 @@
-"""LineTable draws and behaves like the DataTable it replaced.
+"""LineTable behaves like the DataTable it replaced.
 
 Two apps, one with a LineTable and one with a `DataTable(cursor_type="row")`
-holding the same rows, get the same keys and mouse events; after each step
-every line on screen must be the same segments with the same styles (and
-metadata), the cursor and the scroll position must agree, and the same row
-messages must have been posted.
+holding the same rows, get the same keys, mouse events and header clicks
+(which sort the rows); after each step the same text must be on screen with
+the same mouse metadata (row and column of each cell), the same lines must be
+drawn alike (header, cursor, hover and plain rows told apart by background,
+whatever the colours), the cursor and the scroll position must agree, and the
+same row messages must have been posted. The colours themselves are
+LineTable's own CSS: the snapshots hold the look, and a test below checks that
+a theme's colours reach its component classes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.color import Color
 from textual.pilot import Pilot
+from textual.theme import Theme
 from textual.widgets import DataTable
 
+from provreg.tui.themes import load_theme_file
 from provreg.tui.widgets.line_table import LineTable
 
 pytestmark = pytest.mark.anyio
@@ -100,14 +110,60 @@ class TableApp(App[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.selected.append((event.cursor_row, str(event.row_key.value)))
 
+    def on_line_table_header_clicked(self, event: LineTable.HeaderClicked) -> None:
+        table = self.query_one(LineTable)
+        table.replace_rows(sorted_rows(event.column_key))
 
-def seen(pilot: Pilot[Any]) -> dict[str, Any]:
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        # DataTable.sort keeps the cursor's index and the scroll, which LineTable
+        # does not offer: what replace_rows promises is a table cleared and refilled.
+        table = self.query_one(DataTable)
+        table.clear()
+        for key, row in sorted_rows(str(event.column_key.value)):
+            table.add_row(*row.cells(), key=key)
+
+
+def sorted_rows(column_key: str) -> list[tuple[str, Row]]:
+    column = [key for key, _, _ in COLUMNS].index(column_key)
+    return sorted(ROWS, key=lambda item: (item[1].cells()[column].plain, item[0]))
+
+
+def screen_lines(lines: list[list[Segment]]) -> list[list[tuple[str, object]]]:
+    """Each line as its text cut where the mouse metadata changes, with that
+    metadata: what is shown, and what a click there reaches."""
+    shown = []
+    for line in lines:
+        parts: list[tuple[str, object]] = []
+        for segment in line:
+            meta = segment.style.meta if segment.style is not None else {}
+            if parts and parts[-1][1] == meta:
+                parts[-1] = (parts[-1][0] + segment.text, meta)
+            else:
+                parts.append((segment.text, meta))
+        shown.append(parts)
+    return shown
+
+
+def line_kinds(lines: list[list[Segment]], kinds: dict[object, int]) -> list[int]:
+    """Lines told apart by the background of their first cell, numbered in order
+    of first appearance in the run (`kinds`): which lines are drawn alike, in
+    this step and across steps, whatever the colours."""
+    numbered = []
+    for line in lines:
+        style = line[0].style if line and line[0].style is not None else Style.null()
+        numbered.append(kinds.setdefault(style.bgcolor, len(kinds)))
+    return numbered
+
+
+def seen(pilot: Pilot[Any], kinds: dict[object, int]) -> dict[str, Any]:
     """What the user sees of the table, and what the app was told."""
     app = pilot.app
     assert isinstance(app, TableApp)
     table: Any = app.query_one("#table")
+    lines = [list(table.render_line(y)) for y in range(table.size.height)]
     return {
-        "lines": [list(table.render_line(y)) for y in range(table.size.height)],
+        "text": screen_lines(lines),
+        "kinds": line_kinds(lines, kinds),
         "cursor": table.cursor_row,
         "scroll": (table.scroll_x, table.scroll_y),
         "highlighted": list(app.highlighted),
@@ -135,6 +191,9 @@ STEPS: list[tuple[str, tuple[Any, ...]]] = [
     ("click", (6, 6)),
     ("click", (30, 6)),
     ("click", (70, 8)),
+    ("click", (6, 0)),  # the Name header: sort by name
+    ("press", ("down", "pagedown")),
+    ("click", (20, 0)),  # the File:line header: sort by file
     ("blur", ()),
     ("focus", ()),
 ]
@@ -143,6 +202,7 @@ STEPS: list[tuple[str, tuple[Any, ...]]] = [
 async def run_steps(kind: str, size: tuple[int, int]) -> list[dict[str, Any]]:
     app = TableApp(kind)
     results = []
+    kinds: dict[object, int] = {}
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         table = app.query_one("#table")
@@ -159,7 +219,7 @@ async def run_steps(kind: str, size: tuple[int, int]) -> list[dict[str, Any]]:
                 table.focus()
             await pilot.pause()
             await pilot.pause()
-            results.append(seen(pilot))
+            results.append(seen(pilot, kinds))
     return results
 
 
@@ -168,9 +228,9 @@ async def test_line_table_matches_data_table(size: tuple[int, int]) -> None:
     expected = await run_steps("data", size)
     actual = await run_steps("lines", size)
     for (step, args), want, got in zip(STEPS, expected, actual, strict=True):
-        for what in ("cursor", "scroll", "highlighted", "selected"):
+        for what in ("cursor", "scroll", "highlighted", "selected", "kinds"):
             assert got[what] == want[what], (step, args, what)
-        for y, (line_want, line_got) in enumerate(zip(want["lines"], got["lines"], strict=True)):
+        for y, (line_want, line_got) in enumerate(zip(want["text"], got["text"], strict=True)):
             assert line_got == line_want, (step, args, y)
 
 
@@ -212,3 +272,41 @@ async def test_rows_come_and_go_like_data_table_rows() -> None:
             table.append_rows(ROWS[5:6])
         with pytest.raises(KeyError):
             table.remove_rows(["id-0"])
+
+
+async def test_a_theme_colours_the_line_table(tmp_path: Path) -> None:
+    """A user theme reaches LineTable's own component classes through the
+    theme variables its CSS uses: the header's `panel`, the cursor's and the
+    hover's `block-cursor-background` and `block-hover-background`."""
+    path = tmp_path / "table-test.yaml"
+    path.write_text(
+        "name: table-test\n"
+        'primary: "#5fafff"\n'
+        'panel: "#123456"\n'
+        "variables:\n"
+        '  block-cursor-background: "#abcdef"\n'
+        '  block-hover-background: "#fedcba"\n',
+        encoding="utf-8",
+    )
+    theme: Theme = load_theme_file(path)
+    app = TableApp("lines")
+    async with app.run_test(size=(80, 16)) as pilot:
+        app.register_theme(theme)
+        app.theme = "table-test"
+        await pilot.pause()
+        table = app.query_one(LineTable)
+        assert table.has_focus
+        backgrounds = {
+            name: table.get_component_styles(name).background
+            for name in ("line-table--header", "line-table--cursor", "line-table--hover")
+        }
+        assert backgrounds == {
+            "line-table--header": Color.parse("#123456"),
+            "line-table--cursor": Color.parse("#abcdef"),
+            "line-table--hover": Color.parse("#fedcba"),
+        }
+        cursor_line = table.render_line(1)  # row 0, under the cursor
+        assert cursor_line and all(
+            segment.style is not None and segment.style.bgcolor == Color.parse("#abcdef").rich_color
+            for segment in cursor_line
+        )

@@ -3,18 +3,43 @@
 Textual's DataTable suits tables of any shape, and pays for it on large ones:
 it keeps O(rows) lists (the row order, the line offsets) that every insertion
 or update rebuilds, measures rows on idle, and renders each visible cell
-through Rich's layout machinery (Padding, Styled, `render_lines`) whenever a
-table-wide counter changes. This table is built on Textual's Line API
-(`ScrollView.render_line`): it holds the row keys in order and one row object
-per key, renders a row's line only when it is on screen, and caches that line
-until the row, its cursor or hover state, or the styles change.
+through Rich's layout machinery whenever a table-wide counter changes. This
+table is built on Textual's Line API (`ScrollView.render_line`): it holds the
+row keys in order and one row object per key, renders a row's line only when
+it is on screen, and caches that line until the row, its cursor or hover
+state, or the styles change.
 
-It looks and behaves like a `DataTable(cursor_type="row", zebra_stripes=False)`
-with a header and fixed-width columns: same CSS (component classes
-`datatable--*`, so themes apply unchanged), key bindings, cursor and page
-movement, mouse hover and click, and the same per-character styles and
-segment metadata, so screenshots are identical. Only the messages are its own
-(`LineTable.RowHighlighted`, `LineTable.RowSelected`).
+It behaves like a `DataTable(cursor_type="row", zebra_stripes=False)` with a
+header and fixed-width columns (key bindings, cursor and page movement, mouse
+hover and click, segment metadata), and looks like one in every theme: its
+own CSS uses the same theme variables (`$panel`, `$block-cursor-*`,
+`$block-hover-background`, ...). Its component classes are its own:
+`line-table--header`, `--cursor`, `--hover`, `--header-cursor`,
+`--header-hover`. Its messages are its own too (`LineTable.RowHighlighted`,
+`RowSelected`, `HeaderClicked`, `CursorCleared`).
+
+Textual it relies on beyond the documented widget API (re-check these when
+the textual pin in pyproject.toml moves; tests/tui/test_line_table.py drives
+it beside a real DataTable):
+
+- `Widget.render_lines(crop)` is overridden to take the base style and the
+  pseudo-class state once per paint; it must keep calling `render_line(y)`
+  for each line it draws (through `ScrollView`'s styles cache).
+- `Widget.get_pseudo_class_state()` and `textual.widget.PseudoClasses` key
+  the line cache (what Textual offers Line API widgets for that purpose).
+- `Widget.notify_style_update()` is overridden to drop the caches when the
+  CSS or the theme changes; Textual calls it after styles are recomputed.
+- `Widget.get_component_rich_style()` / `get_component_styles()` resolve the
+  component classes; cells reproduce DataTable's layering of them (row style,
+  component style, then the component's colour as a post style), so the
+  look stays DataTable's if that layering changes upstream.
+- `App.console` and `App.console_options` render the cells that are not
+  plain ASCII through Rich, as DataTable does.
+- `textual.cache.LRUCache` for the line and cell caches.
+
+Not Textual internals but DataTable's behaviour, copied: the paging
+arithmetic, and a click selects only on the cell clicked before (DataTable
+keeps a cell coordinate even with a row cursor).
 """
 
 from __future__ import annotations
@@ -33,13 +58,12 @@ from textual.cache import LRUCache
 from textual.geometry import Region, Size, Spacing, clamp
 from textual.message import Message
 from textual.reactive import Reactive
-from textual.renderables.styled import Styled
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import PseudoClasses
 
 if TYPE_CHECKING:
-    from rich.console import Console, ConsoleOptions
+    from rich.console import Console, ConsoleOptions, RenderableType
 
 
 class TableRow(Protocol):
@@ -84,12 +108,29 @@ def render_cell_segments(
 ) -> list[Segment]:
     """One cell's line exactly as DataTable renders it: the text in `width`
     cells, padded on both sides, between `pre_style` and `post_style`, through
-    Rich (Padding, textual's Styled, `render_lines`)."""
+    Rich (Padding, a pre and a post style, `render_lines`)."""
     lines = console.render_lines(
-        Styled(Padding(text, (0, CELL_PADDING)), pre_style=pre_style, post_style=post_style),
+        _Layered(Padding(text, (0, CELL_PADDING)), pre_style, post_style),
         options.update_dimensions(width + 2 * CELL_PADDING, 1).update(no_wrap=True),
     )
     return lines[0]
+
+
+class _Layered:
+    """`renderable` with `pre_style` under its own styles and `post_style` over
+    them (what DataTable does with textual's undocumented `Styled`)."""
+
+    def __init__(self, renderable: RenderableType, pre_style: Style, post_style: Style) -> None:
+        self.renderable = renderable
+        self.pre_style = pre_style
+        self.post_style = post_style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
+        return Segment.apply_style(
+            console.render(self.renderable, options),
+            style=self.pre_style,
+            post_style=self.post_style,
+        )
 
 
 def keep_end(plain: str, width: int) -> str:
@@ -188,97 +229,59 @@ class LineTable(ScrollView, can_focus=True):
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "datatable--cursor",
-        "datatable--hover",
-        "datatable--fixed",
-        "datatable--fixed-cursor",
-        "datatable--header",
-        "datatable--header-cursor",
-        "datatable--header-hover",
-        "datatable--odd-row",
-        "datatable--even-row",
+        "line-table--header",
+        "line-table--cursor",
+        "line-table--hover",
+        "line-table--header-cursor",
+        "line-table--header-hover",
     }
+    """`--header`: the header row's base style. `--cursor` and `--hover` are laid
+    over the row under the cursor and under the mouse; on the header they are
+    followed by `--header-cursor` and `--header-hover` (the cursor reaches the
+    header only in an empty table, as DataTable's does)."""
 
-    # DataTable's own CSS, so the table looks the same in every theme.
     DEFAULT_CSS = """
     LineTable {
         background: $surface;
         color: $foreground;
         height: auto;
         max-height: 100%;
-        &.datatable--fixed-cursor {
-            background: $block-cursor-blurred-background;
-        }
 
-        &:focus {
-            background-tint: $foreground 5%;
-            & > .datatable--cursor {
-                background: $block-cursor-background;
-                color: $block-cursor-foreground;
-                text-style: $block-cursor-text-style;
-            }
-
-            & > .datatable--header {
-                background-tint: $foreground 5%;
-            }
-
-            & > .datatable--fixed-cursor {
-                color: $block-cursor-foreground;
-                background: $block-cursor-background;
-            }
-        }
-
-        &:dark {
-            & > .datatable--even-row {
-                background: $surface-darken-1 40%;
-            }
-        }
-
-        & > .datatable--header {
+        & > .line-table--header {
             text-style: bold;
             background: $panel;
             color: $foreground;
         }
-        &:ansi > .datatable--header {
+        &:ansi > .line-table--header {
             background: ansi_bright_blue;
             color: ansi_default;
         }
-
-        & > .datatable--fixed {
-            background: $secondary-muted;
-            color: $foreground;
-        }
-
-        & > .datatable--odd-row {
-
-        }
-
-        & > .datatable--even-row {
-            background: $surface-lighten-1 50%;
-        }
-
-        & > .datatable--cursor {
+        & > .line-table--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
             text-style: $block-cursor-blurred-text-style;
         }
-
-        & > .datatable--fixed-cursor {
-            background: $block-cursor-blurred-background;
-            color: $foreground;
+        & > .line-table--hover {
+            background: $block-hover-background;
         }
-
-        & > .datatable--header-cursor {
+        & > .line-table--header-cursor {
             background: $accent-darken-1;
             color: $foreground;
         }
-
-        & > .datatable--header-hover {
+        & > .line-table--header-hover {
             background: $accent 30%;
         }
 
-        & > .datatable--hover {
-            background: $block-hover-background;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .line-table--header {
+                background-tint: $foreground 5%;
+            }
+            & > .line-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
         }
     }
     """
@@ -430,10 +433,7 @@ class LineTable(ScrollView, can_focus=True):
         self._lines.clear()
         self.cursor_row = 0
         self.hover_row = 0
-        self.scroll_x = 0
-        self.scroll_y = 0
-        self.scroll_target_x = 0
-        self.scroll_target_y = 0
+        self.scroll_to(0, 0, animate=False, force=True)
         self.append_rows(rows)
         self.refresh()
         self._announce_cursor()
@@ -585,13 +585,13 @@ class LineTable(ScrollView, can_focus=True):
         get_component = self.get_component_rich_style
         component = Style()
         if hover:
-            component += get_component("datatable--hover")
+            component += get_component("line-table--hover")
             if header:
-                component += get_component("datatable--header-hover")
+                component += get_component("line-table--header-hover")
         if cursor:
-            component += get_component("datatable--cursor")
+            component += get_component("line-table--cursor")
             if header:
-                component += get_component("datatable--header-cursor")
+                component += get_component("line-table--header-cursor")
         post = Style.from_color(color=component.color) + Style.null()
         self._styles[key] = (component, post)
         return component, post
@@ -662,7 +662,7 @@ class LineTable(ScrollView, can_focus=True):
         console = self.app.console
         options = self.app.console_options
         if row is None:
-            row_style = self.get_component_styles("datatable--header").rich_style
+            row_style = self.get_component_styles("line-table--header").rich_style
             cells: Sequence[Text] = [column.label for column in self._columns]
         else:
             row_style = base_style
@@ -695,7 +695,7 @@ class LineTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ mouse
 
-    def _on_mouse_move(self, event: events.MouseMove) -> None:
+    def on_mouse_move(self, event: events.MouseMove) -> None:
         self._set_hover_cursor(True)
         meta = event.style.meta
         if not meta:
@@ -704,10 +704,10 @@ class LineTable(ScrollView, can_focus=True):
         if "row" in meta:
             self.hover_row = meta["row"]
 
-    def _on_leave(self, _: events.Leave) -> None:
+    def on_leave(self, _: events.Leave) -> None:
         self._set_hover_cursor(False)
 
-    async def _on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         self._set_hover_cursor(True)
         meta = event.style.meta
         if "row" not in meta or "column" not in meta:

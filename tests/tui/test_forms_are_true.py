@@ -97,7 +97,7 @@ async def test_a_duplicate_shows_its_own_key_status_and_can_copy_the_key(
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot)
         await select(pilot, "work-openai")
-        pane_ready = lambda: app._detail_secrets.get("work-openai")  # noqa: E731
+        pane_ready = lambda: app.presence.statuses("work-openai")  # noqa: E731
         await wait_until(pilot, pane_ready, "the key checked")
         form = await open_form(pilot, "c")
         key_input = form.query_one("#field-api_key", Input)

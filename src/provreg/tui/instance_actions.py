@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from provreg.registry import ProviderRegistry
     from provreg.registry.state import RegistryState
     from provreg.registry.undo_ops import UndoableDeletion
-    from provreg.secrets import SecretStatus
+    from provreg.tui.presence import KeyPresence
     from provreg.tui.screens.instance_form import FormResult
 
 
@@ -34,8 +34,7 @@ class InstanceActions(App[int]):
 
     registry: ProviderRegistry | None
     state: RegistryState | None
-    _detail_secrets: dict[str, dict[str, SecretStatus]]
-    _detail_error: str | None
+    presence: KeyPresence
     _keyring_refusal_said = False
     """The keyring's refusal was toasted once; later presses only update Details."""
     _undoable: UndoableDeletion | None = None
@@ -149,7 +148,7 @@ class InstanceActions(App[int]):
         presence = (
             {
                 field: ("● set" if status.present else "○ missing")
-                for field, status in self._detail_secrets.get(instance.id, {}).items()
+                for field, status in (self.presence.statuses(instance.id) or {}).items()
             }
             if instance
             else {}
@@ -230,7 +229,7 @@ class InstanceActions(App[int]):
             if type(exc).__name__ in name_errors and "name" in str(exc):
                 raise FormError({"name": str(exc)}) from None
             raise
-        self._detail_secrets.pop(instance_id, None)
+        self.presence.forget(instance_id)
         # The commit's StoreChanged message is still queued: show that state now,
         # or the new row does not exist yet and cannot be selected.
         self._show_state(registry.snapshot())
@@ -364,7 +363,7 @@ class InstanceActions(App[int]):
 
         def entered(value: Any) -> None:
             if value is not None:
-                self._detail_secrets.pop(instance.id, None)
+                self.presence.forget(instance.id)
                 self._run_op(
                     registry.set_secret(instance.id, field, value),
                     f"Stored {field} for {instance.name}",
@@ -380,7 +379,7 @@ class InstanceActions(App[int]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._detail_secrets.pop(instance.id, None)
+                self.presence.forget(instance.id)
                 self._run_op(
                     registry.remove_secret(instance.id, field),
                     f"Removed {field} of {instance.name}",
@@ -417,7 +416,7 @@ class InstanceActions(App[int]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._detail_secrets.pop(instance.id, None)
+                self.presence.forget(instance.id)
                 self._run_op(registry.confirm_origin(instance.id), f"Confirmed {host}")
 
         self.push_screen(
@@ -480,7 +479,7 @@ class InstanceActions(App[int]):
                 self.notify(str(exc), title=f"Cannot undo the delete of {name}", severity="error")
             return
         self.notify(f"Restored {name}", timeout=3)
-        self._detail_secrets.pop(restored.id, None)
+        self.presence.forget(restored.id)
         # As after a save: the commit's StoreChanged is still queued.
         self._show_state(registry.snapshot())
         self.query_one(ProvidersTable).select(restored.id)
@@ -522,7 +521,7 @@ class InstanceActions(App[int]):
         if not isinstance(exc, SecretBackendError):
             self.notify(str(exc), title=title, severity="error", timeout=10)
             return
-        self._detail_error = str(exc)
+        self.presence.problem = str(exc)
         self._show_detail()
         if not self._keyring_refusal_said:
             self._keyring_refusal_said = True

@@ -481,8 +481,7 @@ class ProvregApp(InstanceActions):
             return None
         return self.main.selected_instance(self.state)
 
-    @on(ProvidersTable.RowHighlighted, "#providers")
-    def _row_highlighted(self, event: ProvidersTable.RowHighlighted) -> None:
+    def on_main_screen_selection_changed(self) -> None:
         self._show_detail()
         self._check_selected_secrets()
 
@@ -491,10 +490,6 @@ class ProvregApp(InstanceActions):
         instance = self.selected_instance()
         if instance is not None and self.presence.statuses(instance.id) is None:
             self._check_detail_secrets(instance.id)
-
-    @on(ProvidersTable.CursorCleared, "#providers")
-    def _cursor_cleared(self, event: ProvidersTable.CursorCleared) -> None:
-        self._show_detail()
 
     @on(ProvidersTable.RowSelected, "#providers")
     def _row_selected(self, event: ProvidersTable.RowSelected) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
@@ -41,6 +42,14 @@ table needs ~100 columns to show File:line whole)."""
 
 
 class MainScreen(Screen[None]):
+    class SelectionChanged(Message):
+        """The highlighted row changed, or no row is highlighted: Details and the
+        check of the keys follow it.
+
+        Posted by the screen for the app: a highlight the table posts while the
+        screen handles a message (the filter's) stops at the screen (Textual
+        bubbles a message no further than the node that sent it)."""
+
     # Textual sets one of these classes on the screen as its width crosses them;
     # app.tcss lays the screen out by them.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
@@ -140,6 +149,11 @@ class MainScreen(Screen[None]):
             if tabs.active == "details":
                 tabs.active = "problems"
             tabs.hide_tab("details")
+
+    @on(ProvidersTable.RowHighlighted, "#providers")
+    @on(ProvidersTable.CursorCleared, "#providers")
+    def _selection_moved(self) -> None:
+        self.post_message(self.SelectionChanged())
 
     @property
     def gone(self) -> bool:

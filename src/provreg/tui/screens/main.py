@@ -122,6 +122,9 @@ class MainScreen(Screen[None]):
         tabs.compose_add_child(TabPane("Activity", self.activity_log, id="activity"))
         await self.query_one("#bottom", Container).mount(tabs)
         await self.query_one("#footer-slot", Container).mount(Footer())
+        # A footer lists the keys when the bindings change (a focus change); the
+        # table took the focus before this one was mounted.
+        self.refresh_bindings()
         self.tabs = tabs
         self._place_details_tab()
         if self._wanted_tab is not None:

@@ -1,7 +1,11 @@
-"""Shared test fixtures. Every test runs with its own HOME, XDG dirs, no D-Bus
+"""The root of the test tree. Every test runs with its own HOME, XDG dirs, no D-Bus
 session and keyring's fail backend, and a clean provreg environment, so a
 developer's real config, state and keyring never leak into a test (and a test
-never touches them). Tests that need a keyring choose a real one explicitly."""
+never touches them). Tests that need a keyring choose a real one explicitly.
+
+The shared fixtures live in tests/helpers/fixtures.py (loaded below), the
+shared helpers in the tests/helpers package; see its __init__ for a map.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_CONFIGS = REPO_ROOT / "sample_configs"
+pytest_plugins = ["helpers.fixtures"]
 
 
 @pytest.fixture(autouse=True)
@@ -46,11 +49,3 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         keyring.set_keyring(previous_backend)
         os.environ.clear()
         os.environ.update(saved)
-
-
-@pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
-    """An empty config directory."""
-    path = tmp_path / "config"
-    path.mkdir()
-    return path

@@ -16,12 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers.cli import run_provreg
+from helpers.paths import SAMPLE_CONFIGS
 
 from provreg.cli import main
-
-# Not `from conftest import ...`: with several conftest.py files in
-# directories without __init__.py, the name `conftest` is whichever was loaded last.
-SAMPLE_CONFIGS = Path(__file__).resolve().parent.parent / "sample_configs"
 
 VALID = """\
 version: 1
@@ -81,15 +79,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def run_process(*argv: str, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "provreg", *argv],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        **kw,  # type: ignore[call-overload]
-    )
+def run_process(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return run_provreg(*argv, env=env, timeout=60)
 
 
 # ---------------------------------------------------------------------- exit codes
@@ -588,11 +579,6 @@ def test_a_top_level_themes_folder_is_not_read_as_config(tmp_path: Path) -> None
 
 def test_options_before_the_path_open_the_dashboard_path(tmp_path: Path) -> None:
     """`provreg --read-only PATH` is `provreg tui --read-only PATH` (a listing in a pipe)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "provreg", "--read-only", str(SAMPLE_CONFIGS)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_provreg("--read-only", str(SAMPLE_CONFIGS))
     assert done.returncode == 0, done.stderr
     assert "8 instances in 3 files" in done.stdout

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers.files import copy_samples
+from helpers.paths import REPO_ROOT
 
 from provreg.catalog import builtin_catalog
 from provreg.check import OutputFormat, run_check
@@ -41,7 +43,6 @@ from provreg.model import Severity
 from provreg.registry_text import print_registry
 from provreg.report import format_text
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCS = REPO_ROOT / "docs"
 DIAGNOSTICS_MD = DOCS / "diagnostics.md"
 EXAMPLE_NAME = "providers.yaml"
@@ -439,12 +440,11 @@ def test_api_doc_examples_were_found() -> None:
 
 @pytest.mark.parametrize("index", range(len(_python_examples())))
 def test_api_doc_example_runs_and_prints_what_is_shown(index: int, tmp_path: Path) -> None:
-    import shutil
     import subprocess
     import sys
 
     program, shown = _python_examples()[index]
-    shutil.copytree(REPO_ROOT / "sample_configs", tmp_path / "llm")
+    copy_samples(tmp_path / "llm")
     (tmp_path / "example.py").write_text(program, encoding="utf-8")
     # The autouse fixture has isolated HOME, XDG dirs and PROVREG_* in os.environ.
     done = subprocess.run(

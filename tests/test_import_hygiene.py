@@ -11,13 +11,9 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
-
-# Not `from conftest import ...`: with several conftest.py files in
-# directories without __init__.py, the name `conftest` is whichever was loaded last.
-SAMPLE_CONFIGS = Path(__file__).resolve().parent.parent / "sample_configs"
+from helpers.paths import SAMPLE_CONFIGS
 
 PROBE = textwrap.dedent(
     """

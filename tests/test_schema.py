@@ -14,12 +14,10 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from helpers.paths import REPO_ROOT, SAMPLE_CONFIGS
 
 from provreg.cli import main
 from provreg.config.schema import SCHEMA_DIALECT, schema_json
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_CONFIGS = REPO_ROOT / "sample_configs"
 
 SCHEMA_FILE = SAMPLE_CONFIGS / "provreg.schema.json"
 REGENERATE = "uv run provreg schema -o sample_configs/provreg.schema.json"

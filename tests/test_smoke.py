@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_CONFIGS = REPO_ROOT / "sample_configs"
+from helpers.cli import run_provreg
+from helpers.paths import SAMPLE_CONFIGS
 
 
 def test_sample_configs_check_clean() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "provreg", "--check", str(SAMPLE_CONFIGS)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_provreg("--check", str(SAMPLE_CONFIGS))
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip().endswith("0 errors, 0 warnings, 0 info")

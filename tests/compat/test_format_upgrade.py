@@ -15,6 +15,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from helpers.cli import run_provreg
+from helpers.files import files_containing, tree
+from helpers.keyrings import keyring_get
+from helpers.paths import FIXTURES
 from ruamel.yaml import YAML
 
 from provreg.cli import main
@@ -22,9 +26,7 @@ from provreg.config.load_set import load_paths
 from provreg.config.migrations import STEPS, UpgradeResult, upgrade_0_to_1, upgrade_text
 from provreg.config.reading import CURRENT_VERSION, detect_version
 
-from .support import FIXTURES, files_containing, keyring_get, run_provreg, tree
-
-UPGRADE = FIXTURES / "upgrade"
+UPGRADE = FIXTURES / "compat" / "upgrade"
 CASES = sorted(p.name for p in UPGRADE.iterdir() if p.is_dir() and p.name != "current")
 
 # Plaintext keys in the inputs, by the id their entry gets.

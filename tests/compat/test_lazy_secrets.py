@@ -12,13 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers.keyrings import CountingPlaintextKeyring
 from pydantic import SecretStr
 
 from provreg.compat import LlmConfigRepository, SettingsRepository, to_metadata
 from provreg.registry import AuditLog, ProviderRegistry
 from provreg.secrets import SecretMissingError, SecretStore
-
-from .support import CountingKeyring
 
 pytestmark = pytest.mark.anyio
 
@@ -26,7 +25,7 @@ KEY = "sk-proj-LazyKey-0123456789abcdef"
 
 
 async def test_list_and_metadata_make_no_keyring_call(
-    registry: ProviderRegistry, counting_keyring: CountingKeyring
+    registry: ProviderRegistry, counting_keyring: CountingPlaintextKeyring
 ) -> None:
     repo = LlmConfigRepository(registry)
     await repo.create({"customName": "Work", "provider": "openai", "apiKey": KEY})
@@ -45,7 +44,7 @@ async def test_list_and_metadata_make_no_keyring_call(
 
 
 async def test_api_key_resolves_on_access_only(
-    registry: ProviderRegistry, counting_keyring: CountingKeyring
+    registry: ProviderRegistry, counting_keyring: CountingPlaintextKeyring
 ) -> None:
     repo = LlmConfigRepository(registry)
     created = await repo.create({"customName": "Work", "provider": "openai", "apiKey": KEY})
@@ -68,7 +67,7 @@ async def test_api_key_resolves_on_access_only(
 
 
 async def test_create_returns_a_lazy_config_too(
-    registry: ProviderRegistry, counting_keyring: CountingKeyring
+    registry: ProviderRegistry, counting_keyring: CountingPlaintextKeyring
 ) -> None:
     repo = LlmConfigRepository(registry)
     config = await repo.create({"customName": "Work", "provider": "openai", "apiKey": KEY})
@@ -77,7 +76,7 @@ async def test_create_returns_a_lazy_config_too(
 
 
 async def test_api_key_follows_env_references_lazily(
-    registry: ProviderRegistry, counting_keyring: CountingKeyring
+    registry: ProviderRegistry, counting_keyring: CountingPlaintextKeyring
 ) -> None:
     await registry.create("openai", "From env", {"api_key": {"env": "ACME_COMPAT_KEY"}})
     config = await LlmConfigRepository(registry).read("from-env")
@@ -113,7 +112,7 @@ class Clock:
 
 async def test_times_come_from_the_audit_log(config_dir: Path) -> None:
     clock = Clock()
-    store = SecretStore(backend=CountingKeyring(), allow_insecure=True)
+    store = SecretStore(backend=CountingPlaintextKeyring(), allow_insecure=True)
     registry = await ProviderRegistry.open(
         [str(config_dir)], secrets=store, audit=AuditLog(clock=clock)
     )
@@ -137,7 +136,8 @@ async def test_times_fall_back_to_the_file_mtime(config_dir: Path) -> None:
     )
     os.utime(path, (1_650_000_000.5, 1_650_000_000.5))
     registry = await ProviderRegistry.open(
-        [str(config_dir)], secrets=SecretStore(backend=CountingKeyring(), allow_insecure=True)
+        [str(config_dir)],
+        secrets=SecretStore(backend=CountingPlaintextKeyring(), allow_insecure=True),
     )
     (meta,) = await LlmConfigRepository(registry).list()
     assert meta.createdAt == meta.updatedAt == "2022-04-15T05:20:00.500+00:00"
@@ -149,7 +149,7 @@ async def test_imported_times_come_from_the_legacy_entries(config_dir: Path) -> 
     audit = AuditLog(clock=clock)
     registry = await ProviderRegistry.open(
         [str(config_dir)],
-        secrets=SecretStore(backend=CountingKeyring(), allow_insecure=True),
+        secrets=SecretStore(backend=CountingPlaintextKeyring(), allow_insecure=True),
         audit=audit,
     )
     instance = await registry.create("openai", "Imported", {})

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers.cli import cli_env, run_provreg
+from helpers.files import files_containing, tree
+from helpers.keyrings import keyring_get
+from helpers.paths import FIXTURES
 
 from provreg.cli import main
 from provreg.compat import LlmConfigRepository
@@ -24,9 +28,7 @@ from provreg.compat.legacy_json import MigrationError, key_env_name, plan_migrat
 from provreg.config.load_set import load_paths
 from provreg.registry import ProviderRegistry
 
-from .support import FIXTURES, cli_env, files_containing, keyring_get, run_provreg, tree
-
-OLD_APP = FIXTURES / "old_app"
+OLD_APP = FIXTURES / "compat" / "old_app"
 
 WORK, PERSONAL, LITELLM, EU_PROXY, DUPLICATE, SCRATCH = (
     "3f1c2a9e-7b4d-4e8a-9c51-0d2e6f8a1b23",
@@ -186,11 +188,6 @@ async def test_partial_import_writes_the_yaml_and_keys_and_nothing_else(old_app:
     assert litellm.apiKey == LITELLM_KEY
     personal = await repo.read("personal-claude")
     assert personal is not None and personal.baseUrl is None
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 def test_rerun_creates_nothing_and_changes_no_byte(old_app: OldApp) -> None:

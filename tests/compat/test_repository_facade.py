@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.files import files_containing
+from helpers.keyrings import CountingPlaintextKeyring, keyring_get
 
 from provreg.compat import (
     CompatValidationError,
@@ -22,8 +24,6 @@ from provreg.compat import (
 from provreg.config.load_set import load_paths
 from provreg.registry import ProviderRegistry
 from provreg.secrets import SecretMissingError, SecretStore
-
-from .support import CountingKeyring, files_containing, keyring_get
 
 pytestmark = pytest.mark.anyio
 
@@ -285,7 +285,8 @@ async def test_a_warning_does_not_stop_create(registry: ProviderRegistry) -> Non
 
 async def test_other_providers_map_through_the_same_shape(config_dir: Path) -> None:
     registry = await ProviderRegistry.open(
-        [str(config_dir)], secrets=SecretStore(backend=CountingKeyring(), allow_insecure=True)
+        [str(config_dir)],
+        secrets=SecretStore(backend=CountingPlaintextKeyring(), allow_insecure=True),
     )
     repo = LlmConfigRepository(registry)
     groq = await repo.create({"customName": "Groq", "provider": "groq", "apiKey": "gsk_1"})

@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.files import files_containing
+from helpers.keyrings import keyring_get
 
 from provreg.compat import (
     AppSettings,
@@ -19,8 +21,6 @@ from provreg.compat import (
     SettingsRepository,
 )
 from provreg.registry import ProviderRegistry
-
-from .support import files_containing, keyring_get
 
 pytestmark = pytest.mark.anyio
 

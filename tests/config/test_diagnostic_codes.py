@@ -16,6 +16,8 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from helpers import paths
+from helpers.cli import run_provreg
 
 from provreg.check import run_check
 from provreg.config import codes
@@ -24,7 +26,7 @@ from provreg.config.results import LoadResult
 from provreg.config.yaml_source import Limits
 from provreg.model import Diagnostic
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "diagnostics"
+FIXTURES = paths.FIXTURES / "diagnostics"
 
 SECRET = "sk-proj-SECRETVALUE0123456789abcdef"
 """The plaintext key in E209_plaintext-secret.yaml; it must never be repeated."""
@@ -669,8 +671,6 @@ def test_directory_named_like_a_config_file_is_unreadable(tmp_path: Path) -> Non
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_fifo_named_like_a_config_file_does_not_hang(tmp_path: Path) -> None:
-    import subprocess
-    import sys
 
     config = tmp_path / "config"
     config.mkdir()
@@ -678,13 +678,7 @@ def test_fifo_named_like_a_config_file_does_not_hang(tmp_path: Path) -> None:
     os.mkfifo(config / "pipe.yaml")
     # A subprocess with a timeout: opening a FIFO for reading blocks until a
     # writer appears, and a hang must fail the test rather than stall the run.
-    done = subprocess.run(
-        [sys.executable, "-m", "provreg", "--check", str(config), "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = run_provreg("--check", str(config), "--format", "json", timeout=30)
     assert done.returncode == 1, done.stderr
     (diag,) = json.loads(done.stdout)["diagnostics"]
     assert (diag["code"], diag["file"]) == ("E011", str(config / "pipe.yaml"))

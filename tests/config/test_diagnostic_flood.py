@@ -10,11 +10,10 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers.cli import run_provreg
 
 from provreg.config.diagnostic_cap import MAX_DIAGNOSTICS_PER_FILE
 from provreg.config.load_set import load_paths
-
-from .cli_process import provreg
 
 LIST_OF_NUMBERS = "version: 1\nproviders: [" + ",".join(["1"] * 400_000) + "]\n"
 LIST_OF_EMPTY_MAPPINGS = "version: 1\nproviders: [" + ",".join(["{}"] * 266_666) + "]\n"
@@ -29,7 +28,7 @@ def test_flood_of_one_code_is_capped_in_text(tmp_path: Path) -> None:
     path = tmp_path / "flood.yaml"
     path.write_text(LIST_OF_NUMBERS)
     assert len(LIST_OF_NUMBERS) > 800_000
-    done = provreg("--check", str(path))
+    done = run_provreg("--check", str(path))
     assert done.returncode == 1
     assert done.stderr == ""
     assert len(done.stdout) < 20_000, len(done.stdout)  # was 58 MB
@@ -48,7 +47,7 @@ def test_flood_of_one_code_is_capped_in_text(tmp_path: Path) -> None:
 def test_flood_is_capped_in_every_format(fmt: str, tmp_path: Path) -> None:
     path = tmp_path / "flood.yaml"
     path.write_text(LIST_OF_NUMBERS)
-    done = provreg("--check", "--format", fmt, str(path))
+    done = run_provreg("--check", "--format", fmt, str(path))
     assert done.returncode == 1
     assert len(done.stdout) < 40_000, len(done.stdout)
     if fmt == "json":
@@ -86,7 +85,7 @@ def test_cap_keeps_the_verdict_of_every_severity(tmp_path: Path) -> None:
     )
     path = tmp_path / "mixed.yaml"
     path.write_text("version: 1\nproviders:\n" + entries + "  - {id: bad, name: Bad}\n")
-    done = provreg("--check", str(path))
+    done = run_provreg("--check", str(path))
     assert done.returncode == 1, done.stdout[-500:]
     codes = re.findall(r"(warning|error)\[(\w+)\]: (and [\d,]+ more)?", done.stdout)
     assert codes.count(("warning", "W203", "")) == MAX_DIAGNOSTICS_PER_FILE

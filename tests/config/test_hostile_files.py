@@ -12,10 +12,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers.cli import run_provreg
 
 from provreg.config.codes import BY_CODE
-
-from .cli_process import provreg
 
 GOOD = "version: 1\nproviders:\n  - id: local\n    name: Local\n    provider: ollama\n"
 BROKEN = "version: 1\nproviders:\n  - id: work\n    name: Work\n    provider: opnai\n"
@@ -43,7 +42,7 @@ NAMES = {
 @pytest.mark.parametrize("name", NAMES.values(), ids=NAMES.keys())
 def test_file_names_cannot_forge_text_lines(name: str, tmp_path: Path) -> None:
     (tmp_path / name).write_text(BROKEN)
-    done = provreg("--check", str(tmp_path))
+    done = run_provreg("--check", str(tmp_path))
     assert done.returncode == 1, done.stderr
     lines = done.stdout.split("\n")
     assert lines[-1] == ""
@@ -65,7 +64,7 @@ def test_file_names_cannot_forge_text_lines(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", NAMES.values(), ids=NAMES.keys())
 def test_file_names_cannot_forge_github_annotations(name: str, tmp_path: Path) -> None:
     (tmp_path / name).write_text(BROKEN)
-    done = provreg("--check", "--format", "github", str(tmp_path))
+    done = run_provreg("--check", "--format", "github", str(tmp_path))
     assert done.returncode == 1, done.stderr
     lines = done.stdout.split("\n")
     assert lines[-1] == ""
@@ -85,7 +84,7 @@ def test_values_quoted_in_messages_cannot_forge_lines(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     for fmt in ("text", "github"):
-        done = provreg("--check", "--format", fmt, str(tmp_path))
+        done = run_provreg("--check", "--format", fmt, str(tmp_path))
         assert done.returncode == 1
         assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]", done.stdout)
         lines = done.stdout.split("\n")
@@ -103,7 +102,7 @@ def test_values_quoted_in_messages_cannot_forge_lines(tmp_path: Path) -> None:
 
 
 def _run_check(*argv: str) -> subprocess.CompletedProcess[str]:
-    done = provreg("--check", *argv)
+    done = run_provreg("--check", *argv)
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -187,7 +186,7 @@ def test_directory_without_permissions_is_an_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["-5", "0", "abc", "1.5"])
 def test_max_file_size_must_be_a_positive_whole_number(value: str, tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(GOOD)
-    done = provreg("--check", "--max-file-size", value, str(tmp_path))
+    done = run_provreg("--check", "--max-file-size", value, str(tmp_path))
     assert done.returncode == 2, done.stdout
     assert done.stdout == ""
     assert "--max-file-size" in done.stderr and "positive" in done.stderr
@@ -196,7 +195,7 @@ def test_max_file_size_must_be_a_positive_whole_number(value: str, tmp_path: Pat
 
 def test_max_file_size_positive_still_applies(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(GOOD)
-    done = provreg("--check", "--max-file-size", "10", str(tmp_path))
+    done = run_provreg("--check", "--max-file-size", "10", str(tmp_path))
     assert done.returncode == 1 and "error[E005]" in done.stdout
 
 

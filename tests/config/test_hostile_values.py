@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.cli import run_provreg
 
 from provreg.config.load_set import load_paths
-
-from .cli_process import provreg
 
 GOOD = """\
 version: 1
@@ -90,7 +89,7 @@ def test_check_reports_the_value_at_its_position(
 ) -> None:
     bad, (code, line, column) = case
     config = _config(tmp_path, bad)
-    done = provreg("--check", str(config))
+    done = run_provreg("--check", str(config))
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert done.stderr == ""
     assert done.returncode == 1, done.stdout
@@ -109,10 +108,10 @@ def test_list_and_edit_of_other_files_still_work(
     case: tuple[str, tuple[str, int, int]], tmp_path: Path
 ) -> None:
     config = _config(tmp_path, case[0])
-    listed = provreg("list", "--json", "--config", str(config))
+    listed = run_provreg("list", "--json", "--config", str(config))
     assert "Traceback" not in listed.stderr, listed.stderr[-2000:]
     assert '"id": "local"' in listed.stdout, (listed.stdout, listed.stderr)
-    edited = provreg("edit", "local", "--set", "default_model=qwen3", "--config", str(config))
+    edited = run_provreg("edit", "local", "--set", "default_model=qwen3", "--config", str(config))
     assert "Traceback" not in edited.stderr, edited.stderr[-2000:]
     assert edited.returncode == 0, edited.stderr
     assert "default_model: qwen3" in (config / "a-good.yaml").read_text()

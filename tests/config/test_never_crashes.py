@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
+from helpers.cli import run_provreg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -292,13 +291,7 @@ def test_check_command_exits_0_or_1_without_traceback(documents: list[bytes], fm
     with tempfile.TemporaryDirectory() as tmp:
         for index, data in enumerate(documents):
             Path(tmp, f"f{index}.yaml").write_bytes(data)
-        done = subprocess.run(
-            [sys.executable, "-m", "provreg", "--check", tmp, "--format", fmt],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_provreg("--check", tmp, "--format", fmt, timeout=60)
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr == ""

@@ -18,11 +18,10 @@ from pathlib import Path
 
 import anyio
 import pytest
+from helpers.registry import Backend
 
 from provreg.registry import AuditLog, DuplicateNameError, ProviderRegistry
 from provreg.registry.audit import AUDIT_FILE_NAME
-
-from .conftest import Backend
 
 pytestmark = pytest.mark.anyio
 

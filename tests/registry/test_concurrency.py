@@ -22,6 +22,7 @@ import anyio
 import anyio.from_thread
 import anyio.to_thread
 import pytest
+from helpers.registry import disk_view, registry_view
 
 from provreg.config.load_set import load_paths
 from provreg.model import Severity
@@ -31,8 +32,6 @@ from provreg.registry import (
     InstanceNotFoundError,
     ProviderRegistry,
 )
-
-from .conftest import disk_view, registry_view
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

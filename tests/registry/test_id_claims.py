@@ -7,11 +7,12 @@ that does not parse, or whose entry has errors, is taken too."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from helpers.cli import run_provreg
+from helpers.files import ConfigFiles
 
 from provreg.registry import DuplicateIdError, DuplicateNameError, ProviderRegistry
 
@@ -21,10 +22,8 @@ EMPTY = "version: 1\nproviders: []\n"
 
 
 @pytest.fixture
-def two_files(config_dir: Path) -> Path:
-    (config_dir / "a.yaml").write_text(EMPTY)
-    (config_dir / "b.yaml").write_text(EMPTY)
-    return config_dir
+def two_files(config_files: ConfigFiles) -> Path:
+    return config_files({"a.yaml": EMPTY, "b.yaml": EMPTY})
 
 
 def declared_ids(config_dir: Path) -> list[str]:
@@ -99,12 +98,7 @@ providers:
 
 
 def provreg(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "provreg", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_provreg(*args, timeout=60)
 
 
 def test_add_refuses_an_id_declared_in_a_file_that_does_not_parse(two_files: Path) -> None:

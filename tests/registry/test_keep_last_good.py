@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers.registry import Backend, disk_view, registry_view
 
 from provreg.model import Severity
 from provreg.registry import (
@@ -19,8 +20,6 @@ from provreg.registry import (
     ReloadRecovered,
 )
 from provreg.registry.event_text import describe, text_line
-
-from .conftest import Backend, disk_view, registry_view
 
 pytestmark = pytest.mark.anyio
 

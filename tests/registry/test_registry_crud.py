@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.paths import SAMPLE_IDS
+from helpers.registry import Backend, disk_view, registry_view
 
 from provreg.model import SecretRef
 from provreg.registry import (
@@ -31,8 +33,6 @@ from provreg.registry import (
 )
 from provreg.storage import MemoryStorage
 from provreg.storage.yaml_dir import DEFAULT_FILE_NAME
-
-from .conftest import SAMPLE_IDS, Backend, disk_view, registry_view
 
 pytestmark = pytest.mark.anyio
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.registry import Backend
 
 from provreg.catalog import builtin_catalog
 from provreg.registry import (
@@ -21,8 +22,6 @@ from provreg.registry import (
     RegistryState,
     Store,
 )
-
-from .conftest import Backend
 
 pytestmark = pytest.mark.anyio
 

@@ -36,6 +36,8 @@ from provreg.config.discovery import ConfigFile
 from provreg.config.load_set import load_files
 from provreg.model import Diagnostic
 
+# Not helpers.paths: benchmarks/fuzz_soak.py imports this module with only
+# tests/reliability on sys.path.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 MEMORY_PER_BYTE = 2_000

@@ -14,12 +14,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from helpers import cli
 
 from provreg.faults import KILL_AT_ENV
 from provreg.storage.atomic import TEMP_PREFIX
@@ -31,7 +32,7 @@ STALE_AGE_S = 120.0
 
 def provreg_env(**extra: str) -> dict[str, str]:
     """The test's environment (HOME and XDG dirs isolated by tests/conftest.py)."""
-    env = {k: v for k, v in os.environ.items() if k != KILL_AT_ENV}
+    env = {k: v for k, v in cli.cli_env().items() if k != KILL_AT_ENV}
     env.update(extra)
     return env
 
@@ -41,15 +42,7 @@ def run_provreg(
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m provreg ARGS` in a real subprocess; with `kill_at`, it dies there."""
     env = provreg_env(**({KILL_AT_ENV: kill_at} if kill_at else {}))
-    return subprocess.run(
-        [sys.executable, "-m", "provreg", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=COMMAND_TIMEOUT_S,
-        check=False,
-    )
+    return cli.run_provreg(*args, input=stdin, env=env, timeout=COMMAND_TIMEOUT_S)
 
 
 def run_killed(
@@ -69,15 +62,6 @@ def run_ok(args: Sequence[str], *, stdin: str | None = None) -> subprocess.Compl
     done = run_provreg(args, stdin=stdin)
     assert done.returncode == 0, f"`provreg {' '.join(args)}`: {done.stdout}{done.stderr}"
     return done
-
-
-def snapshot_files(root: Path) -> dict[str, bytes]:
-    """Relative path -> bytes of every file under `root` (temp files included)."""
-    return {
-        str(path.relative_to(root)): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
 
 
 def temp_files(root: Path) -> list[Path]:

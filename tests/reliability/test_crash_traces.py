@@ -36,11 +36,6 @@ from .test_kill_points import make_config
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def stale_and_fresh_temps(directory: Path) -> tuple[Path, Path]:
     stale = directory / f"{TEMP_PREFIX}crashed.tmp"
     fresh = directory / f"{TEMP_PREFIX}in-progress.tmp"

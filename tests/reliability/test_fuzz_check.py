@@ -9,12 +9,11 @@ the same inputs every time; benchmarks/fuzz_soak.py runs thousands more.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from random import Random
 
+from helpers.cli import run_provreg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -82,13 +81,7 @@ def test_check_process_never_prints_a_traceback(rng: Random) -> None:
         for number, data in enumerate(documents):
             Path(tmp, f"f{number}.yaml").write_bytes(data)
         expected = check_command(Path(tmp))
-        done = subprocess.run(
-            [sys.executable, "-m", "provreg", "--check", tmp],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_provreg("--check", tmp, timeout=60)
     assert "Traceback" not in done.stderr, done.stderr
     assert done.stderr == ""
     assert done.returncode == expected

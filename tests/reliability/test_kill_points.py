@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 
 import pytest
-from storage_safety._support import TEAM_YAML
+from helpers.files import TEAM_YAML, snapshot_files
 
 from provreg.config.load_set import load_paths
 from provreg.faults import (
@@ -43,7 +43,6 @@ from .kill_support import (
     run_killed,
     run_ok,
     sha256,
-    snapshot_files,
     temp_files,
 )
 

@@ -13,15 +13,10 @@ import signal
 from pathlib import Path
 
 import pytest
-from secrets_support import (
-    SECRET_SERVICE_BACKEND,
-    SecretServiceDaemon,
-    canary_value,
-    cli_env,
-    openai_config,
-    run_cli,
-    state_dir,
-)
+from helpers.cli import canary_value, cli_env, run_cli
+from helpers.files import openai_config, state_dir
+from helpers.keyrings import SECRET_SERVICE_BACKEND
+from helpers.secret_service import SecretServiceDaemon
 
 from provreg.faults import KILL_AT_ENV, SECRET_SET_AFTER_PIN, SECRET_SET_AFTER_STORE
 

@@ -19,21 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.cli import CliResult, canary_value, cli_env, run_cli
+from helpers.files import files_under, state_dir, write_config
+from helpers.keyrings import SECRET_SERVICE_BACKEND, BlockingKeyring, CountingKeyring
+from helpers.secret_service import SecretServiceDaemon
 from keyring.backend import KeyringBackend
 from pydantic import SecretStr
-from secrets_support import (
-    SECRET_SERVICE_BACKEND,
-    BlockingKeyring,
-    CliResult,
-    CountingKeyring,
-    SecretServiceDaemon,
-    canary_value,
-    cli_env,
-    files_under,
-    run_cli,
-    state_dir,
-    write_config,
-)
 
 from provreg.registry import ProviderRegistry
 from provreg.secrets import (

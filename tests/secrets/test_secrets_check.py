@@ -7,15 +7,10 @@ import json
 import os
 from pathlib import Path
 
-from secrets_support import (
-    FAIL_BACKEND,
-    SECRET_SERVICE_BACKEND,
-    SecretServiceDaemon,
-    canary_value,
-    cli_env,
-    run_cli,
-    write_config,
-)
+from helpers.cli import canary_value, cli_env, run_cli
+from helpers.files import write_config
+from helpers.keyrings import FAIL_BACKEND, SECRET_SERVICE_BACKEND
+from helpers.secret_service import SecretServiceDaemon
 
 
 def refs_config(config_dir: Path, instance_id: str) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from secrets_support import canary_value, cli_env, run_cli, write_config
+from helpers.cli import canary_value, cli_env, run_cli
+from helpers.files import write_config
 
 SHOW = 'printf "%s|%s|%s" "${#OPENAI_API_KEY}" "$OPENAI_BASE_URL" "${OPENAI_ORG_ID-unset}"'
 

@@ -9,16 +9,10 @@ from pathlib import Path
 
 import anyio
 import pytest
-from secrets_support import (
-    FAIL_BACKEND,
-    SECRET_SERVICE_BACKEND,
-    CountingKeyring,
-    SecretServiceDaemon,
-    cli_env,
-    run_cli,
-    state_dir,
-    write_config,
-)
+from helpers.cli import cli_env, run_cli
+from helpers.files import state_dir, write_config
+from helpers.keyrings import FAIL_BACKEND, SECRET_SERVICE_BACKEND, CountingKeyring
+from helpers.secret_service import SecretServiceDaemon
 
 from provreg.registry.secret_import import import_plaintext
 from provreg.secrets import SecretStore

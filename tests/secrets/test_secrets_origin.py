@@ -7,18 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.cli import canary_value, cli_env, run_cli
+from helpers.files import files_under, openai_config, state_dir
+from helpers.keyrings import SECRET_SERVICE_BACKEND, CountingKeyring
+from helpers.secret_service import SecretServiceDaemon
 from pydantic import SecretStr
-from secrets_support import (
-    SECRET_SERVICE_BACKEND,
-    CountingKeyring,
-    SecretServiceDaemon,
-    canary_value,
-    cli_env,
-    files_under,
-    openai_config,
-    run_cli,
-    state_dir,
-)
 
 from provreg.registry import ProviderRegistry
 from provreg.secrets import OriginChangedError, SecretStore

@@ -15,17 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.cli import canary_value, cli_env, run_cli
+from helpers.files import state_dir, write_config
+from helpers.keyrings import SECRET_SERVICE_BACKEND, CountingKeyring
+from helpers.secret_service import SecretServiceDaemon
 from pydantic import SecretStr
-from secrets_support import (
-    SECRET_SERVICE_BACKEND,
-    CountingKeyring,
-    SecretServiceDaemon,
-    canary_value,
-    cli_env,
-    run_cli,
-    state_dir,
-    write_config,
-)
 
 from provreg.registry import ProviderRegistry
 from provreg.secrets import SecretError, SecretStore

@@ -14,22 +14,20 @@ from pathlib import Path
 
 import anyio
 import pytest
+from helpers.cli import canary_value, cli_env, run_cli
+from helpers.files import files_under, openai_config
+from helpers.keyrings import (
+    FAIL_BACKEND,
+    PLAINTEXT_BACKEND,
+    SECRET_SERVICE_BACKEND,
+    BlockingKeyring,
+    CountingKeyring,
+)
+from helpers.secret_service import SecretServiceDaemon
 from keyring.backend import KeyringBackend
 from keyring.backends import SecretService, chainer, fail, null
 from keyrings.alt.file import PlaintextKeyring
 from pydantic import SecretStr
-from secrets_support import (
-    FAIL_BACKEND,
-    SECRET_SERVICE_BACKEND,
-    BlockingKeyring,
-    CountingKeyring,
-    SecretServiceDaemon,
-    canary_value,
-    cli_env,
-    files_under,
-    openai_config,
-    run_cli,
-)
 
 from provreg.check import run_check
 from provreg.registry import ProviderRegistry
@@ -41,8 +39,6 @@ from provreg.secrets import (
 )
 
 pytestmark = pytest.mark.anyio
-
-PLAINTEXT_BACKEND = "keyrings.alt.file.PlaintextKeyring"
 
 
 def assert_names_the_options(message: str, *, opt_in: bool = True) -> None:

@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers.files import write_config
+from helpers.keyrings import CountingKeyring
 from pydantic import SecretStr
-from secrets_support import CountingKeyring, write_config
 
 from provreg.registry import ProviderRegistry
 from provreg.secrets import (

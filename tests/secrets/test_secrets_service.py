@@ -9,17 +9,12 @@ import stat
 from pathlib import Path
 
 import pytest
+from helpers.cli import canary_value, cli_env, run_cli
+from helpers.files import openai_config, state_dir
+from helpers.keyrings import SECRET_SERVICE_BACKEND
+from helpers.secret_service import SecretServiceDaemon
 from keyring.backends import SecretService
 from pydantic import SecretStr
-from secrets_support import (
-    SECRET_SERVICE_BACKEND,
-    SecretServiceDaemon,
-    canary_value,
-    cli_env,
-    openai_config,
-    run_cli,
-    state_dir,
-)
 
 from provreg.registry import ProviderRegistry
 from provreg.secrets import SecretMissingError, SecretStore, UnpinnedKeyError

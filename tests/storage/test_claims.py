@@ -14,11 +14,6 @@ pytestmark = pytest.mark.anyio
 ONE = "version: 1\nproviders:\n  - id: one\n    name: One\n    provider: groq\n"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def claimed(storage: YamlDirectoryStorage) -> list[str] | None:
     """Display paths of the files the claim found moved (None: nothing moved)."""
     async with storage.claim() as view:

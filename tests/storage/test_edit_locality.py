@@ -9,12 +9,11 @@ line and the reason, never a traceback.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.cli import run_provreg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yaml.nodes import SequenceNode
@@ -191,12 +190,7 @@ def test_changes_a_merge_does_not_share_are_made() -> None:
 
 def refused_edit(config_dir: Path, *args: str) -> str:
     """Run `provreg edit ARGS` and return its one-line refusal."""
-    done = subprocess.run(
-        [sys.executable, "-m", "provreg", "edit", *args, "--config", str(config_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_provreg("edit", *args, "--config", str(config_dir), timeout=60)
     assert done.returncode == 1, done
     assert "Traceback" not in done.stderr and "KeyError" not in done.stderr, done.stderr
     return done.stderr

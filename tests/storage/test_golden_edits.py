@@ -22,10 +22,10 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import paths
 
 import provreg.config.edit as edit_module
 from provreg.config.edit import (
@@ -41,7 +41,7 @@ from provreg.config.edit import (
 from provreg.config.yaml_source import parse_text
 from provreg.model import SecretRef
 
-GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
+GOLDEN = paths.FIXTURES / "golden"
 
 # The operations every main case is checked with.
 CORE_OPS = (

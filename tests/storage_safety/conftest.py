@@ -1,5 +1,5 @@
 """Fixtures for the storage safety tests: real temp dirs, a private runtime dir
-and a config dir holding one file with three instances."""
+and a config dir holding one file with three instances (helpers.files.TEAM_YAML)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from ._support import TEAM_YAML
+from helpers.files import TEAM_YAML, ConfigFiles
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +26,6 @@ def private_runtime_dir(
 
 
 @pytest.fixture
-def team_dir(config_dir: Path) -> Path:
+def team_dir(config_files: ConfigFiles) -> Path:
     """A config dir holding `team.yaml` (alpha, beta, gamma)."""
-    (config_dir / "team.yaml").write_bytes(TEAM_YAML)
-    return config_dir
+    return config_files({"team.yaml": TEAM_YAML})

@@ -22,6 +22,8 @@ from typing import Any
 
 import anyio
 import pytest
+from helpers.cli import spawn
+from helpers.files import TEAM_YAML, temp_files
 
 import provreg.storage.atomic as atomic
 from provreg.config.discovery import discover, is_config_name
@@ -30,7 +32,7 @@ from provreg.registry.registry import ProviderRegistry
 from provreg.storage import StorageError
 from provreg.storage.atomic import NEW_FILE_MODE, TEMP_PREFIX, HardLinkError, atomic_write
 
-from ._support import TEAM_YAML, spawn, temp_files
+HERE = Path(__file__).resolve().parent
 
 ORIGINAL = b"version: 1\nproviders: []\n# the original content, byte for byte\r\n"
 NEW = b"version: 1\nproviders: []\n# new content\n" * 1000
@@ -438,7 +440,7 @@ def test_sigkill_mid_write_leaves_old_or_new_content(tmp_path: Path) -> None:
     seen: set[bytes] = set()
     strays: set[str] = set()
     for _ in range(KILLS):
-        child = spawn("_kill_writer.py", str(target), str(SIZE))
+        child = spawn(HERE / "_kill_writer.py", str(target), str(SIZE))
         assert child.stdout is not None
         assert child.stdout.readline() == "ready\n", child.stderr.read() if child.stderr else ""
         # ~1.5 ms a write here: the kill lands anywhere in the loop, mid-write included.

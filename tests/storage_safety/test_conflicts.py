@@ -14,11 +14,10 @@ from typing import Any
 
 import anyio
 import pytest
+from helpers.files import TEAM_YAML, temp_files
 
 from provreg.registry.registry import ProviderRegistry
 from provreg.storage import ConflictError
-
-from ._support import TEAM_YAML, temp_files
 
 ALPHA_LINE = b"default_model: llama3.2   # alpha's model"
 BETA_LINE = b"default_model: qwen3\n"

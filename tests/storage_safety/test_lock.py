@@ -13,18 +13,20 @@ from pathlib import Path
 
 import anyio
 import pytest
+from helpers.cli import spawn
+from helpers.files import TEAM_YAML
 
 from provreg.registry.registry import ProviderRegistry
 from provreg.storage import StorageError, YamlDirectoryStorage
 from provreg.storage.lock import LockTimeout, file_write_lock, lock_dir, lock_path
 
-from ._support import TEAM_YAML, spawn
+HERE = Path(__file__).resolve().parent
 
 DEADLINE = 5.0
 
 
 def _hold_in_child(target: Path) -> subprocess.Popen[str]:
-    child = spawn("_lock_holder.py", str(target))
+    child = spawn(HERE / "_lock_holder.py", str(target))
     assert child.stdout is not None
     line = child.stdout.readline()
     assert line == "locked\n", child.stderr.read() if child.stderr else line

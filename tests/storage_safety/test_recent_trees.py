@@ -14,14 +14,13 @@ from typing import Any
 
 import anyio
 import pytest
+from helpers.files import TEAM_YAML
 
 import provreg.config.edit as edit_module
 from provreg.config.yaml_source import Document, parse_text
 from provreg.registry.registry import ProviderRegistry
 from provreg.storage import ConflictError
 from provreg.storage.recent_trees import RecentTrees
-
-from ._support import TEAM_YAML
 
 ALPHA_LINE = b"default_model: llama3.2   # alpha's model"
 BETA_LINE = b"default_model: qwen3\n"

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import anyio
 import yaml
+from helpers.cli import spawn
+from helpers.files import TEAM_YAML, temp_files
 
 from provreg.registry.registry import ProviderRegistry
 
-from ._support import TEAM_YAML, spawn, temp_files
+HERE = Path(__file__).resolve().parent
 
 N = 25
 TIMEOUT = 60
@@ -21,7 +23,8 @@ TIMEOUT = 60
 def test_two_processes_updating_one_file_lose_nothing(team_dir: Path) -> None:
     path = team_dir / "team.yaml"
     children = [
-        spawn("_registry_writer.py", str(team_dir), name, str(N)) for name in ("alpha", "beta")
+        spawn(HERE / "_registry_writer.py", str(team_dir), name, str(N))
+        for name in ("alpha", "beta")
     ]
     try:
         for child in children:

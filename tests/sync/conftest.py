@@ -33,17 +33,19 @@ from typing import Any
 import anyio
 import anyio.abc
 import pytest
+from helpers.files import write_files
+from helpers.paths import REPO_ROOT
+from helpers.registry import InstanceKey, instance_key
+from helpers.registry import disk_view as fresh_load
+from helpers.sync_data import A_YAML, B_YAML, C_YAML
 
 import provreg.storage.yaml_dir
 import provreg.sync.reconcile
 from provreg.config.discovery import ConfigPathError, is_config_name
-from provreg.config.load_set import load_paths
 from provreg.model import ProviderInstance
 from provreg.registry import ProviderRegistry
 from provreg.registry.events import Event, InstanceRemoved
 from provreg.sync import SyncEngine, SyncSettings
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _sync_root() -> Path:
@@ -63,76 +65,7 @@ FAST = SyncSettings(debounce_ms=50, step_ms=10, grace_s=0.3, rescan_s=0.5, full_
 
 DEADLINE_S = 5.0
 
-# --------------------------------------------------------------------------- data
-
-A_YAML = """\
-version: 1
-providers:
-  - id: work-openai
-    name: Work OpenAI
-    provider: openai
-    default_model: gpt-4.1
-    timeout_seconds: 120
-
-  - id: personal-anthropic
-    name: Personal Anthropic
-    provider: anthropic
-    default_model: claude-sonnet-4-5
-"""
-
-B_YAML = """\
-version: 1
-providers:
-  - id: local-ollama
-    name: Local Ollama
-    provider: ollama
-    base_url: http://localhost:11434
-    default_model: llama3.2
-
-  - id: gemini
-    name: Gemini
-    provider: google-gemini
-    default_model: gemini-2.5-flash
-"""
-
-C_YAML = """\
-version: 1
-providers:
-  - id: team-openrouter
-    name: Team OpenRouter
-    provider: openrouter
-    default_model: openai/gpt-4o
-"""
-
-A_IDS = {"work-openai", "personal-anthropic"}
-B_IDS = {"local-ollama", "gemini"}
-C_IDS = {"team-openrouter"}
-
-
-def providers_yaml(*entries: dict[str, Any]) -> str:
-    """A version-1 config file holding these instances (plain scalars only)."""
-    lines = ["version: 1", "providers:"]
-    for entry in entries:
-        for index, (key, value) in enumerate(entry.items()):
-            lines.append(f"  {'- ' if index == 0 else '  '}{key}: {value}")
-    return "\n".join(lines) + "\n"
-
-
-def openai(instance_id: str, model: str = "gpt-4.1", name: str | None = None) -> dict[str, Any]:
-    return {
-        "id": instance_id,
-        "name": name or instance_id.replace("-", " ").title(),
-        "provider": "openai",
-        "default_model": model,
-    }
-
-
 # --------------------------------------------------------------------------- directories
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 def _slug(text: str) -> str:
@@ -165,31 +98,20 @@ def sync_base(request: pytest.FixtureRequest) -> Iterator[Path]:
 @pytest.fixture
 def sync_dir(sync_base: Path) -> Path:
     """The config directory: a.yaml, b.yaml and team/c.yaml."""
-    root = sync_base / "config"
-    (root / "team").mkdir(parents=True)
-    (root / "a.yaml").write_text(A_YAML)
-    (root / "b.yaml").write_text(B_YAML)
-    (root / "team" / "c.yaml").write_text(C_YAML)
-    return root
+    return write_files(
+        sync_base / "config", {"a.yaml": A_YAML, "b.yaml": B_YAML, "team/c.yaml": C_YAML}
+    )
 
 
 # --------------------------------------------------------------------------- views
-
-InstanceKey = tuple[str, str, str, dict[str, Any], str]
-
-
-def instance_key(instance: ProviderInstance) -> InstanceKey:
-    """What must agree between the registry and a fresh load (not line numbers)."""
-    return (instance.id, instance.name, instance.provider, dict(instance.values), instance.file)
 
 
 def disk_view(root: Path) -> list[InstanceKey]:
     """A fresh, independent load of the files: what a new process would see."""
     try:
-        result = load_paths([str(root)])
+        return fresh_load([str(root)])
     except ConfigPathError:
         return []
-    return [instance_key(i) for i in result.instances]
 
 
 def disk_ids(root: Path) -> set[str]:

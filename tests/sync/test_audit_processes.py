@@ -9,8 +9,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.cli import run_provreg
+from helpers.sync_data import A_YAML
 
 from provreg.registry.audit import default_audit_path
 
-from .conftest import A_YAML
 from .test_real_editors import vim
 from .test_watch_command import DEADLINE_S, Lines, spawn_watch, stop
 
@@ -78,13 +77,7 @@ def wait_for_entries(count: int) -> list[dict[str, Any]]:
 
 
 def provreg(*args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "provreg", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    done = run_provreg(*args, input="", timeout=60)
     assert done.returncode == 0, (done.returncode, done.stdout, done.stderr)
 
 

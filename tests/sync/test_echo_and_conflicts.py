@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.sync_data import A_YAML, B_YAML
 
 from provreg.registry import ConflictError
 from provreg.registry.events import Conflict, InstanceUpdated
 from provreg.sync import SyncSettings
-
-from .conftest import A_YAML, B_YAML
 
 pytestmark = pytest.mark.anyio
 

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.sync_data import A_IDS, B_IDS, B_YAML
 
 import provreg.config.reading
 import provreg.storage.yaml_dir
 from provreg.registry.events import ReloadFailed
-
-from .conftest import A_IDS, B_IDS, B_YAML
 
 pytestmark = pytest.mark.anyio
 

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.sync_data import A_YAML, B_IDS, B_YAML
 
 from provreg.registry.events import InstanceRemoved, InstanceUpdated, ReloadFailed
-
-from .conftest import A_YAML, B_IDS, B_YAML
 
 pytestmark = pytest.mark.anyio
 

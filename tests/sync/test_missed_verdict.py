@@ -15,10 +15,9 @@ from typing import Any
 
 import anyio
 import pytest
+from helpers.sync_data import A_YAML
 
 from provreg.sync import SyncSettings
-
-from .conftest import A_YAML
 
 pytestmark = pytest.mark.anyio
 

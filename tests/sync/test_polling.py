@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.sync_data import A_YAML
 
 from provreg.sync import SyncEngine, SyncSettings
-
-from .conftest import A_YAML
 
 pytestmark = pytest.mark.anyio
 

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.sync_data import A_IDS, A_YAML, B_IDS, B_YAML, C_IDS, C_YAML, openai, providers_yaml
 
 from provreg.registry.events import InstanceAdded, InstanceUpdated, ReloadFailed
-
-from .conftest import A_IDS, A_YAML, B_IDS, B_YAML, C_IDS, C_YAML, openai, providers_yaml
 
 pytestmark = pytest.mark.anyio
 

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.sync_data import A_IDS, A_YAML, B_IDS, B_YAML, C_IDS, openai, providers_yaml
 
 from provreg.sync import SyncSettings
-
-from .conftest import A_IDS, A_YAML, B_IDS, B_YAML, C_IDS, openai, providers_yaml
 
 pytestmark = pytest.mark.anyio
 

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from helpers.sync_data import A_YAML
 
 from provreg.model import Diagnostic, Severity
 from provreg.registry.event_text import describe, text_line
 from provreg.registry.events import ReloadFailed
-
-from .conftest import A_YAML
 
 DEADLINE_S = 10.0  # includes the subprocess's interpreter start-up
 

@@ -15,6 +15,22 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers.dashboard import (
+    SIZE_IDS,
+    SIZES,
+    RunDashboard,
+    clear_and_type,
+    open_form,
+    paste,
+    plain,
+    screen_text,
+    select,
+    table_of,
+    type_text,
+    wait_until,
+)
+from helpers.files import changed_lines, read_tree
+from helpers.paths import SAMPLE_IDS
 from textual.widgets import Input, Label, OptionList, Static, TabbedContent
 
 from provreg.tui.app import ProvregApp
@@ -26,42 +42,8 @@ from provreg.tui.widgets.detail_pane import DetailPane
 from provreg.tui.widgets.problems import ProblemsTable
 from provreg.tui.widgets.status_header import StatusHeader
 
-from .support import (
-    SIZE_IDS,
-    SIZES,
-    Notes,
-    changed_lines,
-    clear_and_type,
-    fixed_stamp,
-    open_form,
-    paste,
-    plain,
-    read_tree,
-    screen_text,
-    select,
-    started,
-    table_of,
-    type_text,
-    wait_until,
-)
-
 pytestmark = pytest.mark.anyio
 sizes = pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-
-SAMPLE_IDS = [
-    "work-openai",
-    "personal-anthropic",
-    "gemini",
-    "local-ollama",
-    "gpu-box-vllm",
-    "acme-gateway",
-    "acme-gateway-research",
-    "team-openrouter",
-]
-
-
-def make_app(**kwargs: Any) -> ProvregApp:
-    return ProvregApp(["cfg"], stamp=fixed_stamp, **kwargs)
 
 
 def text_of(widget: Label | Any) -> str:
@@ -90,12 +72,10 @@ async def save_form(pilot: Any) -> None:
 
 @sizes
 async def test_add_picks_a_type_fills_the_form_and_selects_the_new_row(
-    cfg: Path, size: tuple[int, int]
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int]
 ) -> None:
     before = read_tree(cfg)
-    app = make_app()
-    async with app.run_test(size=size) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, _):
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, ProviderPicker), "the picker")
         options = app.screen.query_one(OptionList)
@@ -141,11 +121,11 @@ async def test_add_picks_a_type_fills_the_form_and_selects_the_new_row(
 
 
 @sizes
-async def test_edit_changes_one_line_and_keeps_the_cursor(cfg: Path, size: tuple[int, int]) -> None:
+async def test_edit_changes_one_line_and_keeps_the_cursor(
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int]
+) -> None:
     before = read_tree(cfg)
-    app = make_app()
-    async with app.run_test(size=size) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, _):
         table = table_of(pilot)
         await select(pilot, "personal-anthropic")
         row_before = table.cursor_row
@@ -177,10 +157,10 @@ async def test_edit_changes_one_line_and_keeps_the_cursor(cfg: Path, size: tuple
     }
 
 
-async def test_a_click_selects_a_row_and_a_second_click_opens_its_form(cfg: Path) -> None:
-    app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+async def test_a_click_selects_a_row_and_a_second_click_opens_its_form(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
+    async with run_dashboard((120, 40)) as (app, pilot, _):
         table = table_of(pilot)
         target = table.instance_ids[2]
         # Row 2 is the fourth line of the table (under the header), the name column.
@@ -212,12 +192,10 @@ async def test_a_click_selects_a_row_and_a_second_click_opens_its_form(cfg: Path
 
 @sizes
 async def test_form_errors_show_inline_before_anything_is_written(
-    cfg: Path, size: tuple[int, int]
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int]
 ) -> None:
     before = read_tree(cfg)
-    app = make_app()
-    async with app.run_test(size=size) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, _):
         await select(pilot, "acme-gateway-research")
         form = await open_form(pilot, "e")
         error = form.query_one("#error-max_tokens_per_day", Label)
@@ -262,12 +240,10 @@ async def test_form_errors_show_inline_before_anything_is_written(
 
 @sizes
 async def test_duplicate_copies_the_instance_into_its_file(
-    cfg: Path, size: tuple[int, int]
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int]
 ) -> None:
     before = read_tree(cfg)
-    app = make_app()
-    async with app.run_test(size=size) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, _):
         form = await open_form(pilot, "c")
         assert form.title_text == "Duplicate Work OpenAI"
         assert form.query_one("#field-name", Input).value == "Work OpenAI (copy)"
@@ -301,13 +277,10 @@ async def test_duplicate_copies_the_instance_into_its_file(
 
 @sizes
 async def test_delete_asks_first_and_removes_the_row_and_the_entry(
-    cfg: Path, size: tuple[int, int]
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int]
 ) -> None:
     before = read_tree(cfg)
-    app = make_app()
-    notes = Notes()
-    async with app.run_test(size=size, message_hook=notes) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, notes):
         table = table_of(pilot)
         await select(pilot, "personal-anthropic")
 
@@ -349,7 +322,7 @@ async def test_delete_asks_first_and_removes_the_row_and_the_entry(
 
 
 async def test_delete_keeps_a_key_another_instance_uses_and_says_so(
-    cfg: Path, plaintext_keyring: Any
+    cfg: Path, run_dashboard: RunDashboard, plaintext_keyring: Any
 ) -> None:
     """The dashboard's delete used to remove a keyring entry that another instance
     (`{keyring: shared}` on both) still needed."""
@@ -371,10 +344,7 @@ async def test_delete_keeps_a_key_another_instance_uses_and_says_so(
         "api_key",
         stored=True,
     )
-    app = make_app()
-    notes = Notes()
-    async with app.run_test(size=(120, 40), message_hook=notes) as pilot:
-        await started(pilot)
+    async with run_dashboard((120, 40)) as (app, pilot, notes):
         table = table_of(pilot)
         await select(pilot, "work-openai")
         await pilot.press("x")
@@ -396,15 +366,16 @@ async def test_delete_keeps_a_key_another_instance_uses_and_says_so(
 
 
 async def _set_secret(
-    cfg: Path, size: tuple[int, int], stored: Any, instance_id: str = "work-openai"
+    cfg: Path,
+    run_dashboard: RunDashboard,
+    size: tuple[int, int],
+    stored: Any,
+    instance_id: str = "work-openai",
 ) -> None:
     """Press k on an instance, type a key, and check where it went (and did not)."""
     before = read_tree(cfg)
     value = "sk-" + secrets.token_hex(8)
-    app = make_app()
-    notes = Notes()
-    async with app.run_test(size=size, message_hook=notes) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, notes):
         await select(pilot, instance_id)
         await wait_until(pilot, lambda: "○ missing" in detail_text(pilot), "the key's status")
         await pilot.press("k")
@@ -433,19 +404,28 @@ async def _set_secret(
 
 @sizes
 async def test_set_secret_goes_to_the_keyring_only(
-    cfg: Path, size: tuple[int, int], plaintext_keyring: Any
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int], plaintext_keyring: Any
 ) -> None:
     await _set_secret(
-        cfg, size, lambda: plaintext_keyring.get_password("provreg", "work-openai/api_key")
+        cfg,
+        run_dashboard,
+        size,
+        lambda: plaintext_keyring.get_password("provreg", "work-openai/api_key"),
     )
 
 
-async def test_set_secret_with_a_secret_service(cfg: Path, secret_service: Any) -> None:
+async def test_set_secret_with_a_secret_service(
+    cfg: Path, run_dashboard: RunDashboard, secret_service: Any
+) -> None:
     """The same with gnome-keyring over D-Bus (the backend does not depend on the size)."""
     user = "personal-anthropic/api_key"
     try:
         await _set_secret(
-            cfg, (80, 24), lambda: secret_service.lookup(user), instance_id="personal-anthropic"
+            cfg,
+            run_dashboard,
+            (80, 24),
+            lambda: secret_service.lookup(user),
+            instance_id="personal-anthropic",
         )
     finally:
         import keyring
@@ -461,12 +441,10 @@ async def test_set_secret_with_a_secret_service(cfg: Path, secret_service: Any) 
 
 @sizes
 async def test_filter_shows_matching_rows_and_escape_clears(
-    cfg: Path, size: tuple[int, int]
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int]
 ) -> None:
     before = read_tree(cfg)
-    app = make_app()
-    async with app.run_test(size=size) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, _):
         table = table_of(pilot)
         field = app.query_one("#filter", Input)
         assert not field.display
@@ -506,7 +484,9 @@ async def test_filter_shows_matching_rows_and_escape_clears(
 
 
 @sizes
-async def test_enter_on_a_problem_selects_its_instance(cfg: Path, size: tuple[int, int]) -> None:
+async def test_enter_on_a_problem_selects_its_instance(
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int]
+) -> None:
     local = cfg / "providers" / "local.yaml"
     lines = local.read_text(encoding="utf-8").splitlines(keepends=True)
     at = next(i for i, line in enumerate(lines) if "keep_alive: 10m" in line) + 1
@@ -514,9 +494,7 @@ async def test_enter_on_a_problem_selects_its_instance(cfg: Path, size: tuple[in
     local.write_text("".join(lines), encoding="utf-8")
     before = read_tree(cfg)
 
-    app = make_app()
-    async with app.run_test(size=size) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, _):
         problems = app.query_one(ProblemsTable)
         await wait_until(pilot, lambda: problems.row_count == 1, "the problem row")
         assert "1 warning" in text_of(app.query_one(StatusHeader))
@@ -547,14 +525,12 @@ async def test_enter_on_a_problem_selects_its_instance(cfg: Path, size: tuple[in
 
 @sizes
 async def test_theme_switch_is_remembered_for_the_next_start(
-    cfg: Path, size: tuple[int, int]
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int]
 ) -> None:
     from provreg.paths import user_state_dir
 
     before = read_tree(cfg)
-    app = make_app()
-    async with app.run_test(size=size) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, _):
         assert app.theme == "provreg-dark"
         await pilot.press("t")
         await wait_until(pilot, lambda: app.screen.query("CommandInput"), "the theme palette")
@@ -576,9 +552,7 @@ async def test_theme_switch_is_remembered_for_the_next_start(
     remembered = Path(user_state_dir()) / "theme"
     assert remembered.read_text(encoding="utf-8").strip() == "provreg-light"
 
-    again = make_app()
-    async with again.run_test(size=size) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (again, pilot, _):
         assert again.theme == "provreg-light"
     assert read_tree(cfg) == before
 
@@ -595,12 +569,11 @@ def _palette_options(app: ProvregApp) -> list[Any]:
 
 
 @sizes
-async def test_read_only_refuses_every_change(cfg: Path, size: tuple[int, int]) -> None:
+async def test_read_only_refuses_every_change(
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int]
+) -> None:
     before = read_tree(cfg)
-    app = make_app()
-    notes = Notes()
-    async with app.run_test(size=size, message_hook=notes) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, notes):
         header = app.query_one(StatusHeader)
         assert "READ-ONLY" not in text_of(header)
         await pilot.press("w")

@@ -8,13 +8,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from textual.message import Message
-from textual.notifications import Notify
+from helpers.dashboard import RunDashboard, wait_until
 
-from provreg.tui.app import ProvregApp
 from provreg.tui.editor import EditorError, editor_command
-
-from .support import fixed_stamp, started, wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -64,19 +60,12 @@ def test_no_editor_is_an_error_that_says_what_to_set(
 
 
 async def test_v_with_a_missing_editor_says_so_and_keeps_the_dashboard(
-    cfg: Path, monkeypatch: pytest.MonkeyPatch
+    cfg: Path, run_dashboard: RunDashboard, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("EDITOR", "nosuch-editor")
     monkeypatch.delenv("VISUAL", raising=False)
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    shown: list[str] = []
-
-    def collect(message: Message) -> None:
-        if isinstance(message, Notify):
-            shown.append(message.notification.message)
-
-    async with app.run_test(size=(80, 24), message_hook=collect) as pilot:
-        await started(pilot)
+    async with run_dashboard() as (app, pilot, notes):
+        shown = notes.messages
         await pilot.press("v")
         await wait_until(pilot, lambda: shown, "a message")
         assert "'nosuch-editor' is not on PATH" in shown[-1], shown

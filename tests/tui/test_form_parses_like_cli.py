@@ -16,26 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.dashboard import (
+    clear_and_type,
+    fixed_stamp,
+    open_form,
+    plain,
+    select,
+    started,
+    wait_until,
+)
+from helpers.files import read_tree
+from helpers.paths import SAMPLE_CONFIGS
 from textual.widgets import Label
 
 from provreg.cli import main
 from provreg.tui.app import ProvregApp
 from provreg.tui.screens.instance_form import InstanceForm
 
-from .support import (
-    clear_and_type,
-    fixed_stamp,
-    open_form,
-    plain,
-    read_tree,
-    select,
-    started,
-    wait_until,
-)
-
 pytestmark = pytest.mark.anyio
 
-SAMPLE_CONFIGS = Path(__file__).resolve().parents[2] / "sample_configs"
 
 SAVED = [
     ("work-openai", "max_retries", "3"),

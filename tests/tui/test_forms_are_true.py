@@ -12,26 +12,23 @@ from typing import Any
 
 import pytest
 import yaml
-from textual.widgets import Input, Label, OptionList, Switch
-
-from provreg.tui.app import ProvregApp
-from provreg.tui.screens.confirm import ConfirmScreen
-from provreg.tui.screens.instance_form import InstanceForm
-from provreg.tui.screens.provider_picker import ProviderPicker
-
-from .support import (
+from helpers.dashboard import (
+    RunDashboard,
     clear_and_type,
-    fixed_stamp,
     open_form,
     paste,
     plain,
-    read_tree,
     select,
-    started,
     table_of,
     type_text,
     wait_until,
 )
+from helpers.files import read_tree
+from textual.widgets import Input, Label, OptionList, Switch
+
+from provreg.tui.screens.confirm import ConfirmScreen
+from provreg.tui.screens.instance_form import InstanceForm
+from provreg.tui.screens.provider_picker import ProviderPicker
 
 pytestmark = pytest.mark.anyio
 
@@ -58,15 +55,13 @@ def error_text(form: InstanceForm, field_id: str) -> str:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 async def test_add_with_a_key_while_the_keyring_is_refused_writes_nothing(
-    cfg: Path, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The instance was written, the form stayed open with a cut-off error, and saving
     again said the name was taken."""
     monkeypatch.delenv("PROVREG_ALLOW_INSECURE_KEYRING")  # the plaintext keyring: refused
     before = read_tree(cfg)
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=size) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, _):
         form = await pick(pilot, "openai")
         await type_text(pilot, "Team OpenAI")
         await clear_and_type(pilot, "#field-api_key", "sk-typed-1234", pasted=True)
@@ -84,7 +79,7 @@ async def test_add_with_a_key_while_the_keyring_is_refused_writes_nothing(
 
 
 async def test_a_duplicate_shows_its_own_key_status_and_can_copy_the_key(
-    cfg: Path, plaintext_keyring: Any
+    cfg: Path, run_dashboard: RunDashboard, plaintext_keyring: Any
 ) -> None:
     """Duplicate showed the original's `keyring ● set` although the copy had none."""
     from pydantic import SecretStr
@@ -93,9 +88,7 @@ async def test_a_duplicate_shows_its_own_key_status_and_can_copy_the_key(
 
     registry = await ProviderRegistry.open([str(cfg)])
     await registry.set_secret("work-openai", "api_key", SecretStr("sk-original-key"))
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+    async with run_dashboard((120, 40)) as (app, pilot, _):
         await select(pilot, "work-openai")
         pane_ready = lambda: app.presence.statuses("work-openai")  # noqa: E731
         await wait_until(pilot, pane_ready, "the key checked")
@@ -121,11 +114,11 @@ async def test_a_duplicate_shows_its_own_key_status_and_can_copy_the_key(
     assert copied.get_secret_value() == "sk-original-key"
 
 
-async def test_a_duplicate_keeps_a_reference_that_names_its_key(cfg: Path) -> None:
+async def test_a_duplicate_keeps_a_reference_that_names_its_key(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """A copy of `api_key: {env: GEMINI_API_KEY}` uses the same variable."""
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+    async with run_dashboard((120, 40)) as (app, pilot, _):
         await select(pilot, "gemini")
         form = await open_form(pilot, "c")
         key_input = form.query_one("#field-api_key", Input)
@@ -137,12 +130,12 @@ async def test_a_duplicate_keeps_a_reference_that_names_its_key(cfg: Path) -> No
     assert copy["api_key"] == {"env": "GEMINI_API_KEY"}
 
 
-async def test_form_errors_use_the_labels_the_form_shows(cfg: Path) -> None:
+async def test_form_errors_use_the_labels_the_form_shows(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """ "missing required field 'base_url'" under a field labelled "Endpoint"."""
     before = read_tree(cfg)
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+    async with run_dashboard((120, 40)) as (app, pilot, _):
         form = await pick(pilot, "azure-openai")
         await type_text(pilot, "Azure work")
         await pilot.press("ctrl+s")
@@ -152,12 +145,12 @@ async def test_form_errors_use_the_labels_the_form_shows(cfg: Path) -> None:
     assert read_tree(cfg) == before
 
 
-async def test_a_stale_row_says_its_file_is_broken_before_a_form_opens(cfg: Path) -> None:
+async def test_a_stale_row_says_its_file_is_broken_before_a_form_opens(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """It opened for editing with no warning, and failed on save."""
     local = cfg / "providers" / "local.yaml"
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with run_dashboard((80, 24)) as (app, pilot, _):
         text = local.read_text()
         local.write_text(text.replace("default_model: llama3.2", "default_model: [llama3.2"))
         assert app.registry is not None
@@ -174,11 +167,11 @@ async def test_a_stale_row_says_its_file_is_broken_before_a_form_opens(cfg: Path
             assert not isinstance(app.screen, InstanceForm)
 
 
-async def test_default_model_offers_the_definitions_models_and_takes_any(cfg: Path) -> None:
+async def test_default_model_offers_the_definitions_models_and_takes_any(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """The help promised models "offered when picking a model"; it was free text only."""
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+    async with run_dashboard((120, 40)) as (app, pilot, _):
         await select(pilot, "work-openai")
         form = await open_form(pilot, "e")
         model = form.query_one("#field-default_model", Input)

@@ -20,9 +20,22 @@ from typing import Any
 import anyio
 import pytest
 import yaml
+from helpers.dashboard import (
+    Notes,
+    RunDashboard,
+    clear_and_type,
+    fixed_stamp,
+    plain,
+    running_dashboard,
+    screen_text,
+    select,
+    started,
+    table_of,
+    wait_until,
+)
+from helpers.files import copy_samples, read_tree
+from helpers.paths import REPO_ROOT, SAMPLE_CONFIGS
 from textual import events
-from textual.message import Message
-from textual.notifications import Notify
 from textual.widgets import Input, RichLog, Static
 
 from provreg.registry.events import InstanceUpdated, ReloadFailed
@@ -33,19 +46,6 @@ from provreg.tui.screens.instance_form import InstanceForm
 from provreg.tui.widgets.detail_pane import DetailPane
 from provreg.tui.widgets.problems import ProblemsTable
 from provreg.tui.widgets.status_header import StatusHeader
-
-from .conftest import REPO_ROOT, SAMPLE_CONFIGS
-from .support import (
-    clear_and_type,
-    fixed_stamp,
-    plain,
-    read_tree,
-    screen_text,
-    select,
-    started,
-    table_of,
-    wait_until,
-)
 
 pytestmark = pytest.mark.anyio
 
@@ -87,7 +87,7 @@ def live_cfg(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     base = REPO_ROOT / ".pytest-tui"
     base.mkdir(exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="live-", dir=base))
-    shutil.copytree(SAMPLE_CONFIGS, root / "cfg")
+    copy_samples(root / "cfg")
     monkeypatch.chdir(root)
     try:
         yield root / "cfg"
@@ -124,27 +124,10 @@ def screen_line(app: ProvregApp, text: str) -> str:
     return next((line for line in screen_text(app).splitlines() if text in line), "")
 
 
-class Toasts:
-    """The app's notifications, in order (`App.notify` posts a `Notify` message)."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def __call__(self, message: Message) -> None:
-        if isinstance(message, Notify):
-            self.messages.append(message.notification.message)
-
-    def external_changes(self) -> list[str]:
-        return [m for m in self.messages if "external" in m and "reload failed" not in m]
-
-
 async def test_external_rename_save_and_syntax_error(live_cfg: Path) -> None:
     hosted = live_cfg / "providers" / "hosted.yaml"
     local = live_cfg / "providers" / "local.yaml"
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    toasts = Toasts()
-    async with app.run_test(size=(80, 24), message_hook=toasts) as pilot:
-        await started(pilot)
+    async with running_dashboard() as (app, pilot, toasts):
         await wait_until(
             pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
         )
@@ -310,7 +293,7 @@ async def test_external_edits_repaint_their_rows_under_one_toast(live_cfg: Path)
     local = live_cfg / "providers" / "local.yaml"
     app = ProvregApp(["cfg"], stamp=fixed_stamp)
     app.EXTERNAL_TOAST_SECONDS = 60.0  # the second edit surely comes while it shows
-    toasts = Toasts()
+    toasts = Notes()
     async with app.run_test(size=(120, 40), message_hook=toasts) as pilot:
         await started(pilot)
         await wait_until(
@@ -356,7 +339,7 @@ async def test_external_edits_repaint_their_rows_under_one_toast(live_cfg: Path)
 async def test_external_changes_during_a_toast_are_summed_up_after_it(cfg: Path) -> None:
     app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
     app.EXTERNAL_TOAST_SECONDS = 0.5
-    toasts = Toasts()
+    toasts = Notes()
     async with app.run_test(size=(80, 24), message_hook=toasts) as pilot:
         await started(pilot)
         assert app.state is not None
@@ -386,9 +369,7 @@ async def test_an_id_changed_on_disk_replaces_its_row_in_place(live_cfg: Path) -
     """One commit removes an id and adds another: the table shows the new row
     where the old one was, and no row of the old id is left behind."""
     hosted = live_cfg / "providers" / "hosted.yaml"
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+    async with running_dashboard((120, 40)) as (app, pilot, _):
         await wait_until(
             pilot, lambda: app.state is not None and app.state.watch == "watching", "the watcher"
         )
@@ -412,12 +393,12 @@ async def test_an_id_changed_on_disk_replaces_its_row_in_place(live_cfg: Path) -
         ]
 
 
-async def test_the_detail_pane_takes_the_height_of_each_instance(cfg: Path) -> None:
+async def test_the_detail_pane_takes_the_height_of_each_instance(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """The pane skips the screen's layout when the height of its text stays the
     same; when it changes, the pane is laid out again (nothing cut off)."""
-    app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
-    async with app.run_test(size=(160, 50)) as pilot:  # wide: the side pane
-        await started(pilot)
+    async with run_dashboard((160, 50), watch=False) as (app, pilot, _):  # wide: the side pane
         pane = app.query_one("#detail", DetailPane)
         body = pane.query_one("#detail-body", Static)
         heights = set()
@@ -432,11 +413,9 @@ async def test_the_detail_pane_takes_the_height_of_each_instance(cfg: Path) -> N
         assert len(heights) > 1  # else this tests nothing
 
 
-async def test_the_detail_pane_follows_a_held_key(cfg: Path) -> None:
+async def test_the_detail_pane_follows_a_held_key(cfg: Path, run_dashboard: RunDashboard) -> None:
     """Presses that come faster than frames: the pane ends on the row the cursor is on."""
-    app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
-    async with app.run_test(size=(160, 50)) as pilot:
-        await started(pilot)
+    async with run_dashboard((160, 50), watch=False) as (app, pilot, _):
         table = table_of(pilot)
         for _ in range(5):
             app.post_message(events.Key("down", None))

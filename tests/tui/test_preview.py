@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.dashboard import RunDashboard, fixed_stamp, plain, started, table_of
 from textual.widgets import Footer, Static, TabbedContent
 
 from provreg.key_trouble import KeyTrouble
@@ -14,8 +15,6 @@ from provreg.tui.app import ProvregApp
 from provreg.tui.preview import preview_rows
 from provreg.tui.screens.main import NARROW_WIDTH
 from provreg.tui.widgets.providers_table import row_for
-
-from .support import fixed_stamp, plain, started, table_of
 
 pytestmark = pytest.mark.anyio
 
@@ -60,7 +59,9 @@ async def test_the_preview_stops_where_it_could_show_a_row_the_table_will_not_ha
     assert preview_rows(["missing"], (), 40) == []
 
 
-async def test_the_registry_rows_replace_the_preview(cfg: Path) -> None:
+async def test_the_registry_rows_replace_the_preview(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """An entry without an id has a preview key no id can take, an invalid entry
     (which the preview does not validate) has a row until the registry opens;
     once loaded, every row is the registry's, none still "checking"."""
@@ -72,9 +73,7 @@ async def test_the_registry_rows_replace_the_preview(cfg: Path) -> None:
     preview = [key for key, _ in preview_rows(["cfg"], ROOTS, 40)]
     assert len(preview) == 9 and "local-ollama" not in preview
     assert preview[-1] == "no-such-provider"
-    app = ProvregApp(["cfg"], stamp=fixed_stamp, watch=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+    async with run_dashboard((120, 40), watch=False) as (app, pilot, _):
         table = table_of(pilot)
         assert app.state is not None
         assert table.instance_ids == list(app.state.instances)

@@ -9,26 +9,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.message import Message
-from textual.notifications import Notify
-from textual.widgets import Input, Static
-
-from provreg.tui.app import ProvregApp
-from provreg.tui.screens.confirm import ConfirmScreen
-from provreg.tui.screens.instance_form import InstanceForm
-from provreg.tui.widgets.detail_pane import DetailPane
-
-from .support import (
+from helpers.dashboard import (
     SIZE_IDS,
     SIZES,
-    Notes,
-    fixed_stamp,
+    RunDashboard,
     plain,
     select,
     started,
     table_of,
     wait_until,
 )
+from textual.widgets import Input, Static
+
+from provreg.tui.app import ProvregApp
+from provreg.tui.screens.confirm import ConfirmScreen
+from provreg.tui.screens.instance_form import InstanceForm
+from provreg.tui.widgets.detail_pane import DetailPane
 
 pytestmark = pytest.mark.anyio
 sizes = pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
@@ -49,12 +45,9 @@ def shown_name(pilot: Any) -> str:
 
 @sizes
 async def test_details_follow_the_filter_and_actions_act_on_what_details_show(
-    cfg: Path, size: tuple[int, int]
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int]
 ) -> None:
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    notes = Notes()
-    async with app.run_test(size=size, message_hook=notes) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, notes):
         table = table_of(pilot)
         await select(pilot, "work-openai")
         await wait_until(pilot, lambda: shown_name(pilot) == "Work OpenAI", "Work OpenAI")
@@ -81,13 +74,13 @@ async def test_details_follow_the_filter_and_actions_act_on_what_details_show(
             assert len(app.screen_stack) == 1
 
 
-async def test_details_follow_the_row_that_takes_a_removed_ones_place(cfg: Path) -> None:
+async def test_details_follow_the_row_that_takes_a_removed_ones_place(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """An instance removed on disk while highlighted: the row below moves up under
     the cursor, and Details and the actions follow it."""
     hosted = cfg / "providers" / "hosted.yaml"
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+    async with run_dashboard((120, 40)) as (app, pilot, _):
         table = table_of(pilot)
         await select(pilot, "personal-anthropic")
         await wait_until(pilot, lambda: shown_name(pilot) == "Personal Anthropic", "shown")
@@ -118,7 +111,7 @@ def audit_lines() -> list[dict[str, Any]]:
 
 @sizes
 async def test_a_host_changed_outside_shows_where_exec_would_refuse_and_o_confirms_it(
-    cfg: Path, size: tuple[int, int], plaintext_keyring: Any
+    cfg: Path, run_dashboard: RunDashboard, size: tuple[int, int], plaintext_keyring: Any
 ) -> None:
     """The table and Details said `● set` while `secret status` and `exec` refused."""
     from pydantic import SecretStr
@@ -129,10 +122,7 @@ async def test_a_host_changed_outside_shows_where_exec_would_refuse_and_o_confir
     registry = await ProviderRegistry.open([str(cfg)])
     await registry.set_secret("work-openai", "api_key", SecretStr("sk-pinned-value"))
     hosted = cfg / "providers" / "hosted.yaml"
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    notes = Notes()
-    async with app.run_test(size=size, message_hook=notes) as pilot:
-        await started(pilot)
+    async with run_dashboard(size) as (app, pilot, notes):
         await select(pilot, "work-openai")
         await wait_until(pilot, lambda: "● set" in detail_text(pilot), "the key set")
         assert glyph(pilot, "work-openai") == "●"
@@ -168,15 +158,14 @@ async def test_a_host_changed_outside_shows_where_exec_would_refuse_and_o_confir
     assert [(e["instance_id"], e["source"]) for e in confirms] == [("work-openai", "app")]
 
 
-async def test_o_explains_when_there_is_nothing_to_confirm(cfg: Path) -> None:
+async def test_o_explains_when_there_is_nothing_to_confirm(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """`o` on an `{env:}` key asked to "send the stored key"; with no key it said
     "Confirmed"."""
     from provreg.tui.screens.confirm import ConfirmScreen
 
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    notes = Notes()
-    async with app.run_test(size=(120, 40), message_hook=notes) as pilot:
-        await started(pilot)
+    async with run_dashboard((120, 40)) as (app, pilot, notes):
         for instance_id, reason in (
             ("gemini", "environment keys are not pinned"),
             ("personal-anthropic", "no key is in the keyring entry"),
@@ -194,6 +183,7 @@ async def test_o_explains_when_there_is_nothing_to_confirm(cfg: Path) -> None:
 
 async def test_a_theme_with_a_bad_colour_is_reported_and_never_crashes_a_start(
     cfg: Path,
+    run_dashboard: RunDashboard,
 ) -> None:
     """`primary: "#zzzzzz"` crashed the app, and the choice was remembered, so every
     later start crashed too."""
@@ -209,10 +199,7 @@ async def test_a_theme_with_a_bad_colour_is_reported_and_never_crashes_a_start(
     state.mkdir(parents=True, exist_ok=True)
     (state / "theme").write_text("broken\n")  # chosen back when it still loaded
     for size in ((80, 24), (120, 40)):
-        app = ProvregApp(["cfg"], stamp=fixed_stamp)
-        notes = Notes()
-        async with app.run_test(size=size, message_hook=notes) as pilot:
-            await started(pilot)
+        async with run_dashboard(size) as (app, pilot, notes):
             reported = partial(notes.__contains__, "Some theme files were skipped")
             await wait_until(pilot, reported, "the report")
             report = next(m for m in notes.messages if "Some theme files" in m)
@@ -226,16 +213,13 @@ async def test_a_theme_with_a_bad_colour_is_reported_and_never_crashes_a_start(
 
 
 async def test_k_with_a_refused_keyring_says_so_before_asking_for_the_key(
-    cfg: Path, monkeypatch: pytest.MonkeyPatch
+    cfg: Path, run_dashboard: RunDashboard, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The key was asked for, typed, and only then refused."""
     from provreg.tui.screens.secret_input import SecretInputScreen
 
     monkeypatch.delenv("PROVREG_ALLOW_INSECURE_KEYRING")  # the plaintext keyring: refused
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    notes = Notes()
-    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
-        await started(pilot)
+    async with run_dashboard((80, 24)) as (app, pilot, notes):
         await select(pilot, "work-openai")
         await pilot.press("k")
         await wait_until(pilot, lambda: "not secure" in notes, "the refusal")
@@ -275,11 +259,13 @@ async def test_r_rescan_moves_the_headers_reload_time(cfg: Path) -> None:
         await wait_until(pilot, lambda: shown_time() > first, "a later reload time")
 
 
-async def test_user_text_with_brackets_is_shown_as_written(cfg: Path) -> None:
+async def test_user_text_with_brackets_is_shown_as_written(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """Rich markup ate `[...]`: a theme-name pattern showed as `'^{0,40}$'`."""
-    from provreg.paths import user_config_dir
+    from helpers.dashboard import screen_text
 
-    from .support import screen_text
+    from provreg.paths import user_config_dir
 
     themes = Path(user_config_dir()) / "themes"
     themes.mkdir(parents=True)
@@ -288,15 +274,8 @@ async def test_user_text_with_brackets_is_shown_as_written(cfg: Path) -> None:
     hosted.write_text(
         hosted.read_text().replace("default_model: gpt-4.1", "default_model: gpt-[beta]", 1)
     )
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    toasts: list[Notify] = []
-
-    def collect(message: Message) -> None:
-        if isinstance(message, Notify):
-            toasts.append(message)
-
-    async with app.run_test(size=(160, 40), message_hook=collect) as pilot:
-        await started(pilot)
+    async with run_dashboard((160, 40)) as (app, pilot, notes):
+        toasts = notes.toasts
         await select(pilot, "work-openai")
         await wait_until(pilot, lambda: "gpt-[beta]" in detail_text(pilot), "the value")
         await wait_until(pilot, lambda: "gpt-[beta]" in screen_text(app), "the value shown")
@@ -308,10 +287,10 @@ async def test_user_text_with_brackets_is_shown_as_written(cfg: Path) -> None:
         assert all(t.notification.markup is False for t in toasts)
 
 
-async def test_form_errors_sit_above_the_fields_and_wrap_in_full(cfg: Path) -> None:
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+async def test_form_errors_sit_above_the_fields_and_wrap_in_full(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
+    async with run_dashboard((80, 24)) as (app, pilot, _):
         await select(pilot, "work-openai")
         await pilot.press("e")
         await wait_until(pilot, lambda: isinstance(app.screen, InstanceForm), "the form")
@@ -324,22 +303,22 @@ async def test_form_errors_sit_above_the_fields_and_wrap_in_full(cfg: Path) -> N
         form.show_errors({}, long)
         await pilot.pause()
         assert general.region.height > 1
-        from .support import screen_text
+        from helpers.dashboard import screen_text
 
         shown = " ".join(screen_text(app).split())
         assert "END" in shown and "cannot write cfg/providers/hosted.yaml" in shown
 
 
-async def test_keys_typed_in_one_burst_after_slash_go_into_the_filter(cfg: Path) -> None:
+async def test_keys_typed_in_one_burst_after_slash_go_into_the_filter(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """Pasting `/ollama` into the terminal (one key event per character, all queued at
     once) ran `o`, `a`... as commands: the Add picker opened."""
     from textual import events
 
     from provreg.tui.screens.provider_picker import ProviderPicker
 
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with run_dashboard((80, 24)) as (app, pilot, _):
         table = table_of(pilot)
         for character in "/ollama":
             key = "slash" if character == "/" else character
@@ -362,12 +341,11 @@ async def test_keys_typed_in_one_burst_after_slash_go_into_the_filter(cfg: Path)
 
 async def test_read_only_footer_offers_no_write_keys_and_home_end_go_to_the_ends(
     cfg: Path,
+    run_dashboard: RunDashboard,
 ) -> None:
-    from .support import screen_text
+    from helpers.dashboard import screen_text
 
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+    async with run_dashboard((120, 40)) as (app, pilot, _):
 
         def footer() -> str:
             return next((line for line in screen_text(app).splitlines() if "? Help" in line), "")
@@ -388,18 +366,17 @@ async def test_read_only_footer_offers_no_write_keys_and_home_end_go_to_the_ends
         assert table.selected_id == table.instance_ids[0]
 
 
-async def test_help_lists_the_keys_of_the_screen_in_front(cfg: Path) -> None:
+async def test_help_lists_the_keys_of_the_screen_in_front(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """`?` listed the dashboard's keys whatever was in front; a form's own keys
     (ctrl+s, esc) were nowhere to be found."""
+    from helpers.dashboard import open_form
     from textual.widgets import Markdown
 
     from provreg.tui.screens.help import HelpScreen
 
-    from .support import open_form
-
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+    async with run_dashboard((120, 40)) as (app, pilot, _):
         await open_form(pilot, "e")
         # In a text field `?` is a character, not the help.
         field = app.screen.focused
@@ -433,13 +410,13 @@ async def test_help_lists_the_keys_of_the_screen_in_front(cfg: Path) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog again")
 
 
-async def test_a_file_line_too_long_for_its_column_keeps_its_end(cfg: Path) -> None:
+async def test_a_file_line_too_long_for_its_column_keeps_its_end(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
     """The table cut File:line at its end, losing the file name and the line."""
-    from .support import screen_text
+    from helpers.dashboard import screen_text
 
-    app = ProvregApp(["cfg"], stamp=fixed_stamp)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with run_dashboard((80, 24)) as (app, pilot, _):
         table = table_of(pilot)
         narrow = [
             (key, label, 10 if key == "where" else width)

@@ -16,16 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.dashboard import SIZE_IDS, SIZES, fixed_stamp, no_blink, settled, started, wait_until
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList
+from textual.widgets import OptionList
 
 from provreg.tui.app import ProvregApp
 from provreg.tui.screens.conflict import ConflictScreen
 from provreg.tui.screens.instance_form import InstanceForm
 from provreg.tui.screens.provider_picker import ProviderPicker
 from provreg.tui.widgets.problems import ProblemsTable
-
-from .support import SIZE_IDS, SIZES, fixed_stamp, settled, started, wait_until
 
 pytestmark = pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 
@@ -41,12 +40,6 @@ providers:
 
 def dashboard() -> ProvregApp:
     return ProvregApp(["cfg"], watch=False, stamp=fixed_stamp)
-
-
-async def no_blink(pilot: Pilot[Any]) -> None:
-    for field in pilot.app.screen.query(Input):
-        field.cursor_blink = False
-    await pilot.pause()
 
 
 def test_main_screen(cfg: Path, size: tuple[int, int], snap_compare: Any) -> None:

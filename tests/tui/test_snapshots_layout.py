@@ -10,23 +10,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.dashboard import fixed_stamp, no_blink, settled, started, table_of, wait_until
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from provreg.tui.app import ProvregApp
 from provreg.tui.screens.instance_form import InstanceForm
-
-from .support import fixed_stamp, settled, started, table_of, wait_until
 
 
 def dashboard(path: str = "cfg") -> ProvregApp:
     return ProvregApp([path], watch=False, stamp=fixed_stamp)
 
 
-async def no_blink(pilot: Pilot[Any]) -> None:
-    for field in pilot.app.screen.query(Input):
-        field.cursor_blink = False
-    await pilot.pause()
+async def edit_form_still(pilot: Pilot[Any]) -> None:
+    """The rows loaded, every worker done, the first row's edit form open, no blinking."""
+    await started(pilot)
+    await settled(pilot)
+    await pilot.press("e")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, InstanceForm), "the form")
+    await no_blink(pilot)
 
 
 def test_a_wide_terminal_widens_the_columns(cfg: Path, snap_compare: Any) -> None:
@@ -84,11 +85,7 @@ def test_a_first_run_says_the_commands_to_run(
 
 def test_a_form_shows_its_own_keys(cfg: Path, snap_compare: Any) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
-        await started(pilot)
-        await settled(pilot)
-        await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, InstanceForm), "the form")
-        await no_blink(pilot)
+        await edit_form_still(pilot)
 
     assert snap_compare(dashboard(), terminal_size=(80, 24), run_before=run_before)
 
@@ -97,11 +94,7 @@ def test_a_notification_over_a_form_leaves_its_buttons_visible(
     cfg: Path, snap_compare: Any
 ) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
-        await started(pilot)
-        await settled(pilot)
-        await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, InstanceForm), "the form")
-        await no_blink(pilot)
+        await edit_form_still(pilot)
         pilot.app.notify("external: providers/hosted.yaml — updated Gemini (default_model)")
         await pilot.pause(0.3)
 

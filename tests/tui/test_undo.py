@@ -7,27 +7,21 @@ Real config files, the real plaintext keyring of the tui conftest.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.dashboard import Notes, RunDashboard, select, table_of, wait_until
+from helpers.files import read_tree
 
 from provreg.secrets.index import KeyLocation, SecretIndex
-from provreg.tui.app import ProvregApp
 from provreg.tui.screens.confirm import ConfirmScreen
-
-from .support import fixed_stamp, read_tree, select, started, table_of, wait_until
-from .test_actions import Notes
 
 pytestmark = pytest.mark.anyio
 
 USER = "personal-anthropic/api_key"
-
-
-def make_app() -> ProvregApp:
-    return ProvregApp(["cfg"], stamp=fixed_stamp)
 
 
 def store_key(keyring: Any, instance_id: str = "personal-anthropic") -> None:
@@ -52,18 +46,25 @@ async def delete(pilot: Any, instance_id: str) -> None:
     await wait_until(pilot, lambda: instance_id not in table.instance_ids, "the row to go")
 
 
-@asynccontextmanager
-async def deleted(instance_id: str) -> AsyncIterator[tuple[Any, Notes]]:
-    """The app running on `cfg`, loaded, once `instance_id` has been deleted."""
-    notes = Notes()
-    async with make_app().run_test(size=(120, 40), message_hook=notes) as pilot:
-        await started(pilot)
-        await delete(pilot, instance_id)
-        yield pilot, notes
+Deleted = Callable[[str], AbstractAsyncContextManager[tuple[Any, Notes]]]
+
+
+@pytest.fixture
+def deleted(run_dashboard: RunDashboard) -> Deleted:
+    """`async with deleted(instance_id) as (pilot, notes):` the app running on `cfg`,
+    loaded, once `instance_id` has been deleted."""
+
+    @asynccontextmanager
+    async def deleting(instance_id: str) -> AsyncIterator[tuple[Any, Notes]]:
+        async with run_dashboard((120, 40)) as (_, pilot, notes):
+            await delete(pilot, instance_id)
+            yield pilot, notes
+
+    return deleting
 
 
 async def test_delete_then_u_gives_the_file_back_byte_for_byte(
-    cfg: Path, plaintext_keyring: Any
+    cfg: Path, deleted: Deleted, plaintext_keyring: Any
 ) -> None:
     store_key(plaintext_keyring)
     before = read_tree(cfg)
@@ -89,7 +90,7 @@ async def test_delete_then_u_gives_the_file_back_byte_for_byte(
     assert hosted.read_bytes() == raw_before
 
 
-async def test_first_entry_comes_back_first(cfg: Path) -> None:
+async def test_first_entry_comes_back_first(cfg: Path, deleted: Deleted) -> None:
     hosted = cfg / "providers" / "hosted.yaml"
     raw_before = hosted.read_bytes()
     async with deleted("work-openai") as (pilot, _):
@@ -100,7 +101,9 @@ async def test_first_entry_comes_back_first(cfg: Path) -> None:
         assert table.instance_ids[0] == "work-openai"
 
 
-async def test_the_key_is_removed_when_the_app_quits(cfg: Path, plaintext_keyring: Any) -> None:
+async def test_the_key_is_removed_when_the_app_quits(
+    cfg: Path, deleted: Deleted, plaintext_keyring: Any
+) -> None:
     store_key(plaintext_keyring)
     async with deleted("personal-anthropic") as (pilot, _):
         await pilot.pause(0.2)
@@ -108,7 +111,9 @@ async def test_the_key_is_removed_when_the_app_quits(cfg: Path, plaintext_keyrin
     assert plaintext_keyring.get_password("provreg", USER) is None
 
 
-async def test_a_second_delete_finalises_the_first(cfg: Path, plaintext_keyring: Any) -> None:
+async def test_a_second_delete_finalises_the_first(
+    cfg: Path, deleted: Deleted, plaintext_keyring: Any
+) -> None:
     store_key(plaintext_keyring)
     hosted = cfg / "providers" / "hosted.yaml"
     async with deleted("personal-anthropic") as (pilot, notes):
@@ -129,7 +134,7 @@ async def test_a_second_delete_finalises_the_first(cfg: Path, plaintext_keyring:
     assert "# exported by my shell profile" in hosted.read_text()
 
 
-async def test_undo_after_the_file_changed_elsewhere(cfg: Path) -> None:
+async def test_undo_after_the_file_changed_elsewhere(cfg: Path, deleted: Deleted) -> None:
     hosted = cfg / "providers" / "hosted.yaml"
     text_before = hosted.read_text()
     async with deleted("personal-anthropic") as (pilot, _):
@@ -172,7 +177,7 @@ async def test_undo_after_the_file_changed_elsewhere(cfg: Path) -> None:
         assert entries[-1].startswith("personal-anthropic")
 
 
-async def test_undo_refused_when_the_name_is_taken(cfg: Path) -> None:
+async def test_undo_refused_when_the_name_is_taken(cfg: Path, deleted: Deleted) -> None:
     hosted = cfg / "providers" / "hosted.yaml"
     async with deleted("personal-anthropic") as (pilot, notes):
         table = table_of(pilot)

@@ -1,32 +1,22 @@
-"""Helpers for the secret tests (not fixtures: those are in conftest.py).
+"""A real Secret Service: a private D-Bus session bus with gnome-keyring-daemon on it.
 
-This folder is deliberately not a package: under pytest's default "prepend"
-import mode a package here would be imported as `secrets` and shadow the
-standard library module (pydantic imports it). Module names here are unique
-in the test tree for the same reason.
+`running_secret_service()` starts both (an unlocked "login" collection) and
+stops them after; the `secret_service_daemon` and `secret_service` fixtures in
+`helpers.fixtures` wrap it. Nothing here touches the developer's session bus.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
-import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-from keyring.backend import KeyringBackend
-
-SECRET_SERVICE_BACKEND = "keyring.backends.SecretService.Keyring"
-FAIL_BACKEND = "keyring.backends.fail.Keyring"
 REQUIRED_BINARIES = ("dbus-daemon", "gnome-keyring-daemon", "secret-tool")
 KEYRING_PASSWORD = "provreg-test"
 
@@ -209,145 +199,3 @@ def _probe(daemon: SecretServiceDaemon) -> None:
         check=True,
         timeout=10,
     )
-
-
-def write_config(directory: Path, body: str, name: str = "providers.yaml") -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
-    path.write_text(textwrap.dedent(body).lstrip(), encoding="utf-8")
-    return path
-
-
-def openai_config(
-    directory: Path,
-    instance_id: str,
-    *,
-    base_url: str = "https://api.openai.com/v1",
-    api_key: str | None = None,
-) -> Path:
-    """One OpenAI instance in `directory/providers.yaml` (a comment line kept for splices)."""
-    lines = [
-        "version: 1",
-        "# test providers",
-        "providers:",
-        f"  - id: {instance_id}",
-        f"    name: Test {instance_id}",
-        "    provider: openai",
-        f"    base_url: {base_url}",
-        "    default_model: gpt-4o",
-    ]
-    if api_key is not None:
-        lines.append(f"    api_key: {api_key}")
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "providers.yaml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-@dataclass(frozen=True)
-class CliResult:
-    args: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def cli_env(backend: str | None = None, **extra: str) -> dict[str, str]:
-    """This test's environment for a CLI subprocess, with keyring's backend chosen."""
-    env = dict(os.environ)
-    if backend is not None:
-        env["PYTHON_KEYRING_BACKEND"] = backend
-    # Each CLI run would otherwise compile provreg and pydantic from source (about
-    # 0.7 s a run when PYTHONDONTWRITEBYTECODE is set); cache bytecode outside the tree.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = os.path.join(
-        tempfile.gettempdir(), f"provreg-test-pycache-{os.getuid()}"
-    )
-    env.update(extra)
-    return env
-
-
-def run_cli(
-    *args: str,
-    input: str | None = None,
-    env: dict[str, str] | None = None,
-    timeout: float = 30,
-    cwd: Path | None = None,
-) -> CliResult:
-    """Run `python -m provreg ARGS` in a subprocess (default: this test's environment)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "provreg", *args],
-        input=input if input is not None else "",
-        env=env if env is not None else cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-    )
-    return CliResult(tuple(args), done.returncode, done.stdout, done.stderr)
-
-
-def canary_value() -> str:
-    return f"sk-canary-{secrets.token_hex(16)}"
-
-
-def files_under(*roots: Path | str) -> Iterator[Path]:
-    for root in roots:
-        root = Path(root)
-        if root.is_file():
-            yield root
-        elif root.is_dir():
-            yield from (p for p in root.rglob("*") if p.is_file())
-
-
-def state_dir() -> Path:
-    from provreg.paths import user_state_dir
-
-    return Path(user_state_dir())
-
-
-class CountingKeyring(KeyringBackend):
-    """An in-memory keyring backend that records its calls."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-        self.calls: list[tuple[str, str]] = []
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.calls.append(("get", username))
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.calls.append(("set", username))
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.calls.append(("delete", username))
-        del self.values[(service, username)]
-
-
-class BlockingKeyring(KeyringBackend):
-    """A keyring whose reads hang (a locked collection waiting on a prompt) until released."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.release = threading.Event()
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.release.wait(30)
-        return "sk-too-late"
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.release.wait(30)
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.release.wait(30)

@@ -1,14 +1,19 @@
-"""Helpers for the dashboard tests: bounded waits, the files on disk, screen text."""
+"""Driving the real dashboard: bounded waits, keys as a user presses them, screen text,
+and the notifications it showed.
+
+The `run_dashboard` fixture (helpers.fixtures) starts the app over the `cfg`
+sample copy with these; a test that needs an app of its own builds
+`ProvregApp(["cfg"], stamp=fixed_stamp)` and calls `started(pilot)`.
+"""
 
 from __future__ import annotations
 
-import difflib
 import html
 import io
 import re
 import time
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from rich.console import Console
@@ -78,6 +83,13 @@ async def settled(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def no_blink(pilot: Pilot[Any]) -> None:
+    """Stop the cursors of the screen's inputs blinking (for snapshots)."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
 async def select(pilot: Pilot[Any], instance_id: str) -> None:
     """Move the cursor to a row with the arrow keys, as a user does."""
     table = table_of(pilot)
@@ -119,24 +131,6 @@ async def clear_and_type(
     assert field.value == text
 
 
-def read_tree(root: Path) -> dict[str, str]:
-    """Every YAML file under `root`, by relative path."""
-    return {
-        str(path.relative_to(root)): path.read_text(encoding="utf-8")
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and path.suffix in (".yaml", ".yml")
-    }
-
-
-def changed_lines(before: str, after: str) -> list[str]:
-    """The +/- lines of a unified diff (no context, no headers)."""
-    return [
-        line
-        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
-    ]
-
-
 def plain(renderable: Any) -> str:
     """A widget's content (str, rich Text or Table) as plain text."""
     console = Console(width=200, file=io.StringIO(), color_system=None, record=True)
@@ -152,17 +146,27 @@ def screen_text(app: ProvregApp) -> str:
 
 
 class Notes:
-    """Collects the app's notifications (`App.notify` posts a `Notify` message)."""
+    """Collects the app's notifications, in order (`App.notify` posts a `Notify` message).
+
+    Pass it as `run_test(message_hook=...)`; `"text" in notes` asks whether any
+    message so far contains the text.
+    """
 
     def __init__(self) -> None:
         self.messages: list[str] = []
+        self.toasts: list[Notify] = []
 
     def __call__(self, message: Message) -> None:
         if isinstance(message, Notify):
+            self.toasts.append(message)
             self.messages.append(message.notification.message)
 
     def __contains__(self, text: str) -> bool:
         return any(text in message for message in self.messages)
+
+    def external_changes(self) -> list[str]:
+        """The notices of changes made outside the app (not the failed reloads)."""
+        return [m for m in self.messages if "external" in m and "reload failed" not in m]
 
 
 async def open_form(pilot: Pilot[Any], key: str) -> InstanceForm:
@@ -172,3 +176,27 @@ async def open_form(pilot: Pilot[Any], key: str) -> InstanceForm:
     form = pilot.app.screen
     assert isinstance(form, InstanceForm)
     return form
+
+
+Dashboard = tuple[ProvregApp, Pilot[Any], Notes]
+"""What `run_dashboard(...)` enters with: the app, its pilot, its notifications."""
+
+RunDashboard = Callable[..., AbstractAsyncContextManager[Dashboard]]
+"""The type of the `run_dashboard` fixture (helpers.fixtures)."""
+
+
+@asynccontextmanager
+async def running_dashboard(
+    size: tuple[int, int] = (80, 24), **app_options: Any
+) -> AsyncIterator[Dashboard]:
+    """The real app over "cfg" (relative to the cwd), with the fixed clock, at `size`;
+    entered once every sample row is shown and the first is selected. Keyword
+    arguments go to `ProvregApp` (`watch=False` turns the sync engine off).
+
+    Tests over the `cfg` fixture ask for `run_dashboard`, which is this.
+    """
+    app = ProvregApp(["cfg"], stamp=fixed_stamp, **app_options)
+    notes = Notes()
+    async with app.run_test(size=size, message_hook=notes) as pilot:
+        await started(pilot)
+        yield app, pilot, notes

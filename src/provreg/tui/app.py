@@ -13,7 +13,6 @@ import contextlib
 import logging
 import os
 import shlex
-import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,7 +25,6 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
 from provreg.gc_control import RareFullCollections, paused_then_frozen, unfreeze
-from provreg.key_trouble import KeyTrouble
 from provreg.report import plural
 from provreg.severity import Severity
 from provreg.tui.instance_actions import InstanceActions
@@ -34,13 +32,11 @@ from provreg.tui.messages import EventsArrived, RegistryFailed, StoreChanged
 from provreg.tui.presence import KeyPresence
 from provreg.tui.screens.main import MainScreen
 from provreg.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
-from provreg.tui.widgets.detail_pane import short_problem
 from provreg.tui.widgets.problems import ProblemsTable
 from provreg.tui.widgets.providers_table import ProvidersTable, row_for
 from provreg.tui.widgets.status_header import clock_time
 
 if TYPE_CHECKING:
-    from provreg.model import ProviderInstance
     from provreg.registry import ProviderRegistry
     from provreg.registry.events import Event
     from provreg.registry.state import RegistryState
@@ -56,27 +52,29 @@ class ProvregApp(InstanceActions):
     CSS_PATH = "app.tcss"
     TITLE = "provreg"
 
+    # Each binding has an id: a user keymap (keymap.yaml in the config directory,
+    # docs/dashboard.md) can rebind it.
     BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("c", "duplicate", "Duplicate", show=False),
-        Binding("x,delete", "delete", "Delete"),
-        Binding("u", "undo", "Undo delete", show=False),
-        Binding("k", "set_secret", "Set key"),
-        Binding("K", "remove_secret", "Remove key", show=False),
-        Binding("o", "confirm_origin", "Confirm host", show=False),
-        Binding("v", "open_editor", "$EDITOR"),
-        Binding("slash", "filter", "Filter"),
-        Binding("s", "sort", "Sort", show=False),
-        Binding("r", "rescan", "Rescan", show=False),
-        Binding("w", "toggle_read_only", "Read-only", show=False),
-        Binding("t", "pick_theme", "Theme", show=False),
-        Binding("p", "show_tab('problems')", "Problems", show=False),
-        Binding("l", "show_tab('activity')", "Activity", show=False),
-        Binding("d", "show_tab('details')", "Details", show=False),
-        Binding("question_mark", "help", "Help"),
+        Binding("a", "add", "Add", id="add"),
+        Binding("e", "edit", "Edit", id="edit"),
+        Binding("c", "duplicate", "Duplicate", show=False, id="duplicate"),
+        Binding("x,delete", "delete", "Delete", id="delete"),
+        Binding("u", "undo", "Undo delete", show=False, id="undo-delete"),
+        Binding("k", "set_secret", "Set key", id="set-key"),
+        Binding("K", "remove_secret", "Remove key", show=False, id="remove-key"),
+        Binding("o", "confirm_origin", "Confirm host", show=False, id="confirm-host"),
+        Binding("v", "open_editor", "$EDITOR", id="open-editor"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("s", "sort", "Sort", show=False, id="sort"),
+        Binding("r", "rescan", "Rescan", show=False, id="rescan"),
+        Binding("w", "toggle_read_only", "Read-only", show=False, id="read-only"),
+        Binding("t", "pick_theme", "Theme", show=False, id="theme"),
+        Binding("p", "show_tab('problems')", "Problems", show=False, id="problems"),
+        Binding("l", "show_tab('activity')", "Activity", show=False, id="activity"),
+        Binding("d", "show_tab('details')", "Details", show=False, id="details"),
+        Binding("question_mark", "help", "Help", id="help"),
         Binding("f1", "help", "Help", show=False, priority=True),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", id="quit"),
         # Read-only hides the write keys from the footer; pressed anyway, they say why.
         Binding("a,e,c,x,delete,u,k,K,o", "explain_read_only", show=False),
     ]
@@ -144,6 +142,17 @@ class ProvregApp(InstanceActions):
         """External changes that came while the toast showed."""
         self.main = MainScreen(paths, stamp, open_filter=self.action_filter)
         self._theme_warnings = self._choose_theme()
+        self._keymap_warnings = self._apply_keymap()
+
+    def _apply_keymap(self) -> list[str]:
+        """The user's keymap (keymap.yaml); what was wrong in it, to show once mounted."""
+        from provreg.tui.keymap import load_keymap
+
+        ids = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id is not None}
+        loaded = load_keymap(ids)
+        if loaded.keymap:
+            self.set_keymap(loaded.keymap)
+        return loaded.problems
 
     def get_default_screen(self) -> MainScreen:
         return self.main
@@ -182,6 +191,8 @@ class ProvregApp(InstanceActions):
             timeout = 10 if title else self.NOTIFICATION_TIMEOUT
             self.notify(warning, title=title, severity="warning", timeout=timeout)
         self._theme_ready = True
+        for problem in self._keymap_warnings:
+            self.notify(problem, title="Keymap", severity="warning", timeout=10)
         # The main screen shows the preview's rows in the first paint, then mounts
         # its bottom tabs.
         self.call_after_refresh(self._bench_mark, "first-paint")
@@ -309,16 +320,6 @@ class ProvregApp(InstanceActions):
         # would slow this repaint down by holding the GIL meanwhile.
         self.call_after_refresh(self._refresh_secret_presence)
 
-    def _widgets_gone(self) -> bool:
-        return self.main.gone
-
-    def _show_state(self, state: RegistryState, *, table_too: bool = True) -> None:
-        self.state = state
-        if self._widgets_gone():
-            return
-        read_only = self.registry.read_only if self.registry else False
-        self.main.show_state(state, self.presence, read_only=read_only, table_too=table_too)
-
     def on_events_arrived(self, message: EventsArrived) -> None:
         if self._widgets_gone():
             return
@@ -432,73 +433,13 @@ class ProvregApp(InstanceActions):
         self.notify(message.error, title="Cannot open the registry", severity="error", timeout=30)
         self.main.header.update(Text(f"provreg: {message.error}"))
 
-    # ------------------------------------------------------------------ secrets presence
-
-    @work(exclusive=True, group="secret-index", thread=True, exit_on_error=False)
-    def _refresh_secret_presence(self) -> None:
-        """The table's "secret missing" from the index and env/file checks only:
-        no keyring call per row (about 20 ms each with a Secret Service)."""
-        registry = self.registry
-        if registry is None:
-            return
-        from provreg.registry.key_presence import instance_key_trouble
-
-        trouble = self.presence.with_index(instance_key_trouble(registry))
-        if trouble != self.presence.trouble:
-            self.call_from_thread(self._apply_trouble, trouble)
-
-    def _apply_trouble(self, trouble: KeyTrouble) -> None:
-        if self.presence.set_trouble(trouble):
-            self._show_trouble()
-
-    def _show_trouble(self) -> None:
-        if self.state is not None and not self._widgets_gone():
-            self.main.table.apply(self.state, self.presence.trouble)
-
-    @work(exclusive=True, group="detail-secrets", exit_on_error=False)
-    async def _check_detail_secrets(self, instance_id: str) -> None:
-        """Confirm the selected instance's keys with the backend (in a worker thread)."""
-        registry = self.registry
-        if registry is None or registry.find(instance_id) is None:
-            return
-        try:
-            statuses = await registry.secret_status(instance_id)
-        except Exception as exc:  # keyring trouble on a headless box: say it, don't crash
-            self.presence.failed(instance_id, short_problem(str(exc)))
-            self._show_detail()
-            return
-        # The table's "secret missing" comes from provreg's index; a key stored
-        # by another tool is only known once the backend confirmed it here.
-        table_changed = self.presence.answered(instance_id, statuses)
-        self._show_detail()
-        if table_changed:
-            self._show_trouble()
-
-    # ------------------------------------------------------------------ selection and detail
-
-    def selected_instance(self) -> ProviderInstance | None:
-        if self._widgets_gone():
-            return None
-        return self.main.selected_instance(self.state)
-
     def on_main_screen_selection_changed(self) -> None:
         self._show_detail()
         self._check_selected_secrets()
 
-    def _check_selected_secrets(self) -> None:
-        """Confirm the highlighted instance's keys, unless already known."""
-        instance = self.selected_instance()
-        if instance is not None and self.presence.statuses(instance.id) is None:
-            self._check_detail_secrets(instance.id)
-
     @on(ProvidersTable.RowSelected, "#providers")
     def _row_selected(self, event: ProvidersTable.RowSelected) -> None:
         self.action_edit()
-
-    def _show_detail(self) -> None:
-        if self._widgets_gone():
-            return
-        self.main.show_detail(self.selected_instance(), self.state, self.presence)
 
     def on_problems_table_jump_to(self, message: ProblemsTable.JumpTo) -> None:
         diagnostic = message.diagnostic
@@ -513,39 +454,6 @@ class ProvregApp(InstanceActions):
             timeout=6,
         )
         self._open_in_editor(diagnostic.file, diagnostic.line)
-
-    def action_open_editor(self) -> None:
-        instance = self._target()
-        if instance is None:
-            return
-        self._open_in_editor(instance.file, instance.line)
-
-    def _open_in_editor(self, file: str, line: int) -> None:
-        from provreg.tui.editor import EditorError, editor_command
-
-        # Decided before the terminal is handed over: a missing editor must not
-        # leave the user at a blank screen.
-        try:
-            command = editor_command(file, line)
-        except EditorError as exc:
-            self.notify(f"Cannot open the editor: {exc}", severity="error", timeout=10)
-            return
-        try:
-            with self.suspend():
-                done = subprocess.run(command, check=False)
-        except Exception as exc:  # no terminal to suspend to (tests, some drivers), or exec failed
-            self.notify(f"Cannot open the editor ({command[0]}): {exc}", severity="error")
-            return
-        finally:
-            self.refresh(layout=True)  # whatever the editor left on the terminal is redrawn
-        if done.returncode != 0:
-            self.notify(
-                f"The editor ({command[0]}) exited with code {done.returncode}",
-                severity="warning",
-                timeout=6,
-            )
-        if self.registry is not None:
-            self._run_op(self.registry.reload([os.path.realpath(file)]), f"Reloaded {file}")
 
     def action_rescan(self) -> None:
         if self.registry is not None:

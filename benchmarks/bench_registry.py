@@ -184,7 +184,7 @@ async def time_writes(
         for status in registry.snapshot().files.values()
         if os.path.realpath(status.path) == os.path.realpath(target)
     )
-    originals = [instance.id for instance in registry.list(file=display)]
+    originals = [instance.id for instance in registry.instances(file=display)]
     result = WriteResult(label, len(originals), target.stat().st_size)
     profiler = cProfile.Profile() if profile else None
     worker = cProfile.Profile()
@@ -303,7 +303,7 @@ async def time_cross(
             display = _display_of(registry, target)
             # Explicit-id instances only: an update on them pins nothing, so the
             # file (and its findings) stay the same over the rounds.
-            explicit = [i.id for i in registry.list(file=display) if not i.id_derived]
+            explicit = [i.id for i in registry.instances(file=display) if not i.id_derived]
             for index in range(warmup + ops):
                 record = index >= warmup
                 counter.recording = record

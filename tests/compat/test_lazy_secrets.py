@@ -35,7 +35,7 @@ async def test_list_and_metadata_make_no_keyring_call(
 
     listed = await repo.list()
     assert [m.customName for m in listed] == ["Work", "Claude", "Local"]
-    for instance in registry.list():
+    for instance in registry.instances():
         to_metadata(instance, registry.definition(instance.provider), registry.audit)
     settings = await SettingsRepository(registry).load_settings()
     assert len(settings.llmConfigs) == 3

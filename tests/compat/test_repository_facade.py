@@ -204,11 +204,11 @@ async def test_create_refuses_what_the_old_rules_refused(
 ) -> None:
     repo = LlmConfigRepository(registry)
     await repo.create({"customName": "Work", "provider": "openai"})
-    before = [i.id for i in registry.list()]
+    before = [i.id for i in registry.instances()]
     with pytest.raises(CompatValidationError) as exc:
         await repo.create(data)
     assert problem in error_texts(exc)
-    assert [i.id for i in registry.list()] == before  # nothing written
+    assert [i.id for i in registry.instances()] == before  # nothing written
 
 
 async def test_every_problem_is_listed_at_once(registry: ProviderRegistry) -> None:

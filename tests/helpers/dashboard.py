@@ -60,6 +60,9 @@ def table_of(pilot: Pilot[Any]) -> ProvidersTable:
 async def started(pilot: Pilot[Any], instances: int = 8) -> ProvregApp:
     """Wait until the registry is loaded, every row is shown and the first is selected."""
     app = app_of(pilot)
+    # The main screen's widgets mount after the app is ready (a snapshot's
+    # run_before can come first).
+    await wait_until(pilot, lambda: app.query("#providers"), "the table to mount")
     table = table_of(pilot)
     await wait_until(
         pilot,

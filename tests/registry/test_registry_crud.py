@@ -76,11 +76,11 @@ async def test_open_reads_every_sample_instance(backend: Backend) -> None:
     assert (work.name, work.provider) == ("Work OpenAI", "openai")
     assert work.values["default_model"] == "gpt-4.1"
     assert registry.find("nope") is None
-    assert [i.id for i in registry.list(provider="acme-gateway")] == [
+    assert [i.id for i in registry.instances(provider="acme-gateway")] == [
         "acme-gateway",
         "acme-gateway-research",
     ]
-    assert registry.list(provider="nope") == []
+    assert registry.instances(provider="nope") == []
     definitions = {d.id: d for d in registry.definitions()}
     assert definitions["openai"].builtin
     assert not definitions["acme-gateway"].builtin  # the user definition from gateway.yaml
@@ -89,8 +89,8 @@ async def test_open_reads_every_sample_instance(backend: Backend) -> None:
 async def test_list_by_file(yaml_backend: Backend, sample_dir: Path) -> None:
     registry = await yaml_backend.open()
     local = str(sample_dir / "providers" / "local.yaml")
-    assert [i.id for i in registry.list(file=local)] == ["local-ollama", "gpu-box-vllm"]
-    assert [i.id for i in registry.list(provider="ollama", file=local)] == ["local-ollama"]
+    assert [i.id for i in registry.instances(file=local)] == ["local-ollama", "gpu-box-vllm"]
+    assert [i.id for i in registry.instances(provider="ollama", file=local)] == ["local-ollama"]
 
 
 async def test_unknown_id_is_a_lookup_error_naming_the_id(registry: ProviderRegistry) -> None:

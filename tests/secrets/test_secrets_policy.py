@@ -176,7 +176,7 @@ async def test_no_backend_is_a_clear_error_and_the_registry_works(
 ) -> None:
     openai_config(config_dir, instance_id)
     registry = await ProviderRegistry.open([str(config_dir)], secrets=SecretStore(backend=backend))
-    assert [i.id for i in registry.list()] == [instance_id]
+    assert [i.id for i in registry.instances()] == [instance_id]
     assert not any(registry.snapshot().diagnostics.values())
 
     with pytest.raises(SecretBackendError) as caught:
@@ -229,7 +229,7 @@ def test_loading_listing_and_check_never_touch_the_keyring(
 
     async def load_and_list() -> None:
         registry = await ProviderRegistry.open([str(config_dir)])
-        registry.list()
+        registry.instances()
         await registry.secret_status(check_keyring=False)
 
     anyio.run(load_and_list)

@@ -90,7 +90,7 @@ async def test_a_duplicate_shows_its_own_key_status_and_can_copy_the_key(
     await registry.set_secret("work-openai", "api_key", SecretStr("sk-original-key"))
     async with run_dashboard((120, 40)) as (app, pilot, _):
         await select(pilot, "work-openai")
-        pane_ready = lambda: app._detail_secrets.get("work-openai")  # noqa: E731
+        pane_ready = lambda: app.presence.statuses("work-openai")  # noqa: E731
         await wait_until(pilot, pane_ready, "the key checked")
         form = await open_form(pilot, "c")
         key_input = form.query_one("#field-api_key", Input)

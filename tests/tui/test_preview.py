@@ -13,6 +13,7 @@ from provreg.key_trouble import KeyTrouble
 from provreg.registry import ProviderRegistry
 from provreg.tui.app import ProvregApp
 from provreg.tui.preview import preview_rows
+from provreg.tui.screens.main import NARROW_WIDTH
 from provreg.tui.widgets.providers_table import row_for
 
 pytestmark = pytest.mark.anyio
@@ -98,7 +99,7 @@ async def test_the_bottom_tabs_come_after_the_first_rows(cfg: Path, size: tuple[
         assert tabs.active == "activity"
         assert app.query_one("#activity-log").is_mounted
         assert app.query_one("#footer-slot Footer").is_mounted
-        narrow = size[0] < ProvregApp.NARROW_WIDTH
+        narrow = size[0] < NARROW_WIDTH
         assert tabs.get_tab("details").display is narrow
         assert app.query_one("#detail").display is not narrow
         # The Details tab's pane, shown before it was mounted, shows the selection.

@@ -77,6 +77,8 @@ def test_a_first_run_says_the_commands_to_run(
     monkeypatch.chdir(tmp_path)
 
     async def run_before(pilot: Pilot[Any]) -> None:
+        # The main screen's widgets mount after the app is ready.
+        await wait_until(pilot, lambda: pilot.app.query("#providers"), "the table")
         await wait_until(pilot, lambda: table_of(pilot).first_run_hint, "the hint")
         await settled(pilot)
 

@@ -158,7 +158,7 @@ def print_instance(
 def cmd_list(paths: list[str], as_json: bool, provider: str | None, out: TextIO) -> int:
     async def run() -> int:
         registry = await open_registry(paths, audit=False)
-        instances = registry.list(provider=provider)
+        instances = registry.instances(provider=provider)
         catalog = registry.snapshot().catalog
         if as_json:
             out.write(

@@ -146,7 +146,7 @@ def plan_migration(
     keys = read_keys(keys_path) if keys_path else {}
     imported = _load_map(map_path or default_map_path())
     providers = {d.id for d in registry.definitions()}
-    existing_names = [i.name for i in registry.list()]
+    existing_names = [i.name for i in registry.instances()]
     seen_names: list[str] = []
     seen_uuids: set[str] = set()
     for index, item in enumerate(raw):

@@ -57,7 +57,7 @@ class LlmConfigRepository:
         return to_llm_config(instance, definition, resolve, registry.audit)
 
     def _existing_names(self, except_id: str | None = None) -> list[str]:
-        return [i.name for i in self.registry.list() if i.id != except_id]
+        return [i.name for i in self.registry.instances() if i.id != except_id]
 
     async def create(self, data: LlmConfigData | Mapping[str, Any]) -> LlmConfig:
         """Validate with the old rules, create the instance, store the key.
@@ -134,7 +134,7 @@ class LlmConfigRepository:
         catalog = self.registry.snapshot().catalog
         return [
             to_metadata(i, catalog.get(i.provider), self.registry.audit)
-            for i in self.registry.list()
+            for i in self.registry.instances()
         ]
 
     async def exists(self, config_id: str) -> bool:
@@ -242,7 +242,7 @@ class SettingsRepository:
         one without is a new config; names must stay unique across the registry and
         the batch."""
         problems: list[str] = []
-        existing = {instance.id: instance for instance in self.registry.list()}
+        existing = {instance.id: instance for instance in self.registry.instances()}
         catalog = self.registry.snapshot().catalog
         providers = [definition.id for definition in catalog]
         names: list[str] = []

@@ -247,6 +247,14 @@ class FieldProblem:
     hint: str | None = None
     at_key: bool = False
     """Point at the key rather than the value (unknown fields)."""
+    missing_field: str = ""
+    """The field a "missing required field" problem is about (its `path` is empty:
+    it is placed at the instance, there being no key to point at)."""
+
+    @property
+    def field_id(self) -> str:
+        """The field it is about; "" for the instance as a whole."""
+        return self.missing_field or (str(self.path[0]) if self.path else "")
 
 
 def check_fields(
@@ -348,6 +356,7 @@ def _map_error(error: Any, definition: ProviderDefinition) -> FieldProblem:
             (),
             f"missing required field '{field_id}' for provider '{definition.id}'",
             hint=spec.help if spec is not None else None,
+            missing_field=field_id,
         )
     code, message, hint = _describe(kind, error, spec, definition)
     return FieldProblem(code, loc, message, hint)

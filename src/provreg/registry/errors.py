@@ -58,15 +58,8 @@ class FieldsError(RegistryError):
         """Field id -> message, for showing errors beside form inputs."""
         result: dict[str, str] = {}
         for problem in self.problems:
-            key = str(problem.path[0]) if problem.path else self._field_from_message(problem)
-            result.setdefault(key, problem.message)
+            result.setdefault(problem.field_id, problem.message)
         return result
-
-    @staticmethod
-    def _field_from_message(problem: FieldProblem) -> str:
-        # "missing required field 'x' ..." has no path: the field is quoted.
-        parts = problem.message.split("'")
-        return parts[1] if len(parts) > 2 else ""
 
 
 class UnknownFieldError(FieldsError):

@@ -16,7 +16,6 @@ other thread, use a `BlockingPortal` started in the loop
 
 from __future__ import annotations
 
-import builtins
 import time
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
@@ -182,7 +181,9 @@ class ProviderRegistry(UndoOperations, SecretOperations, RewriteOperations):
             raise InstanceNotFoundError(instance_id)
         return instance
 
-    def list(self, provider: str | None = None, file: str | None = None) -> list[ProviderInstance]:
+    def instances(
+        self, provider: str | None = None, file: str | None = None
+    ) -> list[ProviderInstance]:
         """Instances in registry order, optionally only of one provider or file."""
         return [
             instance
@@ -191,7 +192,7 @@ class ProviderRegistry(UndoOperations, SecretOperations, RewriteOperations):
             and (file is None or instance.file == file)
         ]
 
-    def definitions(self) -> builtins.list[ProviderDefinition]:
+    def definitions(self) -> list[ProviderDefinition]:
         """Every provider definition: built-ins first, then user ones."""
         return list(self.snapshot().catalog)
 
@@ -385,9 +386,7 @@ class ProviderRegistry(UndoOperations, SecretOperations, RewriteOperations):
             self._commit_write(outcome, source, instance_id, txn)
         return instance, removed
 
-    async def reload(
-        self, paths: builtins.list[str] | None = None, *, source: Source = "external"
-    ) -> None:
+    async def reload(self, paths: list[str] | None = None, *, source: Source = "external") -> None:
         """Re-read files from storage (all, or these real paths) and commit the result."""
         async with self._lock:
             if paths is None:
@@ -510,7 +509,7 @@ class ProviderRegistry(UndoOperations, SecretOperations, RewriteOperations):
 
     def _audit(
         self,
-        events: builtins.list[Event],
+        events: list[Event],
         state: RegistryState,
         previous: RegistryState,
         written_id: str | None = None,

@@ -13,40 +13,33 @@ import contextlib
 import logging
 import os
 import shlex
-import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events, on, work
-from textual.app import ComposeResult, SystemCommand
+from textual import on, work
+from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.containers import Container, Horizontal
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from provreg.gc_control import RareFullCollections, paused_then_frozen, unfreeze
-from provreg.key_trouble import KeyTrouble
 from provreg.report import plural
 from provreg.severity import Severity
 from provreg.tui.instance_actions import InstanceActions
 from provreg.tui.messages import EventsArrived, RegistryFailed, StoreChanged
-from provreg.tui.preview import preview_rows
+from provreg.tui.presence import KeyPresence
+from provreg.tui.screens.main import MainScreen
 from provreg.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
-from provreg.tui.widgets.detail_pane import DetailPane, short_problem
 from provreg.tui.widgets.problems import ProblemsTable
 from provreg.tui.widgets.providers_table import ProvidersTable, row_for
-from provreg.tui.widgets.status_header import StatusHeader, clock_time
+from provreg.tui.widgets.status_header import clock_time
 
 if TYPE_CHECKING:
-    from textual.widgets import RichLog, TabbedContent
-
-    from provreg.model import ProviderInstance
     from provreg.registry import ProviderRegistry
     from provreg.registry.events import Event
     from provreg.registry.state import RegistryState
-    from provreg.secrets import SecretStatus
 
 log = logging.getLogger("provreg.tui")
 
@@ -59,27 +52,29 @@ class ProvregApp(InstanceActions):
     CSS_PATH = "app.tcss"
     TITLE = "provreg"
 
+    # Each binding has an id: a user keymap (keymap.yaml in the config directory,
+    # docs/dashboard.md) can rebind it.
     BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("c", "duplicate", "Duplicate", show=False),
-        Binding("x,delete", "delete", "Delete"),
-        Binding("u", "undo", "Undo delete", show=False),
-        Binding("k", "set_secret", "Set key"),
-        Binding("K", "remove_secret", "Remove key", show=False),
-        Binding("o", "confirm_origin", "Confirm host", show=False),
-        Binding("v", "open_editor", "$EDITOR"),
-        Binding("slash", "filter", "Filter"),
-        Binding("s", "sort", "Sort", show=False),
-        Binding("r", "rescan", "Rescan", show=False),
-        Binding("w", "toggle_read_only", "Read-only", show=False),
-        Binding("t", "pick_theme", "Theme", show=False),
-        Binding("p", "show_tab('problems')", "Problems", show=False),
-        Binding("l", "show_tab('activity')", "Activity", show=False),
-        Binding("d", "show_tab('details')", "Details", show=False),
-        Binding("question_mark", "help", "Help"),
+        Binding("a", "add", "Add", id="add"),
+        Binding("e", "edit", "Edit", id="edit"),
+        Binding("c", "duplicate", "Duplicate", show=False, id="duplicate"),
+        Binding("x,delete", "delete", "Delete", id="delete"),
+        Binding("u", "undo", "Undo delete", show=False, id="undo-delete"),
+        Binding("k", "set_secret", "Set key", id="set-key"),
+        Binding("K", "remove_secret", "Remove key", show=False, id="remove-key"),
+        Binding("o", "confirm_origin", "Confirm host", show=False, id="confirm-host"),
+        Binding("v", "open_editor", "$EDITOR", id="open-editor"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("s", "sort", "Sort", show=False, id="sort"),
+        Binding("r", "rescan", "Rescan", show=False, id="rescan"),
+        Binding("w", "toggle_read_only", "Read-only", show=False, id="read-only"),
+        Binding("t", "pick_theme", "Theme", show=False, id="theme"),
+        Binding("p", "show_tab('problems')", "Problems", show=False, id="problems"),
+        Binding("l", "show_tab('activity')", "Activity", show=False, id="activity"),
+        Binding("d", "show_tab('details')", "Details", show=False, id="details"),
+        Binding("question_mark", "help", "Help", id="help"),
         Binding("f1", "help", "Help", show=False, priority=True),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", id="quit"),
         # Read-only hides the write keys from the footer; pressed anyway, they say why.
         Binding("a,e,c,x,delete,u,k,K,o", "explain_read_only", show=False),
     ]
@@ -136,12 +131,8 @@ class ProvregApp(InstanceActions):
         self.stamp = stamp
         self.registry: ProviderRegistry | None = None
         self.state: RegistryState | None = None
-        self.key_trouble = KeyTrouble()
-        self._detail_secrets: dict[str, dict[str, SecretStatus]] = {}
-        self._detail_error: str | None = None
+        self.presence = KeyPresence()
         self._unsubscribe: list[Any] = []
-        self._layout_set = False
-        self._confirmed_present: set[str] = set()
         self._theme_ready = False
         self._collector = RareFullCollections()
         self._external_toast_until = 0.0
@@ -149,94 +140,22 @@ class ProvregApp(InstanceActions):
         self._external_toast_count = 0
         self._external_unshown = 0
         """External changes that came while the toast showed."""
-        # The widgets every store commit updates, kept from compose: a query walks
-        # the whole screen, and a commit used to run several.
-        self._table: ProvidersTable | None = None
-        self._header: StatusHeader | None = None
-        self._problems: ProblemsTable | None = None
-        self._detail_panes: tuple[DetailPane, ...] = ()
-        self._activity_log: RichLog | None = None
-        self._tabs: TabbedContent | None = None
-        """The bottom tabs, None until mounted after the first paint."""
-        self._bottom_mounted = asyncio.Event()
-        self._wanted_tab: str | None = None
-        """A tab asked for (a key, the all-broken start) before the tabs were mounted."""
+        self.main = MainScreen(paths, stamp, open_filter=self.action_filter)
         self._theme_warnings = self._choose_theme()
+        self._keymap_warnings = self._apply_keymap()
 
-    # ------------------------------------------------------------------ layout
+    def _apply_keymap(self) -> list[str]:
+        """The user's keymap (keymap.yaml); what was wrong in it, to show once mounted."""
+        from provreg.tui.keymap import load_keymap
 
-    def compose(self) -> ComposeResult:
-        # The layout's class before the widgets mount: added in on_mount, it
-        # restyled every widget again before the first paint.
-        self.screen.set_class(self.size.width < self.NARROW_WIDTH, "narrow", update=False)
-        self._header = StatusHeader(", ".join(self.paths), stamp=self.stamp, id="status")
-        self._table = ProvidersTable(id="providers")
-        self._table.open_filter = self.action_filter
-        self._problems = ProblemsTable(id="problems-table")
-        # The side pane and, in narrow terminals, the Details tab.
-        self._detail_panes = (DetailPane(id="detail"), DetailPane(id="detail-tab"))
-        yield self._header
-        yield Input(
-            placeholder="filter: any text (Escape clears)",
-            id="filter",
-            classes="hidden",
-            disabled=True,
-        )
-        with Horizontal(id="main"):
-            yield self._table
-            yield self._detail_panes[0]
-        # The bottom tabs and the footer are mounted into their places after the
-        # first paint (_mount_bottom): they are most of the screen's widgets (the
-        # footer has one per key), and styling and arranging them came before
-        # the first rows.
-        yield Container(id="bottom")
-        yield Container(id="footer-slot")
+        ids = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id is not None}
+        loaded = load_keymap(ids)
+        if loaded.keymap:
+            self.set_keymap(loaded.keymap)
+        return loaded.problems
 
-    async def _mount_bottom(self) -> None:
-        # Imported here: RichLog brings rich.pretty and attrs (~20-30 ms).
-        from textual.widgets import RichLog, TabbedContent, TabPane
-
-        self._activity_log = RichLog(id="activity-log", wrap=False, markup=False, max_lines=2000)
-        assert self._problems is not None
-        narrow = self.screen.has_class("narrow")
-        tabs = TabbedContent(id="bottom-tabs", initial="details" if narrow else "problems")
-        # In narrow terminals the detail pane moves here, beside the problems.
-        tabs.compose_add_child(TabPane("Details", self._detail_panes[1], id="details"))
-        tabs.compose_add_child(TabPane("Problems", self._problems, id="problems"))
-        tabs.compose_add_child(TabPane("Activity", self._activity_log, id="activity"))
-        await self.query_one("#bottom", Container).mount(tabs)
-        await self.query_one("#footer-slot", Container).mount(Footer())
-        self._tabs = tabs
-        self._layout_set = False
-        self._apply_width(self.size.width)
-        if self._wanted_tab is not None:
-            self.action_show_tab(self._wanted_tab)
-        self._bottom_mounted.set()
-
-    NARROW_WIDTH = 140
-    """Below this many columns the detail pane becomes a tab under the table (the
-    table needs ~100 columns to show File:line whole)."""
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._apply_width(event.size.width)
-
-    def _apply_width(self, width: int) -> None:
-        narrow = width < self.NARROW_WIDTH
-        if self.screen.has_class("narrow") == narrow and self._layout_set:
-            return
-        self.screen.set_class(narrow, "narrow")
-        tabs = self._tabs
-        if tabs is None:  # _mount_bottom applies it
-            return
-        self._layout_set = True
-        if narrow:
-            tabs.show_tab("details")
-            tabs.active = "details"
-        else:
-            if tabs.active == "details":
-                tabs.active = "problems"
-            tabs.hide_tab("details")
-        self._show_detail()
+    def get_default_screen(self) -> MainScreen:
+        return self.main
 
     def _choose_theme(self) -> list[tuple[str, str]]:
         """Register the themes and set the one to use; return (title, warning) pairs
@@ -267,28 +186,16 @@ class ProvregApp(InstanceActions):
         return warnings
 
     def on_mount(self) -> None:
-        self._apply_width(self.size.width)
         for title, warning in self._theme_warnings:
             # The skipped files' list is long: it stays longer.
             timeout = 10 if title else self.NOTIFICATION_TIMEOUT
             self.notify(warning, title=title, severity="warning", timeout=timeout)
         self._theme_ready = True
-        self.query_one(StatusHeader).show(None)
-        table = self.query_one(ProvidersTable)
-        table.roots = tuple(path for path in self.paths if os.path.isdir(path))
-        assert self._problems is not None
-        self._problems.roots = table.roots
-        # The first screenful straight from the first files, in the first paint:
-        # opening the registry (its imports, validating and linking every file)
-        # takes 0.2-1 s more, and its rows replace these (docs/performance.md).
-        preview = preview_rows(self.paths, table.roots, self.size.height)
-        if preview:
-            table.apply_rows(dict(preview), [key for key, _ in preview])
-        else:
-            table.loading = True
-        table.focus()
+        for problem in self._keymap_warnings:
+            self.notify(problem, title="Keymap", severity="warning", timeout=10)
+        # The main screen shows the preview's rows in the first paint, then mounts
+        # its bottom tabs.
         self.call_after_refresh(self._bench_mark, "first-paint")
-        self.call_after_refresh(self._mount_bottom)
         # After the first paint: the worker runs on this event loop, and its
         # imports and the open are ~0.3 s of CPU that would come before it.
         self.call_after_refresh(self._load_registry)
@@ -343,7 +250,7 @@ class ProvregApp(InstanceActions):
                 return
             self._bench_mark("loaded")
             # Store changes and the first fill update the bottom tabs.
-            await self._bottom_mounted.wait()
+            await self.main.bottom_mounted.wait()
             self.registry = registry
             self._unsubscribe.append(registry.store.subscribe(self._on_state))
             self._unsubscribe.append(registry.store.subscribe_events(self._on_events))
@@ -352,7 +259,8 @@ class ProvregApp(InstanceActions):
             with contextlib.suppress(Exception):  # the worker below reports it
                 from provreg.registry.key_presence import instance_key_trouble
 
-                self.key_trouble = await asyncio.to_thread(instance_key_trouble, registry)
+                trouble = await asyncio.to_thread(instance_key_trouble, registry)
+                self.presence.set_trouble(trouble)
             await self._first_fill(registry.snapshot())
         self._collector.start()
         if self.watch_files:
@@ -361,7 +269,7 @@ class ProvregApp(InstanceActions):
 
     async def _first_fill(self, state: RegistryState) -> None:
         """Show the first rows at once, then the rest in chunks, yielding between them."""
-        table = self.query_one(ProvidersTable)
+        table = self.main.table
         table.loading = False
         # A loading widget cannot take focus, so on_mount's focus went to the
         # detail pane and the arrow keys scrolled it. Unless the user has started
@@ -372,7 +280,7 @@ class ProvregApp(InstanceActions):
         rows = {}
         for index, instance_id in enumerate(order):
             rows[instance_id] = row_for(
-                state.instances[instance_id], state, self.key_trouble, table.roots
+                state.instances[instance_id], state, self.presence.trouble, table.roots
             )
             if index + 1 == FIRST_ROWS or (index + 1) % ROW_CHUNK == 0:
                 table.apply_rows(dict(rows), order[: index + 1])
@@ -382,13 +290,13 @@ class ProvregApp(InstanceActions):
                     # came to start this.
                     self._check_selected_secrets()
                 await _yield()
-        table.apply_rows(rows, order, basis=(state, self.key_trouble))
+        table.apply_rows(rows, order, basis=(state, self.presence.trouble))
         table.refresh()  # an empty table now says so
         self._show_state(state, table_too=False)
         self._check_selected_secrets()  # as above
         if not state.instances and state.count(Severity.ERROR):
             # Every file is broken: the problems are what there is to see.
-            self.action_show_tab("problems")
+            self.main.show_tab("problems")
         self.call_after_refresh(self._bench_mark, "table-full")
 
     @work(exclusive=True, group="sync", exit_on_error=False)
@@ -412,24 +320,6 @@ class ProvregApp(InstanceActions):
         # would slow this repaint down by holding the GIL meanwhile.
         self.call_after_refresh(self._refresh_secret_presence)
 
-    def _widgets_gone(self) -> bool:
-        """True while the app shuts down: messages still queued (a row highlight,
-        a store change, a worker's result) find no widgets to update."""
-        return self._table is None or not self._table.is_attached
-
-    def _show_state(self, state: RegistryState, *, table_too: bool = True) -> None:
-        self.state = state
-        if self._widgets_gone():
-            return
-        assert self._table is not None and self._header is not None
-        assert self._problems is not None
-        if table_too:
-            self._table.apply(state, self.key_trouble)
-        read_only = self.registry.read_only if self.registry else False
-        self._header.show(state, read_only=read_only)
-        self._problems.show(state)
-        self._show_detail()
-
     def on_events_arrived(self, message: EventsArrived) -> None:
         if self._widgets_gone():
             return
@@ -441,15 +331,14 @@ class ProvregApp(InstanceActions):
             ReloadRecovered,
         )
 
-        log = self._activity_log
-        assert log is not None
         stamp = self.stamp(time.time())
         external: list[str] = []
+        logged: list[str] = []
         for event in message.events:
             line = text_line(event)
             if line is None:
                 continue
-            log.write(f"{stamp} {line}")
+            logged.append(f"{stamp} {line}")
             toast = self._as_in_table(line)
             if isinstance(event, ReloadRecovered):
                 # The failure's toast would go on saying the file is broken: clear
@@ -469,11 +358,12 @@ class ProvregApp(InstanceActions):
                 # A new base URL host or reference changes what its keys may do:
                 # what Details showed of them is stale. (Other edits keep it: asking
                 # the keyring again after every edit cost a repaint.)
-                self._detail_secrets.pop(event.instance.id, None)
+                self.presence.forget(event.instance.id)
+        self.main.log_lines(logged)
         if external:
             self._notify_external(external)
         selected = self.selected_instance()
-        if selected is not None and selected.id not in self._detail_secrets:
+        if selected is not None and self.presence.statuses(selected.id) is None:
             self._show_detail()
             self._check_detail_secrets(selected.id)
 
@@ -490,7 +380,7 @@ class ProvregApp(InstanceActions):
     def _as_in_table(self, line: str) -> str:
         """An event line with its file as the table shows it (relative to its config
         directory): a toast is read at a glance, beside the table."""
-        for root in self._table.roots if self._table is not None else ():
+        for root in self.main.table.roots:
             prefix = root.rstrip("/") + "/"
             if f": {prefix}" in line:
                 return line.replace(f": {prefix}", ": ", 1)
@@ -528,7 +418,7 @@ class ProvregApp(InstanceActions):
             self._toast_external(f"{plural(unshown, 'more external change')} (l: Activity)")
 
     def on_registry_failed(self, message: RegistryFailed) -> None:
-        table = self.query_one(ProvidersTable)
+        table = self.main.table
         table.loading = False
         table.apply_rows({}, [])  # no preview rows of a registry that did not open
         missing = [path for path in self.paths if not os.path.exists(path)]
@@ -541,106 +431,22 @@ class ProvregApp(InstanceActions):
             )
             table.refresh()
         self.notify(message.error, title="Cannot open the registry", severity="error", timeout=30)
-        self.query_one(StatusHeader).update(Text(f"provreg: {message.error}"))
+        self.main.header.update(Text(f"provreg: {message.error}"))
 
-    # ------------------------------------------------------------------ secrets presence
-
-    @work(exclusive=True, group="secret-index", thread=True, exit_on_error=False)
-    def _refresh_secret_presence(self) -> None:
-        """The table's "secret missing" from the index and env/file checks only:
-        no keyring call per row (about 20 ms each with a Secret Service)."""
-        registry = self.registry
-        if registry is None:
-            return
-        from provreg.registry.key_presence import instance_key_trouble
-
-        trouble = instance_key_trouble(registry)
-        for instance_id in self._confirmed_present:
-            trouble = trouble.with_present(instance_id, True)
-        if trouble != self.key_trouble:
-            self.call_from_thread(self._apply_trouble, trouble)
-
-    def _apply_trouble(self, trouble: KeyTrouble) -> None:
-        self.key_trouble = trouble
-        if self.state is not None and not self._widgets_gone():
-            self.query_one(ProvidersTable).apply(self.state, trouble)
-
-    @work(exclusive=True, group="detail-secrets", exit_on_error=False)
-    async def _check_detail_secrets(self, instance_id: str) -> None:
-        """Confirm the selected instance's keys with the backend (in a worker thread)."""
-        registry = self.registry
-        if registry is None or registry.find(instance_id) is None:
-            return
-        try:
-            statuses = await registry.secret_status(instance_id)
-            self._detail_error = None
-        except Exception as exc:  # keyring trouble on a headless box: say it, don't crash
-            statuses = []
-            self._detail_error = short_problem(str(exc))
-        self._detail_secrets[instance_id] = {status.field: status for status in statuses}
-        self._show_detail()
-        # The table's "secret missing" comes from provreg's index; a key stored
-        # by another tool is only known once the backend confirmed it here.
-        answered = [s for s in statuses if s.present is not None and not s.problem]
-        if answered and self.state is not None:
-            missing = any(s.present is False for s in answered)
-            (self._confirmed_present.discard if missing else self._confirmed_present.add)(
-                instance_id
-            )
-            trouble = self.key_trouble.with_present(instance_id, not missing)
-            if trouble != self.key_trouble:
-                self._apply_trouble(trouble)
-
-    # ------------------------------------------------------------------ selection and detail
-
-    def selected_instance(self) -> ProviderInstance | None:
-        if self.state is None or self._table is None or self._widgets_gone():
-            return None
-        instance_id = self._table.selected_id
-        return self.state.instances.get(instance_id) if instance_id else None
-
-    @on(ProvidersTable.RowHighlighted, "#providers")
-    def _row_highlighted(self, event: ProvidersTable.RowHighlighted) -> None:
+    def on_main_screen_selection_changed(self) -> None:
         self._show_detail()
         self._check_selected_secrets()
-
-    def _check_selected_secrets(self) -> None:
-        """Confirm the highlighted instance's keys, unless already known."""
-        instance = self.selected_instance()
-        if instance is not None and instance.id not in self._detail_secrets:
-            self._check_detail_secrets(instance.id)
-
-    @on(ProvidersTable.CursorCleared, "#providers")
-    def _cursor_cleared(self, event: ProvidersTable.CursorCleared) -> None:
-        self._show_detail()
 
     @on(ProvidersTable.RowSelected, "#providers")
     def _row_selected(self, event: ProvidersTable.RowSelected) -> None:
         self.action_edit()
 
-    def _show_detail(self) -> None:
-        if self._widgets_gone():
-            return
-        instance = self.selected_instance()
-        secrets = self._detail_secrets.get(instance.id) if instance else None
-        for pane in self._detail_panes:
-            pane.show(
-                instance,
-                self.state,
-                secrets,
-                checking=instance is not None and secrets is None,
-                secret_error=self._detail_error,
-            )
-
     def on_problems_table_jump_to(self, message: ProblemsTable.JumpTo) -> None:
         diagnostic = message.diagnostic
-        table = self.query_one(ProvidersTable)
+        table = self.main.table
         if diagnostic.instance_id and table.select(diagnostic.instance_id):
             table.focus()
-            if self.screen.has_class("narrow"):
-                # The row and its Details: in a narrow terminal Details is a tab.
-                if self._tabs is not None:
-                    self._tabs.active = "details"
+            self.main.show_details_tab_if_narrow()
             return
         self.notify(
             f"{diagnostic.file}:{diagnostic.line}:{diagnostic.column} — press v on a row of that "
@@ -649,39 +455,6 @@ class ProvregApp(InstanceActions):
         )
         self._open_in_editor(diagnostic.file, diagnostic.line)
 
-    def action_open_editor(self) -> None:
-        instance = self._target()
-        if instance is None:
-            return
-        self._open_in_editor(instance.file, instance.line)
-
-    def _open_in_editor(self, file: str, line: int) -> None:
-        from provreg.tui.editor import EditorError, editor_command
-
-        # Decided before the terminal is handed over: a missing editor must not
-        # leave the user at a blank screen.
-        try:
-            command = editor_command(file, line)
-        except EditorError as exc:
-            self.notify(f"Cannot open the editor: {exc}", severity="error", timeout=10)
-            return
-        try:
-            with self.suspend():
-                done = subprocess.run(command, check=False)
-        except Exception as exc:  # no terminal to suspend to (tests, some drivers), or exec failed
-            self.notify(f"Cannot open the editor ({command[0]}): {exc}", severity="error")
-            return
-        finally:
-            self.refresh(layout=True)  # whatever the editor left on the terminal is redrawn
-        if done.returncode != 0:
-            self.notify(
-                f"The editor ({command[0]}) exited with code {done.returncode}",
-                severity="warning",
-                timeout=6,
-            )
-        if self.registry is not None:
-            self._run_op(self.registry.reload([os.path.realpath(file)]), f"Reloaded {file}")
-
     def action_rescan(self) -> None:
         if self.registry is not None:
             self._run_op(self._rescan(self.registry), "Rescanned the config files")
@@ -689,16 +462,16 @@ class ProvregApp(InstanceActions):
     async def _rescan(self, registry: ProviderRegistry) -> None:
         started = time.time()
         await registry.reload()
-        if self._header is not None and not self._widgets_gone():
-            self._header.rescanned_at = started
-            self._header.show(self.state, read_only=registry.read_only)
+        if not self._widgets_gone():
+            self.main.header.rescanned_at = started
+            self.main.header.show(self.state, read_only=registry.read_only)
 
     def action_toggle_read_only(self) -> None:
         if self.registry is None:
             return
         self.registry.read_only = not self.registry.read_only
         self.refresh_bindings()  # the footer offers the write keys again, or not
-        self.query_one(StatusHeader).show(self.state, read_only=self.registry.read_only)
+        self.main.header.show(self.state, read_only=self.registry.read_only)
         self.notify(
             "Read-only: changes are refused" if self.registry.read_only else "Changes allowed"
         )
@@ -707,45 +480,14 @@ class ProvregApp(InstanceActions):
         self.search_themes()
 
     def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.disabled = False
-        field.remove_class("hidden")
-        # Focused now, not after the queued keys: `/ollama` typed or pasted in one
-        # burst must land in the filter, not run `o` and `a` as commands.
-        self.screen.set_focus(field)
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(ProvidersTable).set_filter(event.value)
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(ProvidersTable).focus()
-
-    def key_escape(self) -> None:
-        field = self.query_one("#filter", Input)
-        if not field.has_class("hidden"):
-            field.value = ""
-            field.add_class("hidden")
-            field.disabled = True
-            self.query_one(ProvidersTable).set_filter("")
-            self.query_one(ProvidersTable).focus()
+        self.main.open_filter()
 
     def action_sort(self) -> None:
-        key = self.query_one(ProvidersTable).cycle_sort()
+        key = self.main.table.cycle_sort()
         self.notify(f"Sorted by {key}", timeout=2)
 
     def action_show_tab(self, tab: str) -> None:
-        if tab == "details" and not self.screen.has_class("narrow"):
-            # Wide terminals show Details beside the table, not as a tab.
-            self.query_one("#detail", DetailPane).focus()
-            return
-        if self._tabs is None:  # not mounted yet: _mount_bottom shows it
-            self._wanted_tab = tab
-            return
-        self._tabs.active = tab
-        if tab == "problems" and self._problems is not None:
-            self._problems.focus()
+        self.main.show_tab(tab)
 
     def action_help(self) -> None:
         """The keys of the screen in front: the dashboard's, or a form's or dialog's."""

@@ -1,68 +1,41 @@
-"""The dashboard's instance actions: add, edit, duplicate, delete, keys, host.
+"""The dashboard's instance actions: add, edit, duplicate, delete, keys, host,
+$EDITOR.
 
-A mixin of `ProvregApp`, apart from the layout and live-update code: each
-action turns a keypress into a screen (picker, form, confirmation, masked
-input) and the answer into one `ProviderRegistry` call, run in a worker.
+The base of `ProvregApp`, apart from the loading, live-update and layout
+code: each action turns a keypress into a screen (picker, form, confirmation,
+masked input) and the answer into one `ProviderRegistry` call, run in a
+worker. What it reads and updates (the state, the keys' presence, the main
+screen) is `DashboardBase`'s.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.app import App
 
+from provreg.tui.dashboard_base import DashboardBase
 from provreg.tui.screens.confirm import ConfirmScreen
 from provreg.tui.screens.removed import RemovedScreen
 from provreg.tui.screens.secret_input import SecretInputScreen
 from provreg.tui.widgets.providers_table import ProvidersTable
 
 if TYPE_CHECKING:
-    from textual.notifications import SeverityLevel
-    from textual.worker import Worker
-
     from provreg.model import ProviderInstance
     from provreg.registry import ProviderRegistry
-    from provreg.registry.state import RegistryState
     from provreg.registry.undo_ops import UndoableDeletion
-    from provreg.secrets import SecretStatus
     from provreg.tui.screens.instance_form import FormResult
 
 
-class InstanceActions(App[int]):
-    """Actions on the selected instance; state lives in ProvregApp."""
+class InstanceActions(DashboardBase):
+    """Actions on the selected instance; the state they read is DashboardBase's."""
 
-    registry: ProviderRegistry | None
-    state: RegistryState | None
-    _detail_secrets: dict[str, dict[str, SecretStatus]]
-    _detail_error: str | None
     _keyring_refusal_said = False
     """The keyring's refusal was toasted once; later presses only update Details."""
     _undoable: UndoableDeletion | None = None
     """The last delete, while `u` can undo it; its stored keys are still kept."""
-
-    if TYPE_CHECKING:
-        # Provided by ProvregApp.
-        def selected_instance(self) -> ProviderInstance | None: ...
-        def _widgets_gone(self) -> bool: ...
-        def _show_detail(self) -> None: ...
-        def _show_state(self, state: RegistryState, *, table_too: bool = True) -> None: ...
-        def _check_detail_secrets(self, instance_id: str) -> Worker[None]: ...
-        def _refresh_secret_presence(self) -> Worker[None]: ...
-        def _open_in_editor(self, file: str, line: int) -> None: ...
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Notifications quote file names, values and patterns (`^[a-z0-9]...`): they
-        are plain text here unless a caller asks for markup."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ------------------------------------------------------------------ actions
 
@@ -149,7 +122,7 @@ class InstanceActions(App[int]):
         presence = (
             {
                 field: ("● set" if status.present else "○ missing")
-                for field, status in self._detail_secrets.get(instance.id, {}).items()
+                for field, status in (self.presence.statuses(instance.id) or {}).items()
             }
             if instance
             else {}
@@ -183,7 +156,7 @@ class InstanceActions(App[int]):
         *,
         recreate: bool = False,
     ) -> None:
-        from provreg.registry import FieldsError, RegistryError
+        from provreg.registry import DuplicateNameError, FieldsError
         from provreg.tui.screens.instance_form import FormError  # see _open_form
 
         registry = self.registry
@@ -223,14 +196,11 @@ class InstanceActions(App[int]):
                 instance_id = current.id
             for field, value in {**copied, **result.secrets}.items():
                 await registry.set_secret(instance_id, field, value)
+        except DuplicateNameError as exc:
+            raise FormError({"name": str(exc)}) from None
         except FieldsError as exc:
             raise FormError(exc.fields) from None
-        except RegistryError as exc:
-            name_errors = ("DuplicateNameError", "InvalidValueError")
-            if type(exc).__name__ in name_errors and "name" in str(exc):
-                raise FormError({"name": str(exc)}) from None
-            raise
-        self._detail_secrets.pop(instance_id, None)
+        self.presence.forget(instance_id)
         # The commit's StoreChanged message is still queued: show that state now,
         # or the new row does not exist yet and cannot be selected.
         self._show_state(registry.snapshot())
@@ -364,7 +334,7 @@ class InstanceActions(App[int]):
 
         def entered(value: Any) -> None:
             if value is not None:
-                self._detail_secrets.pop(instance.id, None)
+                self.presence.forget(instance.id)
                 self._run_op(
                     registry.set_secret(instance.id, field, value),
                     f"Stored {field} for {instance.name}",
@@ -380,7 +350,7 @@ class InstanceActions(App[int]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._detail_secrets.pop(instance.id, None)
+                self.presence.forget(instance.id)
                 self._run_op(
                     registry.remove_secret(instance.id, field),
                     f"Removed {field} of {instance.name}",
@@ -417,7 +387,7 @@ class InstanceActions(App[int]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._detail_secrets.pop(instance.id, None)
+                self.presence.forget(instance.id)
                 self._run_op(registry.confirm_origin(instance.id), f"Confirmed {host}")
 
         self.push_screen(
@@ -480,7 +450,7 @@ class InstanceActions(App[int]):
                 self.notify(str(exc), title=f"Cannot undo the delete of {name}", severity="error")
             return
         self.notify(f"Restored {name}", timeout=3)
-        self._detail_secrets.pop(restored.id, None)
+        self.presence.forget(restored.id)
         # As after a save: the commit's StoreChanged is still queued.
         self._show_state(registry.snapshot())
         self.query_one(ProvidersTable).select(restored.id)
@@ -522,7 +492,7 @@ class InstanceActions(App[int]):
         if not isinstance(exc, SecretBackendError):
             self.notify(str(exc), title=title, severity="error", timeout=10)
             return
-        self._detail_error = str(exc)
+        self.presence.problem = str(exc)
         self._show_detail()
         if not self._keyring_refusal_said:
             self._keyring_refusal_said = True
@@ -542,3 +512,36 @@ class InstanceActions(App[int]):
         if selected is not None:
             self._check_detail_secrets(selected.id)
         self._refresh_secret_presence()
+
+    def action_open_editor(self) -> None:
+        instance = self._target()
+        if instance is None:
+            return
+        self._open_in_editor(instance.file, instance.line)
+
+    def _open_in_editor(self, file: str, line: int) -> None:
+        from provreg.tui.editor import EditorError, editor_command
+
+        # Decided before the terminal is handed over: a missing editor must not
+        # leave the user at a blank screen.
+        try:
+            command = editor_command(file, line)
+        except EditorError as exc:
+            self.notify(f"Cannot open the editor: {exc}", severity="error", timeout=10)
+            return
+        try:
+            with self.suspend():
+                done = subprocess.run(command, check=False)
+        except Exception as exc:  # no terminal to suspend to (tests, some drivers), or exec failed
+            self.notify(f"Cannot open the editor ({command[0]}): {exc}", severity="error")
+            return
+        finally:
+            self.refresh(layout=True)  # whatever the editor left on the terminal is redrawn
+        if done.returncode != 0:
+            self.notify(
+                f"The editor ({command[0]}) exited with code {done.returncode}",
+                severity="warning",
+                timeout=6,
+            )
+        if self.registry is not None:
+            self._run_op(self.registry.reload([os.path.realpath(file)]), f"Reloaded {file}")

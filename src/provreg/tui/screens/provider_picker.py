@@ -34,7 +34,7 @@ class ProviderPicker(ModalScreen[str | None]):
                 if definition.description:
                     prompt.append(f"\n  {definition.description}")
                 options.append(Option(prompt, id=definition.id))
-            yield OptionList(*options, id="providers")
+            yield OptionList(*options, id="provider-types")
         yield Footer()  # this screen's own keys, not the dashboard's
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

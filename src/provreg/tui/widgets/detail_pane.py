@@ -64,7 +64,6 @@ def presence_text(ref: SecretRef, status: SecretStatus | None, checking: bool) -
 class DetailPane(VerticalScroll):
     DEFAULT_CSS = """
     DetailPane { width: 1fr; min-width: 30; border-left: solid $panel; padding: 0 1; }
-    #detail-tab { border-left: none; }
     DetailPane > #detail-body { width: 100%; }
     """
 

@@ -49,7 +49,7 @@ async def test_refusals_say_why(sample_dir: Path) -> None:
         await registry.restore_deleted(deletion)
     restored = await registry.restore_deleted(deletion, at_end=True)
     assert "# exported by my shell profile" in hosted.read_text()
-    assert list(registry.list(file=restored.file))[-1].id == "gemini"
+    assert list(registry.instances(file=restored.file))[-1].id == "gemini"
 
 
 async def test_a_memory_storage_deletes_but_cannot_undo() -> None:

@@ -2,7 +2,8 @@
 
 Owns: the check command's flow and exit code. Must stay importable without
 textual (a test asserts it) and start fast.
-May import: `provreg.config`, `provreg.report`, `provreg.model`.
+May import: `provreg.config`, `provreg.report`, `provreg.model`, `provreg.exit_codes`,
+`provreg.one_line`; `provreg.secrets` only for `--check --secrets`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Render diagnostics for people and machines: compiler-style text, JSON, GitHub annotations.
 
 Owns: the output formats of `provreg --check` (DESIGN §3).
-May import: `provreg.model`, `provreg.one_line` and the standard library.
+May import: `provreg.model`, `provreg.severity`, `provreg.one_line` and the standard library.
 
 Every piece of a line that comes from the user (the file name, the message
 and hint, which quote keys and values) goes through `printable`, so nothing

@@ -4,6 +4,7 @@ Each module is imported only when its command runs, so `provreg --check`
 does not pay for the registry, anyio or the dashboard.
 May import: every headless package (`provreg.registry`, `provreg.sync`,
 `provreg.compat`, `provreg.secrets`, `provreg.config`, `provreg.catalog`,
-`provreg.model`) and the top-level helpers, anyio, pydantic. Never textual,
-never `provreg.tui`.
+`provreg.model`), the top-level helpers (`provreg.exit_codes`, `provreg.paths`,
+`provreg.report`, `provreg.gc_control`, `provreg.field_text`,
+`provreg.text_encoding`), anyio, pydantic. Never textual, never `provreg.tui`.
 """

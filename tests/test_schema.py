@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from provreg.cli import main
-from provreg.config.schema import SCHEMA_DIALECT, schema_json
+from provreg.config.read.schema import SCHEMA_DIALECT, schema_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CONFIGS = REPO_ROOT / "sample_configs"

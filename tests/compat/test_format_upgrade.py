@@ -18,9 +18,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from provreg.cli import main
-from provreg.config.load_set import load_paths
-from provreg.config.migrations import STEPS, UpgradeResult, upgrade_0_to_1, upgrade_text
-from provreg.config.reading import CURRENT_VERSION, detect_version
+from provreg.config.edit.migrations import STEPS, UpgradeResult, upgrade_0_to_1, upgrade_text
+from provreg.config.read.load_set import load_paths
+from provreg.config.read.reading import CURRENT_VERSION, detect_version
 
 from .support import FIXTURES, files_containing, keyring_get, run_provreg, tree
 

@@ -21,7 +21,7 @@ import pytest
 from provreg.cli import main
 from provreg.compat import LlmConfigRepository
 from provreg.compat.legacy_json import MigrationError, key_env_name, plan_migration, read_keys
-from provreg.config.load_set import load_paths
+from provreg.config.read.load_set import load_paths
 from provreg.registry import ProviderRegistry
 
 from .support import FIXTURES, cli_env, files_containing, keyring_get, run_provreg, tree

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from provreg.config.diagnostic_cap import MAX_DIAGNOSTICS_PER_FILE
-from provreg.config.load_set import load_paths
+from provreg.config.read.diagnostic_cap import MAX_DIAGNOSTICS_PER_FILE
+from provreg.config.read.load_set import load_paths
 
 from .cli_process import provreg
 

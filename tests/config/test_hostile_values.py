@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from provreg.config.load_set import load_paths
+from provreg.config.read.load_set import load_paths
 
 from .cli_process import provreg
 

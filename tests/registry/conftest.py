@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from provreg.config.load_set import load_paths
+from provreg.config.read.load_set import load_paths
 from provreg.model import ProviderInstance
 from provreg.registry import ProviderRegistry
 from provreg.storage import MemoryStorage

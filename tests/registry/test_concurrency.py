@@ -23,7 +23,7 @@ import anyio.from_thread
 import anyio.to_thread
 import pytest
 
-from provreg.config.load_set import load_paths
+from provreg.config.read.load_set import load_paths
 from provreg.model import Severity
 from provreg.registry import (
     AuditLog,

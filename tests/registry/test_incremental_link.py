@@ -20,9 +20,9 @@ import pytest
 from provreg.catalog import builtin_catalog
 from provreg.config import codes
 from provreg.config.ids import slugify, unique_id
-from provreg.config.linking import link
-from provreg.config.results import FileResult
-from provreg.config.yaml_source import diagnostic
+from provreg.config.read.linking import link
+from provreg.config.read.results import FileResult
+from provreg.config.read.yaml_source import diagnostic
 from provreg.model import Diagnostic, ProviderInstance
 from provreg.registry.assemble import assemble_state
 from provreg.registry.events import (

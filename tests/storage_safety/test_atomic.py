@@ -24,7 +24,7 @@ import anyio
 import pytest
 
 import provreg.storage.atomic as atomic
-from provreg.config.discovery import discover, is_config_name
+from provreg.config.read.discovery import discover, is_config_name
 from provreg.registry.audit import default_audit_path
 from provreg.registry.registry import ProviderRegistry
 from provreg.storage import StorageError

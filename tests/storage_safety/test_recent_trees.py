@@ -15,8 +15,8 @@ from typing import Any
 import anyio
 import pytest
 
-import provreg.config.edit as edit_module
-from provreg.config.yaml_source import Document, parse_text
+import provreg.config.edit.entry_edit as edit_module
+from provreg.config.read.yaml_source import Document, parse_text
 from provreg.registry.registry import ProviderRegistry
 from provreg.storage import ConflictError
 from provreg.storage.recent_trees import RecentTrees

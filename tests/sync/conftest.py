@@ -36,8 +36,8 @@ import pytest
 
 import provreg.storage.yaml_dir
 import provreg.sync.reconcile
-from provreg.config.discovery import ConfigPathError, is_config_name
-from provreg.config.load_set import load_paths
+from provreg.config.read.discovery import ConfigPathError, is_config_name
+from provreg.config.read.load_set import load_paths
 from provreg.model import ProviderInstance
 from provreg.registry import ProviderRegistry
 from provreg.registry.events import Event, InstanceRemoved

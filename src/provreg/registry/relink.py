@@ -4,7 +4,7 @@ Owns: the last linking of every file (the instances the registry serves from
 it, with derived ids made unique, and its cross-file diagnostics), indexes of
 the ids and names each file claims, and relinking only the files a commit
 changed plus the files that share an id or a name with them. The outcome is
-the one `config.linking.link` gives over all files (tests compare the two);
+the one `config.read.linking.link` gives over all files (tests compare the two);
 only the work is proportional to the files concerned, not to the registry.
 
 Why relinking a few files is exact: `link` decides an instance's fate from the
@@ -27,8 +27,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from provreg.config.linking import link
-from provreg.config.results import FileResult
+from provreg.config.read.linking import link
+from provreg.config.read.results import FileResult
 from provreg.model import Diagnostic, ProviderInstance
 
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from provreg.config import codes
 from provreg.config.ids import unique_id
-from provreg.config.results import FileResult
-from provreg.config.yaml_source import diagnostic
+from provreg.config.read.results import FileResult
+from provreg.config.read.yaml_source import diagnostic
 from provreg.model import Diagnostic, ProviderInstance
 
 

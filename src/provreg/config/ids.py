@@ -7,6 +7,7 @@ all follow. May import: the standard library only.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Container, Iterator
@@ -32,11 +33,10 @@ def tried_ids(base: str) -> Iterator[str]:
     gives a derived id the first of them not taken; `config.read.linking.id_family`
     relies on this shape."""
     yield base
-    counter = 2
-    while True:
+    limit = ID_MAX_LENGTH  # a local: `unique_id` runs this loop once per try
+    for counter in itertools.count(2):
         suffix = f"-{counter}"
-        yield base[: ID_MAX_LENGTH - len(suffix)] + suffix
-        counter += 1
+        yield base[: limit - len(suffix)] + suffix
 
 
 def unique_id(base: str, taken: Container[str]) -> str:

@@ -15,7 +15,7 @@ measures, for each set:
   executable (median and min), with bytecode cached in a private
   PYTHONPYCACHEPREFIX filled by one untimed run, as on a user's second run;
   and once more in the inherited environment (which may forbid .pyc files);
-- in-process `provreg.config.load_set.load_paths` (median after one warm-up);
+- in-process `provreg.config.read.load_set.load_paths` (median after one warm-up);
 - `check-jsonschema --schemafile <exported schema> <files...>` on the same
   files, and its ratio to the cold check;
 
@@ -56,7 +56,7 @@ DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 # The loader binds the name at import, so both modules are patched.
 NO_GC_PAUSE_PRELUDE = """
 import contextlib
-import provreg.config.load_set as _loader
+import provreg.config.read.load_set as _loader
 import provreg.gc_control as _source
 _source.gc_paused = _loader.gc_paused = contextlib.nullcontext
 """
@@ -308,7 +308,7 @@ def gc_pause_disabled(disabled: bool) -> Iterator[None]:
     if not disabled:
         yield
         return
-    import provreg.config.load_set as loader
+    import provreg.config.read.load_set as loader
     import provreg.gc_control as source
 
     modules = (source, loader)
@@ -377,8 +377,8 @@ class Result:
 def bench_set(
     data_dir: Path, data_set: DataSet, args: argparse.Namespace
 ) -> tuple[Result, list[Path]]:
-    from provreg.config.load_set import load_paths
-    from provreg.config.yaml_source import Limits
+    from provreg.config.read.load_set import load_paths
+    from provreg.config.read.yaml_source import Limits
     from provreg.model import Severity
 
     env = cached_bytecode_env(data_dir)
@@ -429,7 +429,7 @@ def bench_set(
 
 
 def profile_load(root: Path, limits: Any, no_gc_pause: bool) -> None:
-    from provreg.config.load_set import load_paths
+    from provreg.config.read.load_set import load_paths
 
     profiler = cProfile.Profile()
     with gc_pause_disabled(no_gc_pause):

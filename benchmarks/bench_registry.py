@@ -494,7 +494,7 @@ def time_parts(path: Path, scratch_dir: Path, runs: int, ruamel_runs: int) -> di
     from ruamel.yaml import YAML
 
     from provreg.config.edit import InstanceKey, append_instance, delete_instance, update_instance
-    from provreg.config.reading import parse_file
+    from provreg.config.read.reading import parse_file
     from provreg.storage.atomic import atomic_write
 
     data = path.read_bytes()

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provreg.config.load_set import load_paths
+from provreg.config.read.load_set import load_paths
 from provreg.faults import KILL_AT_ENV, WRITE_PATH_POINTS
 from provreg.model import Severity
 from provreg.storage.atomic import TEMP_PREFIX

@@ -36,9 +36,9 @@ from provreg.catalog import builtin_catalog
 from provreg.check import OutputFormat, run_check
 from provreg.cli import build_parser
 from provreg.config.codes import ALL_CODES, BY_CODE
-from provreg.config.discovery import ConfigFile
-from provreg.config.load_set import load_files
-from provreg.config.results import LoadResult
+from provreg.config.read.discovery import ConfigFile
+from provreg.config.read.load_set import load_files
+from provreg.config.read.results import LoadResult
 from provreg.model import Severity
 from provreg.registry_text import print_registry
 from provreg.report import format_text

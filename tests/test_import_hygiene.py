@@ -63,7 +63,7 @@ def test_check_path_does_not_import_textual() -> None:
             "code": code,
             "output": out.getvalue(),
             "textual": textual_modules(),
-            "loaded": "provreg.config.load_set" in sys.modules,
+            "loaded": "provreg.config.read.load_set" in sys.modules,
         }}))
         """
     )
@@ -78,12 +78,12 @@ def test_check_path_does_not_import_textual() -> None:
     "module",
     [
         "provreg.check",
-        "provreg.config.load_set",
+        "provreg.config.read.load_set",
         "provreg.model",
         "provreg.cli",
         "provreg.report",
         "provreg.catalog",
-        "provreg.config.schema",
+        "provreg.config.read.schema",
     ],
 )
 def test_headless_module_does_not_import_textual(module: str) -> None:
@@ -121,7 +121,7 @@ def test_no_module_outside_tui_imports_textual() -> None:
         print(json.dumps({"culprit": culprit, "modules": names, "broken": broken}))
         """
     )
-    assert "provreg.config.load_set" in result["modules"]  # type: ignore[operator]
+    assert "provreg.config.read.load_set" in result["modules"]  # type: ignore[operator]
     assert result["broken"] == {}, "modules that do not import, so were not checked"
     assert result["culprit"] is None, f"{result['culprit']} imports textual"
 

@@ -17,7 +17,7 @@ import yaml
 from helpers.paths import REPO_ROOT, SAMPLE_CONFIGS
 
 from provreg.cli import main
-from provreg.config.schema import SCHEMA_DIALECT, schema_json
+from provreg.config.read.schema import SCHEMA_DIALECT, schema_json
 
 SCHEMA_FILE = SAMPLE_CONFIGS / "provreg.schema.json"
 REGENERATE = "uv run provreg schema -o sample_configs/provreg.schema.json"

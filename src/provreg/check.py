@@ -12,10 +12,10 @@ import os
 import sys
 from typing import Literal, TextIO
 
-from provreg.config.discovery import ConfigPathError, Discovery, discover_all
-from provreg.config.load_set import load_files
-from provreg.config.path_checks import unreadable_diagnostics, writable_by_others
-from provreg.config.yaml_source import Limits
+from provreg.config.read.discovery import ConfigPathError, Discovery, discover_all
+from provreg.config.read.load_set import load_files
+from provreg.config.read.path_checks import unreadable_diagnostics, writable_by_others
+from provreg.config.read.yaml_source import Limits
 from provreg.exit_codes import ExitCode
 from provreg.model import Diagnostic, Severity
 from provreg.one_line import printable

@@ -124,7 +124,7 @@ def _declare_check(sub: SubParsers) -> None:
 
 def _run_check(args: argparse.Namespace) -> int:
     from provreg.check import run_check
-    from provreg.config.yaml_source import Limits
+    from provreg.config.read.yaml_source import Limits
     from provreg.paths import default_config_paths
 
     limits = Limits() if args.max_file_size is None else Limits(max_bytes=args.max_file_size)
@@ -152,9 +152,9 @@ def _declare_schema(sub: SubParsers) -> None:
 
 
 def _run_schema(args: argparse.Namespace) -> int:
-    from provreg.config.discovery import ConfigPathError
-    from provreg.config.load_set import load_paths
-    from provreg.config.schema import schema_json
+    from provreg.config.read.discovery import ConfigPathError
+    from provreg.config.read.load_set import load_paths
+    from provreg.config.read.schema import schema_json
 
     catalog = None
     if args.config:

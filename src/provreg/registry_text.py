@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from provreg.config.discovery import ConfigPathError
-from provreg.config.load_set import load_paths
+from provreg.config.read.discovery import ConfigPathError
+from provreg.config.read.load_set import load_paths
 from provreg.exit_codes import ExitCode
 from provreg.model import Severity
 from provreg.report import format_text, plural, table

@@ -22,7 +22,7 @@ from provreg.compat import (
     to_config_data,
     to_metadata,
 )
-from provreg.config.load_set import load_paths
+from provreg.config.read.load_set import load_paths
 from provreg.model import FieldSpec, FieldType, ProviderDefinition, SecretRef
 from provreg.registry import ProviderRegistry
 

@@ -22,9 +22,9 @@ from helpers.paths import FIXTURES
 from ruamel.yaml import YAML
 
 from provreg.cli import main
-from provreg.config.load_set import load_paths
-from provreg.config.migrations import STEPS, UpgradeResult, upgrade_0_to_1, upgrade_text
-from provreg.config.reading import CURRENT_VERSION, detect_version
+from provreg.config.edit.migrations import STEPS, UpgradeResult, upgrade_0_to_1, upgrade_text
+from provreg.config.read.load_set import load_paths
+from provreg.config.read.reading import CURRENT_VERSION, detect_version
 
 UPGRADE = FIXTURES / "compat" / "upgrade"
 CASES = sorted(p.name for p in UPGRADE.iterdir() if p.is_dir() and p.name != "current")

@@ -25,7 +25,7 @@ from helpers.paths import FIXTURES
 from provreg.cli import main
 from provreg.compat import LlmConfigRepository
 from provreg.compat.legacy_json import MigrationError, key_env_name, plan_migration, read_keys
-from provreg.config.load_set import load_paths
+from provreg.config.read.load_set import load_paths
 from provreg.registry import ProviderRegistry
 
 OLD_APP = FIXTURES / "compat" / "old_app"

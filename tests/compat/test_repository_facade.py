@@ -21,7 +21,7 @@ from provreg.compat import (
     LlmConfigRepository,
     validate_config_data,
 )
-from provreg.config.load_set import load_paths
+from provreg.config.read.load_set import load_paths
 from provreg.registry import ProviderRegistry
 from provreg.secrets import SecretMissingError, SecretStore
 

@@ -10,8 +10,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provreg.config.migrations import upgrade_text
-from provreg.config.reading import CURRENT_VERSION, detect_version
+from provreg.config.edit.migrations import upgrade_text
+from provreg.config.read.reading import CURRENT_VERSION, detect_version
 from provreg.model import ID_RE
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

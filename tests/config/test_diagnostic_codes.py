@@ -21,9 +21,9 @@ from helpers.cli import run_provreg
 
 from provreg.check import run_check
 from provreg.config import codes
-from provreg.config.load_set import load_paths
-from provreg.config.results import LoadResult
-from provreg.config.yaml_source import Limits
+from provreg.config.read.load_set import load_paths
+from provreg.config.read.results import LoadResult
+from provreg.config.read.yaml_source import Limits
 from provreg.model import Diagnostic
 
 FIXTURES = paths.FIXTURES / "diagnostics"
@@ -501,8 +501,8 @@ def _load(case: Case, tmp_path: Path) -> tuple[Path, LoadResult, list[Diagnostic
         assert "PROVREG_TEST_NEVER_SET" not in os.environ
         diagnostics += secret_diagnostics(result.instances, result.catalog)
     if case.path_checks:
-        from provreg.config.discovery import discover_all
-        from provreg.config.path_checks import unreadable_diagnostics, writable_by_others
+        from provreg.config.read.discovery import discover_all
+        from provreg.config.read.path_checks import unreadable_diagnostics, writable_by_others
 
         found = discover_all([str(path)])
         diagnostics += unreadable_diagnostics(found) + writable_by_others(found)
@@ -651,7 +651,7 @@ def test_size_limit_default_boundary(tmp_path: Path) -> None:
 
 
 def test_size_limit_applies_to_in_memory_parse() -> None:
-    from provreg.config.reading import parse_file
+    from provreg.config.read.reading import parse_file
 
     parsed = parse_file(b"version: 1\n" + b"#" * 100, "mem", "mem", limits=Limits(max_bytes=50))
     assert [(d.code, d.line, d.column) for d in parsed.diagnostics] == [("E005", 1, 1)]
@@ -660,7 +660,7 @@ def test_size_limit_applies_to_in_memory_parse() -> None:
 
 
 def test_directory_named_like_a_config_file_is_unreadable(tmp_path: Path) -> None:
-    from provreg.config.reading import read_file
+    from provreg.config.read.reading import read_file
 
     folder = tmp_path / "x.yaml"
     folder.mkdir()
@@ -685,14 +685,14 @@ def test_fifo_named_like_a_config_file_does_not_hang(tmp_path: Path) -> None:
 
 
 def test_alias_that_contains_itself_points_at_the_alias_collection() -> None:
-    from provreg.config.reading import parse_file
+    from provreg.config.read.reading import parse_file
 
     parsed = parse_file(b"version: 1\nx: &x [1, [2, *x]]\n", "f", "f")
     assert [(d.code, d.line, d.column) for d in parsed.diagnostics] == [("E006", 2, 11)]
 
 
 def test_alias_limit_is_configurable() -> None:
-    from provreg.config.reading import parse_file
+    from provreg.config.read.reading import parse_file
 
     text = b"version: 1\na: &a [1, 2, 3]\nb: [*a, *a, *a]\nproviders: []\n"
     ok = parse_file(text, "f", "f", limits=Limits(max_alias_expansion=100))
@@ -702,7 +702,7 @@ def test_alias_limit_is_configurable() -> None:
 
 
 def test_libyaml_nesting_limit_is_too_deep_not_a_crash() -> None:
-    from provreg.config.reading import parse_file
+    from provreg.config.read.reading import parse_file
 
     parsed = parse_file(b"[" * 5000 + b"]" * 5000, "f", "f")
     (diag,) = parsed.diagnostics
@@ -728,7 +728,7 @@ def test_libyaml_nesting_limit_is_too_deep_not_a_crash() -> None:
 def test_numbers_python_cannot_build_are_diagnostics(
     text: str, expected: tuple[str, int, int]
 ) -> None:
-    from provreg.config.reading import parse_file
+    from provreg.config.read.reading import parse_file
 
     parsed = parse_file(text.encode(), "f", "f")
     assert [(d.code, d.line, d.column) for d in parsed.diagnostics] == [expected]

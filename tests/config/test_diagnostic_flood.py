@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from helpers.cli import run_provreg
 
-from provreg.config.diagnostic_cap import MAX_DIAGNOSTICS_PER_FILE
-from provreg.config.load_set import load_paths
+from provreg.config.read.diagnostic_cap import MAX_DIAGNOSTICS_PER_FILE
+from provreg.config.read.load_set import load_paths
 
 LIST_OF_NUMBERS = "version: 1\nproviders: [" + ",".join(["1"] * 400_000) + "]\n"
 LIST_OF_EMPTY_MAPPINGS = "version: 1\nproviders: [" + ",".join(["{}"] * 266_666) + "]\n"

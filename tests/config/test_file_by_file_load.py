@@ -18,10 +18,15 @@ import pytest
 
 from provreg.catalog import Catalog, builtin_catalog
 from provreg.config import codes
-from provreg.config.discovery import discover
-from provreg.config.load_set import load_files, read_and_validate, sort_diagnostics, validate_all
-from provreg.config.reading import read_file
-from provreg.config.results import FileResult, ParsedFile
+from provreg.config.read.discovery import discover
+from provreg.config.read.load_set import (
+    load_files,
+    read_and_validate,
+    sort_diagnostics,
+    validate_all,
+)
+from provreg.config.read.reading import read_file
+from provreg.config.read.results import FileResult, ParsedFile
 from provreg.storage.yaml_dir import YamlDirectoryStorage
 
 ACME = """

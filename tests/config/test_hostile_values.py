@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from helpers.cli import run_provreg
 
-from provreg.config.load_set import load_paths
+from provreg.config.read.load_set import load_paths
 
 GOOD = """\
 version: 1

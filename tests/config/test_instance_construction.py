@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from provreg.catalog import builtin_catalog
-from provreg.config.discovery import ConfigFile
-from provreg.config.instance_validation import _INSTANCE_FIELDS, construct_instance
-from provreg.config.load_set import load_files
-from provreg.config.validation import check_fields
+from provreg.config.read.discovery import ConfigFile
+from provreg.config.read.instance_validation import _INSTANCE_FIELDS, construct_instance
+from provreg.config.read.load_set import load_files
+from provreg.config.read.validation import check_fields
 from provreg.model import FieldSpec, FieldType, ProviderDefinition, ProviderInstance, SecretRef
 
 FIELDS = {

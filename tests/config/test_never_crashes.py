@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 
 from provreg.catalog import builtin_catalog
 from provreg.config.codes import BY_CODE
-from provreg.config.discovery import ConfigFile
-from provreg.config.load_set import load_files
-from provreg.config.reading import parse_file
-from provreg.config.results import LoadResult
+from provreg.config.read.discovery import ConfigFile
+from provreg.config.read.load_set import load_files
+from provreg.config.read.reading import parse_file
+from provreg.config.read.results import LoadResult
 from provreg.model import ID_RE, Diagnostic
 
 IN_PROCESS = settings(

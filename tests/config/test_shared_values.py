@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provreg.config.discovery import ConfigFile
-from provreg.config.load_set import load_files
-from provreg.config.reading import parse_file
+from provreg.config.read.discovery import ConfigFile
+from provreg.config.read.load_set import load_files
+from provreg.config.read.reading import parse_file
 from provreg.model import ProviderInstance, SecretRef
 
 TEXT = """\

@@ -19,7 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from provreg.config import yaml_tags
-from provreg.config.yaml_source import Limits, parse_text
+from provreg.config.read.yaml_source import Limits, parse_text
 from provreg.config.yaml_tags import ConfigLoader, clear_tag_cache, plain_scalar_tag
 
 BOOLS = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from provreg.config.load_set import load_paths
+from provreg.config.read.load_set import load_paths
 from provreg.model import ProviderInstance
 from provreg.registry import ProviderRegistry
 from provreg.storage import MemoryStorage

@@ -24,7 +24,7 @@ import anyio.to_thread
 import pytest
 from helpers.registry import disk_view, registry_view
 
-from provreg.config.load_set import load_paths
+from provreg.config.read.load_set import load_paths
 from provreg.model import Severity
 from provreg.registry import (
     AuditLog,

@@ -19,10 +19,10 @@ import pytest
 
 from provreg.catalog import builtin_catalog
 from provreg.config import codes
-from provreg.config.ids import slugify, unique_id
-from provreg.config.linking import link
-from provreg.config.results import FileResult
-from provreg.config.yaml_source import diagnostic
+from provreg.config.ids import slugify, tried_ids, unique_id
+from provreg.config.read.linking import FAMILY_LENGTH, id_family, link
+from provreg.config.read.results import FileResult
+from provreg.config.read.yaml_source import diagnostic
 from provreg.model import Diagnostic, ProviderInstance
 from provreg.registry.assemble import assemble_state
 from provreg.registry.events import (
@@ -31,7 +31,7 @@ from provreg.registry.events import (
     InstanceRemoved,
     InstanceUpdated,
 )
-from provreg.registry.relink import FAMILY_LENGTH, LinkCache, id_family, tried_ids
+from provreg.registry.relink import LinkCache
 from provreg.registry.state import RegistryState
 from provreg.storage.backend import StoredState
 

@@ -647,7 +647,7 @@ async def test_delete_removes_the_keys_provreg_stored_so_a_new_namesake_starts_c
 async def test_value_edits_reuse_linking_and_match_a_fresh_load(tmp_path: Path) -> None:
     """A commit that changes only values reuses the previous linking; ids (derived
     ones made unique), names and cross-file diagnostics must match a fresh load."""
-    from provreg.config.load_set import load_paths
+    from provreg.config.read.load_set import load_paths
 
     config = tmp_path / "config"
     config.mkdir()
@@ -689,7 +689,7 @@ async def test_value_edits_reuse_linking_and_match_a_fresh_load(tmp_path: Path) 
 async def test_adds_and_removals_reuse_linking_only_when_nothing_clashes(tmp_path: Path) -> None:
     """Creates, deletes and external additions (including a clashing id and name)
     leave the registry equal to a fresh load, whether linking was reused or not."""
-    from provreg.config.load_set import load_paths
+    from provreg.config.read.load_set import load_paths
 
     config = tmp_path / "config"
     config.mkdir()

@@ -31,9 +31,9 @@ import yaml
 
 from provreg.check import run_check
 from provreg.config.codes import BY_CODE
-from provreg.config.diagnostic_cap import MAX_DIAGNOSTICS_PER_FILE
-from provreg.config.discovery import ConfigFile
-from provreg.config.load_set import load_files
+from provreg.config.read.diagnostic_cap import MAX_DIAGNOSTICS_PER_FILE
+from provreg.config.read.discovery import ConfigFile
+from provreg.config.read.load_set import load_files
 from provreg.model import Diagnostic
 
 # Not helpers.paths: benchmarks/fuzz_soak.py imports this module with only

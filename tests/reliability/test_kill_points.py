@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from helpers.files import TEAM_YAML, snapshot_files
 
-from provreg.config.load_set import load_paths
+from provreg.config.read.load_set import load_paths
 from provreg.faults import (
     AUDIT_AFTER_INTENT,
     AUDIT_AFTER_OUTCOME,

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yaml.nodes import SequenceNode
 
-import provreg.config.edit as edit_module
+import provreg.config.edit.entry_edit as edit_module
 from provreg.config.edit import REMOVE, EditError, InstanceKey, update_instance
-from provreg.config.splice_edit import item_range
-from provreg.config.yaml_source import mapping_entry, parse_text
+from provreg.config.edit.splice_edit import item_range
+from provreg.config.read.yaml_source import mapping_entry, parse_text
 
 FOLDED_NEIGHBOUR = """\
 version: 1

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from helpers import paths
 
-import provreg.config.edit as edit_module
+import provreg.config.edit.entry_edit as edit_module
 from provreg.config.edit import (
     REMOVE,
     EditError,
@@ -38,7 +38,7 @@ from provreg.config.edit import (
     new_file,
     update_instance,
 )
-from provreg.config.yaml_source import parse_text
+from provreg.config.read.yaml_source import parse_text
 from provreg.model import SecretRef
 
 GOLDEN = paths.FIXTURES / "golden"

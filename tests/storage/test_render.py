@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provreg.config.render import render_block_item, render_key, render_value
-from provreg.config.yaml_source import parse_text
+from provreg.config.edit.render import render_block_item, render_key, render_value
+from provreg.config.read.yaml_source import parse_text
 
 TRICKY_STRINGS = [
     # YAML 1.1 booleans and nulls

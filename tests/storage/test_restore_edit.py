@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from provreg.config.edit import EditError, InstanceKey
-from provreg.config.restore_edit import PositionGone, delete_keeping, restore_verified
+from provreg.config.edit.restore_edit import PositionGone, delete_keeping, restore_verified
 
 GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden"
 

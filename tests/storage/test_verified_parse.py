@@ -26,7 +26,7 @@ from provreg.config.edit import (
     update_instance,
     update_instance_verified,
 )
-from provreg.config.yaml_source import Document, parse_text
+from provreg.config.read.yaml_source import Document, parse_text
 
 PLAIN = """\
 # team file

@@ -16,7 +16,7 @@ import anyio
 import pytest
 
 from provreg.config.edit import REMOVE
-from provreg.config.yaml_source import Limits
+from provreg.config.read.yaml_source import Limits
 from provreg.model import ProviderInstance
 from provreg.storage.backend import StoredState
 from provreg.storage.yaml_dir import YamlDirectoryStorage

@@ -26,7 +26,7 @@ from helpers.cli import spawn
 from helpers.files import TEAM_YAML, temp_files
 
 import provreg.storage.atomic as atomic
-from provreg.config.discovery import discover, is_config_name
+from provreg.config.read.discovery import discover, is_config_name
 from provreg.registry.audit import default_audit_path
 from provreg.registry.registry import ProviderRegistry
 from provreg.storage import StorageError

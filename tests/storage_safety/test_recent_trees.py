@@ -16,8 +16,8 @@ import anyio
 import pytest
 from helpers.files import TEAM_YAML
 
-import provreg.config.edit as edit_module
-from provreg.config.yaml_source import Document, parse_text
+import provreg.config.edit.entry_edit as edit_module
+from provreg.config.read.yaml_source import Document, parse_text
 from provreg.registry.registry import ProviderRegistry
 from provreg.storage import ConflictError
 from provreg.storage.recent_trees import RecentTrees

@@ -41,7 +41,7 @@ from helpers.sync_data import A_YAML, B_YAML, C_YAML
 
 import provreg.storage.yaml_dir
 import provreg.sync.reconcile
-from provreg.config.discovery import ConfigPathError, is_config_name
+from provreg.config.read.discovery import ConfigPathError, is_config_name
 from provreg.model import ProviderInstance
 from provreg.registry import ProviderRegistry
 from provreg.registry.events import Event, InstanceRemoved

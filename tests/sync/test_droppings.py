@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from provreg.config.discovery import is_config_name
+from provreg.config.read.discovery import is_config_name
 
 pytestmark = pytest.mark.anyio
 

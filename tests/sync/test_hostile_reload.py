@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from helpers.sync_data import A_IDS, B_IDS, B_YAML
 
-import provreg.config.reading
+import provreg.config.read.reading
 import provreg.storage.yaml_dir
 from provreg.registry.events import ReloadFailed
 
@@ -72,14 +72,14 @@ async def test_unexpected_failure_in_one_file_is_a_diagnostic(
     on it: a MemoryError from the parse, the one system edge we fake) is E014 for
     that file; the registry keeps serving the rest."""
     path = sync_dir / "b.yaml"
-    original = provreg.config.reading.parse_file
+    original = provreg.config.read.reading.parse_file
 
     def failing_parse(data: bytes, *args: Any, **kwargs: Any) -> Any:
         if b"qwen3" in data:
             raise MemoryError
         return original(data, *args, **kwargs)
 
-    monkeypatch.setattr(provreg.config.reading, "parse_file", failing_parse)
+    monkeypatch.setattr(provreg.config.read.reading, "parse_file", failing_parse)
     async with watch(sync_dir) as h:
         path.write_text(B_YAML.replace("llama3.2", "qwen3"))
         await h.wait_for(lambda: h.of_type(ReloadFailed) != [], "a ReloadFailed event")

@@ -17,7 +17,7 @@ import anyio
 
 from provreg.commands.common import CommandError, WriteOptions, open_registry, table
 from provreg.config.edit import REMOVE
-from provreg.config.validation import parse_secret_ref
+from provreg.config.read.validation import parse_secret_ref
 from provreg.exit_codes import ExitCode
 from provreg.field_text import FieldTextError, parse_field_text
 from provreg.model import FieldType, ProviderDefinition, ProviderInstance, SecretRef

@@ -71,9 +71,9 @@ def _ids_in_use(paths: list[str]) -> tuple[set[str], Catalog]:
     """Every instance id the files under `paths` use or will use: loaded ids (derived
     ones too) and the explicit `id:` of legacy entries (those files are not loaded);
     and the catalog those files see (built-in and their definitions)."""
-    from provreg.config.discovery import discover
-    from provreg.config.load_set import load_paths
-    from provreg.config.yaml_source import parse_text
+    from provreg.config.read.discovery import discover
+    from provreg.config.read.load_set import load_paths
+    from provreg.config.read.yaml_source import parse_text
 
     loaded = load_paths(paths)
     taken = {instance.id for instance in loaded.instances}
@@ -124,9 +124,9 @@ async def upgrade_files(
     `secret-import` (one per key moved), and recognised by watchers as
     provreg's own write.
     """
-    from provreg.config.discovery import ConfigPathError, discover
-    from provreg.config.migrations import upgrade_text
-    from provreg.config.reading import CURRENT_VERSION, parse_file
+    from provreg.config.edit.migrations import upgrade_text
+    from provreg.config.read.discovery import ConfigPathError, discover
+    from provreg.config.read.reading import CURRENT_VERSION, parse_file
     from provreg.model import ProviderInstance, SecretRef, Severity
     from provreg.registry.errors import ReadOnlyError
     from provreg.registry.rewrite_ops import FileChange

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr
 
 from provreg.config.edit import REMOVE
-from provreg.config.validation import check_url
+from provreg.config.read.validation import check_url
 from provreg.model import NAME_MAX_LENGTH, ProviderDefinition, ProviderInstance, name_length_ok
 
 API_KEY_MAX = 500

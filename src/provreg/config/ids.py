@@ -1,32 +1,52 @@
-"""Instance ids: readable slugs of names, made unique, and found in broken text."""
+"""Instance ids: readable slugs of names, made unique, and found in broken text.
+
+Owns: the sequence of ids a derived id tries (`tried_ids`), which `unique_id`,
+the linking (`config.read.linking`) and its incremental form (`registry.relink`)
+all follow. May import: the standard library only.
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from collections.abc import Container
+from collections.abc import Container, Iterator
 
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
+
+
+ID_MAX_LENGTH = 63
+"""The longest id (`provreg.model.ID_PATTERN`): slugs are cut to it, and so is
+every id `tried_ids` gives, by cutting the base to make room for the suffix."""
 
 
 def slugify(text: str) -> str:
     """A readable id from a name: 'Work OpenAI (EU)' -> 'work-openai-eu'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")[:63].rstrip("-")
+    slug = _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")[:ID_MAX_LENGTH].rstrip("-")
     return slug or "instance"
 
 
+def tried_ids(base: str) -> Iterator[str]:
+    """`base`, `base-2`, `base-3`, ...: the ids `unique_id` tries, in order, each
+    cut to `ID_MAX_LENGTH` by cutting the base (`base[:61] + "-2"`). Linking
+    gives a derived id the first of them not taken; `config.read.linking.id_family`
+    relies on this shape."""
+    yield base
+    limit = ID_MAX_LENGTH  # a local: `unique_id` runs this loop once per try
+    for counter in itertools.count(2):
+        suffix = f"-{counter}"
+        yield base[: limit - len(suffix)] + suffix
+
+
 def unique_id(base: str, taken: Container[str]) -> str:
-    """`base`, or `base-2`, `base-3`, ... whichever is not taken."""
+    """`base`, or `base-2`, `base-3`, ... whichever is not taken (`tried_ids`)."""
     if base not in taken:
         return base
-    counter = 2
-    while True:
-        suffix = f"-{counter}"
-        candidate = base[: 63 - len(suffix)] + suffix
+    for candidate in tried_ids(base):
         if candidate not in taken:
             return candidate
-        counter += 1
+    raise AssertionError("unreachable: tried_ids never ends")
 
 
 _ID_KEY = re.compile(

@@ -16,8 +16,8 @@ from itertools import chain
 from types import MappingProxyType
 from typing import NamedTuple, TypeVar
 
-from provreg.config.linking import link
-from provreg.config.results import FileResult
+from provreg.config.read.linking import link
+from provreg.config.read.results import FileResult
 from provreg.model import Diagnostic, ProviderInstance, Severity
 from provreg.registry.events import (
     DiagnosticsChanged,

@@ -4,7 +4,8 @@ on disk, under the registry-wide claim lock (`StorageBackend.claim`).
 Owns: which ids count as taken (served ones, ones retired in this run, ones
 declared in files with errors), choosing a derived id, and refusing taken ids
 and names with a message that says where they are.
-May import: `provreg.config.ids`, the registry's state, errors and linking.
+May import: `provreg.config.ids`, `provreg.config.read.linking` (`name_key`), the
+registry's state, errors and linking.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from provreg.config.ids import slugify, unique_id
+from provreg.config.read.linking import name_key
 from provreg.model import ProviderInstance
 from provreg.registry.errors import ConflictError, DuplicateIdError, DuplicateNameError
-from provreg.registry.relink import LinkCache, name_key
+from provreg.registry.relink import LinkCache
 from provreg.registry.state import RegistryState
 
 

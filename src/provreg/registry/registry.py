@@ -26,10 +26,10 @@ import anyio
 
 from provreg.config import codes
 from provreg.config.edit import REMOVE
-from provreg.config.restore_edit import RemovedEntry
-from provreg.config.results import FileResult
-from provreg.config.validation import FieldProblem, check_fields
-from provreg.config.yaml_source import Limits
+from provreg.config.edit.restore_edit import RemovedEntry
+from provreg.config.read.results import FileResult
+from provreg.config.read.validation import FieldProblem, check_fields
+from provreg.config.read.yaml_source import Limits
 from provreg.model import (
     ID_RE,
     NAME_MAX_LENGTH,

@@ -4,67 +4,40 @@ Owns: the last linking of every file (the instances the registry serves from
 it, with derived ids made unique, and its cross-file diagnostics), indexes of
 the ids and names each file claims, and relinking only the files a commit
 changed plus the files that share an id or a name with them. The outcome is
-the one `config.linking.link` gives over all files (tests compare the two);
+the one `config.read.linking.link` gives over all files (tests compare the two);
 only the work is proportional to the files concerned, not to the registry.
 
-Why relinking a few files is exact: `link` decides an instance's fate from the
+Why relinking a few files is exact: the linking rules (`config.read.linking`,
+the one description both linkers follow) decide an instance's fate from the
 other instances with the same explicit id, the same name (among the instances
-it keeps), and, for an id derived from the name, the ids it tries on the way to
-a free one (`base`, `base-2`, ...). A file claims keys that cover all of them:
-each id's *family* (`id_family`), under which an id meets every id it could
-contend with (`x-3` meets `x`, whose derived ids try `x-3`). A file that shares
-no key, before or after, with the changed files links exactly as before; the
+kept), and, for an id derived from the name, the ids it tries on the way to a
+free one (`ids.tried_ids`). A file claims the keys the rules give
+(`id_claim_keys`: each id's *family*, under which an id meets every id it
+could contend with, `x-3` meets `x` whose derived ids try `x-3`; and
+`name_key`), and follows the keys that contend with them (`contending_keys`).
+A file that shares no key, before or after, with the changed files links
+exactly as before; the
 changed files, closed over shared keys, link among themselves as they would
 among all files. Claiming families rather than every id tried keeps the index
 linear when many files derive ids from one base (80 files with an entry named
 "OpenAI" and no id try `openai` ... `openai-80`: 3,240 claims the other way).
-Imports only config and model.
+May import: `provreg.config` (`read.linking`, `read.results`), `provreg.model`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from provreg.config.linking import link
-from provreg.config.results import FileResult
+from provreg.config.read.linking import (
+    contending_keys,
+    id_claim_keys,
+    in_base_family,
+    link,
+    name_key,
+)
+from provreg.config.read.results import FileResult
 from provreg.model import Diagnostic, ProviderInstance
-
-
-def name_key(name: str) -> str:
-    """Names are unique ignoring case and surrounding spaces (as `link` compares them)."""
-    return name.strip().casefold()
-
-
-FAMILY_LENGTH = 50
-"""Ids are cut to this many characters in family keys. `unique_id` cuts a base
-to make room for its suffix (`base[:61] + "-2"`), keeping at least 50
-characters for any suffix up to 13 characters, so every id it tries keeps the
-base's first 50."""
-
-_NUMBERED = re.compile(r"(.+)-(?:[2-9]|[1-9][0-9])")
-"""An id `unique_id` may give a base `x`: `x-2` ... `x-99` (never `-0`, `-1`,
-`-07`). Families join `x-N` to `x` only up to `x-99`: beyond, every `x-N` id
-up to the thousands would be a possible try of `x`, joining unrelated ids
-(`team-1207`, `team-1300`) into one family. A derived id that links beyond
-`base-99` fails `_derived_ids_in_family` (its own family no longer holds its
-base), so while one exists the registry links everything on each commit. A
-base of 50 characters or more needs no stem: every try keeps its first 50."""
-
-
-def id_family(instance_id: str) -> tuple[str, ...]:
-    """The keys under which `instance_id` meets every id it may contend with:
-    its first `FAMILY_LENGTH` characters and, for `x-N`, those of `x` (a base
-    whose derived ids try `x-N`). Two ids that could ever be the same id, or one
-    a try of the other's base, share a key; unrelated ids rarely do (sharing one
-    only makes a relink larger, never wrong)."""
-    head = instance_id[:FAMILY_LENGTH]
-    numbered = _NUMBERED.fullmatch(instance_id)
-    if numbered is None:
-        return (head,)
-    stem = numbered.group(1)[:FAMILY_LENGTH]
-    return (head,) if stem == head else (head, stem)
 
 
 class _Claims:
@@ -129,7 +102,7 @@ class LinkedFile:
     cross: tuple[Diagnostic, ...]
     """Cross-file diagnostics about this file's instances, in `link`'s order."""
     id_keys: tuple[str, ...]
-    """Keys it claims for ids (`_family_keys`): every explicit id (kept or not),
+    """Keys it claims for ids (`id_claim_keys`): every explicit id (kept or not),
     and the family of every id, explicit or derived (by its base)."""
     name_keys: tuple[str, ...]
     """Names (as `name_key`) of the served instances."""
@@ -246,7 +219,7 @@ class LinkCache:
                 # it claims already). Every name counts: an instance dropped for a
                 # duplicate id may be kept once the duplicate is gone.
                 if before is None or result.instances is not before.instances:
-                    keys_of_ids.append(_family_keys(result.instances))
+                    keys_of_ids.append(id_claim_keys(result.instances))
                 keys_of_names.append([name_key(instance.name) for instance in result.instances])
             for claims, key_sets, seen in (
                 (self._ids, keys_of_ids, followed[0]),
@@ -254,7 +227,7 @@ class LinkCache:
             ):
                 for keys in key_sets:
                     for key in keys:
-                        for wanted in _contenders(key) if claims is self._ids else (key,):
+                        for wanted in contending_keys(key) if claims is self._ids else (key,):
                             if wanted in seen:
                                 continue
                             seen.add(wanted)
@@ -364,44 +337,16 @@ def _link_by_file(
         if last is not None and last.instances is result.instances:
             id_keys.extend(last.id_keys)
         else:
-            id_keys.extend(_family_keys(result.instances))
+            id_keys.extend(id_claim_keys(result.instances))
     return by_file
-
-
-def _family_keys(instances: Sequence[ProviderInstance]) -> list[str]:
-    """The id keys a file's instances claim, tagged by role: `=x` for an
-    explicit id, `e` + each key of its family, `d` + each key of a derived id's
-    family (by its base). See `_contenders` for which roles meet."""
-    keys: list[str] = []
-    for instance in instances:
-        family = id_family(instance.id)
-        if instance.id_derived:
-            keys.extend(f"d{key}" for key in family)
-        else:
-            keys.append(f"={instance.id}")
-            keys.extend(f"e{key}" for key in family)
-    return keys
-
-
-def _contenders(key: str) -> tuple[str, ...]:
-    """The keys of the claims that can contend with this one: two explicit ids
-    when equal; an explicit id and a derived one when the derived one may try
-    it (same family); two derived ids when their tries may meet (same family).
-    Two explicit ids of one family (`gpt-4`, `gpt-5`) never contend."""
-    role, rest = key[0], key[1:]
-    if role == "=":
-        return (key,)
-    if role == "e":
-        return (f"d{rest}",)
-    return (key, f"e{rest}")
 
 
 def _derived_ids_in_family(
     instances: Sequence[ProviderInstance], served: Sequence[ProviderInstance]
 ) -> bool:
-    """True when every derived id linking gave is in its base's family (what
-    `tried_ids` promises); otherwise `unique_id` changed and the keys would not
-    cover what it tries, so the caller links the flat way."""
+    """True when every derived id linking gave is in its base's family
+    (`in_base_family`); otherwise the keys claimed did not cover what it tried
+    (past `base-99`), so the caller links the flat way."""
     derived_served = iter([instance for instance in served if instance.id_derived])
     for instance in instances:
         if not instance.id_derived:
@@ -409,20 +354,9 @@ def _derived_ids_in_family(
         final = next(derived_served, None)
         if final is None:
             return False
-        if instance.id[:FAMILY_LENGTH] not in id_family(final.id):
+        if not in_base_family(instance.id, final.id):
             return False
     return True
-
-
-def tried_ids(base: str) -> Iterator[str]:
-    """`base`, `base-2`, `base-3`, ...: the ids `config.ids.unique_id` tries, in
-    order (a test holds the two together)."""
-    yield base
-    counter = 2
-    while True:
-        suffix = f"-{counter}"
-        yield base[: 63 - len(suffix)] + suffix
-        counter += 1
 
 
 def _is_subsequence(items: Sequence[str], of: Sequence[str]) -> bool:

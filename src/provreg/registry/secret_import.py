@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from pydantic import SecretStr
 
-from provreg.config.definitions import collect_definitions
-from provreg.config.discovery import discover
 from provreg.config.edit import InstanceKey, update_instance
 from provreg.config.ids import slugify, unique_id
-from provreg.config.reading import read_file
+from provreg.config.read.definitions import collect_definitions
+from provreg.config.read.discovery import discover
+from provreg.config.read.reading import read_file
 from provreg.model import SecretRef
 from provreg.registry.errors import ReadOnlyError
 from provreg.registry.rewrite_ops import FileChange

@@ -2,7 +2,7 @@
 
 A mixin of `ProviderRegistry`, kept apart because it is its own idea (the
 dashboard's `u`): `delete_for_undo` removes the entry and keeps its text and
-place (`config.restore_edit.RemovedEntry`) but leaves the keyring alone;
+place (`config.edit.restore_edit.RemovedEntry`) but leaves the keyring alone;
 `restore_deleted` writes the entry back through the same lock, claim, audit
 intent, atomic write and echo suppression as every other write; and
 `forget_deleted_keys` removes the keys once the undo is given up (the app
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from provreg.config.restore_edit import RemovedEntry
+from provreg.config.edit.restore_edit import RemovedEntry
 from provreg.model import ProviderInstance
 from provreg.registry.audit_events import intent_fields
 from provreg.registry.audit_journal import intent_on_rename, new_txn

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from provreg.catalog import Catalog
 from provreg.config import codes
-from provreg.config.yaml_source import diagnostic
+from provreg.config.read.yaml_source import diagnostic
 from provreg.model import Diagnostic, ProviderInstance, SecretRef
 from provreg.secrets.hosts import instance_host
 from provreg.secrets.offloop import call_blocking_with_timeout

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from provreg.catalog import Catalog
-from provreg.config.results import FileResult
+from provreg.config.read.results import FileResult
 from provreg.model import ProviderInstance
 
 if TYPE_CHECKING:
-    from provreg.config.restore_edit import RemovedEntry
-    from provreg.config.results import Fingerprint
-    from provreg.config.yaml_source import Limits
+    from provreg.config.edit.restore_edit import RemovedEntry
+    from provreg.config.read.results import Fingerprint
+    from provreg.config.read.yaml_source import Limits
     from provreg.storage.claims import ClaimView
 
 

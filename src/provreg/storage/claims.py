@@ -5,7 +5,7 @@ Owns: finding the files that moved since they were read (new, gone, or
 changed: stat first, the content hash only when the stat cannot vouch for the
 file), and the ids declared in files the registry does not serve in full
 (a file that does not parse, or whose entries have errors).
-May import: `provreg.config` (discovery, results, ids), the standard library.
+May import: `provreg.config` (`read.discovery`, `read.results`, `ids`), the standard library.
 
 Why: each process serves the state it loaded. Two processes adding "Same
 Name" both found the id free in their own view and both wrote it. Under the
@@ -23,9 +23,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from provreg.config.discovery import ConfigPathError, discover
 from provreg.config.ids import declared_ids_in_text
-from provreg.config.results import FileResult, Fingerprint, ParsedFile
+from provreg.config.read.discovery import ConfigPathError, discover
+from provreg.config.read.results import FileResult, Fingerprint, ParsedFile
 from provreg.storage.backend import StoredState
 
 _RACY_NS = 50_000_000

@@ -9,7 +9,7 @@ from typing import Any
 
 from provreg.catalog import Catalog, builtin_catalog
 from provreg.config.edit import REMOVE
-from provreg.config.results import FileResult
+from provreg.config.read.results import FileResult
 from provreg.model import ProviderInstance
 from provreg.storage.backend import StoredState, WriteOutcome
 from provreg.storage.claims import ClaimView

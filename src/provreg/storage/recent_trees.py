@@ -1,7 +1,7 @@
 """The node trees of the few files the app wrote last, for the next write.
 
 Owns: a small, bounded cache from a file to the parse of the exact bytes the
-app last wrote there. May import: `provreg.config.yaml_source`.
+app last wrote there. May import: `provreg.config.read.yaml_source`.
 
 Why: between writes the storage keeps files without their node trees (half
 the registry's memory per instance), so each edit would parse the file again
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from provreg.config.yaml_source import Document
+from provreg.config.read.yaml_source import Document
 
 MAX_FILES = 4
 MAX_TEXT_CHARS = 1 << 19

@@ -34,8 +34,6 @@ from typing import Any
 import anyio
 
 from provreg.catalog import Catalog, builtin_catalog
-from provreg.config.definitions import collect_definitions
-from provreg.config.discovery import ConfigFile, discover, is_config_name, is_skipped_dir
 from provreg.config.edit import (
     Edited,
     EditError,
@@ -46,11 +44,18 @@ from provreg.config.edit import (
     new_file_verified,
     update_instance_verified,
 )
-from provreg.config.load_set import Collected, read_and_validate, validate_all
-from provreg.config.reading import parse_file, parsed_from_document, read_file
-from provreg.config.restore_edit import PositionGone, RemovedEntry, delete_keeping, restore_verified
-from provreg.config.results import FileResult, Fingerprint, ParsedFile, RawEntry
-from provreg.config.yaml_source import Document, Limits
+from provreg.config.edit.restore_edit import (
+    PositionGone,
+    RemovedEntry,
+    delete_keeping,
+    restore_verified,
+)
+from provreg.config.read.definitions import collect_definitions
+from provreg.config.read.discovery import ConfigFile, discover, is_config_name, is_skipped_dir
+from provreg.config.read.load_set import Collected, read_and_validate, validate_all
+from provreg.config.read.reading import parse_file, parsed_from_document, read_file
+from provreg.config.read.results import FileResult, Fingerprint, ParsedFile, RawEntry
+from provreg.config.read.yaml_source import Document, Limits
 from provreg.gc_control import gc_paused
 from provreg.model import ProviderInstance
 from provreg.storage.atomic import HardLinkError, atomic_write, sweep_stale_temp_files

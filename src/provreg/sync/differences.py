@@ -2,14 +2,14 @@
 
 Owns: the comparisons of (size, mtime) against the storage's fingerprints that
 the self-healing check and rescan (and a batch that needs a scan) rely on.
-May import: `provreg.storage`, `provreg.config.discovery`, `provreg.sync`.
+May import: `provreg.storage`, `provreg.config.read.discovery`, `provreg.sync`.
 """
 
 from __future__ import annotations
 
 import os
 
-from provreg.config.discovery import discover
+from provreg.config.read.discovery import discover
 from provreg.storage.backend import WatchedStorage
 from provreg.sync.roots import WatchRoots
 

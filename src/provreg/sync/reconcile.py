@@ -31,8 +31,8 @@ from collections.abc import Callable
 import anyio
 
 from provreg.config.ids import slugify
-from provreg.config.reading import read_file
-from provreg.config.yaml_source import internal_error
+from provreg.config.read.reading import read_file
+from provreg.config.read.yaml_source import internal_error
 from provreg.model import Severity
 from provreg.registry import ProviderRegistry
 from provreg.registry.events import Event, ReloadFailed

@@ -2,7 +2,7 @@
 
 Owns: `WatchRoot` (one configured path, its real path and identity) and
 `WatchRoots` (which directories to watch, whether a path is inside a root,
-noticing a root that was replaced). May import: `provreg.config.discovery`.
+noticing a root that was replaced). May import: `provreg.config.read.discovery`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from provreg.config.discovery import is_skipped_dir
+from provreg.config.read.discovery import is_skipped_dir
 
 
 @dataclass(slots=True)

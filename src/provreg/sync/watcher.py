@@ -2,7 +2,7 @@
 
 Owns: `Watcher` (the `awatch` loop, its allowlist filter, the stop event that
 ends or restarts it, waiting for a missing root to come back).
-May import: watchfiles, anyio, `provreg.config.discovery`, `provreg.sync`.
+May import: watchfiles, anyio, `provreg.config.read.discovery`, `provreg.sync`.
 
 Directories are watched, never single files: a rename-save ends a file watch.
 Only names that pass `is_config_name` get through the filter, so editor
@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable
 import anyio
 import watchfiles
 
-from provreg.config.discovery import is_config_name
+from provreg.config.read.discovery import is_config_name
 from provreg.sync.roots import WatchRoots
 from provreg.sync.settings import SyncSettings
 from provreg.sync.stats import SyncStats

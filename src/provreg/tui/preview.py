@@ -21,7 +21,7 @@ import os
 from yaml import YAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from provreg.config.discovery import discover
+from provreg.config.read.discovery import discover
 from provreg.config.yaml_tags import INT_TAG, STR_TAG, ConfigLoader
 from provreg.tui.widgets.providers_table import RowData, relative_file
 

@@ -1,8 +1,8 @@
 """Turn a config file's bytes into Python values while keeping node positions.
 
 Owns: the fast, hostile-input-safe YAML reader used on every load.
-May import: PyYAML (libyaml via `CSafeLoader`), `provreg.model`, `provreg.config.codes`,
-`provreg.config.yaml_tags` (the loader subclass that resolves tags cheaply).
+May import: PyYAML (libyaml via `CSafeLoader`), `provreg.model`,
+`provreg.config.codes`, `provreg.config.yaml_tags` (the loader subclass that resolves tags cheaply).
 
 Why not ruamel.yaml here: loading is the hot path (startup, every reconcile)
 and ruamel's round-trip parser costs 1.5-2.5 ms per instance; libyaml composes
@@ -28,7 +28,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from provreg.config import codes
 from provreg.config.codes import Code
-from provreg.config.diagnostic_cap import DiagnosticCap
+from provreg.config.read.diagnostic_cap import DiagnosticCap
 from provreg.config.yaml_tags import (
     BOOL_TAG,
     FLOAT_TAG,

@@ -2,8 +2,8 @@
 
 Owns: one pydantic model per provider definition (built from its field specs,
 cached), and the mapping of pydantic errors back to YAML nodes and codes.
-May import: pydantic, `provreg.model`, `provreg.config.codes`, `provreg.config.yaml_source`,
-`provreg.secret_names`.
+May import: pydantic, `provreg.model`, `provreg.config.codes`,
+`provreg.config.read.yaml_source`, `provreg.secret_names`.
 
 The model is the single place a field type's rules live; the error mapper
 turns pydantic's error `type` into our stable codes and writes messages
@@ -37,7 +37,7 @@ from yaml.nodes import Node
 from provreg.catalog.catalog import did_you_mean
 from provreg.config import codes
 from provreg.config.codes import Code
-from provreg.config.yaml_source import diagnostic, locate, node_position
+from provreg.config.read.yaml_source import diagnostic, locate, node_position
 from provreg.model import (
     RESERVED_KEYS,
     Diagnostic,

@@ -1,7 +1,7 @@
 """The fallback edit: through ruamel.yaml's round-trip document.
 
 Slow (1.5-2.5 ms per instance to parse) and it may reflow some lines, so
-`config.edit` uses it only when a text splice cannot express a change; its
+`config.edit.entry_edit` uses it only when a text splice cannot express a change; its
 result is verified the same way as a splice's.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from yaml.nodes import MappingNode, SequenceNode
 
-from provreg.config.text_lines import keep_final_newline, newline_of
-from provreg.config.yaml_source import Document, mapping_entry
+from provreg.config.edit.text_lines import keep_final_newline, newline_of
+from provreg.config.read.yaml_source import Document, mapping_entry
 
 
 def round_trip_edit(text: str, doc: Document, apply: Callable[[dict[Any, Any]], None]) -> str:

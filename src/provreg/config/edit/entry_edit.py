@@ -4,9 +4,10 @@ Owns: the text changes behind create, update and delete (DESIGN §6): the
 public edit functions, the choice between a splice (`splice_edit`) and the
 round-trip fallback (`round_trip_edit`), the verification of every result,
 and the check that the fallback kept every comment it should.
-May import: PyYAML, `provreg.config.yaml_source`, `provreg.config.render`, the
-splice (`provreg.config.splice_edit`) and the fallback (`provreg.config.round_trip_edit`),
-`provreg.text_encoding` (the BOM).
+May import: PyYAML, `provreg.config.read.yaml_source`, the other
+`provreg.config.edit` modules: `render`, `text_lines`, `merged_keys`, the splice
+(`splice_edit`) and the fallback (`round_trip_edit`); `provreg.text_encoding`
+(the BOM).
 
 How: the fast parser already knows where every node starts and ends, so an
 edit is a splice of the text at those positions: a value replaced, a line
@@ -37,14 +38,14 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from provreg.config.merged_keys import SharedKeyError, check_merged_keys
-from provreg.config.render import render_block_item
-from provreg.config.round_trip_edit import round_trip_edit
+from provreg.config.edit.merged_keys import SharedKeyError, check_merged_keys
+from provreg.config.edit.render import render_block_item
+from provreg.config.edit.round_trip_edit import round_trip_edit
 
 # REMOVE is public here (docs/api.md names `provreg.config.edit.REMOVE`); the
 # splices test for it, so it is defined with them.
-from provreg.config.splice_edit import REMOVE as REMOVE
-from provreg.config.splice_edit import (
+from provreg.config.edit.splice_edit import REMOVE as REMOVE
+from provreg.config.edit.splice_edit import (
     CannotSplice,
     item_range,
     pair_ranges,
@@ -53,8 +54,8 @@ from provreg.config.splice_edit import (
     splice_delete,
     splice_update,
 )
-from provreg.config.text_lines import keep_final_newline
-from provreg.config.yaml_source import Document, mapping_entry, parse_text
+from provreg.config.edit.text_lines import keep_final_newline
+from provreg.config.read.yaml_source import Document, mapping_entry, parse_text
 from provreg.text_encoding import BOM_CHAR
 
 

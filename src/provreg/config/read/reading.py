@@ -4,7 +4,8 @@ Owns: the document shape of format version 1 (`version`, `providers`,
 `definitions`), the format version (`CURRENT_VERSION`, `detect_version`, the
 legacy layout), and reading a file's bytes safely (no FIFO blocks, the size
 limit is checked before reading).
-May import: `provreg.catalog`, `provreg.model`, the other `provreg.config` modules.
+May import: `provreg.catalog`, `provreg.model`, the other `provreg.config.read`
+modules, the shared `provreg.config` ones (`codes`).
 
 Reading is the first of the three steps of a load (see `load_set`): bytes to
 a ParsedFile whose entries are still raw; `instance_validation` checks them.
@@ -21,10 +22,10 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from provreg.catalog.catalog import did_you_mean
 from provreg.config import codes
-from provreg.config.diagnostic_cap import DiagnosticCap
-from provreg.config.results import Fingerprint, ParsedFile, RawEntry
-from provreg.config.validation import clip, yaml_type_name
-from provreg.config.yaml_source import (
+from provreg.config.read.diagnostic_cap import DiagnosticCap
+from provreg.config.read.results import Fingerprint, ParsedFile, RawEntry
+from provreg.config.read.validation import clip, yaml_type_name
+from provreg.config.read.yaml_source import (
     Document,
     Limits,
     diagnostic,

@@ -12,7 +12,7 @@ from typing import Any
 from yaml.nodes import MappingNode
 
 from provreg.catalog import Catalog
-from provreg.config.yaml_source import Document
+from provreg.config.read.yaml_source import Document
 from provreg.model import Diagnostic, ProviderDefinition, ProviderInstance, Severity
 
 

@@ -3,7 +3,8 @@
 Owns: `provreg schema`. An editor's YAML language server uses it to complete
 keys and flag errors while the user types; the checker stays the authority
 (the schema cannot express cross-file rules such as unique ids).
-May import: `provreg.model`, `provreg.catalog`.
+May import: `provreg.model`, `provreg.catalog`, `provreg.config.read.reading` (the
+format version).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from typing import Any
 
 from provreg.catalog import Catalog, builtin_catalog
-from provreg.config.reading import CURRENT_VERSION
+from provreg.config.read.reading import CURRENT_VERSION
 from provreg.model import (
     FIELD_ID_PATTERN,
     ID_PATTERN,

@@ -4,7 +4,7 @@ directories a walk could not read, and config others may write.
 Owns: E015 and W016. `provreg --check` reports them next to the files' own
 diagnostics.
 May import: the standard library, `provreg.model`, `provreg.config.codes`,
-`provreg.config.discovery`, `provreg.config.yaml_source`.
+`provreg.config.read.discovery`, `provreg.config.read.yaml_source`.
 
 Why others' write access matters: whoever can write a config file (or add one
 to a config directory) can change an instance's `base_url`, and the key the
@@ -18,8 +18,8 @@ import shlex
 import stat
 
 from provreg.config import codes
-from provreg.config.discovery import ConfigFile, Discovery
-from provreg.config.yaml_source import diagnostic
+from provreg.config.read.discovery import ConfigFile, Discovery
+from provreg.config.read.yaml_source import diagnostic
 from provreg.model import Diagnostic
 
 _GROUP_OR_OTHERS = stat.S_IWGRP | stat.S_IWOTH

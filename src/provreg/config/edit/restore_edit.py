@@ -3,8 +3,9 @@
 Owns: what a delete keeps for its undo (`RemovedEntry`: the exact text the
 splice cut, the entry it followed, the whole file before and after) and the
 edit that inserts that text again, verified by reparsing like every edit.
-May import: `provreg.config.edit`, `provreg.config.splice_edit`,
-`provreg.config.text_lines`, `provreg.config.yaml_source`, `provreg.text_encoding`.
+May import: `provreg.config.edit.entry_edit`, `provreg.config.edit.splice_edit`,
+`provreg.config.edit.text_lines`, `provreg.config.read.yaml_source`,
+`provreg.text_encoding`.
 
 Putting back is exact when the file still holds the bytes the delete wrote
 (the file before the delete is written again). When the file changed
@@ -21,7 +22,7 @@ from typing import Any
 
 from yaml.nodes import SequenceNode
 
-from provreg.config.edit import (
+from provreg.config.edit.entry_edit import (
     Edited,
     EditError,
     InstanceKey,
@@ -33,9 +34,9 @@ from provreg.config.edit import (
     delete_instance_verified,
     find_entry,
 )
-from provreg.config.splice_edit import cut_range, item_end, providers_sequence
-from provreg.config.text_lines import end_of_line, is_blank, newline_of
-from provreg.config.yaml_source import Document, mapping_entry, parse_text
+from provreg.config.edit.splice_edit import cut_range, item_end, providers_sequence
+from provreg.config.edit.text_lines import end_of_line, is_blank, newline_of
+from provreg.config.read.yaml_source import Document, mapping_entry, parse_text
 from provreg.text_encoding import BOM_CHAR
 
 

@@ -3,7 +3,7 @@
 Owns: the order of a load's steps over many files, reusing the results of
 unchanged files, and the order of the diagnostics of a set.
 May import: `provreg.catalog`, `provreg.model`, `provreg.gc_control`, the other
-`provreg.config` modules.
+`provreg.config.read` modules.
 
 Loading happens in three steps so the sync engine can redo only what a
 changed file needs: `reading.read_file` (bytes to a ParsedFile),
@@ -19,14 +19,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from provreg.catalog import Catalog, builtin_catalog
-from provreg.config.definitions import DefinitionCollector, collect_definitions
-from provreg.config.diagnostic_cap import cap_per_file
-from provreg.config.discovery import ConfigFile, discover
-from provreg.config.instance_validation import validate_file
-from provreg.config.linking import link
-from provreg.config.reading import read_file
-from provreg.config.results import FileResult, LoadResult, ParsedFile
-from provreg.config.yaml_source import Limits
+from provreg.config.read.definitions import DefinitionCollector, collect_definitions
+from provreg.config.read.diagnostic_cap import cap_per_file
+from provreg.config.read.discovery import ConfigFile, discover
+from provreg.config.read.instance_validation import validate_file
+from provreg.config.read.linking import link
+from provreg.config.read.reading import read_file
+from provreg.config.read.results import FileResult, LoadResult, ParsedFile
+from provreg.config.read.yaml_source import Limits
 from provreg.gc_control import gc_paused
 from provreg.model import Diagnostic, ProviderDefinition
 

@@ -4,7 +4,8 @@ Owns: an instance entry's required fields (`name`, `id` or the id derived from
 the name, `provider` known to the catalog), and building the ProviderInstance
 of a valid entry (`construct_instance`). The fields of an instance are checked
 against its definition by `validation`; checks across files are `linking`'s.
-May import: `provreg.catalog`, `provreg.model`, the other `provreg.config` modules.
+May import: `provreg.catalog`, `provreg.model`, the other `provreg.config.read`
+modules, the shared `provreg.config` ones (`codes`, `ids`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from yaml.nodes import MappingNode, Node
 from provreg.catalog import Catalog
 from provreg.config import codes
 from provreg.config.codes import Code
-from provreg.config.diagnostic_cap import DiagnosticCap
 from provreg.config.ids import slugify
-from provreg.config.results import FileResult, ParsedFile, RawEntry
-from provreg.config.validation import clip, validate_fields, yaml_type_name
-from provreg.config.yaml_source import diagnostic_at, internal_error, locate, node_position
+from provreg.config.read.diagnostic_cap import DiagnosticCap
+from provreg.config.read.results import FileResult, ParsedFile, RawEntry
+from provreg.config.read.validation import clip, validate_fields, yaml_type_name
+from provreg.config.read.yaml_source import diagnostic_at, internal_error, locate, node_position
 from provreg.model import ID_RE, NAME_MAX_LENGTH, ProviderInstance, Severity, name_length_ok
 
 

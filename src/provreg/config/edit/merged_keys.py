@@ -7,7 +7,7 @@ of them), and the refusals, each with the line and the reason:
 - changing a key of an anchored entry that another entry inherits through
   `<<` (the change would silently reach that entry too).
 Setting a key in an entry that merges it is fine: the entry then overrides it.
-May import: PyYAML nodes, `provreg.config.yaml_source`, `provreg.config.yaml_tags`.
+May import: PyYAML nodes, `provreg.config.read.yaml_source`, `provreg.config.yaml_tags`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from provreg.config.yaml_source import Document, mapping_entry
+from provreg.config.read.yaml_source import Document, mapping_entry
 from provreg.config.yaml_tags import MERGE_TAG
 
 

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from provreg.catalog import Catalog
 from provreg.config import codes
-from provreg.config.results import ParsedFile, RawEntry
-from provreg.config.yaml_source import diagnostic_at, internal_error, locate, node_position
+from provreg.config.read.results import ParsedFile, RawEntry
+from provreg.config.read.yaml_source import diagnostic_at, internal_error, locate, node_position
 from provreg.model import Diagnostic, ProviderDefinition
 
 
@@ -143,7 +143,7 @@ def _validate_definition(
             )
         return None
     # A default must itself be a valid value of its field.
-    from provreg.config.validation import check_fields
+    from provreg.config.read.validation import check_fields
 
     bad = False
     for index, spec in enumerate(definition.fields):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provreg.config.ids import slugify, unique_id
-from provreg.config.reading import CURRENT_VERSION, detect_version
+from provreg.config.read.reading import CURRENT_VERSION, detect_version
 
 LEGACY_KEYS = {"customName": "name", "baseUrl": "base_url", "useAuthHeader": "use_auth_header"}
 
@@ -215,7 +215,7 @@ def upgrade_text(text: str, taken_ids: Iterable[str] = ()) -> tuple[str, Upgrade
 
     from ruamel.yaml import YAML
 
-    from provreg.config.yaml_source import parse_text
+    from provreg.config.read.yaml_source import parse_text
 
     parsed = parse_text(text, "<upgrade>")
     if parsed.failed:

@@ -4,11 +4,11 @@ Owns: where a node, a key-value pair or a `providers` item is written in the
 text (the fast parser's node positions, aliases, the comment lines an item
 owns), and the splices behind update, delete and append: a value replaced,
 a line inserted or removed, everything outside untouched by construction.
-May import: PyYAML nodes, `provreg.config.render`, `provreg.config.text_lines`,
-`provreg.config.yaml_source`.
+May import: PyYAML nodes, `provreg.config.edit.render`,
+`provreg.config.edit.text_lines`, `provreg.config.read.yaml_source`.
 
-`config.edit` verifies every splice by reparsing it; a change a splice cannot
-express raises CannotSplice, and `config.edit` falls back to `round_trip_edit`.
+`config.edit.entry_edit` verifies every splice by reparsing it; a change a splice cannot
+express raises CannotSplice, and `entry_edit` falls back to `round_trip_edit`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from provreg.config.render import render_block_item, render_key, render_value
-from provreg.config.text_lines import (
+from provreg.config.edit.render import render_block_item, render_key, render_value
+from provreg.config.edit.text_lines import (
     end_of_line,
     is_blank,
     keep_final_newline,
     newline_of,
     start_of_line,
 )
-from provreg.config.yaml_source import Document, mapping_entry
+from provreg.config.read.yaml_source import Document, mapping_entry
 
 REMOVE = object()
 """Marker in `changes`: delete this key from the instance."""
@@ -339,7 +339,7 @@ def splice_delete(text: str, doc: Document, index: int) -> str:
 def cut_range(text: str, seq: SequenceNode, index: int) -> tuple[int, int]:
     """What deleting item `index` of a block sequence of two or more items cuts:
     the text it owns (`item_range`) and its one blank separator. Undo puts
-    exactly this text back (`config.restore_edit`)."""
+    exactly this text back (`config.edit.restore_edit`)."""
     start, end = item_range(text, seq, index)
     last = index == len(seq.value) - 1
     before_blank = start > 0 and is_blank(text[start_of_line(text, start - 1) : start])

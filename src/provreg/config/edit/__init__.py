@@ -3,8 +3,9 @@
 Owns: turning an intent (create, update, delete, restore, upgrade) into new
 file text that changes only the lines concerned, verified by reparsing.
 May import: `provreg.config.read` (every edit is reparsed and compared with the
-intended document), the shared `provreg.config` modules (`codes`, `ids`,
-`yaml_tags`), `provreg.model`, PyYAML, ruamel.yaml, `provreg.text_encoding`.
+intended document), the shared modules `provreg.config.codes`, `provreg.config.ids`,
+`provreg.config.yaml_tags`, `provreg.model`, `provreg.catalog` (format upgrades
+look up provider defaults), PyYAML, ruamel.yaml, `provreg.text_encoding`.
 The read path never imports the edit path.
 
 Modules: `entry_edit` (the public edit functions, re-exported here),

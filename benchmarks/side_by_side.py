@@ -5,11 +5,11 @@
 
 The base commit is checked out in a detached git worktree under
 benchmarks/.data/side_by_side/ with its own virtual environment (`uv sync
---locked`). The benchmark script is this tree's, run once with the base's
-interpreter (so it imports the base's provreg) and once with this tree's,
-alternating base / now for `--rounds` rounds; a machine that gets busier
-during the run hits both. Lines are printed in pairs, base first, then now;
-lines that are the same in both (headers) once.
+--locked`). Each tree runs its own copy of the benchmark script (a script may
+use names the other tree's code does not have), alternating base / now for
+`--rounds` rounds; a machine that gets busier during the run hits both.
+Lines are printed in pairs, base first, then now; lines that are the same in
+both (headers) once.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def checkout(base: str) -> Path:
 
 def run(tree: Path, script: str, args: list[str]) -> list[str]:
     done = subprocess.run(
-        ["uv", "run", "--project", str(tree), "python", str(BENCHMARKS / script), *args],
+        ["uv", "run", "--project", str(tree), "python", str(tree / "benchmarks" / script), *args],
         cwd=tree,
         capture_output=True,
         text=True,

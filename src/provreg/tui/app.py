@@ -1,6 +1,6 @@
 """The dashboard: a Textual app bound live to the registry store.
 
-It holds no logic beyond presentation and user intent (DESIGN §1): reads
+It holds no logic beyond presentation and user intent (docs/architecture.md, "The dashboard"): reads
 come from store snapshots, every change goes through `ProviderRegistry`, and
 every file, keyring and editor operation runs in a worker so the UI never
 blocks. The registry loads in a worker after the first paint.

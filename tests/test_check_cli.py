@@ -1,5 +1,5 @@
 """`provreg --check` as CI and pre-commit hooks use it: exit codes, output
-formats, default paths and file discovery (DESIGN §2-§3, docs/cli.md).
+formats, default paths and file discovery (docs/config-format.md, docs/diagnostics.md, docs/cli.md).
 
 Most tests call `provreg.cli.main` in-process (fast); the ones about the
 process itself (argparse exits, `python -m`, the console script, pipes) run it.

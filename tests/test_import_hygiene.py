@@ -1,5 +1,6 @@
-"""The headless core never imports textual (DESIGN §1): `provreg --check` starts
-fast and runs on machines with no terminal.
+"""The headless core never imports textual (docs/architecture.md, "Layer rules
+and how they are enforced"): `provreg --check` starts fast and runs on machines
+with no terminal.
 
 Each check runs in a fresh interpreter, so what this test process has already
 imported cannot hide or fake a result.

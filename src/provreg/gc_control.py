@@ -3,7 +3,7 @@
 Owns: every place provreg steers `gc` (nothing else imports it):
 - `gc_paused`: no collection during a parse or a load. A bulk load allocates
   many young objects and no cycles, and collections triggered by allocation
-  counts cost ~3x the load time on large files (docs/performance.md).
+  counts cost a multiple of the load time on large files (docs/performance.md).
 - `paused_then_frozen` and `freeze_loaded_objects`: what a load made is
   long-lived and acyclic; frozen, later collections no longer walk it.
   For applications (the CLI, the dashboard), not the library: a process
@@ -55,8 +55,8 @@ def unfreeze() -> None:
 class RareFullCollections:
     """Make full collections rare while the dashboard runs.
 
-    After a load of 10,000 instances the dashboard holds hundreds of thousands
-    of long-lived objects. The load freezes what it made, but what comes later
+    After a large load the dashboard holds a great many long-lived objects.
+    The load freezes what it made, but what comes later
     (the table's render caches, filled while scrolling; the instances of
     reloaded files) stays in the oldest generation, and each full collection
     walks all of it, landing on a keypress or a live edit (docs/performance.md,

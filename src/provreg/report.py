@@ -1,6 +1,6 @@
 """Render diagnostics for people and machines: compiler-style text, JSON, GitHub annotations.
 
-Owns: the output formats of `provreg --check` (DESIGN §3).
+Owns: the output formats of `provreg --check` (docs/diagnostics.md, "Output formats").
 May import: `provreg.model`, `provreg.severity`, `provreg.one_line` and the standard library.
 
 Every piece of a line that comes from the user (the file name, the message
@@ -82,7 +82,7 @@ def write_text(
 
 
 def to_json(diagnostics: Iterable[Diagnostic], *, files: int, instances: int) -> str:
-    """Exactly the shape of DESIGN §3: counts and a list of diagnostics."""
+    """Exactly the shape of docs/diagnostics.md, "JSON": counts and a list of diagnostics."""
     items = list(diagnostics)
     return json.dumps(
         {

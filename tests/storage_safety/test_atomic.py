@@ -1,4 +1,4 @@
-"""atomic_write (DESIGN §6): the steps, the file modes, symlinks, hard links,
+"""atomic_write (docs/architecture.md, "Writes"): the steps, the file modes, symlinks, hard links,
 and crash safety at every step (injected failures and a real SIGKILL).
 
 Failures are injected only at the system edge (`os.write`, `os.fchmod`,

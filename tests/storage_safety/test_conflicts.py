@@ -1,4 +1,4 @@
-"""Optimistic concurrency (DESIGN §6): an external edit between the registry's
+"""Optimistic concurrency (docs/architecture.md, "Writes"): an external edit between the registry's
 read and its write. The same instance edited outside: ConflictError and the
 user's text untouched. Another instance edited outside: the app's change is
 re-applied to the new text and both changes survive."""

@@ -1,6 +1,6 @@
 """Two real provreg processes update different instances of the same file at
 once, through the lock and the storage's optimistic concurrency: no update is
-lost and the file stays clean (DESIGN §6, issue 3 "Must show")."""
+lost and the file stays clean (docs/architecture.md, "Writes"; issue 3 "Must show")."""
 
 from __future__ import annotations
 

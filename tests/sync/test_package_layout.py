@@ -1,5 +1,5 @@
 """The sync package's public names stay where users import them from, and each
-of its modules says what it owns (STYLE.md: one idea per module)."""
+of its modules says what it owns (docs/architecture.md, "Layers": one idea per module)."""
 
 from __future__ import annotations
 

@@ -67,8 +67,9 @@ def cmd_watch(
                 async for _ in signals:
                     group.cancel_scope.cancel()
                     break
-        # External changes wait ~1 s before the audit log records them (their
-        # author may log them first): write what is still waiting.
+        # External changes wait `OBSERVED_DELAY_S` (registry/audit.py) before the
+        # audit log records them (their author may log them first): write what
+        # is still waiting.
         registry.flush_audit()
         return ExitCode.OK
 

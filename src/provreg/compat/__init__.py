@@ -1,4 +1,4 @@
-"""Compatibility with the desktop app provreg grew from (DESIGN §8).
+"""Compatibility with the desktop app provreg grew from (docs/api.md, "The compatibility API").
 
 Owns: the `LlmConfigData` / `LlmConfig` / `LlmConfigMetadata` shapes and the
 adapter to and from provider instances, the old settings-repository and

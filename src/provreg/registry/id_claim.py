@@ -22,7 +22,7 @@ from provreg.registry.state import RegistryState
 
 class TakenIds:
     """Membership in the union of the id sets, without building the union
-    (a registry of 10,000 instances would copy 10,000 ids per create)."""
+    (a large registry would copy every id on each create)."""
 
     def __init__(
         self,

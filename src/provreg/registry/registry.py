@@ -502,8 +502,9 @@ class ProviderRegistry(UndoOperations, SecretOperations, RewriteOperations):
 
     def flush_audit(self) -> None:
         """Write the external changes the audit log still holds back (it waits
-        ~1 s to see whether their author logs them). Call when a watching
-        process stops; the process's exit does it too. Never raises for I/O."""
+        `audit.OBSERVED_DELAY_S` to see whether their author logs them). Call
+        when a watching process stops; the process's exit does it too. Never
+        raises for I/O."""
         if self.audit is not None:
             self.audit.flush()
 

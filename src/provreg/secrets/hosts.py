@@ -1,4 +1,4 @@
-"""Which host a key is sent to: the base of origin pinning (DESIGN §7)."""
+"""Which host a key is sent to: the base of origin pinning (docs/architecture.md, "Secrets")."""
 
 from __future__ import annotations
 

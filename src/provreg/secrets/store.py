@@ -221,7 +221,7 @@ class SecretStore:
         register_secret(value)
         secret = SecretStr(value)
         if ref.kind == "keyring":
-            # Only keyring values are cached (a backend call costs ~20 ms); env and
+            # Only keyring values are cached (a backend call is slow); env and
             # file values are cheap to re-read, so a rotated one is seen at once.
             with self._guard:
                 self._cache[(instance_id, field)] = (ref, host, secret)

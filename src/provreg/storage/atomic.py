@@ -1,6 +1,6 @@
 """Atomic file replacement: a crash leaves either the old file or the new one.
 
-Steps (DESIGN §6): resolve symlinks (a symlinked config stays a symlink and
+Steps (docs/architecture.md, "Writes"): resolve symlinks (a symlinked config stays a symlink and
 its target is written), refuse hard-linked files unless told to write in
 place, write a hidden temp file in the same directory, fsync it, give it the
 old file's mode (0600 for new files), `os.replace`, fsync the directory.

@@ -80,8 +80,8 @@ class MovedFiles:
         (`known`: display path -> what storage read; `real_of`: a known display
         path's real path, as storage resolved it when it read the file)."""
         try:
-            # Paths only: resolving every file's symlinks costs ~50 us a file
-            # (5 ms in 100 files, most of a claim); only unknown ones need it.
+            # Paths only: resolving every file's symlinks would be most of a
+            # claim's cost; only unknown ones need it.
             present = {found.display: found.path for found in discover(roots, resolve_links=False)}
         except ConfigPathError:
             # A root vanished: every file storage knows is checked (the gone

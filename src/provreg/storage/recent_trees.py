@@ -23,10 +23,9 @@ from provreg.config.read.yaml_source import Document
 
 MAX_FILES = 4
 MAX_TEXT_CHARS = 1 << 19
-"""Total text behind the kept trees. A tree costs about 27 bytes of memory per
-character of YAML (tracemalloc, generated files of 100 and 1,000 instances), so
-the cache holds at most about 14 MB (two 1,000-instance files), and 2.2 MB for
-four 100-instance files."""
+"""Total text behind the kept trees: a tree costs many times its text in
+memory, so the bound is on the text (the measured cost per character and what
+this bound comes to are in docs/performance.md)."""
 
 
 class RecentTrees:

@@ -167,8 +167,8 @@ class YamlDirectoryStorage:
     def _reload_sync(self, real_paths: list[str]) -> StoredState:
         """Re-read the files at these real paths: new ones are added, gone ones dropped."""
         # A parse allocates tens of thousands of young objects and no cycles; a
-        # collection it triggers may walk the whole registry (up to ~25 ms at
-        # 10,000 instances, measured), as for loads, writes and recomputes.
+        # collection it triggers may walk the whole registry (docs/performance.md),
+        # as for loads, writes and recomputes.
         with gc_paused():
             return self._reload_paused(real_paths)
 
@@ -278,7 +278,7 @@ class YamlDirectoryStorage:
         when its input is the same: the same files in the same order, each with
         the same definition entries (the very list, which slim files keep) or
         with none, then and now. Most edits touch no definition, and collecting
-        validates every definition again (~0.1 ms each) and visits every file."""
+        validates every definition again and visits every file."""
         inputs = [(display, item.definitions) for display, item in self._parsed.items()]
         last = self._last_collected
         if (

@@ -6,7 +6,7 @@ paths to reconcile, and keeps the watch status in the store.
 May import: anyio, watchfiles, `provreg.registry`, `provreg.storage`, `provreg.paths`,
 `provreg.sync`.
 
-The rules each part follows are in its module docstring (DESIGN §5):
+The rules each part follows are in its module docstring (docs/architecture.md, "Sync"):
 `watcher` (directories only, the allowlist filter), `reconcile` (grace
 period, moves, echo suppression, keep-last-good), `self_healing` (the check,
 the full rescan, a replaced directory watched anew).

@@ -4,7 +4,7 @@ Owns: `Reconciler` (echo suppression by content hash, tentative removals with
 their grace period, moves of ids between files, the reload itself).
 May import: anyio, `provreg.registry`, `provreg.storage`, `provreg.config`, `provreg.sync`.
 
-Rules (DESIGN §5):
+Rules (docs/architecture.md, "Sync"; docs/sync.md):
 - A file that disappears is removed only after a grace period: a slow
   rename-save arrives as `-file` then, hundreds of ms later, `+file`. The
   same holds for ids that leave a file that still parses (the cut half of a

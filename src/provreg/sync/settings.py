@@ -19,8 +19,8 @@ class SyncSettings:
     """Longest time watchfiles groups events before yielding a batch."""
     step_ms: int = 5
     """Quiet time after the last event that closes a batch. watchfiles wakes
-    every step even when idle (200 times a second at 5 ms, ~0.3% of a core on
-    the benchmark VM); a lone save waits one to two steps."""
+    every step even when idle (a small, measured cost: docs/performance.md);
+    a lone save waits one to two steps."""
     grace_s: float = 0.5
     """How long a vanished file keeps its instances (rename-saves reappear)."""
     rescan_s: float = 3.0

@@ -1,6 +1,6 @@
 """The dashboard: a Textual app bound live to the registry store.
 
-It holds no logic beyond presentation and user intent (DESIGN §1): reads
+It holds no logic beyond presentation and user intent (docs/architecture.md, "The dashboard"): reads
 come from store snapshots, every change goes through `ProviderRegistry`, and
 every file, keyring and editor operation runs in a worker so the UI never
 blocks. The registry loads in a worker after the first paint.
@@ -162,7 +162,7 @@ class ProvregApp(InstanceActions):
         to show once mounted.
 
         Called from __init__: a theme set in on_mount re-parses and re-applies
-        every style of the mounted screen, ~60-90 ms before the first rows.
+        every style of the mounted screen, a delay before the first rows.
         """
         warnings = []
         loaded = load_themes()
@@ -197,7 +197,7 @@ class ProvregApp(InstanceActions):
         # its bottom tabs.
         self.call_after_refresh(self._bench_mark, "first-paint")
         # After the first paint: the worker runs on this event loop, and its
-        # imports and the open are ~0.3 s of CPU that would come before it.
+        # imports and the open are CPU time that would come before it.
         self.call_after_refresh(self._load_registry)
 
     async def on_unmount(self) -> None:
@@ -491,7 +491,7 @@ class ProvregApp(InstanceActions):
 
     def action_help(self) -> None:
         """The keys of the screen in front: the dashboard's, or a form's or dialog's."""
-        # Imported here: its Markdown widget costs ~40 ms of the start otherwise.
+        # Imported here: its Markdown widget would slow the start otherwise.
         from provreg.tui.screens.help import HelpScreen
 
         if isinstance(self.screen, HelpScreen):

@@ -69,7 +69,7 @@ class DashboardBase(App[int]):
     @work(exclusive=True, group="secret-index", thread=True, exit_on_error=False)
     def _refresh_secret_presence(self) -> None:
         """The table's "secret missing" from the index and env/file checks only:
-        no keyring call per row (about 20 ms each with a Secret Service)."""
+        no keyring call per row (each is slow with a Secret Service)."""
         registry = self.registry
         if registry is None:
             return

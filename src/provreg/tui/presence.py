@@ -2,7 +2,7 @@
 
 Two sources, at two costs:
 - provreg's secrets index and the env/file checks answer for every row at
-  once, with no keyring call (about 20 ms each with a Secret Service): the
+  once, with no keyring call (each is slow with a Secret Service): the
   table's glyphs (`KeyTrouble`);
 - the keyring itself answers for the instance Details shows, in a worker:
   its fields' statuses, or the keyring's refusal.

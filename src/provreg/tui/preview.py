@@ -1,7 +1,7 @@
 """The first screenful of rows before the registry is open: what users wait for.
 
 Opening the registry imports pydantic and the models and validates and links
-every file (a second at 10,000 instances); the rows on screen at the start are
+every file (long for a large registry); the rows on screen at the start are
 the first entries of the first files, in file order. This reads just those
 entries with libyaml (the registry's own loader class, so scalars resolve the
 same way) and shows their names, providers, explicit default models and

@@ -4,7 +4,7 @@ ship with the package; user themes come from `<user config dir>/provreg/themes/`
 Bad files are collected and reported together in one notification, never a crash.
 
 The built-in files are not validated at start (a test does it): importing
-pydantic for them cost ~70 ms before the dashboard's first rows.
+pydantic for them would delay the dashboard's first rows (docs/performance.md).
 """
 
 from __future__ import annotations

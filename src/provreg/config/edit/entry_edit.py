@@ -1,6 +1,6 @@
 """Edit config file text in place, changing only the lines concerned.
 
-Owns: the text changes behind create, update and delete (DESIGN §6): the
+Owns: the text changes behind create, update and delete (docs/architecture.md, "Writes"): the
 public edit functions, the choice between a splice (`splice_edit`) and the
 round-trip fallback (`round_trip_edit`), the verification of every result,
 and the check that the fallback kept every comment it should.

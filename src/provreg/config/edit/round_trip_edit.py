@@ -1,6 +1,6 @@
 """The fallback edit: through ruamel.yaml's round-trip document.
 
-Slow (1.5-2.5 ms per instance to parse) and it may reflow some lines, so
+Slow (many times a splice's cost; docs/performance.md) and it may reflow some lines, so
 `config.edit.entry_edit` uses it only when a text splice cannot express a change; its
 result is verified the same way as a splice's.
 """

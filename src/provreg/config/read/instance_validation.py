@@ -144,7 +144,8 @@ def _validate_instance(
 
 _INSTANCE_FIELDS = set(ProviderInstance.model_fields)
 """`model_fields_set` of every loaded instance (all fields are given): one set
-shared by all of them instead of one each (728 bytes per instance). Sharing is
+shared by all of them instead of one each (a set per instance adds up; see
+docs/performance.md). Sharing is
 safe: the model is frozen, so pydantic never adds to it, and `model_copy`
 copies it before changing it."""
 
@@ -167,8 +168,9 @@ def construct_instance(fields: dict[str, Any]) -> ProviderInstance:
     validated `fields`, all of them, in the model's field order.
 
     model_construct walks the model's fields for aliases and defaults on every
-    call (2.3 us, a quarter of validating an instance); with every field given
-    and none aliased, it comes down to setting these attributes.
+    call (a sizeable share of validating an instance; docs/performance.md);
+    with every field given and none aliased, it comes down to setting these
+    attributes.
     """
     if not _CONSTRUCT_DIRECTLY:
         return ProviderInstance.model_construct(_INSTANCE_FIELDS, **fields)

@@ -171,8 +171,8 @@ def load_files(
         parsed = [read_file(f.path, f.display, limits) for f in files]
         results, catalog = validate_all(parsed, base_catalog)
         # Free the node trees by reference counting while the collector is still
-        # paused; otherwise its first run afterwards walks all of them (~0.3 s
-        # of a 10,000-instance load, measured in docs/performance.md).
+        # paused; otherwise its first run afterwards walks all of them, a large
+        # share of a big load (docs/performance.md).
         del parsed
         instances, cross = link(results)
     return LoadResult(tuple(results), instances, sort_diagnostics(results, cross), catalog)

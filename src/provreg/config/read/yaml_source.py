@@ -5,8 +5,8 @@ May import: PyYAML (libyaml via `CSafeLoader`), `provreg.model`,
 `provreg.config.codes`, `provreg.config.yaml_tags` (the loader subclass that resolves tags cheaply).
 
 Why not ruamel.yaml here: loading is the hot path (startup, every reconcile)
-and ruamel's round-trip parser costs 1.5-2.5 ms per instance; libyaml composes
-1,000 instances in about 20 ms and its nodes keep `start_mark` positions. The
+and ruamel's round-trip parser is many times slower than libyaml's compose
+(docs/performance.md), whose nodes keep `start_mark` positions too. The
 round-trip parser is kept for the one file being written (storage/).
 
 We compose nodes with libyaml and build values ourselves instead of calling
@@ -345,7 +345,7 @@ class _ValueBuilder:
             value = node.value
             if value.isascii() and value.isdigit() and (value[0] != "0" or value == "0"):
                 # Plain decimal, the common case: PyYAML's constructor costs
-                # several times more (a list of 400,000 numbers spent 1.6 s there).
+                # several times more on long lists of numbers (docs/performance.md).
                 if len(value) <= self.limits.max_integer_digits:
                     return int(value)
             digits = integer_digits(value)

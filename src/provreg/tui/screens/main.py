@@ -101,7 +101,7 @@ class MainScreen(Screen[None]):
         self.problems.roots = self.table.roots
         # The first screenful straight from the first files, in the first paint:
         # opening the registry (its imports, validating and linking every file)
-        # takes 0.2-1 s more, and its rows replace these (docs/performance.md).
+        # takes longer, and its rows replace these (docs/performance.md).
         preview = preview_rows(self.paths, self.table.roots, self.app.size.height)
         if preview:
             self.table.apply_rows(dict(preview), [key for key, _ in preview])
@@ -111,7 +111,7 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self._mount_bottom)
 
     async def _mount_bottom(self) -> None:
-        # Imported here: RichLog brings rich.pretty and attrs (~20-30 ms).
+        # Imported here: RichLog brings rich.pretty and attrs, slow to import.
         from textual.widgets import RichLog, TabbedContent, TabPane
 
         self.activity_log = RichLog(id="activity-log", wrap=False, markup=False, max_lines=2000)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.sync_data import A_IDS, A_YAML, B_IDS, B_YAML, C_IDS, openai, providers_yaml
+from helpers.sync_data import A_IDS, A_YAML, B_IDS, C_IDS, openai, providers_yaml
 
 from provreg.sync import SyncSettings
 
@@ -77,14 +77,7 @@ async def test_directory_swap_found_by_the_check(
     shutil.copytree(sync_dir, new)
     (new / "a.yaml").write_text(A_YAML.replace("gpt-4.1", "gpt-5"))
     async with watch(sync_dir, CHECKS_ONLY) as h:
-        os.rename(sync_dir, sync_base / "config.old")
-        os.rename(new, sync_dir)
-        shutil.rmtree(sync_base / "config.old")
-        await h.wait_value("work-openai", "default_model", "gpt-5")
-        seen = await h.edit_until_watched(
-            sync_dir / "b.yaml", lambda n: B_YAML.replace("llama3.2", f"qwen3.{n}")
-        )
-        await h.wait_value("local-ollama", "default_model", f"qwen3.{seen}")
+        await h.swap_directory(sync_dir, sync_base, new)
         h.check()
 
 

@@ -81,23 +81,32 @@ def code_sections(text: str) -> dict[str, tuple[str, str]]:
     return sections
 
 
+def fences_with_output(text: str, language: str) -> list[tuple[re.Match[str], str | None]]:
+    """Each ```language block of `text` with the ```text block right after it
+    (None when there is none)."""
+    fences = list(FENCE_RE.finditer(text))
+    found: list[tuple[re.Match[str], str | None]] = []
+    for position, fence in enumerate(fences):
+        if fence.group(1) != language:
+            continue
+        following = fences[position + 1] if position + 1 < len(fences) else None
+        output = None
+        # The output belongs to this example only when nothing but blank
+        # lines separates the two blocks.
+        if (
+            following is not None
+            and following.group(1) == "text"
+            and not text[fence.end() : following.start()].strip()
+        ):
+            output = following.group(2)
+        found.append((fence, output))
+    return found
+
+
 def examples(text: str) -> list[Example]:
     found: list[Example] = []
     for code, (_, body) in code_sections(text).items():
-        fences = list(FENCE_RE.finditer(body))
-        for position, fence in enumerate(fences):
-            if fence.group(1) != "yaml":
-                continue
-            following = fences[position + 1] if position + 1 < len(fences) else None
-            output = None
-            # The output belongs to this example only when nothing but blank
-            # lines separates the two blocks.
-            if (
-                following is not None
-                and following.group(1) == "text"
-                and not body[fence.end() : following.start()].strip()
-            ):
-                output = following.group(2)
+        for fence, output in fences_with_output(body, "yaml"):
             skip = NOT_CHECKED_RE.search(body[: fence.start()])
             found.append(
                 Example(
@@ -416,21 +425,11 @@ def test_api_doc_names_every_compat_export() -> None:
 def _python_examples() -> list[tuple[str, str | None]]:
     """(program, the ```text block right after it, if any) for each runnable example."""
     text = API_MD.read_text(encoding="utf-8")
-    fences = list(FENCE_RE.finditer(text))
     found: list[tuple[str, str | None]] = []
-    for position, fence in enumerate(fences):
+    for fence, output in fences_with_output(text, "python"):
         # Only whole programs run: fragments (`await ...` at top level) are illustrations.
-        if fence.group(1) != "python" or "anyio.run(" not in fence.group(2):
-            continue
-        following = fences[position + 1] if position + 1 < len(fences) else None
-        output = None
-        if (
-            following is not None
-            and following.group(1) == "text"
-            and not text[fence.end() : following.start()].strip()
-        ):
-            output = following.group(2)
-        found.append((fence.group(2), output))
+        if "anyio.run(" in fence.group(2):
+            found.append((fence.group(2), output))
     return found
 
 

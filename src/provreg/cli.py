@@ -79,6 +79,18 @@ def _write_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _registry_command(
+    parser: argparse.ArgumentParser, run: Runner, *, writes: bool = False
+) -> None:
+    """`--config` and `--json` (with `writes`, `--read-only` and `--allow-hardlinks`),
+    `run` as the runner, logs redacted: a command on the registry's instances."""
+    _config_option(parser)
+    _json_option(parser)
+    if writes:
+        _write_options(parser)
+    parser.set_defaults(run=run, redact_logs=True)
+
+
 def _writes(args: argparse.Namespace) -> WriteOptions:
     """`--read-only` and `--allow-hardlinks`, else what the user's environment says."""
     from provreg.commands.common import WriteOptions
@@ -227,9 +239,7 @@ def _run_tui(args: argparse.Namespace) -> int:
 def _declare_list(sub: SubParsers) -> None:
     listing = sub.add_parser("list", help="list provider instances")
     listing.add_argument("--provider", help="only instances of this provider")
-    _config_option(listing)
-    _json_option(listing)
-    listing.set_defaults(run=_run_list, redact_logs=True)
+    _registry_command(listing, _run_list)
 
 
 def _run_list(args: argparse.Namespace) -> int:
@@ -241,9 +251,7 @@ def _run_list(args: argparse.Namespace) -> int:
 def _declare_show(sub: SubParsers) -> None:
     show = sub.add_parser("show", help="show one instance with every field")
     show.add_argument("id")
-    _config_option(show)
-    _json_option(show)
-    show.set_defaults(run=_run_show, redact_logs=True)
+    _registry_command(show, _run_show)
 
 
 def _run_show(args: argparse.Namespace) -> int:
@@ -271,10 +279,7 @@ def _declare_add(sub: SubParsers) -> None:
         help="secret reference: keyring, keyring:NAME, env:VAR or file:PATH",
     )
     add.add_argument("--file", help="file to add to (default: providers.yaml in the config dir)")
-    _config_option(add)
-    _json_option(add)
-    _write_options(add)
-    add.set_defaults(run=_run_add, redact_logs=True)
+    _registry_command(add, _run_add, writes=True)
 
 
 def _run_add(args: argparse.Namespace) -> int:
@@ -301,10 +306,7 @@ def _declare_edit(sub: SubParsers) -> None:
     edit.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
     edit.add_argument("--ref", action="append", default=[], metavar="FIELD=REF")
     edit.add_argument("--unset", action="append", default=[], metavar="FIELD")
-    _config_option(edit)
-    _json_option(edit)
-    _write_options(edit)
-    edit.set_defaults(run=_run_edit, redact_logs=True)
+    _registry_command(edit, _run_edit, writes=True)
 
 
 def _run_edit(args: argparse.Namespace) -> int:
@@ -327,10 +329,7 @@ def _declare_rm(sub: SubParsers) -> None:
     rm = sub.add_parser("rm", help="delete an instance")
     rm.add_argument("id")
     rm.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
-    _config_option(rm)
-    _json_option(rm)
-    _write_options(rm)
-    rm.set_defaults(run=_run_rm, redact_logs=True)
+    _registry_command(rm, _run_rm, writes=True)
 
 
 def _run_rm(args: argparse.Namespace) -> int:
@@ -341,9 +340,7 @@ def _run_rm(args: argparse.Namespace) -> int:
 
 def _declare_catalog(sub: SubParsers) -> None:
     catalog = sub.add_parser("catalog", help="list provider types and their fields")
-    _config_option(catalog)
-    _json_option(catalog)
-    catalog.set_defaults(run=_run_catalog, redact_logs=True)
+    _registry_command(catalog, _run_catalog)
 
 
 def _run_catalog(args: argparse.Namespace) -> int:

@@ -54,6 +54,19 @@ async def open_with(config_dir: Path, backend: object | None = None) -> Provider
     return await ProviderRegistry.open([str(config_dir)], secrets=store)
 
 
+async def stored_outside(
+    config_dir: Path, instance_id: str, value: str, base_url: str = ""
+) -> tuple[ProviderRegistry, CountingKeyring]:
+    """A registry on `{keyring: true}` whose keyring entry holds `value`, stored
+    outside provreg, its host confirmed (that read not counted)."""
+    backend = CountingKeyring()
+    backend.values[("provreg", f"{instance_id}/api_key")] = value
+    config_with(config_dir, instance_id, "{keyring: true}", base_url)
+    registry = await open_with(config_dir, backend)
+    await confirm_uncounted(registry, instance_id)
+    return registry, backend
+
+
 # --------------------------------------------------------------------------- env
 
 
@@ -191,11 +204,7 @@ async def test_not_a_secret_field_and_no_writes_to_env_refs(
 
 
 async def test_second_resolve_does_not_call_the_backend(config_dir: Path, instance_id: str) -> None:
-    backend = CountingKeyring()
-    backend.values[("provreg", f"{instance_id}/api_key")] = "sk-cached"
-    config_with(config_dir, instance_id, "{keyring: true}")
-    registry = await open_with(config_dir, backend)
-    await confirm_uncounted(registry, instance_id)  # stored outside provreg: no pin yet
+    registry, backend = await stored_outside(config_dir, instance_id, "sk-cached")
     for _ in range(3):
         assert (await registry.resolve_secret(instance_id)).get_secret_value() == "sk-cached"
     assert backend.calls == [("get", f"{instance_id}/api_key")]
@@ -237,11 +246,9 @@ async def test_cache_invalidated_when_the_base_url_host_changes(
 ) -> None:
     """Once the new host is confirmed, the keyring is read again rather than the
     value read for the old host reused."""
-    backend = CountingKeyring()
-    backend.values[("provreg", f"{instance_id}/api_key")] = "sk-one"
-    config_with(config_dir, instance_id, "{keyring: true}", "https://api.openai.com/v1")
-    registry = await open_with(config_dir, backend)
-    await confirm_uncounted(registry, instance_id)
+    registry, backend = await stored_outside(
+        config_dir, instance_id, "sk-one", "https://api.openai.com/v1"
+    )
     await registry.resolve_secret(instance_id)
 
     config_with(config_dir, instance_id, "{keyring: true}", "https://gateway.example.com/v1")
@@ -268,11 +275,9 @@ async def test_cache_invalidated_by_set_and_remove(config_dir: Path, instance_id
 async def test_cache_dropped_when_the_instance_is_edited_in_its_file(
     config_dir: Path, instance_id: str
 ) -> None:
-    backend = CountingKeyring()
-    backend.values[("provreg", f"{instance_id}/api_key")] = "sk-one"
-    config_with(config_dir, instance_id, "{keyring: true}", "https://api.openai.com/v1")
-    registry = await open_with(config_dir, backend)
-    await confirm_uncounted(registry, instance_id)
+    registry, backend = await stored_outside(
+        config_dir, instance_id, "sk-one", "https://api.openai.com/v1"
+    )
     await registry.resolve_secret(instance_id)
     await registry.reload()  # nothing changed: still cached
     await registry.resolve_secret(instance_id)

@@ -40,6 +40,13 @@ def edit_parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield made
 
 
+async def opened_and_alpha_written(team_dir: Path) -> ProviderRegistry:
+    """The registry on team_dir (no audit) after one app write: alpha's model set to mistral."""
+    registry = await ProviderRegistry.open([str(team_dir)], audit=False)
+    await registry.update("alpha", {"default_model": "mistral"})
+    return registry
+
+
 def _same_size_and_time(path: Path, old: bytes, new: bytes) -> None:
     """An outside edit that keeps the file's size and mtime (only its bytes tell)."""
     assert len(old) == len(new)
@@ -54,8 +61,7 @@ def test_consecutive_writes_to_a_file_parse_it_once_each(
     team_dir: Path, edit_parses: list[str]
 ) -> None:
     async def main() -> None:
-        registry = await ProviderRegistry.open([str(team_dir)], audit=False)
-        await registry.update("alpha", {"default_model": "mistral"})
+        registry = await opened_and_alpha_written(team_dir)
         assert edit_parses == ["<edit>", "<verify>"]  # nothing kept after the load
         edit_parses.clear()
         await registry.update("beta", {"default_model": "qwen3:32b"})
@@ -72,8 +78,7 @@ def test_an_outside_edit_between_two_app_writes_is_seen(
     path = team_dir / "team.yaml"
 
     async def main() -> None:
-        registry = await ProviderRegistry.open([str(team_dir)], audit=False)
-        await registry.update("alpha", {"default_model": "mistral"})
+        registry = await opened_and_alpha_written(team_dir)
         _same_size_and_time(path, BETA_LINE, b"default_model: qwen4\n")
         edit_parses.clear()
 
@@ -120,8 +125,7 @@ def test_a_file_restored_to_the_bytes_the_app_wrote_uses_the_kept_tree(
     path = team_dir / "team.yaml"
 
     async def main() -> None:
-        registry = await ProviderRegistry.open([str(team_dir)], audit=False)
-        await registry.update("alpha", {"default_model": "mistral"})
+        registry = await opened_and_alpha_written(team_dir)
         written = path.read_bytes()
         path.write_bytes(b"version: 1\nproviders: []\n")
         await registry.reload()

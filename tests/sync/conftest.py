@@ -227,6 +227,19 @@ class SyncHarness:
             attempt += 1
         pytest.fail(f"the watcher never reported an edit of {path} within {timeout}s")
 
+    async def swap_directory(self, sync_dir: Path, sync_base: Path, new: Path) -> None:
+        """Rename `new` into the place of `sync_dir` in a moment, as a deploy does
+        (the old tree removed), then edit b.yaml until the watcher, not a
+        rescan, reports it and its value arrives: the watch is back."""
+        os.rename(sync_dir, sync_base / "config.old")
+        os.rename(new, sync_dir)
+        shutil.rmtree(sync_base / "config.old")
+        await self.wait_value("work-openai", "default_model", "gpt-5")
+        seen = await self.edit_until_watched(
+            sync_dir / "b.yaml", lambda n: B_YAML.replace("llama3.2", f"qwen3.{n}")
+        )
+        await self.wait_value("local-ollama", "default_model", f"qwen3.{seen}")
+
     async def quiet_rescans(self, count: int = 2) -> None:
         """Wait until `count` more periodic rescans ran (each one reconciles
         everything the watcher might have missed), so "nothing happened" is

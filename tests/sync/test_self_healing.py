@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.sync_data import A_IDS, A_YAML, B_IDS, B_YAML, C_IDS, openai, providers_yaml
+from helpers.sync_data import A_IDS, A_YAML, B_IDS, C_IDS, openai, providers_yaml
 
 from provreg.sync import SyncSettings
 
@@ -28,16 +28,23 @@ CHECKS_ONLY = SyncSettings(debounce_ms=50, step_ms=10, grace_s=0.3, rescan_s=0.2
 """The cheap check every 0.2 s; no full rescan within a test after the first tick's."""
 
 
-async def test_symlinked_file_edited_at_its_target(
-    sync_dir: Path, sync_base: Path, watch: Any
-) -> None:
-    """`providers.yaml -> ~/dotfiles/llm.yaml`: inotify on the config directory
-    never hears of an edit to the target; the cheap check does."""
+def linked_dotfile(sync_dir: Path, sync_base: Path) -> Path:
+    """`linked.yaml -> dotfiles/llm.yaml` (outside the watched tree), the target
+    declaring dotfiles-openai on gpt-4.1; returns the target."""
     elsewhere = sync_base / "dotfiles"
     elsewhere.mkdir()
     target = elsewhere / "llm.yaml"
     target.write_text(providers_yaml(openai("dotfiles-openai", "gpt-4.1")))
     (sync_dir / "linked.yaml").symlink_to(target)
+    return target
+
+
+async def test_symlinked_file_edited_at_its_target(
+    sync_dir: Path, sync_base: Path, watch: Any
+) -> None:
+    """`providers.yaml -> ~/dotfiles/llm.yaml`: inotify on the config directory
+    never hears of an edit to the target; the cheap check does."""
+    target = linked_dotfile(sync_dir, sync_base)
     async with watch(sync_dir, CHECKS_ONLY) as h:
         assert h.value("dotfiles-openai", "default_model") == "gpt-4.1"
         await h.quiet_rescans(1)  # the first tick's
@@ -51,11 +58,7 @@ async def test_symlinked_file_edited_at_its_target(
 
 
 async def test_symlinked_file_target_removed(sync_dir: Path, sync_base: Path, watch: Any) -> None:
-    elsewhere = sync_base / "dotfiles"
-    elsewhere.mkdir()
-    target = elsewhere / "llm.yaml"
-    target.write_text(providers_yaml(openai("dotfiles-openai")))
-    (sync_dir / "linked.yaml").symlink_to(target)
+    target = linked_dotfile(sync_dir, sync_base)
     async with watch(sync_dir, CHECKS_ONLY) as h:
         await h.quiet_rescans(1)  # the first tick's
         target.unlink()
@@ -77,14 +80,7 @@ async def test_directory_swap_found_by_the_check(
     shutil.copytree(sync_dir, new)
     (new / "a.yaml").write_text(A_YAML.replace("gpt-4.1", "gpt-5"))
     async with watch(sync_dir, CHECKS_ONLY) as h:
-        os.rename(sync_dir, sync_base / "config.old")
-        os.rename(new, sync_dir)
-        shutil.rmtree(sync_base / "config.old")
-        await h.wait_value("work-openai", "default_model", "gpt-5")
-        seen = await h.edit_until_watched(
-            sync_dir / "b.yaml", lambda n: B_YAML.replace("llama3.2", f"qwen3.{n}")
-        )
-        await h.wait_value("local-ollama", "default_model", f"qwen3.{seen}")
+        await h.swap_directory(sync_dir, sync_base, new)
         h.check()
 
 
@@ -152,11 +148,7 @@ async def test_a_symlink_target_found_by_the_full_rescan_is_no_verdict(
     settings = SyncSettings(
         debounce_ms=50, step_ms=10, grace_s=0.3, rescan_s=0.2, full_rescan_s=0.2
     )
-    elsewhere = sync_base / "dotfiles"
-    elsewhere.mkdir()
-    target = elsewhere / "llm.yaml"
-    target.write_text(providers_yaml(openai("dotfiles-openai", "gpt-4.1")))
-    (sync_dir / "linked.yaml").symlink_to(target)
+    target = linked_dotfile(sync_dir, sync_base)
     async with watch(sync_dir, settings) as h:
         await h.quiet_rescans(1)
         target.write_text(providers_yaml(openai("dotfiles-openai", "gpt-5")))

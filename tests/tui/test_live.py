@@ -232,21 +232,39 @@ async def editing_while_watched(pilot: Any, instance_id: str) -> InstanceForm:
     return form
 
 
+async def typed_then_changed_on_disk(
+    pilot: Any,
+    instance_id: str,
+    model: str,
+    change: tuple[str, Path, str, str],
+    dialog: type[Any],
+    what: str,
+) -> InstanceForm:
+    """`instance_id`'s form open with `model` typed in, then its file changed on
+    disk (`external_edit(*change)`) until `dialog` asks what to do."""
+    form = await editing_while_watched(pilot, instance_id)
+    await clear_and_type(pilot, "#field-default_model", model)
+
+    await external_edit(*change)
+    await wait_until(
+        pilot, lambda: isinstance(pilot.app.screen, dialog), what, timeout=LIVE_TIMEOUT
+    )
+    return form
+
+
 @pytest.mark.parametrize("choice", ["theirs", "mine"])
 async def test_external_edit_of_the_instance_in_the_form_asks(live_cfg: Path, choice: str) -> None:
     """I change the model in the form; meanwhile the project is changed on disk."""
     hosted = live_cfg / "providers" / "hosted.yaml"
     app = ProvregApp(["cfg"], stamp=fixed_stamp)
     async with app.run_test(size=(80, 24)) as pilot:
-        form = await editing_while_watched(pilot, "work-openai")
-        await clear_and_type(pilot, "#field-default_model", "gpt-5")
-
-        await external_edit(RENAME_SAVE, hosted, "project: proj_platform", "project: proj_ops")
-        await wait_until(
+        form = await typed_then_changed_on_disk(
             pilot,
-            lambda: isinstance(app.screen, ConflictScreen),
+            "work-openai",
+            "gpt-5",
+            (RENAME_SAVE, hosted, "project: proj_platform", "project: proj_ops"),
+            ConflictScreen,
             "the conflict dialog",
-            timeout=LIVE_TIMEOUT,
         )
         dialog = app.screen
         assert isinstance(dialog, ConflictScreen)
@@ -452,15 +470,13 @@ async def test_an_instance_removed_on_disk_while_in_its_form_asks(
     hosted = live_cfg / "providers" / "hosted.yaml"
     app = ProvregApp(["cfg"], stamp=fixed_stamp)
     async with app.run_test(size=(80, 24)) as pilot:
-        form = await editing_while_watched(pilot, "personal-anthropic")
-        await clear_and_type(pilot, "#field-default_model", "claude-opus-4-1")
-
-        await external_edit(REMOVE_ENTRY, hosted, "  - id: personal-anthropic", "  - id: gemini")
-        await wait_until(
+        form = await typed_then_changed_on_disk(
             pilot,
-            lambda: isinstance(app.screen, RemovedScreen),
+            "personal-anthropic",
+            "claude-opus-4-1",
+            (REMOVE_ENTRY, hosted, "  - id: personal-anthropic", "  - id: gemini"),
+            RemovedScreen,
             "the removed dialog",
-            timeout=LIVE_TIMEOUT,
         )
         assert "Personal Anthropic" in app.screen.message  # type: ignore[attr-defined]
         await pilot.press(choice[0])

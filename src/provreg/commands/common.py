@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+import anyio
 
 from provreg.gc_control import freeze_loaded_objects
 from provreg.registry import AuditLog, ProviderRegistry
 from provreg.report import table
 
-__all__ = ["CommandError", "WriteOptions", "open_registry", "table"]
+__all__ = ["CommandError", "WriteOptions", "open_registry", "run_on_registry", "table"]
 
 
 class CommandError(Exception):
@@ -54,3 +57,19 @@ async def open_registry(
         registry.resolve_interrupted_writes(AuditLog())
     freeze_loaded_objects()
     return registry
+
+
+def run_on_registry(
+    paths: list[str],
+    body: Callable[[ProviderRegistry], Awaitable[int]],
+    *,
+    audit: bool = True,
+    writes: WriteOptions | None = None,
+) -> int:
+    """Open the registry at `paths` (as `open_registry`) and run `body` on it in
+    one event loop: the whole life of a command; its exit code."""
+
+    async def run() -> int:
+        return await body(await open_registry(paths, audit=audit, writes=writes))
+
+    return anyio.run(run)

@@ -13,9 +13,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-import anyio
-
-from provreg.commands.common import CommandError, WriteOptions, open_registry, table
+from provreg.commands.common import (
+    CommandError,
+    WriteOptions,
+    run_on_registry,
+    table,
+)
 from provreg.config.edit import REMOVE
 from provreg.config.read.validation import parse_secret_ref
 from provreg.exit_codes import ExitCode
@@ -156,8 +159,7 @@ def print_instance(
 
 
 def cmd_list(paths: list[str], as_json: bool, provider: str | None, out: TextIO) -> int:
-    async def run() -> int:
-        registry = await open_registry(paths, audit=False)
+    async def run(registry: ProviderRegistry) -> int:
         instances = registry.instances(provider=provider)
         catalog = registry.snapshot().catalog
         if as_json:
@@ -184,12 +186,11 @@ def cmd_list(paths: list[str], as_json: bool, provider: str | None, out: TextIO)
         out.write(table(rows))
         return ExitCode.OK
 
-    return anyio.run(run)
+    return run_on_registry(paths, run, audit=False)
 
 
 def cmd_show(paths: list[str], instance_id: str, as_json: bool, out: TextIO) -> int:
-    async def run() -> int:
-        registry = await open_registry(paths, audit=False)
+    async def run(registry: ProviderRegistry) -> int:
         instance = registry.get(instance_id)
         definition = registry.snapshot().catalog.get(instance.provider)
         if as_json:
@@ -198,7 +199,7 @@ def cmd_show(paths: list[str], instance_id: str, as_json: bool, out: TextIO) -> 
             print_instance(out, instance, definition, instance_id in registry.snapshot().stale_ids)
         return ExitCode.OK
 
-    return anyio.run(run)
+    return run_on_registry(paths, run, audit=False)
 
 
 def cmd_add(
@@ -214,8 +215,7 @@ def cmd_add(
     *,
     writes: WriteOptions,
 ) -> int:
-    async def run() -> int:
-        registry = await open_registry(paths, writes=writes)
+    async def run(registry: ProviderRegistry) -> int:
         definition = registry.definition(provider)
         values = _changes(definition, sets, refs)
         instance = await registry.create(
@@ -224,7 +224,7 @@ def cmd_add(
         _report_change(out, registry, instance, "added", as_json)
         return ExitCode.OK
 
-    return anyio.run(run)
+    return run_on_registry(paths, run, writes=writes)
 
 
 def cmd_edit(
@@ -239,8 +239,7 @@ def cmd_edit(
     *,
     writes: WriteOptions,
 ) -> int:
-    async def run() -> int:
-        registry = await open_registry(paths, writes=writes)
+    async def run(registry: ProviderRegistry) -> int:
         current = registry.get(instance_id)
         definition = registry.definition(current.provider)
         changes = _changes(definition, sets, refs, unsets)
@@ -252,7 +251,7 @@ def cmd_edit(
         _report_change(out, registry, instance, "updated", as_json)
         return ExitCode.OK
 
-    return anyio.run(run)
+    return run_on_registry(paths, run, writes=writes)
 
 
 def cmd_rm(
@@ -264,8 +263,7 @@ def cmd_rm(
     *,
     writes: WriteOptions,
 ) -> int:
-    async def run() -> int:
-        registry = await open_registry(paths, writes=writes)
+    async def run(registry: ProviderRegistry) -> int:
         instance = registry.get(instance_id)
         if not yes:
             if not sys.stdin.isatty():
@@ -292,7 +290,7 @@ def cmd_rm(
                 out.write(keys.summary() + "\n")
         return ExitCode.OK
 
-    return anyio.run(run)
+    return run_on_registry(paths, run, writes=writes)
 
 
 def _report_change(

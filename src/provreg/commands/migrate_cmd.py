@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 import anyio
 from pydantic import SecretStr
 
-from provreg.commands.common import CommandError, WriteOptions, open_registry
+from provreg.commands.common import CommandError, WriteOptions, open_registry, run_on_registry
 from provreg.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -38,8 +38,7 @@ def cmd_migrate_json(
         run_migration,
     )
 
-    async def run() -> int:
-        registry = await open_registry(paths, writes=writes)
+    async def run(registry: ProviderRegistry) -> int:
         try:
             plan = plan_migration(json_path, registry, keys_path)
         except MigrationError as exc:
@@ -64,7 +63,7 @@ def cmd_migrate_json(
         out.write(f"{len(done)} imported, {skipped} already there\n")
         return ExitCode.FINDINGS if plan.errors else ExitCode.OK
 
-    return anyio.run(run)
+    return run_on_registry(paths, run, writes=writes)
 
 
 def _ids_in_use(paths: list[str]) -> tuple[set[str], Catalog]:

@@ -17,8 +17,15 @@ from typing import Any, TextIO
 import anyio
 from pydantic import SecretStr
 
-from provreg.commands.common import CommandError, WriteOptions, open_registry, table
+from provreg.commands.common import (
+    CommandError,
+    WriteOptions,
+    open_registry,
+    run_on_registry,
+    table,
+)
 from provreg.exit_codes import ExitCode
+from provreg.registry import ProviderRegistry
 from provreg.secrets.index import KeyPin
 from provreg.secrets.policy import without_options
 
@@ -41,8 +48,7 @@ def read_secret_value(field: str, stdin: TextIO) -> SecretStr:
 def cmd_secret_set(
     paths: list[str], instance_id: str, field: str, out: TextIO, *, writes: WriteOptions
 ) -> int:
-    async def run() -> int:
-        registry = await open_registry(paths, writes=writes)
+    async def run(registry: ProviderRegistry) -> int:
         # The target first: no one should type a key only to hear it cannot be stored.
         await registry.check_secret_target(instance_id, field)
         value = read_secret_value(field, sys.stdin)
@@ -50,14 +56,13 @@ def cmd_secret_set(
         out.write(f"stored {instance_id}.{field} in the keyring (service provreg, user {user})\n")
         return ExitCode.OK
 
-    return anyio.run(run)
+    return run_on_registry(paths, run, writes=writes)
 
 
 def cmd_secret_rm(
     paths: list[str], instance_id: str, field: str, out: TextIO, *, writes: WriteOptions
 ) -> int:
-    async def run() -> int:
-        registry = await open_registry(paths, writes=writes)
+    async def run(registry: ProviderRegistry) -> int:
         existed = await registry.remove_secret(instance_id, field, source="cli")
         out.write(
             f"removed {instance_id}.{field} from the keyring\n"
@@ -66,12 +71,11 @@ def cmd_secret_rm(
         )
         return ExitCode.OK
 
-    return anyio.run(run)
+    return run_on_registry(paths, run, writes=writes)
 
 
 def cmd_secret_status(paths: list[str], instance_id: str | None, as_json: bool, out: TextIO) -> int:
-    async def run() -> int:
-        registry = await open_registry(paths, audit=False)
+    async def run(registry: ProviderRegistry) -> int:
         statuses = await registry.secret_status(instance_id)
         if as_json:
             out.write(json.dumps([asdict(s) for s in statuses], indent=2) + "\n")
@@ -91,14 +95,13 @@ def cmd_secret_status(paths: list[str], instance_id: str | None, as_json: bool, 
         out.write(table(rows))
         return ExitCode.OK
 
-    return anyio.run(run)
+    return run_on_registry(paths, run, audit=False)
 
 
 def cmd_secret_confirm(
     paths: list[str], instance_id: str, out: TextIO, *, writes: WriteOptions
 ) -> int:
-    async def run() -> int:
-        registry = await open_registry(paths, writes=writes)
+    async def run(registry: ProviderRegistry) -> int:
         changed = await registry.confirm_origin(instance_id, source="cli")
         if changed:
             out.write(f"{instance_id}: confirmed the new host for {changed} stored key(s)\n")
@@ -110,7 +113,7 @@ def cmd_secret_confirm(
             out.write(f"{instance_id}: nothing to confirm ({reasons})\n")
         return ExitCode.OK
 
-    return anyio.run(run)
+    return run_on_registry(paths, run, writes=writes)
 
 
 def cmd_secret_prune(
@@ -118,8 +121,7 @@ def cmd_secret_prune(
 ) -> int:
     """Keyring entries provreg stored that no instance references any more."""
 
-    async def run() -> int:
-        registry = await open_registry(paths, audit=False, writes=writes)
+    async def run(registry: ProviderRegistry) -> int:
         store = registry.secret_store()
         referenced = registry.referenced_keys()
         orphans = [e for e in store.index.stored_entries() if e.key not in referenced]
@@ -139,7 +141,7 @@ def cmd_secret_prune(
             out.write("run again with --yes to remove them\n")
         return ExitCode.OK
 
-    return anyio.run(run)
+    return run_on_registry(paths, run, audit=False, writes=writes)
 
 
 def _pin_json(pin: KeyPin) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from typing import TextIO
 
 import anyio
 
-from provreg.commands.common import open_registry
+from provreg.commands.common import run_on_registry
 from provreg.exit_codes import ExitCode
+from provreg.registry import ProviderRegistry
 from provreg.registry.event_text import describe, text_line
 from provreg.registry.events import Event
 from provreg.sync import SyncEngine, SyncSettings
@@ -33,8 +34,7 @@ def cmd_watch(
     """
     status_out = (err if err is not None else sys.stderr) if as_json else out
 
-    async def run() -> int:
-        registry = await open_registry(paths)
+    async def run(registry: ProviderRegistry) -> int:
         settings = SyncSettings(poll=poll) if poll else None
         engine = SyncEngine(registry, settings)
 
@@ -73,4 +73,4 @@ def cmd_watch(
         registry.flush_audit()
         return ExitCode.OK
 
-    return anyio.run(run)
+    return run_on_registry(paths, run)

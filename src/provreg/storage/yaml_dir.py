@@ -29,7 +29,7 @@ import os
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 
@@ -81,6 +81,16 @@ _WRITE_ATTEMPTS = 3
 
 class _MovedMeanwhile(Exception):
     """The file changed between our read and our rename."""
+
+
+class _Write(NamedTuple):
+    """One write, as `_write_sync` takes it; each attempt under the lock reads it again."""
+
+    target: ConfigFile
+    transform: Callable[[str | None, Document | None], Edited]
+    key: InstanceKey | None
+    instance_id: str
+    expect_sha256: str | None
 
 
 BeforeRename = Callable[[str, str | None, str], None]
@@ -508,14 +518,13 @@ class YamlDirectoryStorage:
     ) -> WriteOutcome:
         try:
             with file_write_lock(target.path, self.lock_timeout):
+                write = _Write(target, transform, key, instance_id, expect_sha256)
                 for _ in range(_WRITE_ATTEMPTS - 1):
                     try:
-                        return self._write_locked(
-                            target, transform, key, instance_id, expect_sha256
-                        )
+                        return self._write_locked(write)
                     except _MovedMeanwhile:
                         continue  # an editor saved during our write: start over on its text
-                return self._write_locked(target, transform, key, instance_id, expect_sha256)
+                return self._write_locked(write)
         except _MovedMeanwhile:
             raise ConflictError(
                 instance_id, target.display, "kept changing on disk while provreg wrote it"
@@ -530,14 +539,8 @@ class YamlDirectoryStorage:
         except OSError as exc:
             raise StorageError(f"{target.display}: cannot write: {exc.strerror or exc}") from None
 
-    def _write_locked(
-        self,
-        target: ConfigFile,
-        transform: Callable[[str | None, Document | None], Edited],
-        key: InstanceKey | None,
-        instance_id: str,
-        expect_sha256: str | None = None,
-    ) -> WriteOutcome:
+    def _write_locked(self, write: _Write) -> WriteOutcome:
+        target, transform, key, instance_id, expect_sha256 = write
         try:
             with open(target.path, "rb") as handle:
                 current: bytes | None = handle.read()

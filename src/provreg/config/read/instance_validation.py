@@ -62,52 +62,51 @@ def _validate_instance(
         if code.severity is Severity.ERROR:
             valid = False
 
-    name = raw.get("name")
-    if "name" not in raw or name is None:
-        report(
-            codes.MISSING_FIELD,
-            node,
-            "missing required field 'name'",
-            hint="every provider instance needs a display name",
-        )
-        name_text = ""
-    elif not isinstance(name, str):
+    def required_text(
+        key: str, missing_hint: str, not_text: Code, not_text_hint: str | None = None, **kw: Any
+    ) -> str | None:
+        value = raw.get(key)
+        if key not in raw or value is None:
+            report(
+                codes.MISSING_FIELD,
+                node,
+                f"missing required field '{key}'",
+                hint=missing_hint,
+                **kw,
+            )
+            return None
+        if not isinstance(value, str):
+            report(
+                not_text,
+                locate(node, (key,)),
+                f"'{key}' must be text, not {yaml_type_name(value)}",
+                hint=not_text_hint,
+                **kw,
+            )
+            return None
+        return value
+
+    name = required_text(
+        "name", "every provider instance needs a display name", codes.INVALID_NAME, "quote the name"
+    )
+    name_text = "" if name is None else name.strip()
+    if name is not None and not name_length_ok(name_text):
         report(
             codes.INVALID_NAME,
             locate(node, ("name",)),
-            f"'name' must be text, not {yaml_type_name(name)}",
-            hint="quote the name",
+            f"'name' must be 1 to {NAME_MAX_LENGTH} characters (it has {len(name_text)})",
         )
-        name_text = ""
-    else:
-        name_text = name.strip()
-        if not name_length_ok(name_text):
-            report(
-                codes.INVALID_NAME,
-                locate(node, ("name",)),
-                f"'name' must be 1 to {NAME_MAX_LENGTH} characters (it has {len(name_text)})",
-            )
 
     instance_id, id_derived = _instance_id(raw, node, name_text, file, report)
 
-    provider = raw.get("provider")
+    provider = required_text(
+        "provider",
+        "name a catalog id, e.g. openai; `provreg catalog` lists them",
+        codes.WRONG_TYPE,
+        instance_id=instance_id,
+    )
     definition = None
-    if "provider" not in raw or provider is None:
-        report(
-            codes.MISSING_FIELD,
-            node,
-            "missing required field 'provider'",
-            hint="name a catalog id, e.g. openai; `provreg catalog` lists them",
-            instance_id=instance_id,
-        )
-    elif not isinstance(provider, str):
-        report(
-            codes.WRONG_TYPE,
-            locate(node, ("provider",)),
-            f"'provider' must be text, not {yaml_type_name(provider)}",
-            instance_id=instance_id,
-        )
-    else:
+    if provider is not None:
         definition = catalog.get(provider)
         if definition is None:
             suggestion = catalog.suggest(provider)

@@ -831,7 +831,7 @@ def rows_match(app: Any, table: Any) -> bool:
 
     state = app.state
     for instance_id, instance in state.instances.items():
-        fresh = row_for(instance, state, app.key_trouble, table.roots).cells()
+        fresh = row_for(instance, state, app.presence.trouble, table.roots).cells()
         shown = table.get_row(instance_id)
         if [(c.plain, c.style) for c in fresh] != [(c.plain, c.style) for c in shown]:
             return False

@@ -271,3 +271,18 @@ def test_the_upgraded_text_never_holds_the_key() -> None:
     assert "sk-secret-9" not in text
     assert [s[2] for s in result.secrets] == ["sk-secret-9"]
     assert "sk-secret-9" not in " ".join(result.notes)
+
+
+@pytest.mark.parametrize("name", ["No", "On", "Yes", "Null", "Off", "y"])
+def test_an_id_yaml_would_read_as_another_type_is_written_quoted(
+    tmp_path: Path, name: str
+) -> None:
+    """A legacy entry named "No" got the id `no`, written plain: provreg reads
+    YAML as version 1.1, where `no` is false, so the upgraded file did not load
+    (found by test_upgrade_properties)."""
+    text, _ = upgrade_text(f"- customName: '{name}'\n  provider: openai\n", set())
+    path = tmp_path / "upgraded.yaml"
+    path.write_text(text)
+    loaded = load_paths([str(path)])
+    assert [d.message for d in loaded.diagnostics] == []
+    assert [i.id for i in loaded.instances] == [name.lower()]

@@ -136,6 +136,21 @@ def _shift_comment_lines(node: Any, by: int) -> None:
         _shift_comment_lines(child, by)
 
 
+def _as_read_back(text: str) -> str:
+    """`text`, quoted if written plain it would read back as another type.
+
+    ruamel.yaml writes YAML 1.2, where `no`, `on` and `0x10` are plain strings;
+    provreg reads YAML 1.1 (libyaml), where they are a boolean and a number."""
+    import yaml
+    from ruamel.yaml.scalarstring import SingleQuotedScalarString
+
+    try:
+        plain = yaml.safe_load(text)
+    except yaml.YAMLError:
+        plain = None
+    return text if plain == text else SingleQuotedScalarString(text)
+
+
 def _has_field(provider: Any, field_id: str) -> bool | None:
     """Whether a built-in provider has a field; None for a provider that is not built in."""
     from provreg.catalog import builtin_catalog
@@ -178,7 +193,7 @@ def upgrade_0_to_1(document: Any, result: UpgradeResult) -> Any:
         if not isinstance(entry.get("id"), str):
             instance_id = unique_id(slugify(name), taken)
             taken.add(instance_id)
-            entry.insert(0, "id", instance_id)
+            entry.insert(0, "id", _as_read_back(instance_id))
         if entry.get("use_auth_header") is False and (
             _has_field(entry.get("provider"), "use_auth_header") is False
         ):

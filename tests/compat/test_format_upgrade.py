@@ -274,9 +274,7 @@ def test_the_upgraded_text_never_holds_the_key() -> None:
 
 
 @pytest.mark.parametrize("name", ["No", "On", "Yes", "Null", "Off", "y"])
-def test_an_id_yaml_would_read_as_another_type_is_written_quoted(
-    tmp_path: Path, name: str
-) -> None:
+def test_an_id_yaml_would_read_as_another_type_is_written_quoted(tmp_path: Path, name: str) -> None:
     """A legacy entry named "No" got the id `no`, written plain: provreg reads
     YAML as version 1.1, where `no` is false, so the upgraded file did not load
     (found by test_upgrade_properties)."""

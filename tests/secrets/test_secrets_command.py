@@ -495,3 +495,23 @@ def test_command_canary_never_leaks(
 def test_standin_script_is_plain_sh() -> None:
     # The stand-ins need only /bin/sh, cat and sleep: no test depends on a real manager.
     assert textwrap.dedent(STANDIN).startswith("#!/bin/sh")
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+async def test_table_and_details_never_run_commands(
+    standins: StandIns, config_dir: Path, instance_id: str
+) -> None:
+    from provreg.registry.key_presence import instance_key_trouble
+    from provreg.tui.widgets.detail_pane import presence_text
+
+    command_config(config_dir, instance_id, ref("op"))
+    registry = await open_registry(config_dir)
+    trouble = instance_key_trouble(registry)
+    assert instance_id not in trouble.missing
+    assert instance_id in trouble.unconfirmed  # no host confirmed yet: flagged by its pin
+    (status,) = await registry.secret_status(instance_id)  # what the Details pane asks
+    reference = registry.get(instance_id).secret_ref("api_key")
+    assert presence_text(reference, status, checking=False).plain == "command op – not checked"
+    assert standins.runs() == []

@@ -24,8 +24,7 @@ from helpers.keyrings import CountingKeyring
 
 from provreg.config.read.validation import parse_command_ref, parse_secret_ref
 from provreg.registry import ProviderRegistry
-from provreg.secrets import SecretStore, UnpinnedKeyError
-from provreg.secrets.command import SecretCommandError
+from provreg.secrets import SecretCommandError, SecretStore, UnpinnedKeyError
 
 pytestmark = pytest.mark.anyio
 
@@ -74,6 +73,10 @@ case "$mode" in
   key-on-stdout-then-fail) cat "$STANDIN_DIR/key"; echo "failed" >&2; exit 3 ;;
   empty) echo "warning: item has no password" >&2 ;;
   stdin) cat ;;
+  tty)
+    # Like `op` asking to sign in: works only with a terminal on stdin.
+    if [ ! -t 0 ]; then echo "no terminal to sign in" >&2; exit 1; fi
+    cat "$STANDIN_DIR/key"; echo ;;
 esac
 """
 
@@ -515,3 +518,56 @@ async def test_table_and_details_never_run_commands(
     reference = registry.get(instance_id).secret_ref("api_key")
     assert presence_text(reference, status, checking=False).plain == "command op – not checked"
     assert standins.runs() == []
+
+
+# --------------------------------------------------------------------------- interactive
+
+
+def _exec_on_a_terminal(config_dir: Path, instance_id: str) -> tuple[int, str]:
+    """`provreg exec` with a pseudo-terminal as its stdin; its exit code and stdout."""
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "provreg", "exec", instance_id, "--config", str(config_dir)]
+            + ["--", "sh", "-c", 'echo "key length ${#OPENAI_API_KEY}"'],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            env=cli_env(),
+            timeout=60,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("interactive", [True, False])
+def test_interactive_lets_the_cli_give_the_program_the_terminal(
+    standins: StandIns, config_dir: Path, instance_id: str, key: str, interactive: bool
+) -> None:
+    option = ", interactive: true" if interactive else ""
+    command_config(config_dir, instance_id, f"{{command: {RECIPES['op']}{option}}}")
+    assert run_cli("secret", "confirm", instance_id, "--config", str(config_dir)).returncode == 0
+    standins.mode("tty")
+    code, output = _exec_on_a_terminal(config_dir, instance_id)
+    if interactive:
+        assert (code, output) == (0, f"key length {len(key)}\n")
+    else:
+        assert code != 0 and "no terminal to sign in" in output, output
+    assert key not in output
+
+
+async def test_interactive_is_not_honoured_outside_the_cli(
+    standins: StandIns, config_dir: Path, instance_id: str
+) -> None:
+    command_config(config_dir, instance_id, f"{{command: {RECIPES['op']}, interactive: true}}")
+    registry = await confirmed(config_dir, instance_id)  # as the dashboard opens it
+    standins.mode("tty")
+    with pytest.raises(SecretCommandError) as caught:
+        await registry.resolve_secret(instance_id, "api_key")
+    assert "no terminal to sign in" in str(caught.value)

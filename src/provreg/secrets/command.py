@@ -21,23 +21,13 @@ import subprocess
 
 from provreg.config.read.path_checks import command_refusal
 from provreg.model import SecretRef
-from provreg.secrets.errors import SecretError
+from provreg.secrets.errors import SecretCommandError
 from provreg.secrets.redaction import redact_message
 
 DEFAULT_COMMAND_TIMEOUT = 10.0
 MAX_OUTPUT_BYTES = 64 * 1024
 """A key is a line of text; more output is not a key."""
 MAX_SHOWN_STDERR = 200
-
-
-class SecretCommandError(SecretError):
-    """A `{command: ...}` reference failed: refused, not found, timed out, failed or empty."""
-
-    def __init__(self, instance_id: str, field: str, program: str, what: str) -> None:
-        super().__init__(f"{instance_id}.{field}: the command '{program}' {what}")
-        self.instance_id = instance_id
-        self.field = field
-        self.program = program
 
 
 def command_timeout(ref: SecretRef) -> float:

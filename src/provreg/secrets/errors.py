@@ -27,6 +27,16 @@ class SecretTimeoutError(SecretError):
     """The backend did not answer in time (a locked keyring waiting for a prompt)."""
 
 
+class SecretCommandError(SecretError):
+    """A `{command: ...}` reference failed: refused, not found, timed out, failed or empty."""
+
+    def __init__(self, instance_id: str, field: str, program: str, what: str) -> None:
+        super().__init__(f"{instance_id}.{field}: the command '{program}' {what}")
+        self.instance_id = instance_id
+        self.field = field
+        self.program = program
+
+
 class InsecureSecretFileError(SecretError):
     """A `{file: PATH}` secret readable by group or others."""
 

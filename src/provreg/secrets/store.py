@@ -18,10 +18,11 @@ from pydantic import SecretStr
 
 from provreg import faults
 from provreg.model import SecretRef
-from provreg.secrets.command import SecretCommandError, command_timeout, run_command
+from provreg.secrets.command import command_timeout, run_command
 from provreg.secrets.errors import (
     InsecureSecretFileError,
     SecretBackendError,
+    SecretCommandError,
     SecretError,
     SecretMissingError,
 )

@@ -91,7 +91,7 @@ def _status_with_timeout(
             instance_id,
             field,
             ref.kind,
-            ref.name or "",
+            ref.program if ref.kind == "command" else ref.name or "",
             None,
             None,
             f"could not be checked ({type(exc).__name__})",

@@ -342,6 +342,11 @@ class SecretStore:
         Raises:
             SecretError
         """
+        if ref.kind == "command":
+            raise SecretError(
+                f"{instance_id}.{field} references {ref.describe()}: the key lives in that "
+                "program's store; change it there, or change the reference to {keyring: true}"
+            )
         if ref.kind != "keyring":
             raise SecretError(
                 f"{instance_id}.{field} references {ref.describe()}: provreg does not write "

@@ -4,7 +4,9 @@ The program runs with no shell (the argv as written), its standard input
 closed (/dev/null) and in a new session, so it has no controlling terminal
 and cannot prompt; `interactive: true` lets it use the terminal when the
 caller allows it (the CLI only). It runs under its timeout; on timeout its
-whole process group is killed. Its standard output, stripped of surrounding
+whole process group is killed. An interactive program inherits provreg's stdin
+and stderr (its prompts are the user's to see) when stdin is a terminal.
+Its standard output, stripped of surrounding
 white space, is the key. Any failure names the instance, the field and the
 program, with the first line of its standard error after redaction (a
 secret manager may echo the key there).
@@ -71,7 +73,9 @@ def run_command(
     refuse_unsafe_source(instance_id, field, ref, config_file)
     program = ref.program
     timeout = command_timeout(ref)
-    interactive = ref.interactive and allow_terminal
+    # Only with a terminal on provreg's stdin: otherwise `interactive` would hand the
+    # program whatever is piped in (`... | provreg exec ID -- cmd`), meant for `cmd`.
+    interactive = ref.interactive and allow_terminal and _stdin_is_terminal()
 
     def failed(what: str) -> SecretCommandError:
         return SecretCommandError(instance_id, field, program, what)
@@ -118,6 +122,13 @@ def run_command(
     if "\x00" in value:
         raise failed("printed a NUL byte, so its output is not a key")
     return value
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return os.isatty(0)
+    except OSError:
+        return False
 
 
 def _first_line(stderr: bytes | None, value: str) -> str:

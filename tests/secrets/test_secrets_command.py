@@ -571,3 +571,29 @@ async def test_interactive_is_not_honoured_outside_the_cli(
     with pytest.raises(SecretCommandError) as caught:
         await registry.resolve_secret(instance_id, "api_key")
     assert "no terminal to sign in" in str(caught.value)
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="giving a file to another user needs root")
+async def test_file_owned_by_another_user_cannot_run_commands(
+    standins: StandIns, config_dir: Path, instance_id: str
+) -> None:
+    path = command_config(config_dir, instance_id, ref("op"))
+    registry = await confirmed(config_dir, instance_id)
+    os.chown(path, 12345, -1)
+    with pytest.raises(SecretCommandError) as caught:
+        await registry.resolve_secret(instance_id, "api_key")
+    assert "owned by another user (uid 12345, mode 0600)" in str(caught.value)
+    done = run_cli("--check", str(config_dir), env=cli_env())
+    assert done.returncode == 1 and "error[E218]" in done.stdout
+    assert standins.runs() == []
+
+
+def test_secret_status_shows_the_program_and_not_checked(
+    standins: StandIns, config_dir: Path, instance_id: str
+) -> None:
+    command_config(config_dir, instance_id, ref("vault"))
+    done = run_cli("secret", "status", "--config", str(config_dir), env=cli_env())
+    assert done.returncode == 0, done
+    (row,) = [line for line in done.stdout.splitlines() if line.startswith(instance_id)]
+    assert "command vault" in row and "not checked" in row
+    assert standins.runs() == []

@@ -37,6 +37,7 @@ EXPECTED_ARGS = {
     "aws": "secretsmanager get-secret-value --secret-id openai/work --query SecretString "
     "--output text",
     "security": "find-generic-password -s openai-work -w",
+    "gcloud": "auth print-access-token",
 }
 """What each stand-in accepts (its real program's recipe in docs/secrets.md)."""
 
@@ -49,6 +50,7 @@ RECIPES = {
     "aws": "[aws, secretsmanager, get-secret-value, --secret-id, openai/work, "
     "--query, SecretString, --output, text]",
     "security": "[security, find-generic-password, -s, openai-work, -w]",
+    "gcloud": "[gcloud, auth, print-access-token], cache: 3000",
 }
 
 STANDIN = """\

@@ -14,7 +14,11 @@ from typing import Literal, TextIO
 
 from provreg.config.read.discovery import ConfigPathError, Discovery, discover_all
 from provreg.config.read.load_set import load_files
-from provreg.config.read.path_checks import unreadable_diagnostics, writable_by_others
+from provreg.config.read.path_checks import (
+    command_ref_refusals,
+    unreadable_diagnostics,
+    writable_by_others,
+)
 from provreg.config.read.yaml_source import Limits
 from provreg.exit_codes import ExitCode
 from provreg.model import Diagnostic, Severity
@@ -86,6 +90,9 @@ def run_check(
         return ExitCode.USAGE
     result = load_files(files, limits)
     diagnostics = _with_path_checks(result.diagnostics, found, [f.display for f in result.files])
+    refused = command_ref_refusals(result.instances)
+    if refused:
+        diagnostics = tuple(sorted([*diagnostics, *refused], key=lambda d: (d.file, d.line)))
     if secrets:
         from provreg.secrets.check import secret_diagnostics
 

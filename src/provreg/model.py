@@ -186,27 +186,66 @@ class SecretRef(BaseModel):
     `{keyring: true}` is the default store (service `provreg`, user
     `<instance id>/<field>`); `{keyring: NAME}` names the keyring user;
     `{env: VAR}` and `{file: PATH}` read the value from the environment or
-    a file at resolution time.
+    a file at resolution time; `{command: [PROGRAM, ARG, ...]}` (or a string
+    split with shell-word rules, never run by a shell) runs a program and
+    takes its standard output.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: Literal["keyring", "env", "file"]
+    kind: Literal["keyring", "env", "file", "command"]
     """Which store holds the value."""
     name: str | None = None
-    """Keyring user name (None: the default `<id>/<field>`), variable name or file path."""
+    """Keyring user name (None: the default `<id>/<field>`), variable name or file path;
+    for a command, the program as written (`argv[0]`)."""
     explicit: bool = True
     """False when the YAML left the field out and the keyring default applies."""
+    argv: tuple[str, ...] = ()
+    """A command's program and arguments (empty for the other kinds)."""
+    command_text: str | None = None
+    """The command as a string when the YAML wrote it so (kept for writing back)."""
+    timeout: float | None = None
+    """Seconds a command may run (None: the default, 10)."""
+    cache: float | None = None
+    """Seconds a command's value is kept in memory (None: the process lifetime)."""
+    interactive: bool = False
+    """The command may use the terminal (honoured by the CLI only)."""
+
+    @property
+    def program(self) -> str:
+        """A command's program name, without its directory (for screens and logs)."""
+        if not self.argv:
+            return ""
+        return self.argv[0].replace("\\", "/").rsplit("/", 1)[-1] or self.argv[0]
 
     def describe(self) -> str:
         """Short text for screens and logs (never contains a value)."""
         if self.kind == "keyring":
             return "keyring" if self.name is None else f"keyring {self.name}"
+        if self.kind == "command":
+            # The program only: an argument may be an item path, never a key, but
+            # screens have no use for it.
+            return f"command {self.program}"
         return f"{self.kind} {self.name}"
 
-    def to_yaml(self) -> dict[str, str | bool]:
+    def to_yaml(self) -> dict[str, Any]:
         """The mapping that represents this reference in a config file."""
+        if self.kind == "command":
+            mapping: dict[str, Any] = {
+                "command": self.command_text if self.command_text is not None else list(self.argv)
+            }
+            if self.timeout is not None:
+                mapping["timeout"] = _whole(self.timeout)
+            if self.cache is not None:
+                mapping["cache"] = _whole(self.cache)
+            if self.interactive:
+                mapping["interactive"] = True
+            return mapping
         return {self.kind: True if self.name is None else self.name}
+
+
+def _whole(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
 
 
 class ProviderInstance(BaseModel):

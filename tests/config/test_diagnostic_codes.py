@@ -74,6 +74,16 @@ def _writable_by_others(tmp: Path) -> Path:
     return path
 
 
+def _command_in_writable_file(tmp: Path) -> Path:
+    path = tmp / "E218_command-ref-refused.yaml"
+    path.write_text(
+        "version: 1\nproviders:\n  - id: work-openai\n    name: Work OpenAI\n"
+        "    provider: openai\n    api_key: {command: [op, read, op://Work/OpenAI/key]}\n"
+    )
+    path.chmod(0o664)
+    return path
+
+
 @dataclass(frozen=True)
 class Case:
     fixture: str
@@ -451,6 +461,28 @@ CASES: tuple[Case, ...] = (
         instances=(),
         instance_id="work-openai",
     ),
+    Case(
+        "E217_bad-command-ref.yaml",
+        "E217",
+        "error",
+        (("", 6, 14),),
+        message=("'api_key'", "every item of a command list must be a string"),
+        hint=("{command: [PROGRAM, ARG, ...]}",),
+        instances=(),
+        instance_id="work-openai",
+    ),
+    Case(
+        "E218_command-ref-refused.yaml",
+        "E218",
+        "error",
+        (("", 3, 5),),
+        message=("'work-openai' field 'api_key' runs command op", "writable by group", "0664"),
+        hint=("writable by no one else",),
+        also=frozenset({"W016"}),
+        make=_command_in_writable_file,
+        instance_id="work-openai",
+        path_checks=True,
+    ),
     # ------------------------------------------------------------ definitions
     Case(
         "E301_bad-definition.yaml",
@@ -502,10 +534,15 @@ def _load(case: Case, tmp_path: Path) -> tuple[Path, LoadResult, list[Diagnostic
         diagnostics += secret_diagnostics(result.instances, result.catalog)
     if case.path_checks:
         from provreg.config.read.discovery import discover_all
-        from provreg.config.read.path_checks import unreadable_diagnostics, writable_by_others
+        from provreg.config.read.path_checks import (
+            command_ref_refusals,
+            unreadable_diagnostics,
+            writable_by_others,
+        )
 
         found = discover_all([str(path)])
         diagnostics += unreadable_diagnostics(found) + writable_by_others(found)
+        diagnostics += command_ref_refusals(result.instances)
     return path, result, diagnostics
 
 

@@ -251,7 +251,7 @@ INVALID_VALUES: list[tuple[str, dict[str, Any], str, str]] = [
     ("openai", {"base_url": "ftp://example.com"}, "base_url", "http:// or https://"),
     ("openai", {"default_model": 4}, "default_model", "must be text"),
     ("anthropic", {"use_auth_header": "yes"}, "use_auth_header", "true or false"),
-    ("openai", {"api_key": {"vault": "x"}}, "api_key", "use keyring, env or file"),
+    ("openai", {"api_key": {"vault": "x"}}, "api_key", "use keyring, env, file or command"),
 ]
 
 

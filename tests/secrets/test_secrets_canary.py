@@ -366,3 +366,80 @@ async def collect_unpinned(resolving: Any, canary: str) -> None:
         assert canary not in str(exc) and canary not in repr(exc)
     else:
         raise AssertionError("an unpinned key was released")
+
+
+async def test_canary_behind_a_command_reference(
+    config_dir: Path, instance_id: str, tmp_path: Path
+) -> None:
+    """A canary key a `{command: ...}` program prints: on stdout (the key), echoed on
+    stderr by a failing program, printed on stdout by one that then fails. It is
+    never in a value's text, a status, an exception (with its chain and traceback)
+    or a log record. tests/secrets/test_secrets_command.py covers the CLI side."""
+    canary = canary_value()
+    program = tmp_path / "bin" / "secret-tool-standin"
+    program.parent.mkdir()
+    (tmp_path / "key").write_text(canary)
+    (tmp_path / "mode").write_text("ok")
+    program.write_text(
+        "#!/bin/sh\n"
+        f'd="{tmp_path}"\n'
+        'case "$(cat "$d/mode")" in\n'
+        '  ok) cat "$d/key" ;;\n'
+        '  echo) echo "denied: $(cat "$d/key")" >&2; exit 1 ;;\n'
+        '  stdout) cat "$d/key"; exit 2 ;;\n'
+        "esac\n"
+    )
+    program.chmod(0o755)
+    path = write_config(
+        config_dir,
+        f"""
+        version: 1
+        providers:
+          - id: {instance_id}
+            name: By command
+            provider: openai
+            api_key: {{command: [{program}, read, item], cache: 0.01}}
+        """,
+    )
+    path.chmod(0o600)
+    registry = await ProviderRegistry.open(
+        [str(config_dir)], secrets=SecretStore(backend=CountingKeyring())
+    )
+    errors: list[BaseException] = []
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
+    logging.getLogger().addHandler(handler)
+    try:
+        for mode in ("echo", "stdout"):  # before the key was ever read in this process
+            (tmp_path / "mode").write_text(mode)
+            await collect_unpinned(registry.resolve_secret(instance_id), canary)
+        await registry.confirm_origin(instance_id)
+        for mode in ("echo", "stdout"):
+            (tmp_path / "mode").write_text(mode)
+            try:
+                await registry.resolve_secret(instance_id)
+            except SecretError as exc:
+                errors.append(exc)
+                logging.getLogger("provreg.test").warning("failed: %s", exc)
+        (tmp_path / "mode").write_text("ok")
+        secret = await registry.resolve_secret(instance_id)
+        assert secret.get_secret_value() == canary
+        for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}"):
+            assert canary not in text
+        for status in await registry.secret_status():
+            assert canary not in repr(status)
+        time.sleep(0.05)
+        (tmp_path / "mode").write_text("echo")  # now the key is known: redacted by value
+        try:
+            await registry.resolve_secret(instance_id)
+        except SecretError as exc:
+            errors.append(exc)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert len(errors) == 3
+    assert all("'secret-tool-standin'" in str(e) for e in errors)
+    for error in errors:
+        for text in texts_of(error):
+            assert canary not in text, (type(error).__name__, text)
+    assert records and not [r for r in records if canary in r]

@@ -51,6 +51,9 @@ async def open_registry(
         read_only=None if writes is None else writes.read_only,
         allow_hardlink_in_place=None if writes is None else writes.allow_hardlinks,
     )
+    # The CLI, not the dashboard, may let a `{command: ..., interactive: true}`
+    # program prompt on the terminal (an `op` sign-in).
+    registry.terminal_for_commands = True
     if not audit:
         # Commands that log nothing still close what a crashed writer left
         # open: the next command after a crash, whatever it is, repairs the log.

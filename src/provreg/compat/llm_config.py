@@ -60,7 +60,9 @@ class LlmConfig(LlmConfigMetadata):
 
     @property
     def apiKey(self) -> str:  # noqa: N802
-        """The key, resolved now (keyring, env or file). Raises SecretError when missing."""
+        """The key, resolved now (keyring, env, file or command).
+
+        Raises SecretError when missing."""
         return self.api_key_secret().get_secret_value()
 
     def api_key_secret(self) -> SecretStr:

@@ -51,7 +51,10 @@ class LlmConfigRepository:
 
             def resolve() -> SecretStr:
                 return resolve_blocking(
-                    lambda: store.resolve(instance.id, "api_key", ref, host), store.timeout
+                    lambda: store.resolve(
+                        instance.id, "api_key", ref, host, config_file=instance.file
+                    ),
+                    store.timeout_for(ref),
                 )
 
         return to_llm_config(instance, definition, resolve, registry.audit)

@@ -67,6 +67,8 @@ DUPLICATE_ID = _c("E213", ERR, "duplicate instance id")
 DUPLICATE_NAME = _c("W214", WARN, "duplicate instance name")
 DERIVED_ID = _c("I215", INFO, "no id; derived from the name")
 NOT_FINITE = _c("E216", ERR, "number is not finite")
+BAD_COMMAND_REF = _c("E217", ERR, "invalid command reference")
+COMMAND_REF_REFUSED = _c("E218", ERR, "command reference in a file others can write")
 
 # Custom definitions.
 BAD_DEFINITION = _c("E301", ERR, "invalid provider definition")

@@ -2,7 +2,8 @@
 which have one that would be refused for their host, without a keyring call.
 
 Keyring presence comes from provreg's index, env and file references are
-checked directly. Entries created outside provreg (with `secret-tool`) look
+checked directly; `{command: ...}` references are never run here (taken as
+present, so only their pin can flag them). Entries created outside provreg (with `secret-tool`) look
 missing here until the detail pane confirms them with the backend.
 """
 
@@ -30,6 +31,10 @@ def instance_key_trouble(registry: SecretOperations) -> KeyTrouble:
             ref = instance.secret_ref(spec.id)
             if ref.kind == "keyring":
                 present = (store.service, keyring_user(instance.id, spec.id, ref)) in stored
+            elif ref.kind == "command":
+                # Never run for the table: a command is taken to give a key until it
+                # is used (its pin still counts below).
+                present = True
             else:
                 present = bool(store.status(instance.id, spec.id, ref, check_keyring=False).present)
             if not present:

@@ -9,6 +9,7 @@ never waits on D-Bus.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -75,6 +76,9 @@ class SecretOperations:
 
     secrets: SecretStore | None
     audit: AuditLog | None
+    terminal_for_commands: bool = False
+    """Let `{command: ..., interactive: true}` programs use the terminal (the CLI sets
+    it; the dashboard, which owns the terminal, never does)."""
 
     if TYPE_CHECKING:
         # Provided by ProviderRegistry.
@@ -89,6 +93,7 @@ class SecretOperations:
     def secret_store(self) -> SecretStore:
         if self.secrets is None:
             self.secrets = SecretStore()
+        self.secrets.allow_terminal = self.terminal_for_commands
         return self.secrets
 
     async def _off_loop(self, call: Callable[..., T], *args: Any) -> T:
@@ -96,6 +101,26 @@ class SecretOperations:
         try:
             return await call_with_timeout(call, *args, timeout=store.timeout)
         except TimeoutError:
+            raise SecretTimeoutError(timeout_message(store.timeout)) from None
+
+    async def _resolve_off_loop(
+        self, instance: ProviderInstance, field: str, ref: SecretRef, host: str | None
+    ) -> SecretStr:
+        """`store.resolve` in a worker thread; a command gets its own timeout (the
+        program is stopped by then, so the wait here is only a backstop)."""
+        store = self.secret_store()
+        timeout = store.timeout_for(ref)
+
+        def resolve() -> SecretStr:
+            return store.resolve(instance.id, field, ref, host, config_file=instance.file)
+
+        try:
+            return await call_with_timeout(resolve, timeout=timeout)
+        except TimeoutError:
+            if ref.kind == "command":
+                raise SecretTimeoutError(
+                    f"{instance.id}.{field}: {ref.describe()} did not answer within {timeout:g} s"
+                ) from None
             raise SecretTimeoutError(timeout_message(store.timeout)) from None
 
     def _secret_field(
@@ -119,12 +144,12 @@ class SecretOperations:
             InstanceNotFoundError, SecretMissingError, SecretBackendError,
             SecretTimeoutError, InsecureSecretFileError, OriginChangedError.
         """
-        _, ref, host = self._secret_field(instance_id, field)
+        instance, ref, host = self._secret_field(instance_id, field)
         store = self.secret_store()
         cached = store.cached(instance_id, field, ref, host)
         if cached is not None:
             return cached
-        return await self._off_loop(store.resolve, instance_id, field, ref, host)
+        return await self._resolve_off_loop(instance, field, ref, host)
 
     async def check_keyring(self) -> None:
         """Raise unless keys can be stored: writes allowed and a usable keyring backend.
@@ -285,7 +310,12 @@ class SecretOperations:
 
         if not check_keyring:
             return [
-                pinned(i, store.status(i.id, field, i.secret_ref(field), check_keyring=False))
+                pinned(
+                    i,
+                    store.status(
+                        i.id, field, i.secret_ref(field), check_keyring=False, config_file=i.file
+                    ),
+                )
                 for i, field in wanted
             ]
         # One bounded call per field (a whole registry in one call would share one
@@ -299,7 +329,10 @@ class SecretOperations:
                 continue
             try:
                 status = await call_with_timeout(
-                    store.status, instance.id, field, ref, timeout=store.timeout
+                    functools.partial(
+                        store.status, instance.id, field, ref, config_file=instance.file
+                    ),
+                    timeout=store.timeout_for(ref),
                 )
             except TimeoutError:
                 silent = True

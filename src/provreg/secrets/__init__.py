@@ -1,4 +1,5 @@
-"""Secrets: references in YAML, values only in the keyring, the environment or a file.
+"""Secrets: references in YAML, values only in the keyring, the environment, a file
+or a secret manager's command (`command.py`).
 
 Owns: resolving references (lazily, off the event loop, with a timeout, cached),
 the keyring backend policy (insecure backends refused unless opted in), the
@@ -6,7 +7,8 @@ index of entries provreg created (no values) with origin pinning, and
 redaction for logs.
 May import: keyring, pydantic, anyio, `provreg.model`, `provreg.paths`, `provreg.faults`,
 `provreg.secret_names`; `provreg.catalog` and `provreg.config` (the diagnostics of
-`--check --secrets`, `secrets.check`); `provreg.storage.atomic` (the index's writes).
+`--check --secrets`, `secrets.check`; whether a config file may run a command
+reference, `config.read.path_checks`); `provreg.storage.atomic` (the index's writes).
 Never textual, never the registry: `secret import`, which rewrites config files,
 is the registry's (`registry.secret_import`).
 """
@@ -16,6 +18,7 @@ from provreg.secrets.errors import (
     KeyNotConfirmedError,
     OriginChangedError,
     SecretBackendError,
+    SecretCommandError,
     SecretError,
     SecretInUseError,
     SecretMissingError,
@@ -30,6 +33,7 @@ __all__ = [
     "KeyNotConfirmedError",
     "OriginChangedError",
     "SecretBackendError",
+    "SecretCommandError",
     "SecretError",
     "SecretInUseError",
     "SecretIndex",

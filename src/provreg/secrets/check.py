@@ -37,7 +37,7 @@ def secret_diagnostics(
             if keyring_silent and ref.kind == "keyring":
                 status: SecretStatus | None = None
             else:
-                status = _status_with_timeout(store, instance.id, spec.id, ref)
+                status = _status_with_timeout(store, instance, spec.id, ref)
                 keyring_silent = keyring_silent or (status is None and ref.kind == "keyring")
             if status is not None and status.present and not status.problem:
                 problem = store.origin_problem(
@@ -47,7 +47,7 @@ def secret_diagnostics(
                     continue
                 status = replace(status, problem=problem)
             if status is None:
-                reason = f"no answer within {store.timeout:g} s" + (
+                reason = f"no answer within {store.timeout_for(ref):g} s" + (
                     " (is the keyring locked?)" if ref.kind == "keyring" else ""
                 )
             elif status.problem:
@@ -73,13 +73,17 @@ def secret_diagnostics(
 
 
 def _status_with_timeout(
-    store: SecretStore, instance_id: str, field: str, ref: SecretRef
+    store: SecretStore, instance: ProviderInstance, field: str, ref: SecretRef
 ) -> SecretStatus | None:
-    """The status, or None when it did not come within the store's timeout."""
+    """The status, or None when it did not come within the store's timeout (a
+    command's own timeout: `--check --secrets` runs commands, presence only)."""
+    instance_id = instance.id
+
+    def status() -> SecretStatus:
+        return store.status(instance_id, field, ref, run_commands=True, config_file=instance.file)
+
     try:
-        return call_blocking_with_timeout(
-            store.status, instance_id, field, ref, timeout=store.timeout
-        )
+        return call_blocking_with_timeout(status, timeout=store.timeout_for(ref))
     except TimeoutError:
         return None
     except Exception as exc:  # an unexpected failure is a finding, not a timeout
@@ -87,7 +91,7 @@ def _status_with_timeout(
             instance_id,
             field,
             ref.kind,
-            ref.name or "",
+            ref.program if ref.kind == "command" else ref.name or "",
             None,
             None,
             f"could not be checked ({type(exc).__name__})",

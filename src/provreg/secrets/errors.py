@@ -27,6 +27,16 @@ class SecretTimeoutError(SecretError):
     """The backend did not answer in time (a locked keyring waiting for a prompt)."""
 
 
+class SecretCommandError(SecretError):
+    """A `{command: ...}` reference failed: refused, not found, timed out, failed or empty."""
+
+    def __init__(self, instance_id: str, field: str, program: str, what: str) -> None:
+        super().__init__(f"{instance_id}.{field}: the command '{program}' {what}")
+        self.instance_id = instance_id
+        self.field = field
+        self.program = program
+
+
 class InsecureSecretFileError(SecretError):
     """A `{file: PATH}` secret readable by group or others."""
 
@@ -81,11 +91,16 @@ class UnpinnedKeyError(KeyNotConfirmedError):
     """The key has no pin at all: provreg did not store it, or a store was interrupted."""
 
     def __init__(self, instance_id: str, field: str, key: str, current_host: str) -> None:
+        why = (
+            "a command's key goes to no host until one is confirmed, and the command is not "
+            "run before"
+            if key.startswith("the command ")
+            else "provreg did not store it, or storing it was interrupted"
+        )
         super().__init__(
-            f"{instance_id}.{field}: the key in {key} is not confirmed for any host (provreg "
-            f"did not store it, or storing it was interrupted), so it is not sent to "
-            f"'{current_host}'; if that host is meant to have it, confirm with "
-            f"`provreg secret confirm {instance_id}`",
+            f"{instance_id}.{field}: the key in {key} is not confirmed for any host ({why}), "
+            f"so it is not sent to '{current_host}'; if that host is meant to have it, "
+            f"confirm with `provreg secret confirm {instance_id}`",
             instance_id,
             current_host,
         )

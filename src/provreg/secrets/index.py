@@ -28,7 +28,7 @@ from typing import Any, Literal
 INDEX_FILE_NAME = "secrets-index.json"
 INDEX_VERSION = 2
 
-KeyKind = Literal["keyring", "file"]
+KeyKind = Literal["keyring", "file", "command"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +39,14 @@ class KeyLocation:
     service: str
     """The keyring service; empty for a file."""
     name: str
-    """The keyring user, or the file's real path (symlinks resolved)."""
+    """The keyring user, the file's real path (symlinks resolved), or a command's
+    argv joined with shell quoting (the command is pinned by what it runs)."""
 
     def describe(self) -> str:
         if self.kind == "file":
             return f"the file {self.name}"
+        if self.kind == "command":
+            return f"the command `{self.name}`"
         return f"the keyring entry (service '{self.service}', user '{self.name}')"
 
 
@@ -201,7 +204,7 @@ def _pin_from_json(item: dict[str, Any]) -> KeyPin | None:
     try:
         if "hosts" in item:  # version 2
             kind = item["kind"]
-            if kind not in ("keyring", "file"):
+            if kind not in ("keyring", "file", "command"):
                 return None
             key = KeyLocation(kind, str(item["service"]), str(item["name"]))
             hosts = tuple(h if h is None else str(h) for h in item["hosts"])

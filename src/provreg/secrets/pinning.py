@@ -9,6 +9,7 @@ included, so refusing to hand it over would protect nothing.
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,6 +47,11 @@ class Pins:
             return KeyLocation("keyring", self.service, keyring_user(instance_id, field, ref))
         if ref.kind == "file" and ref.name:
             return KeyLocation("file", "", os.path.realpath(os.path.expanduser(ref.name)))
+        if ref.kind == "command" and ref.argv:
+            # Pinned by its argv: the same program with the same arguments is the same
+            # key, whichever instance or file names it; change an argument and the key
+            # is a new one, unconfirmed until `provreg secret confirm`.
+            return KeyLocation("command", "", shlex.join(ref.argv))
         return None
 
     def lookup(

@@ -13,6 +13,7 @@ logger and handler, including third-party ones.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -83,3 +84,38 @@ def install_redaction() -> None:
         return redact_record(previous(*args, **kwargs))
 
     logging.setLogRecordFactory(factory)
+
+
+_NAMED_VALUE_RE = re.compile(
+    r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>\s*[:=]\s*)(?P<value>\"[^\"]*\"|'[^']*'|\S+)"
+)
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_\-+/=.]{20,}")
+
+
+def redact_message(text: str, *values: str) -> str:
+    """A program's message (a secret manager's stderr) made safe to show.
+
+    Removes `values` (what the program printed on stdout, which may be the
+    key), every value registered in this process, the value of any
+    `name=value` / `name: value` whose name looks like a secret key, and any
+    long token-like word (20 or more letters, digits and `-_+/=.`, holding
+    both letters and digits): a key echoed in an error message is one.
+    """
+    for value in sorted((v for v in values if v), key=len, reverse=True):
+        text = text.replace(value, REDACTED)
+    text = redact_text(text)
+
+    def named(match: re.Match[str]) -> str:
+        if looks_like_secret_key(match.group("name")):
+            return match.group("name") + match.group("sep") + REDACTED
+        return match.group(0)
+
+    text = _NAMED_VALUE_RE.sub(named, text)
+
+    def token(match: re.Match[str]) -> str:
+        word = match.group(0)
+        has_letter = any(c.isalpha() for c in word)
+        has_digit = any(c.isdigit() for c in word)
+        return REDACTED if has_letter and has_digit else word
+
+    return _TOKEN_RE.sub(token, text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,9 +18,11 @@ from pydantic import SecretStr
 
 from provreg import faults
 from provreg.model import SecretRef
+from provreg.secrets.command import command_timeout, run_command
 from provreg.secrets.errors import (
     InsecureSecretFileError,
     SecretBackendError,
+    SecretCommandError,
     SecretError,
     SecretMissingError,
 )
@@ -39,6 +42,8 @@ SERVICE = "provreg"
 DEFAULT_TIMEOUT = 5.0
 
 TIMEOUT_ENV = "PROVREG_SECRET_TIMEOUT"
+
+NOT_CHECKED = "not checked: commands run only when the key is used, or with --check --secrets"
 
 
 def timeout_from_env() -> float:
@@ -65,9 +70,9 @@ class SecretStatus:
 
     instance_id: str
     field: str
-    kind: Literal["keyring", "env", "file"]
+    kind: Literal["keyring", "env", "file", "command"]
     target: str
-    """Keyring user, variable name or file path."""
+    """Keyring user, variable name, file path or a command's program name."""
     present: bool | None
     """True/False when checked; None when it could not be checked (see `problem`)."""
     backend: str | None
@@ -96,8 +101,20 @@ class SecretStore:
         )
         self.timeout = timeout_from_env() if timeout is None else timeout
         self.service = service
-        self._cache: dict[tuple[str, str], tuple[SecretRef, str | None, SecretStr]] = {}
+        self._cache: dict[
+            tuple[str, str], tuple[SecretRef, str | None, SecretStr, float | None]
+        ] = {}
         self._guard = threading.Lock()
+        self.allow_terminal = False
+        """Whether `{command: ..., interactive: true}` programs may use the terminal:
+        set by the CLI only (the dashboard owns the terminal)."""
+
+    def timeout_for(self, ref: SecretRef) -> float:
+        """How long a caller waits for a call about `ref`: the store's timeout, or for
+        a command its own timeout plus a moment to stop it."""
+        if ref.kind == "command":
+            return max(self.timeout, command_timeout(ref) + 3.0)
+        return self.timeout
 
     # ------------------------------------------------------------------ backend
 
@@ -124,6 +141,9 @@ class SecretStore:
         def exists() -> bool:
             if ref.kind == "file":
                 return os.path.exists(os.path.expanduser(ref.name or ""))
+            if ref.kind == "command":
+                # Confirming does not run the program: the pin is on its argv.
+                return True
             user = keyring_user(instance_id, field, ref)
             return bool(
                 self._keyring_call("read the key", lambda b: b.get_password(self.service, user))
@@ -185,9 +205,14 @@ class SecretStore:
     ) -> SecretStr | None:
         with self._guard:
             hit = self._cache.get((instance_id, field))
-        if hit is not None and hit[0] == ref and hit[1] == host:
-            return hit[2]
-        return None
+        if hit is None or hit[0] != ref or hit[1] != host:
+            return None
+        if hit[3] is not None and time.monotonic() >= hit[3]:
+            with self._guard:
+                if self._cache.get((instance_id, field)) is hit:
+                    del self._cache[(instance_id, field)]
+            return None
+        return hit[2]
 
     def invalidate(self, instance_id: str | None = None) -> None:
         with self._guard:
@@ -199,12 +224,23 @@ class SecretStore:
 
     # ------------------------------------------------------------------ operations
 
-    def resolve(self, instance_id: str, field: str, ref: SecretRef, host: str | None) -> SecretStr:
+    def resolve(
+        self,
+        instance_id: str,
+        field: str,
+        ref: SecretRef,
+        host: str | None,
+        *,
+        config_file: str | None = None,
+    ) -> SecretStr:
         """The value behind `ref` (blocking; call from a worker thread).
+
+        `config_file` is the file that declared the reference: a `{command: ...}`
+        one runs only when that file is the user's own and writable by no one else.
 
         Raises:
             SecretMissingError, SecretBackendError, InsecureSecretFileError,
-            OriginChangedError.
+            OriginChangedError, UnpinnedKeyError, SecretCommandError.
         """
         cached = self.cached(instance_id, field, ref, host)
         if cached is not None:
@@ -213,6 +249,14 @@ class SecretStore:
             value = self._resolve_keyring(instance_id, field, ref, host)
         elif ref.kind == "env":
             value = self._resolve_env(instance_id, field, ref)
+        elif ref.kind == "command":
+            # The pin is checked before the program runs: a command whose key is not
+            # confirmed for this host is not worth running (nor its side effects).
+            found = self.pins.lookup(instance_id, field, ref)
+            self.pins.check(instance_id, field, host, found, present=True)
+            value = run_command(
+                instance_id, field, ref, config_file, allow_terminal=self.allow_terminal
+            )
         else:
             value = read_key_file(instance_id, field, ref)
             found = self.pins.lookup(instance_id, field, ref)
@@ -220,11 +264,17 @@ class SecretStore:
         refuse_nul(instance_id, field, ref, value)
         register_secret(value)
         secret = SecretStr(value)
-        if ref.kind == "keyring":
-            # Only keyring values are cached (a backend call is slow); env and
-            # file values are cheap to re-read, so a rotated one is seen at once.
+        if ref.kind in ("keyring", "command"):
+            # Only keyring and command values are cached (a backend call or a program
+            # is slow); env and file values are cheap to re-read, so a rotated one is
+            # seen at once. A command's `cache:` bounds how long its value is kept.
+            expires = (
+                time.monotonic() + ref.cache
+                if ref.kind == "command" and ref.cache is not None
+                else None
+            )
             with self._guard:
-                self._cache[(instance_id, field)] = (ref, host, secret)
+                self._cache[(instance_id, field)] = (ref, host, secret, expires)
         return secret
 
     def _resolve_keyring(
@@ -292,6 +342,11 @@ class SecretStore:
         Raises:
             SecretError
         """
+        if ref.kind == "command":
+            raise SecretError(
+                f"{instance_id}.{field} references {ref.describe()}: the key lives in that "
+                "program's store; change it there, or change the reference to {keyring: true}"
+            )
         if ref.kind != "keyring":
             raise SecretError(
                 f"{instance_id}.{field} references {ref.describe()}: provreg does not write "
@@ -336,9 +391,22 @@ class SecretStore:
         self.invalidate()
 
     def status(
-        self, instance_id: str, field: str, ref: SecretRef, *, check_keyring: bool = True
+        self,
+        instance_id: str,
+        field: str,
+        ref: SecretRef,
+        *,
+        check_keyring: bool = True,
+        run_commands: bool = False,
+        config_file: str | None = None,
     ) -> SecretStatus:
-        """Whether the value exists, without returning it."""
+        """Whether the value exists, without returning it.
+
+        A `{command: ...}` reference is run only with `run_commands` (`--check
+        --secrets`); otherwise its presence is "not checked" (None).
+        """
+        if ref.kind == "command":
+            return self._command_status(instance_id, field, ref, run_commands, config_file)
         if ref.kind == "env":
             assert ref.name is not None
             return SecretStatus(
@@ -391,8 +459,41 @@ class SecretStore:
                 instance_id, field, "keyring", user, None, self.backend_description(), str(exc)
             )
 
+    def _command_status(
+        self,
+        instance_id: str,
+        field: str,
+        ref: SecretRef,
+        run: bool,
+        config_file: str | None,
+    ) -> SecretStatus:
+        from provreg.secrets.command import refuse_unsafe_source
+
+        try:
+            refuse_unsafe_source(instance_id, field, ref, config_file)
+        except SecretCommandError as exc:
+            return SecretStatus(instance_id, field, "command", ref.program, None, None, str(exc))
+        if not run:
+            return SecretStatus(instance_id, field, "command", ref.program, None, None, NOT_CHECKED)
+        try:
+            # The value is dropped at once; only whether there was one is kept.
+            register_secret(run_command(instance_id, field, ref, config_file))
+        except SecretCommandError as exc:
+            return SecretStatus(instance_id, field, "command", ref.program, False, None, str(exc))
+        return SecretStatus(instance_id, field, "command", ref.program, True, None)
+
     def unanswered_status(self, instance_id: str, field: str, ref: SecretRef) -> SecretStatus:
         """The status of a field whose backend did not answer in time."""
+        if ref.kind == "command":
+            return SecretStatus(
+                instance_id,
+                field,
+                "command",
+                ref.program,
+                None,
+                None,
+                f"did not answer within {self.timeout_for(ref):g} s",
+            )
         if ref.kind != "keyring":
             target = os.path.expanduser(ref.name or "") if ref.kind == "file" else ref.name
             return SecretStatus(

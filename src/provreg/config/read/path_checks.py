@@ -1,8 +1,8 @@
 """What the file system says about a config location, as diagnostics: the
 directories a walk could not read, and config others may write.
 
-Owns: E015 and W016. `provreg --check` reports them next to the files' own
-diagnostics.
+Owns: E015, W016 and E218 (command references in a file others can write).
+`provreg --check` reports them next to the files' own diagnostics.
 May import: the standard library, `provreg.model`, `provreg.config.codes`,
 `provreg.config.read.discovery`, `provreg.config.read.yaml_source`.
 
@@ -16,11 +16,12 @@ from __future__ import annotations
 import os
 import shlex
 import stat
+from collections.abc import Iterable
 
 from provreg.config import codes
 from provreg.config.read.discovery import ConfigFile, Discovery
 from provreg.config.read.yaml_source import diagnostic
-from provreg.model import Diagnostic
+from provreg.model import Diagnostic, ProviderInstance, SecretRef
 
 _GROUP_OR_OTHERS = stat.S_IWGRP | stat.S_IWOTH
 
@@ -129,3 +130,64 @@ def _writable(entry: ConfigFile, what: str, who: str, mode: int, risk: str, fix:
         f"{what} is writable by {who} (mode {stat.S_IMODE(mode):04o}): {risk}",
         hint=f"run `chmod {fix} {shlex.quote(entry.display)}`",
     )
+
+
+def command_refusal(path: str) -> str | None:
+    """Why `{command: ...}` references in the config file at `path` must not run;
+    None when they may.
+
+    A command reference is code: whoever can write the file chooses what runs.
+    So the file must be the user's own and writable by no one else (a group
+    write bit is refused even for a private group: unlike W016 there is no
+    harmless case worth the doubt). A file that cannot be examined is refused.
+    """
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return f"{path} cannot be examined ({exc.strerror})"
+    mode = stat.S_IMODE(info.st_mode)
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None and info.st_uid != getuid():
+        return f"{path} is owned by another user (uid {info.st_uid}, mode {mode:04o})"
+    if mode & _GROUP_OR_OTHERS:
+        who = (
+            "group and others"
+            if mode & _GROUP_OR_OTHERS == _GROUP_OR_OTHERS
+            else ("group" if mode & stat.S_IWGRP else "others")
+        )
+        fix = f"chmod go-w {shlex.quote(path)}"
+        return f"{path} is writable by {who} (mode {mode:04o}); run `{fix}`"
+    return None
+
+
+def command_ref_refusals(instances: Iterable[ProviderInstance]) -> list[Diagnostic]:
+    """E218 for each `{command: ...}` reference in a config file that may not run
+    commands (`command_refusal`): resolving it would refuse, so `--check` says so.
+
+    One `stat` per file, whatever its number of references."""
+    found: list[Diagnostic] = []
+    verdicts: dict[str, str | None] = {}
+    for instance in instances:
+        for field, value in instance.values.items():
+            if not isinstance(value, SecretRef) or value.kind != "command":
+                continue
+            if instance.file not in verdicts:
+                verdicts[instance.file] = command_refusal(
+                    os.path.abspath(os.path.expanduser(instance.file))
+                )
+            reason = verdicts[instance.file]
+            if reason is None:
+                continue
+            found.append(
+                diagnostic(
+                    codes.COMMAND_REF_REFUSED,
+                    instance.file,
+                    instance.line,
+                    instance.column,
+                    f"'{instance.id}' field '{field}' runs {value.describe()}, but {reason}",
+                    hint="a command reference runs only from a config file that is yours "
+                    "and writable by no one else",
+                    instance_id=instance.id,
+                )
+            )
+    return found

@@ -50,6 +50,44 @@ def _secret_ref() -> dict[str, Any]:
                 "Environment variable holding the value",
             ),
             one("file", {"type": "string", "minLength": 1}, "File holding the value"),
+            {
+                "type": "object",
+                "description": "A program whose standard output is the value (run without a "
+                "shell, only when the key is used)",
+                "properties": {
+                    "command": {
+                        "oneOf": [
+                            {
+                                "type": "array",
+                                "items": {"type": "string"},
+                                "minItems": 1,
+                                "prefixItems": [{"type": "string", "minLength": 1}],
+                            },
+                            {"type": "string", "minLength": 1, "pattern": "\\S"},
+                        ],
+                        "description": "The program and its arguments, as a list or a string "
+                        "split with shell-word rules",
+                    },
+                    "timeout": {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "maximum": 600,
+                        "description": "Seconds the program may run (default 10)",
+                    },
+                    "cache": {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "description": "Seconds to keep the value in memory "
+                        "(default: the process lifetime)",
+                    },
+                    "interactive": {
+                        "type": "boolean",
+                        "description": "Let the program use the terminal (the CLI only)",
+                    },
+                },
+                "required": ["command"],
+                "additionalProperties": False,
+            },
         ],
     }
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,7 +49,10 @@ from provreg.model import (
 )
 from provreg.secret_names import looks_like_secret_key
 
-SECRET_REF_KINDS = ("keyring", "env", "file")
+SECRET_REF_KINDS = ("keyring", "env", "file", "command")
+COMMAND_OPTIONS = ("timeout", "cache", "interactive")
+MAX_COMMAND_TIMEOUT = 600.0
+"""Ten minutes: longer is a command that hangs, not one that is slow."""
 ENV_VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 WHITESPACE_RE = re.compile(r"\s")
 SHORT_WORD_RE = re.compile(r"^[A-Za-z_]{1,16}$")
@@ -84,9 +88,11 @@ def parse_secret_ref(value: Any) -> SecretRef:
         raise PydanticCustomError(
             "secret_ref", "a secret reference is a mapping like {keyring: true} or {env: VAR}"
         )
+    if "command" in value:
+        return parse_command_ref(value)
     if len(value) != 1:
         raise PydanticCustomError(
-            "secret_ref", "a secret reference has exactly one key: keyring, env or file"
+            "secret_ref", "a secret reference has exactly one key: keyring, env, file or command"
         )
     ((kind, target),) = value.items()
     if kind not in SECRET_REF_KINDS:
@@ -95,11 +101,11 @@ def parse_secret_ref(value: Any) -> SecretRef:
         if isinstance(kind, str) and SHORT_WORD_RE.fullmatch(kind):
             raise PydanticCustomError(
                 "secret_ref",
-                "unknown secret reference kind '{kind}' (use keyring, env or file)",
+                "unknown secret reference kind '{kind}' (use keyring, env, file or command)",
                 {"kind": kind},
             )
         raise PydanticCustomError(
-            "secret_ref", "unknown secret reference kind (use keyring, env or file)"
+            "secret_ref", "unknown secret reference kind (use keyring, env, file or command)"
         )
     if kind == "keyring":
         if target is True:
@@ -118,6 +124,84 @@ def parse_secret_ref(value: Any) -> SecretRef:
             "env takes a variable name: letters, digits and '_', not starting with a digit",
         )
     return _secret_ref(kind, target)
+
+
+def parse_command_ref(value: dict[Any, Any]) -> SecretRef:
+    """`{command: [PROGRAM, ARG, ...] | "PROGRAM ARG ...", timeout?, cache?, interactive?}`.
+
+    Raises `command_ref` (code E217) for anything malformed; messages never
+    repeat an argument (one may be pasted where it does not belong).
+    """
+    for key in value:
+        if key != "command" and key not in COMMAND_OPTIONS:
+            shown = f" '{key}'" if isinstance(key, str) and SHORT_WORD_RE.fullmatch(key) else ""
+            raise PydanticCustomError(
+                "command_ref",
+                "unknown key{shown} in a command reference (it takes command, timeout, "
+                "cache and interactive)",
+                {"shown": shown},
+            )
+    raw = value["command"]
+    text: str | None = None
+    if isinstance(raw, str):
+        text = raw
+        try:
+            argv = shlex.split(raw)
+        except ValueError as exc:
+            raise PydanticCustomError(
+                "command_ref",
+                "the command string cannot be split into words ({reason})",
+                {"reason": str(exc)},
+            ) from None
+    elif isinstance(raw, list):
+        if not all(isinstance(item, str) for item in raw):
+            raise PydanticCustomError(
+                "command_ref",
+                "every item of a command list must be a string (quote numbers and booleans)",
+            )
+        argv = list(raw)
+    else:
+        raise PydanticCustomError(
+            "command_ref", "command takes a list of words or a string, not a mapping or number"
+        )
+    if not argv or not argv[0].strip():
+        raise PydanticCustomError("command_ref", "the command is empty: name a program to run")
+    if any("\x00" in item for item in argv):
+        raise PydanticCustomError("command_ref", "a command word holds a NUL character")
+    timeout = _seconds(value, "timeout", upper=MAX_COMMAND_TIMEOUT)
+    cache = _seconds(value, "cache", upper=None)
+    interactive = value.get("interactive", False)
+    if not isinstance(interactive, bool):
+        raise PydanticCustomError("command_ref", "interactive takes true or false")
+    return SecretRef(
+        kind="command",
+        name=argv[0],
+        argv=tuple(argv),
+        command_text=text,
+        timeout=timeout,
+        cache=cache,
+        interactive=interactive,
+    )
+
+
+def _seconds(value: dict[Any, Any], key: str, *, upper: float | None) -> float | None:
+    if key not in value:
+        return None
+    seconds = value[key]
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not math.isfinite(seconds)
+        or seconds <= 0
+        or (upper is not None and seconds > upper)
+    ):
+        limit = f" up to {upper:g}" if upper is not None else ""
+        raise PydanticCustomError(
+            "command_ref",
+            "{key} takes a positive number of seconds{limit}",
+            {"key": key, "limit": limit},
+        )
+    return float(seconds)
 
 
 @lru_cache(maxsize=1024)
@@ -374,11 +458,19 @@ def _describe(
             f"remove the value, then run `provreg secret set <id> {field_id}` "
             "(or use {env: VAR} / {file: PATH})",
         )
+    if kind == "command_ref":
+        return (
+            codes.BAD_COMMAND_REF,
+            f"field '{field_id}': {error['msg']}",
+            'write {command: [PROGRAM, ARG, ...]} or {command: "PROGRAM ARG ..."}, '
+            "with optional timeout: SECONDS, cache: SECONDS, interactive: true",
+        )
     if kind == "secret_ref":
         return (
             codes.BAD_SECRET_REF,
             f"field '{field_id}': {error['msg']}",
-            "write {keyring: true}, {keyring: NAME}, {env: VAR} or {file: PATH}",
+            "write {keyring: true}, {keyring: NAME}, {env: VAR}, {file: PATH} "
+            "or {command: [PROGRAM, ARG, ...]}",
         )
     if kind == "url":
         return codes.INVALID_URL, f"field '{field_id}': {error['msg']}", None

@@ -47,6 +47,9 @@ def presence_text(ref: SecretRef, status: SecretStatus | None, checking: bool) -
     text = Text(ref.describe() + " ")
     if status is None:
         text.append("… checking" if checking else "? unknown", style="italic")
+    elif ref.kind == "command" and status.present is None and _not_checked(status):
+        # The pane never runs a command; `provreg --check --secrets` does.
+        text.append("– not checked", style="italic")
     elif status.unconfirmed:
         # Exactly when `exec` would refuse it: the key is there, its host is not confirmed.
         text.append("◇ host not confirmed — press o", style="yellow")
@@ -59,6 +62,10 @@ def presence_text(ref: SecretRef, status: SecretStatus | None, checking: bool) -
     else:
         text.append("? unknown", style="italic")
     return text
+
+
+def _not_checked(status: SecretStatus) -> bool:
+    return (status.problem or "").startswith("not checked")
 
 
 class DetailPane(VerticalScroll):

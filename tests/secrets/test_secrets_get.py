@@ -342,3 +342,80 @@ def test_get_audit_never_holds_the_value_even_when_refused(
     assert [r[0] for r in reads()] == ["secret-read", "secret-read-refused"]
     assert value not in audit_text()
     assert value not in run_cli("log", "--json", env=env).stdout
+
+
+def test_get_refuses_an_instance_with_helpers_false(
+    secret_service: SecretServiceDaemon, config_dir: Path, instance_id: str
+) -> None:
+    """`helpers: false` in the YAML: `secret get` refuses (3, audited), `exec` works,
+    `--check` accepts it, and an edit of another field keeps it."""
+    env = cli_env(SECRET_SERVICE_BACKEND)
+    cfg = ["--config", str(config_dir)]
+    value = stored_key(config_dir, instance_id, env)
+    path = config_dir / "providers.yaml"
+    path.write_text(path.read_text() + "    helpers: false\n")
+    assert run_cli("--check", str(config_dir), env=env).returncode == 0
+
+    refused = run_cli("secret", "get", instance_id, *cfg, env=env)
+    assert (refused.returncode, refused.stdout) == (3, ""), refused.output
+    assert "helpers: false" in refused.stderr and "provreg exec" in refused.stderr
+    assert reads()[-1] == ("secret-read-refused", instance_id, ["api_key"], "helpers-off")
+    # Not even with --show: the setting is about the key leaving provreg at all.
+    shown = run_cli("secret", "get", instance_id, "--show", *cfg, env=env)
+    assert shown.returncode == 3 and value not in shown.output
+
+    through_exec = run_cli(
+        "exec", instance_id, *cfg, "--", "sh", "-c", 'printf "%s" "${#OPENAI_API_KEY}"', env=env
+    )
+    assert (through_exec.returncode, through_exec.stdout) == (0, str(len(value)))
+    assert "helpers   false" in run_cli("show", instance_id, *cfg, env=env).stdout
+
+    edited = run_cli("edit", instance_id, "--set", "default_model=gpt-5", *cfg, env=env)
+    assert edited.returncode == 0, edited.output
+    assert "helpers: false" in path.read_text()
+    assert run_cli("secret", "get", instance_id, *cfg, env=env).returncode == 3
+
+    unset = run_cli("edit", instance_id, "--unset", "helpers", *cfg, env=env)
+    assert unset.returncode == 0, unset.output
+    again = run_cli("secret", "get", instance_id, *cfg, env=env)
+    assert (again.returncode, again.stdout) == (0, value + "\n")
+    assert value not in audit_text()
+
+
+def test_helpers_must_be_a_boolean(config_dir: Path) -> None:
+    """A `helpers` that is not true/false is E204 and leaves the instance out (never
+    read as the default, which would hand the key out)."""
+    write_config(
+        config_dir,
+        """
+        version: 1
+        providers:
+          - id: work
+            name: Work
+            provider: openai
+            helpers: "no"
+            api_key: {env: WORK_KEY}
+          - id: empty
+            name: Empty
+            provider: openai
+            helpers:
+        """,
+    )
+    env = cli_env(WORK_KEY="sk-work")
+    check = run_cli("--check", str(config_dir), env=env)
+    assert check.returncode == 1
+    assert "error[E204]: 'helpers' must be true or false, not text" in check.stdout
+    assert "1 error" in check.stdout
+    done = run_cli("secret", "get", "work", "--config", str(config_dir), env=env)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert "no provider instance with id 'work'" in done.stderr
+
+
+def test_schema_knows_helpers() -> None:
+    from provreg.config.read.schema import build_schema
+
+    schema = build_schema()
+    assert schema["$defs"]["provider_openai"]["properties"]["helpers"] == {
+        "$ref": "#/$defs/helpers"
+    }
+    assert {"type": "boolean"} in schema["$defs"]["helpers"]["anyOf"]

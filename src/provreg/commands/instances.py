@@ -135,6 +135,8 @@ def print_instance(
     out.write(f" — {definition.name}\n" if definition is not None else "\n")
     out.write(f"  file      {instance.file}:{instance.line}")
     out.write("  (stale: the file has errors; showing its last good version)\n" if stale else "\n")
+    if not instance.helpers_allowed:
+        out.write("  helpers   false  (`provreg secret get` refuses its keys; `exec` only)\n")
     if definition is None:
         return
     rows = []

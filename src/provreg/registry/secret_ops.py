@@ -432,8 +432,9 @@ class SecretOperations:
 
 def _instance_helpers_off(instance: ProviderInstance) -> str | None:
     """Why the instance itself turns helpers off, or None."""
-    # TODO(issue 14): the per-instance `helpers: false` key (see the report).
-    return None
+    if instance.helpers_allowed:
+        return None
+    return f"`helpers: false` in {instance.file}:{instance.line}"
 
 
 __all__ = [

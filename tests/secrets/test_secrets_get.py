@@ -419,3 +419,45 @@ def test_schema_knows_helpers() -> None:
         "$ref": "#/$defs/helpers"
     }
     assert {"type": "boolean"} in schema["$defs"]["helpers"]["anyOf"]
+
+
+def test_a_read_that_cannot_be_audited_is_refused(config_dir: Path) -> None:
+    """No key leaves without its audit line: an audit log that cannot be written
+    (here a directory in its place) refuses the read, exit 1, nothing on stdout."""
+    write_config(
+        config_dir,
+        """
+        version: 1
+        providers:
+          - id: work
+            name: Work
+            provider: openai
+            api_key: {env: WORK_KEY}
+        """,
+    )
+    (state_dir() / "audit.jsonl").mkdir(parents=True)
+    done = run_cli(
+        "secret", "get", "work", "--config", str(config_dir), env=cli_env(WORK_KEY="sk-w")
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert "cannot write the audit log" in done.stderr and "sk-w" not in done.stderr
+
+
+def test_reads_are_not_changes_for_instance_times(tmp_path: Path) -> None:
+    """`times_for` (the compat API's created/updated) ignores secret-read lines."""
+    from provreg.registry.audit import AuditLog
+
+    log = AuditLog(str(tmp_path / "audit.jsonl"), clock=iter([1.0, 2.0, 3.0]).__next__)
+    log.record(source="cli", action="create", instance_id="w", file="f.yaml")
+    log.record(
+        source="cli", action="secret-read", instance_id="w", file="f.yaml", fields=["api_key"]
+    )
+    log.record(
+        source="cli",
+        action="secret-read-refused",
+        instance_id="w",
+        file="f.yaml",
+        details={"reason": "helpers-off"},
+    )
+    created, updated = log.times_for("w")
+    assert created == updated == "1970-01-01T00:00:01.000+00:00"

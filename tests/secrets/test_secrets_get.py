@@ -461,3 +461,26 @@ def test_reads_are_not_changes_for_instance_times(tmp_path: Path) -> None:
     )
     created, updated = log.times_for("w")
     assert created == updated == "1970-01-01T00:00:01.000+00:00"
+
+
+def test_helpers_set_and_unset_from_the_command_line(config_dir: Path) -> None:
+    write_config(
+        config_dir,
+        """
+        version: 1
+        providers:
+          - id: work
+            name: Work
+            provider: openai
+            api_key: {env: WORK_KEY}
+        """,
+    )
+    env = cli_env(WORK_KEY="sk-work")
+    cfg = ["--config", str(config_dir)]
+    assert run_cli("edit", "work", "--set", "helpers=off", *cfg, env=env).returncode == 0
+    assert "helpers: false" in (config_dir / "providers.yaml").read_text()
+    assert run_cli("secret", "get", "work", *cfg, env=env).returncode == 3
+    bad = run_cli("edit", "work", "--set", "helpers=maybe", *cfg, env=env)
+    assert bad.returncode == 1 and "'helpers' takes true or false" in bad.stderr
+    assert run_cli("edit", "work", "--unset", "helpers", *cfg, env=env).returncode == 0
+    assert run_cli("secret", "get", "work", *cfg, env=env).stdout == "sk-work\n"

@@ -385,6 +385,24 @@ def _declare_secret(sub: SubParsers) -> None:
     secret_set.add_argument("id")
     secret_set.add_argument("field", nargs="?", default="api_key")
     secret_set.set_defaults(run=_run_secret_set)
+    secret_get = actions.add_parser(
+        "get",
+        help="print a key for a program's key helper (never to a terminal unless --show)",
+        description="Print the key of an instance's secret field (default api_key) and a "
+        "newline, for tools that run a command to get their key (Claude Code's apiKeyHelper, "
+        "Codex's auth.command, $(...) in a config). Refused (exit 3) when stdout is a "
+        "terminal (unless --show), when the key is not confirmed for the instance's host, or "
+        "when helpers are turned off (PROVREG_HELPERS=0); exit 1 when there is no such "
+        "instance, field or key. Every read is audited (secret-read).",
+    )
+    secret_get.add_argument("id")
+    secret_get.add_argument("field", nargs="?", default="api_key")
+    secret_get.add_argument(
+        "--show",
+        action="store_true",
+        help="print the key even when stdout is a terminal (it stays in the scrollback)",
+    )
+    secret_get.set_defaults(run=_run_secret_get)
     secret_rm = actions.add_parser("rm", help="remove a key from the keyring")
     secret_rm.add_argument("id")
     secret_rm.add_argument("field", nargs="?", default="api_key")
@@ -411,6 +429,7 @@ def _declare_secret(sub: SubParsers) -> None:
     secret_prune.set_defaults(run=_run_secret_prune)
     for parser in (
         secret_set,
+        secret_get,
         secret_rm,
         secret_status,
         secret_confirm,
@@ -426,6 +445,40 @@ def _run_secret_set(args: argparse.Namespace) -> int:
     from provreg.commands.secret_cmd import cmd_secret_set
 
     return cmd_secret_set(args.config, args.id, args.field, sys.stdout, writes=_writes(args))
+
+
+def _helpers_off() -> str | None:
+    """Why `secret get` is off for every instance (`PROVREG_HELPERS`), or None.
+
+    Unset or empty: on. `0`, `false`, `no`, `off`: off. Anything else (a typo)
+    is read as the safer choice, off, and the refusal says so."""
+    import os
+
+    from provreg.paths import ENV_NO, ENV_YES
+
+    raw = os.environ.get(HELPERS_ENV, "").strip().lower()
+    if not raw or raw in ENV_YES:
+        return None
+    if raw in ENV_NO:
+        return f"{HELPERS_ENV}={raw}"
+    return f"{HELPERS_ENV}={raw!r} is neither a yes nor a no, so it counts as off"
+
+
+HELPERS_ENV = "PROVREG_HELPERS"
+"""Environment switch: `0` turns `provreg secret get` off for every instance."""
+
+
+def _run_secret_get(args: argparse.Namespace) -> int:
+    from provreg.commands.secret_cmd import cmd_secret_get
+
+    return cmd_secret_get(
+        args.config,
+        args.id,
+        args.field,
+        sys.stdout,
+        show=args.show,
+        helpers_off=_helpers_off(),
+    )
 
 
 def _run_secret_rm(args: argparse.Namespace) -> int:

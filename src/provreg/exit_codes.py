@@ -10,5 +10,8 @@ class ExitCode(IntEnum):
     """`--check` found errors (or warnings with --strict); a command failed."""
     USAGE = 2
     """Bad arguments, or a path that cannot be read."""
+    REFUSED = 3
+    """`secret get`: the key exists but is not handed out (stdout is a terminal,
+    its host is not confirmed, or helpers are turned off)."""
     INTERRUPT = 130
     """Interrupted by Ctrl-C (128 + SIGINT, as a shell reports it)."""

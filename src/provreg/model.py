@@ -28,6 +28,12 @@ FIELD_ID_RE = re.compile(FIELD_ID_PATTERN)
 RESERVED_KEYS = frozenset({"id", "name", "provider"})
 """Instance keys that are not provider fields."""
 
+INSTANCE_SETTINGS = frozenset({"helpers"})
+"""Reserved instance keys that are settings of the instance, not provider fields:
+kept in `values` as the file states them (so writes, digests and change
+detection treat them as any value), never a field id. `helpers: false` keeps
+`provreg secret get` from printing the instance's keys."""
+
 NAME_MAX_LENGTH = 100
 
 
@@ -105,7 +111,7 @@ class FieldSpec(BaseModel):
 
     @model_validator(mode="after")
     def _check_consistency(self) -> FieldSpec:
-        if self.id in RESERVED_KEYS:
+        if self.id in RESERVED_KEYS or self.id in INSTANCE_SETTINGS:
             raise ValueError(f"field id '{self.id}' is reserved")
         if self.type is FieldType.CHOICE and not self.choices:
             raise ValueError("a choice field needs a non-empty 'choices' list")
@@ -273,6 +279,12 @@ class ProviderInstance(BaseModel):
     """1-based column of the instance's first key."""
     id_derived: bool = False
     """True when the file has no `id` and it was derived from the name."""
+
+    @property
+    def helpers_allowed(self) -> bool:
+        """False when the file says `helpers: false`: `provreg secret get` refuses
+        this instance's keys (they leave provreg through `provreg exec` only)."""
+        return self.values.get("helpers") is not False
 
     def value(self, definition: ProviderDefinition, field_id: str) -> Any:
         """The stated value of a field, else its default (secret fields: their reference)."""

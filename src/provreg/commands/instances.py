@@ -22,8 +22,14 @@ from provreg.commands.common import (
 from provreg.config.edit import REMOVE
 from provreg.config.read.validation import parse_secret_ref
 from provreg.exit_codes import ExitCode
-from provreg.field_text import FieldTextError, parse_field_text
-from provreg.model import FieldType, ProviderDefinition, ProviderInstance, SecretRef
+from provreg.field_text import FALSE_WORDS, TRUE_WORDS, FieldTextError, parse_field_text
+from provreg.model import (
+    INSTANCE_SETTINGS,
+    FieldType,
+    ProviderDefinition,
+    ProviderInstance,
+    SecretRef,
+)
 from provreg.registry import ProviderRegistry
 
 
@@ -37,6 +43,12 @@ def parse_assignment(text: str) -> tuple[str, str]:
 def parse_field_value(definition: ProviderDefinition, field_id: str, text: str) -> Any:
     """Convert command-line text to the field's type (validation happens in the registry)."""
     spec = definition.field(field_id)
+    if spec is None and field_id in INSTANCE_SETTINGS:
+        # `--set helpers=false`: an instance setting, true or false.
+        lowered = text.strip().lower()
+        if lowered in TRUE_WORDS | FALSE_WORDS:
+            return lowered in TRUE_WORDS
+        raise CommandError(f"'{field_id}' takes true or false, not '{text}'")
     if spec is None:
         return text  # the registry reports the unknown field, with a did-you-mean
     if spec.type is FieldType.SECRET:
@@ -138,6 +150,8 @@ def print_instance(
     out.write(f" — {definition.name}\n" if definition is not None else "\n")
     out.write(f"  file      {instance.file}:{instance.line}")
     out.write("  (stale: the file has errors; showing its last good version)\n" if stale else "\n")
+    if not instance.helpers_allowed:
+        out.write("  helpers   false  (`provreg secret get` refuses its keys; `exec` only)\n")
     if definition is None:
         return
     rows = []

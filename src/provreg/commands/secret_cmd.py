@@ -1,8 +1,10 @@
-"""`provreg secret set|rm|status|confirm|import|prune`.
+"""`provreg secret set|get|rm|status|confirm|import|prune`.
 
 Values come from stdin when piped, else from a no-echo prompt; never from
 argv (a command line is visible in `ps` and shell history). Nothing printed
-here ever contains a value.
+here ever contains a value, except `secret get`'s stdout, which is the value
+(for a program that runs provreg as its key helper) and is never a terminal
+unless the user says `--show`.
 """
 
 from __future__ import annotations
@@ -57,6 +59,66 @@ def cmd_secret_set(
         return ExitCode.OK
 
     return run_on_registry(paths, run, writes=writes)
+
+
+TERMINAL_REFUSAL = (
+    "refused: stdout is a terminal, so the key would be shown on screen and kept in the "
+    "scrollback; pipe it or capture it (`provreg secret get ID | tool`, "
+    '`KEY="$(provreg secret get ID)"`), or pass --show to print it anyway'
+)
+
+
+def parent_process() -> dict[str, str | int]:
+    """Who asked: the parent process's pid and name (`/proc/PID/comm` on Linux, else
+    the pid as text), for the audit line of a `secret get`."""
+    ppid = os.getppid()
+    name = str(ppid)
+    try:
+        with open(f"/proc/{ppid}/comm", encoding="utf-8", errors="replace") as handle:
+            name = handle.read().strip() or name
+    except OSError:
+        pass
+    return {"parent": name, "parent_pid": ppid}
+
+
+def cmd_secret_get(
+    paths: list[str],
+    instance_id: str,
+    field: str,
+    out: TextIO,
+    *,
+    show: bool,
+    helpers_off: str | None,
+) -> int:
+    """Print a key for a program that runs provreg as its key helper.
+
+    Exit 0: printed (the value and a newline, nothing else on stdout); 1: no
+    such instance or field, or no key; 3 (`ExitCode.REFUSED`): stdout is a
+    terminal without `--show`, the key's host is not confirmed, or helpers are
+    turned off. Reads and refusals after the instance is known are audited.
+    """
+    from provreg.registry.errors import HelpersOffError
+    from provreg.secrets import KeyNotConfirmedError
+
+    if not show and out.isatty():
+        # Before anything is opened: no keyring call for a read that cannot print.
+        sys.stderr.write(f"provreg: {TERMINAL_REFUSAL}\n")
+        return ExitCode.REFUSED
+
+    async def run() -> SecretStr:
+        registry = await open_registry(paths)
+        return await registry.read_secret_for_helper(
+            instance_id, field, reader=parent_process(), helpers_off=helpers_off
+        )
+
+    try:
+        value = anyio.run(run)
+    except (HelpersOffError, KeyNotConfirmedError) as exc:
+        sys.stderr.write(f"provreg: {exc}\n")
+        return ExitCode.REFUSED
+    out.write(value.get_secret_value() + "\n")
+    out.flush()
+    return ExitCode.OK
 
 
 def cmd_secret_rm(

@@ -27,7 +27,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +36,9 @@ from provreg.registry import audit_journal as journal
 from provreg.registry import audit_lines as logfile
 
 AUDIT_FILE_NAME = "audit.jsonl"
+
+READ_ACTIONS = frozenset({"secret-read", "secret-read-refused"})
+"""Lines that record a key being handed out (or refused), not a change."""
 
 OBSERVED_DELAY_S = 1.0
 """How long an observed change that no provreg intent explains waits before it
@@ -103,10 +106,13 @@ class AuditLog:
         sha256: str | None = None,
         digests: tuple[str | None, str | None] | None = None,
         txn: str | None = None,
+        details: Mapping[str, str | int] | None = None,
     ) -> None:
         """Append one entry now; with `txn`, as the outcome of that write's intent.
         `legacy_times` (created, updated) records the times an imported instance
-        had in the app it came from (`provreg migrate`).
+        had in the app it came from (`provreg migrate`). `details` are extra keys
+        of the line (`secret-read`: who asked, and why a read was refused); never
+        a value.
 
         `digests` (before, after; None for a create's before and a delete's after,
         see `instance_digest`) and `sha256` (the file's bytes after the change)
@@ -119,6 +125,8 @@ class AuditLog:
             entry["legacy_created_at"], entry["legacy_updated_at"] = legacy_times
         if txn is not None:
             entry["txn"] = txn
+        if details:
+            entry.update(details)
         self._append([entry], check=False)
         if txn is not None:
             faults.reach(faults.AUDIT_AFTER_OUTCOME)
@@ -384,7 +392,7 @@ class AuditLog:
         """(created, last updated) ISO times of an instance, from the log."""
         created = updated = None
         for entry in self.read():
-            if entry.get("instance_id") != instance_id:
+            if entry.get("instance_id") != instance_id or entry.get("action") in READ_ACTIONS:
                 continue
             if entry.get("legacy_created_at"):
                 created = entry["legacy_created_at"]

@@ -89,12 +89,25 @@ class FileHasErrorsError(RegistryError):
         self.file = file
 
 
+class HelpersOffError(RegistryError):
+    """`provreg secret get` is turned off for this instance (`helpers: false`) or for
+    every instance (`PROVREG_HELPERS=0`): its keys leave provreg through `exec` only."""
+
+    def __init__(self, instance_id: str, why: str) -> None:
+        super().__init__(
+            f"{instance_id}: refused: helpers are turned off ({why}), so its keys are not "
+            f"printed; use `provreg exec {instance_id} -- COMMAND` to run a tool with the key"
+        )
+        self.instance_id = instance_id
+
+
 __all__ = [
     "ConflictError",
     "DuplicateIdError",
     "DuplicateNameError",
     "FieldsError",
     "FileHasErrorsError",
+    "HelpersOffError",
     "InstanceNotFoundError",
     "InvalidValueError",
     "MissingFieldError",

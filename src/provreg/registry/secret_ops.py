@@ -151,6 +151,76 @@ class SecretOperations:
             return cached
         return await self._resolve_off_loop(instance, field, ref, host)
 
+    async def read_secret_for_helper(
+        self,
+        instance_id: str,
+        field: str = "api_key",
+        *,
+        reader: Mapping[str, str | int],
+        helpers_off: str | None = None,
+        source: Source = "cli",
+    ) -> SecretStr:
+        """The value of a field for a program that asked for it (`provreg secret get`),
+        with one audit line: `secret-read`, or `secret-read-refused` with a `reason`.
+
+        `reader` (the asking process: `parent`, `parent_pid`) goes into the line;
+        the value never does. `helpers_off` says why helpers are off registry-wide
+        (None: they are on). A read that cannot be audited is refused.
+
+        Raises:
+            InstanceNotFoundError, SecretError (not a secret field),
+            HelpersOffError, KeyNotConfirmedError (both audited), SecretMissingError,
+            SecretBackendError, SecretTimeoutError, InsecureSecretFileError.
+        """
+        from provreg.registry.errors import HelpersOffError
+        from provreg.secrets import KeyNotConfirmedError
+
+        instance, _, _ = self._secret_field(instance_id, field)
+        why = helpers_off or _instance_helpers_off(instance)
+        if why is not None:
+            self._audit_read(instance, field, source, {**reader, "reason": "helpers-off"})
+            raise HelpersOffError(instance_id, why)
+        try:
+            value = await self.resolve_secret(instance_id, field)
+        except KeyNotConfirmedError:
+            self._audit_read(instance, field, source, {**reader, "reason": "unconfirmed-host"})
+            raise
+        self._audit_read(instance, field, source, dict(reader), required=True)
+        return value
+
+    def _audit_read(
+        self,
+        instance: ProviderInstance,
+        field: str,
+        source: str,
+        details: dict[str, str | int],
+        *,
+        required: bool = False,
+    ) -> None:
+        refused = "reason" in details
+        action = "secret-read-refused" if refused else "secret-read"
+        if self.audit is None:
+            if required:
+                raise SecretError(
+                    f"{instance.id}.{field}: no audit log is open, so the key is not handed out"
+                )
+            return
+        try:
+            self.audit.record(
+                source=source,
+                action=action,
+                instance_id=instance.id,
+                file=instance.file,
+                fields=[field],
+                details=details,
+            )
+        except OSError as exc:
+            if required:
+                raise SecretError(
+                    f"{instance.id}.{field}: cannot write the audit log {self.audit.path} "
+                    f"({exc.strerror or exc}), so the key is not handed out"
+                ) from None
+
     async def check_keyring(self) -> None:
         """Raise unless keys can be stored: writes allowed and a usable keyring backend.
 
@@ -391,6 +461,13 @@ class SecretOperations:
             )
         except OSError:
             pass
+
+
+def _instance_helpers_off(instance: ProviderInstance) -> str | None:
+    """Why the instance itself turns helpers off, or None."""
+    if instance.helpers_allowed:
+        return None
+    return f"`helpers: false` in {instance.file}:{instance.line}"
 
 
 __all__ = [

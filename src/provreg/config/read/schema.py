@@ -142,6 +142,7 @@ def _instance_schema(definition: ProviderDefinition) -> dict[str, Any]:
         "id": {"$ref": "#/$defs/instanceId"},
         "name": {"$ref": "#/$defs/instanceName"},
         "provider": {"const": definition.id, "description": definition.description or ""},
+        "helpers": {"$ref": "#/$defs/helpers"},
     }
     required = ["name", "provider"]
     for spec in definition.fields:
@@ -214,6 +215,7 @@ def build_schema(catalog: Catalog | None = None) -> dict[str, Any]:
                 "id": {"$ref": "#/$defs/instanceId"},
                 "name": {"$ref": "#/$defs/instanceName"},
                 "provider": {"type": "string", "not": {"enum": known}},
+                "helpers": {"$ref": "#/$defs/helpers"},
             },
             "required": ["name", "provider"],
         }
@@ -225,6 +227,11 @@ def build_schema(catalog: Catalog | None = None) -> dict[str, Any]:
             "description": "Unique id across all files; derived from the name when absent.",
         },
         "instanceName": {"type": "string", "minLength": 1, "maxLength": NAME_MAX_LENGTH},
+        "helpers": {
+            "anyOf": [{"type": "boolean"}, {"type": "null"}],
+            "description": "false: `provreg secret get` never prints this instance's keys "
+            "(they leave provreg through `provreg exec` only). Default true.",
+        },
         "secretRef": _secret_ref(),
         "definition": _definition_schema(),
         "instance": {

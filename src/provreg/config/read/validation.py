@@ -40,6 +40,7 @@ from provreg.config import codes
 from provreg.config.codes import Code
 from provreg.config.read.yaml_source import diagnostic, locate, node_position
 from provreg.model import (
+    INSTANCE_SETTINGS,
     RESERVED_KEYS,
     Diagnostic,
     FieldSpec,
@@ -353,8 +354,12 @@ def check_fields(
     problems: list[FieldProblem] = []
     known, specs = _field_table(definition)
     stated: dict[str, Any] = {}
+    settings: dict[str, Any] | None = {}
     for key, value in raw.items():
         if key in RESERVED_KEYS:
+            continue
+        if key in INSTANCE_SETTINGS:
+            settings = _check_setting(key, value, settings, problems)
             continue
         if key in known:
             spec = specs[key]
@@ -395,7 +400,29 @@ def check_fields(
         for error in exc.errors(include_url=False, include_input=True):
             problems.append(_map_error(error, definition))
         return None, problems
-    return {key: getattr(validated, key) for key in stated}, problems
+    if settings is None:
+        return None, problems
+    return {**{key: getattr(validated, key) for key in stated}, **settings}, problems
+
+
+def _check_setting(
+    key: str, value: Any, settings: dict[str, Any] | None, problems: list[FieldProblem]
+) -> dict[str, Any] | None:
+    """An instance setting (`helpers`): true or false; left empty, not set. A wrong
+    value makes the instance invalid (None), so it is never read as the default."""
+    if value is None:
+        return settings
+    if isinstance(value, bool):
+        return None if settings is None else {**settings, key: value}
+    problems.append(
+        FieldProblem(
+            codes.WRONG_TYPE,
+            (key,),
+            f"'{key}' must be true or false, not {yaml_type_name(value)}",
+            hint=f"`{key}: false` keeps `provreg secret get` from printing this instance's keys",
+        )
+    )
+    return None
 
 
 def validate_fields(

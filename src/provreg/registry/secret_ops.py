@@ -197,8 +197,7 @@ class SecretOperations:
         *,
         required: bool = False,
     ) -> None:
-        refused = "reason" in details
-        action = "secret-read-refused" if refused else "secret-read"
+        action = "secret-read-refused" if "reason" in details else "secret-read"
         if self.audit is None:
             if required:
                 raise SecretError(
@@ -206,14 +205,7 @@ class SecretOperations:
                 )
             return
         try:
-            self.audit.record(
-                source=source,
-                action=action,
-                instance_id=instance.id,
-                file=instance.file,
-                fields=[field],
-                details=details,
-            )
+            self._audit_secret(action, instance, field, source, details=details, strict=True)
         except OSError as exc:
             if required:
                 raise SecretError(
@@ -447,8 +439,17 @@ class SecretOperations:
         return changed
 
     def _audit_secret(
-        self, action: str, instance: ProviderInstance, field: str, source: str
+        self,
+        action: str,
+        instance: ProviderInstance,
+        field: str,
+        source: str,
+        *,
+        details: dict[str, str | int] | None = None,
+        strict: bool = False,
     ) -> None:
+        """One audit line for a key (never its value). A failed write is ignored
+        unless `strict` (a read that cannot be audited is not handed out)."""
         if self.audit is None:
             return
         try:
@@ -458,9 +459,11 @@ class SecretOperations:
                 instance_id=instance.id,
                 file=instance.file,
                 fields=[field],
+                details=details,
             )
         except OSError:
-            pass
+            if strict:
+                raise
 
 
 def _instance_helpers_off(instance: ProviderInstance) -> str | None:

@@ -139,16 +139,13 @@ def _shift_comment_lines(node: Any, by: int) -> None:
 def _as_read_back(text: str) -> str:
     """`text`, quoted if written plain it would read back as another type.
 
-    ruamel.yaml writes YAML 1.2, where `no`, `on` and `0x10` are plain strings;
-    provreg reads YAML 1.1 (libyaml), where they are a boolean and a number."""
-    import yaml
+    ruamel.yaml writes YAML 1.2, where `no` and `on` are plain strings; provreg
+    reads YAML 1.1 (libyaml), where they are booleans."""
     from ruamel.yaml.scalarstring import SingleQuotedScalarString
 
-    try:
-        plain = yaml.safe_load(text)
-    except yaml.YAMLError:
-        plain = None
-    return text if plain == text else SingleQuotedScalarString(text)
+    from provreg.config.edit.render import plain_ok
+
+    return text if plain_ok(text) else SingleQuotedScalarString(text)
 
 
 def _has_field(provider: Any, field_id: str) -> bool | None:

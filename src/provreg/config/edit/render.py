@@ -37,7 +37,8 @@ def _is_yaml_printable(ch: str) -> bool:
     ) and code not in (0x2028, 0x2029, 0xFEFF)
 
 
-def _plain_ok(text: str, flow: bool) -> bool:
+def plain_ok(text: str, flow: bool = False) -> bool:
+    """Whether `text` written plain reads back (YAML 1.1, as provreg reads) as this string."""
     pattern = _PLAIN_FLOW if flow else _PLAIN_BLOCK
     if not text or not pattern.match(text) or text != text.strip():
         return False
@@ -87,7 +88,7 @@ def render_string(text: str, *, flow: bool = False, prefer_quote: str | None = N
             return single
     if prefer_quote == '"':
         return double_quoted(text)
-    if _plain_ok(text, flow):
+    if plain_ok(text, flow):
         return text
     return double_quoted(text)
 

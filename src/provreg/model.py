@@ -28,11 +28,14 @@ FIELD_ID_RE = re.compile(FIELD_ID_PATTERN)
 RESERVED_KEYS = frozenset({"id", "name", "provider"})
 """Instance keys that are not provider fields."""
 
-INSTANCE_SETTINGS = frozenset({"helpers"})
+INSTANCE_SETTINGS = frozenset({"helpers", "models"})
 """Reserved instance keys that are settings of the instance, not provider fields:
-kept in `values` as the file states them (so writes, digests and change
-detection treat them as any value), never a field id. `helpers: false` keeps
-`provreg secret get` from printing the instance's keys."""
+kept in `values` (so writes, digests and change detection treat them as any
+value), never a field id. `helpers: false` keeps `provreg secret get` from
+printing the instance's keys; `models:` lists the models the instance serves
+(`ModelSpec`s), for every provider type."""
+
+MODEL_ID_MAX_LENGTH = 200
 
 NAME_MAX_LENGTH = 100
 
@@ -146,6 +149,43 @@ class FieldSpec(BaseModel):
         return self.label or self.id.replace("_", " ")
 
 
+class ModelSpec(BaseModel):
+    """One model an instance serves: its id, and the limits tools ask for.
+
+    Written as a plain string when it has no limits (`- gpt-4.1`), else as a
+    mapping (`- {id: llama-3.3-70b, context_window: 131072}`). Several tools
+    need the limits (Zed requires `max_tokens`; crush, Continue and aichat take
+    them), so an export carries them where the tool has a place for them.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=MODEL_ID_MAX_LENGTH)
+    """The model id as the provider's API names it."""
+    context_window: int | None = Field(default=None, ge=1, le=BOUND_MAGNITUDE_LIMIT)
+    """Input plus output tokens the model takes."""
+    max_output_tokens: int | None = Field(default=None, ge=1, le=BOUND_MAGNITUDE_LIMIT)
+    """Most tokens the model writes in one answer."""
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        if value != value.strip() or any(ch.isspace() and ch != " " for ch in value):
+            raise ValueError("a model id has no surrounding spaces, tabs or line breaks")
+        return value
+
+    def to_yaml(self) -> str | dict[str, Any]:
+        """The list item that represents this model in a config file."""
+        if self.context_window is None and self.max_output_tokens is None:
+            return self.id
+        mapping: dict[str, Any] = {"id": self.id}
+        if self.context_window is not None:
+            mapping["context_window"] = self.context_window
+        if self.max_output_tokens is not None:
+            mapping["max_output_tokens"] = self.max_output_tokens
+        return mapping
+
+
 class ProviderDefinition(BaseModel):
     """A provider type: the fields its instances take. Built in or user-declared."""
 
@@ -163,6 +203,13 @@ class ProviderDefinition(BaseModel):
     """Well-known model ids, offered as suggestions for `default_model`."""
     fields: tuple[FieldSpec, ...] = ()
     """Field specs in display order."""
+    api: Literal["openai", "anthropic", "gemini", "azure-openai", "ollama"] | None = None
+    """The wire protocol the provider speaks, so other tools' configs can be
+    written for a type they do not know by name (a user definition with
+    `api: openai` exports as an OpenAI-compatible endpoint)."""
+    tools: dict[str, str] = Field(default_factory=dict)
+    """This type's own name in other tools' configs (`{crush: openai-compat}`),
+    where it differs from what `api` implies (`provreg export`, `provreg import`)."""
     builtin: bool = False
     """True for entries of the shipped catalog."""
 
@@ -285,6 +332,12 @@ class ProviderInstance(BaseModel):
         """False when the file says `helpers: false`: `provreg secret get` refuses
         this instance's keys (they leave provreg through `provreg exec` only)."""
         return self.values.get("helpers") is not False
+
+    @property
+    def models(self) -> tuple[ModelSpec, ...]:
+        """The models the file lists under `models:` (empty when it lists none)."""
+        listed = self.values.get("models")
+        return listed if isinstance(listed, tuple) else ()
 
     def value(self, definition: ProviderDefinition, field_id: str) -> Any:
         """The stated value of a field, else its default (secret fields: their reference)."""

@@ -71,7 +71,7 @@ def test_positions_point_at_the_values() -> None:
     [
         ('{"k": "' + CANARY + '",, }', 1, 36),
         ('{\n  "' + CANARY + '" 1}', 2, 32),
-        ('{"a": "' + CANARY + "\n\"}", 1, 7),
+        ('{"a": "' + CANARY + '\n"}', 1, 7),
         ('{"a": 1}\n"' + CANARY + '"', 2, 1),
         ("[1 2]", 1, 4),
         ("/* never closed", 1, 1),
@@ -156,7 +156,7 @@ def test_insertion_creates_the_objects_on_the_way() -> None:
     assert jsonc.set_member("{}", ["provider", "x"], {"a": 1}, "f") == (
         '{\n  "provider": {\n    "x": {\n      "a": 1\n    }\n  }\n}'
     )
-    only_comments = '{\n  // nothing yet\n}'
+    only_comments = "{\n  // nothing yet\n}"
     edited = jsonc.set_member(only_comments, ["a"], 1, "f")
     assert "// nothing yet" in edited
     assert jsonc.loads(edited, "f") == {"a": 1}

@@ -231,3 +231,31 @@ def test_malformed_settings_are_tool_file_errors_with_a_place() -> None:
         ADAPTER.read(text, "settings.json")
     assert (raised.value.line, raised.value.column) == (4, 5)
     assert CANARY not in str(raised.value)
+
+
+def test_merge_keeps_zed_only_settings_inside_a_section() -> None:
+    existing = (
+        '{\n  "language_models": {\n    "openai": {\n'
+        '      "api_url": "https://old.example/v1",\n'
+        '      "custom_headers": { "X-Team": "llm" }, // for the proxy\n'
+        '      "available_models": []\n    }\n  }\n}\n'
+    )
+    plain = item("work", "openai", "Work", models=(GPT,))  # states no base_url
+    merged = ADAPTER.merge(existing, ADAPTER.export([plain], CONTEXT), "settings.json")
+    section = jsonc.loads(merged, "settings.json")["language_models"]["openai"]
+    assert section == {
+        "custom_headers": {"X-Team": "llm"},
+        "available_models": [
+            {"name": "gpt-4.1", "max_tokens": 1047576, "max_output_tokens": 32768}
+        ],
+    }
+    assert "// for the proxy" in merged
+
+
+def test_hints_carry_the_registry_location() -> None:
+    context = ExportContext(provreg_command="provreg", config_args=("--config", "ci/llm"))
+    by_id = {e.instance_id: e for e in ADAPTER.export(ALL_TYPES, context).entries}
+    assert by_id["work"].secrets[0].hint is not None
+    assert "provreg exec work --config ci/llm -- zed" in by_id["work"].secrets[0].hint
+    assert by_id["vllm"].secrets[0].hint is not None
+    assert "provreg secret get vllm --config ci/llm" in by_id["vllm"].secrets[0].hint

@@ -180,16 +180,20 @@ def _export_one(item: ExportItem, context: ExportContext) -> ExportedEntry | Too
         handoffs.append(handoff)
     models = list(instance.models)
     default_model = instance.values.get("default_model")
-    if isinstance(default_model, str):
-        # crush has no per-provider default: the default goes first in the list.
-        models = [m for m in models if m.id == default_model] or [ModelSpec(id=default_model)]
-        models += [m for m in instance.models if m.id != default_model]
-        if definition.id != "openai-compatible":
-            lost.append("default_model (crush chooses models in its own `models` setting)")
+    # crush has no per-provider default: the default goes first in the list.
+    # Azure names deployments where the others name models.
+    leading = instance.values.get("deployment") if crush_type == "azure" else default_model
+    if isinstance(leading, str):
+        models = [m for m in models if m.id == leading] or [ModelSpec(id=leading)]
+        models += [m for m in instance.models if m.id != leading]
+    if isinstance(default_model, str) and definition.id != "openai-compatible":
+        lost.append("default_model (crush chooses models in its own `models` setting)")
     if models:
         value["models"] = [_model_entry(model) for model in models]
     for field_id in instance.values:
-        if field_id in {"base_url", "default_model", "models", "helpers"}:
+        if field_id in {"base_url", "default_model", "models", "helpers"} or (
+            field_id == "deployment" and crush_type == "azure"
+        ):
             continue
         field_spec = definition.field(field_id)
         if field_spec is None or field_spec.is_secret:
@@ -216,7 +220,10 @@ class CrushAdapter:
         skipped: list[ToolNote] = []
         for item in items:
             result = _export_one(item, context)
-            (entries if isinstance(result, ExportedEntry) else skipped).append(result)  # type: ignore[arg-type]
+            if isinstance(result, ExportedEntry):
+                entries.append(result)
+            else:
+                skipped.append(result)
         return ExportOutcome(self.name, tuple(entries), tuple(skipped))
 
     def render(self, outcome: ExportOutcome) -> str:
@@ -249,7 +256,10 @@ class CrushAdapter:
         skipped: list[ToolNote] = []
         for member in providers.value.members:
             result = _read_entry(text, member)
-            (entries if isinstance(result, ImportedEntry) else skipped).append(result)  # type: ignore[arg-type]
+            if isinstance(result, ImportedEntry):
+                entries.append(result)
+            else:
+                skipped.append(result)
         return ImportRead(tuple(entries), tuple(skipped))
 
     def scrub(
@@ -375,6 +385,12 @@ def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
         )
     if models and provider == "openai-compatible":
         values["default_model"] = models[0].id  # required there; crush has no per-provider default
+    if provider == "azure-openai":
+        # crush reads the API version from AZURE_OPENAI_API_VERSION and names
+        # deployments as models.
+        lost.append("api_version (crush reads AZURE_OPENAI_API_VERSION)")
+        if models:
+            values["deployment"] = models[0].id
     lost.extend(sorted(key for key in config if key not in _ENTRY_FIELDS))
     name = config.get("name") if isinstance(config.get("name"), str) else member.key
     return ImportedEntry(

@@ -138,7 +138,8 @@ class _Parser:
         if char == "[":
             return self.array(depth)
         if char == '"':
-            return ScalarNode(start, self.pos_after_string(), self.last_string)
+            string = self.string()
+            return ScalarNode(start, self.pos, string)
         for word, word_value in (("true", True), ("false", False), ("null", None)):
             if text.startswith(word, start):
                 self.pos = start + len(word)
@@ -153,10 +154,8 @@ class _Parser:
             raise self.fail("the file ends where a value is expected")
         raise self.fail("expected a value (a string, number, object, array, true, false or null)")
 
-    last_string: str = ""
-
-    def pos_after_string(self) -> int:
-        """Reads the string at `pos` into `last_string`; returns the offset after it."""
+    def string(self) -> str:
+        """The string that starts at `pos`; `pos` moves past it."""
         start = self.pos
         body = _STRING_BODY_RE.match(self.text, start + 1)
         end = body.end() if body else start + 1
@@ -168,9 +167,9 @@ class _Parser:
             if self.text[end] == "\n":
                 raise self.fail("a string is never closed on its line", start)
             raise self.fail("a string holds a control character", end)
-        self.last_string = json.loads(self.text[start : end + 1])
         self.pos = end + 1
-        return self.pos
+        decoded: str = json.loads(self.text[start : end + 1])
+        return decoded
 
     def object(self, depth: int) -> ObjectNode:
         start = self.pos
@@ -186,8 +185,7 @@ class _Parser:
             if self.text[self.pos] != '"':
                 raise self.fail("expected a quoted key or '}'")
             key_start = self.pos
-            self.pos_after_string()
-            key = self.last_string
+            key = self.string()
             self.skip_blank()
             if self.pos >= len(self.text) or self.text[self.pos] != ":":
                 raise self.fail("expected ':' after an object key")

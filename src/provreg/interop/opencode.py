@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -91,8 +92,16 @@ def _exec_variable(instance_id: str, definition: ProviderDefinition, spec: Field
     return re.sub(r"[^A-Z0-9]+", "_", instance_id.upper()).strip("_") + "_" + spec.id.upper()
 
 
+def _shell(argv: Sequence[str]) -> str:
+    return " ".join(shlex.quote(arg) for arg in argv)
+
+
 def secret_reference(
-    instance_id: str, definition: ProviderDefinition, spec: FieldSpec, ref: SecretRef
+    instance_id: str,
+    definition: ProviderDefinition,
+    spec: FieldSpec,
+    ref: SecretRef,
+    context: ExportContext,
 ) -> SecretHandoff:
     """What opencode's file says for one secret field (shared by export and scrub)."""
     if ref.kind == "env" and ref.name:
@@ -101,9 +110,11 @@ def secret_reference(
         return SecretHandoff(spec.id, "file", f"{{file:{ref.name}}}")
     variable = _exec_variable(instance_id, definition, spec)
     if variable == spec.env:
-        hint = f"run opencode as `provreg exec {instance_id} -- opencode`"
+        run = _shell([context.provreg_command, "exec", instance_id, *context.config_args])
+        hint = f"run opencode as `{run} -- opencode`"
     else:
-        hint = f'start opencode with {variable}="$(provreg secret get {instance_id})" set'
+        get = _shell(context.secret_get_argv(instance_id, spec.id))
+        hint = f'start opencode with {variable}="$({get})" set'
     return SecretHandoff(spec.id, "exec-env", f"{{env:{variable}}}", hint=hint)
 
 
@@ -119,7 +130,9 @@ def _models(models: Sequence[ModelSpec], lost: list[str]) -> dict[str, Any]:
     return listed
 
 
-def _export_one(item: ExportItem, used_keys: set[str]) -> ExportedEntry | ToolNote:
+def _export_one(
+    item: ExportItem, used_keys: set[str], context: ExportContext
+) -> ExportedEntry | ToolNote:
     instance, definition = item.instance, item.definition
     builtin = _BUILTIN_ID.get(definition.id)
     package = _PACKAGE.get(definition.id) or _PACKAGE_BY_API.get(definition.api or "")
@@ -162,7 +175,9 @@ def _export_one(item: ExportItem, used_keys: set[str]) -> ExportedEntry | ToolNo
         if spec.id not in instance.values and not spec.required:
             handoffs.append(SecretHandoff(spec.id, "none", "", hint="the instance states no key"))
             continue
-        handoff = secret_reference(instance.id, definition, spec, instance.secret_ref(spec.id))
+        handoff = secret_reference(
+            instance.id, definition, spec, instance.secret_ref(spec.id), context
+        )
         options["apiKey"] = handoff.written
         handoffs.append(handoff)
     if options:
@@ -211,7 +226,7 @@ class OpencodeAdapter:
         skipped: list[ToolNote] = []
         used: set[str] = set()
         for item in items:
-            result = _export_one(item, used)
+            result = _export_one(item, used, context)
             if isinstance(result, ExportedEntry):
                 entries.append(result)
             else:
@@ -269,7 +284,9 @@ class OpencodeAdapter:
             spec = target.definition.field(field_id)
             if spec is None or field_id != "api_key":
                 continue
-            handoff = secret_reference(target.instance_id, target.definition, spec, target.ref)
+            handoff = secret_reference(
+                target.instance_id, target.definition, spec, target.ref, context
+            )
             if auth and label.startswith("auth."):
                 # auth.json has no references: the pasted key is removed; the
                 # provider's entry in opencode.json carries the reference.

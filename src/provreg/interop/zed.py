@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -69,6 +70,8 @@ _PROVIDER_BY_COMPATIBLE = {
     "openai_compatible": "openai-compatible",
     "anthropic_compatible": "anthropic",
 }
+OWNED_MEMBERS = ("api_url", "available_models", "auto_discover")
+"""The members of a Zed section an export writes (`merge` touches only these)."""
 _NO_OUTPUT_LIMIT = {"ollama", "google"}
 """Sections whose models have no output-token setting."""
 
@@ -87,9 +90,11 @@ def _section_of(item: ExportItem, taken: set[str]) -> tuple[str, str] | ToolNote
     """(entry key, Zed variable for the key) for one instance."""
     instance, definition = item.instance, item.definition
     section = definition.tools.get("zed") or SECTION_BY_PROVIDER.get(definition.id)
+    compatible = COMPATIBLE_SECTION.get(definition.api or "")
+    if section in COMPATIBLE_SECTION.values():
+        compatible, section = section, None
     if section is not None and section not in taken and "." not in section:
         return section, SECTION_ENV.get(section, "")
-    compatible = COMPATIBLE_SECTION.get(definition.api or "")
     if compatible is None:
         if section is not None:
             return ToolNote(instance.id, f"Zed has one `{section}` section, already exported")
@@ -98,8 +103,15 @@ def _section_of(item: ExportItem, taken: set[str]) -> tuple[str, str] | ToolNote
     return key, compatible_env_name(instance.name)
 
 
+def _shell(argv: Sequence[str]) -> str:
+    return " ".join(shlex.quote(arg) for arg in argv)
+
+
 def _secret_handoff(
-    instance: ProviderInstance, definition: ProviderDefinition, variable: str
+    instance: ProviderInstance,
+    definition: ProviderDefinition,
+    variable: str,
+    context: ExportContext,
 ) -> tuple[SecretHandoff, ...]:
     handoffs: list[SecretHandoff] = []
     for spec in definition.secret_fields:
@@ -112,10 +124,12 @@ def _secret_handoff(
             handoffs.append(SecretHandoff(spec.id, "env", zed_variable))
             continue
         if zed_variable == spec.env and definition.id != "openai-compatible":
-            hint = f"run Zed as `provreg exec {instance.id} -- zed` (it sets {zed_variable})"
+            run = _shell([context.provreg_command, "exec", instance.id, *context.config_args])
+            hint = f"run Zed as `{run} -- zed` (it sets {zed_variable})"
         else:
+            get = _shell(context.secret_get_argv(instance.id, spec.id))
             hint = (
-                f'start Zed with {zed_variable}="$(provreg secret get {instance.id})", '
+                f'start Zed with {zed_variable}="$({get})", '
                 "or paste the key in Zed's LLM Providers settings (its keychain)"
             )
         handoffs.append(SecretHandoff(spec.id, "exec-env", zed_variable, hint=hint))
@@ -140,7 +154,9 @@ def _available_models(
     return listed
 
 
-def _export_one(item: ExportItem, taken: set[str]) -> ExportedEntry | ToolNote:
+def _export_one(
+    item: ExportItem, taken: set[str], context: ExportContext
+) -> ExportedEntry | ToolNote:
     instance, definition = item.instance, item.definition
     placed = _section_of(item, taken)
     if isinstance(placed, ToolNote):
@@ -176,7 +192,7 @@ def _export_one(item: ExportItem, taken: set[str]) -> ExportedEntry | ToolNote:
         if field_id in handled or spec is None or spec.is_secret:
             continue
         lost.append(field_id)
-    handoffs = _secret_handoff(instance, definition, variable)
+    handoffs = _secret_handoff(instance, definition, variable, context)
     return ExportedEntry(instance.id, key, value, handoffs, tuple(lost))
 
 
@@ -198,7 +214,7 @@ class ZedAdapter:
         skipped: list[ToolNote] = []
         taken: set[str] = set()
         for item in items:
-            result = _export_one(item, taken)
+            result = _export_one(item, taken, context)
             if isinstance(result, ExportedEntry):
                 entries.append(result)
             else:
@@ -216,11 +232,25 @@ class ZedAdapter:
         return json.dumps({"language_models": language_models}, indent=2, ensure_ascii=False) + "\n"
 
     def merge(self, existing: str, outcome: ExportOutcome, path: str) -> str:
+        """Zed's sections also hold Zed-only settings (`custom_headers`, ...):
+        only the members an export writes are replaced (or removed when the
+        instance no longer states them); the rest of each section stays."""
         if not existing.strip():
             return self.render(outcome)
         text = existing
         for entry in outcome.entries:
-            text = jsonc.set_member(text, _path_of(entry.key), entry.value, path)
+            where = _path_of(entry.key)
+            current = jsonc.find(jsonc.parse(text, path), where)
+            if not isinstance(current, jsonc.ObjectNode):
+                text = jsonc.set_member(text, where, entry.value, path)
+                continue
+            for member_key in OWNED_MEMBERS:
+                if member_key in entry.value:
+                    text = jsonc.set_member(
+                        text, [*where, member_key], entry.value[member_key], path
+                    )
+                else:
+                    text = jsonc.delete_member(text, [*where, member_key], path)
         return text
 
     def read(self, text: str, path: str) -> ImportRead:
@@ -238,25 +268,25 @@ class ZedAdapter:
         skipped: list[ToolNote] = []
         for member in language_models.value.members:
             label = f"language_models.{member.key}"
+            found: list[ImportedEntry | ToolNote] = []
             if member.key in _PROVIDER_BY_SECTION:
-                found = _read_entry(
-                    text, member, label, _PROVIDER_BY_SECTION[member.key], member.key
-                )
-                (entries if isinstance(found, ImportedEntry) else skipped).append(found)  # type: ignore[arg-type]
+                provider = _PROVIDER_BY_SECTION[member.key]
+                found.append(_read_entry(text, member, label, provider, member.key))
             elif member.key in _PROVIDER_BY_COMPATIBLE and isinstance(
                 member.value, jsonc.ObjectNode
             ):
-                for provider in member.value.members:
-                    found = _read_entry(
-                        text,
-                        provider,
-                        f"{label}.{provider.key}",
-                        _PROVIDER_BY_COMPATIBLE[member.key],
-                        provider.key,
+                provider = _PROVIDER_BY_COMPATIBLE[member.key]
+                for named in member.value.members:
+                    found.append(
+                        _read_entry(text, named, f"{label}.{named.key}", provider, named.key)
                     )
-                    (entries if isinstance(found, ImportedEntry) else skipped).append(found)  # type: ignore[arg-type]
             else:
-                skipped.append(ToolNote(label, "a Zed provider section provreg does not read"))
+                found.append(ToolNote(label, "a Zed provider section provreg does not read"))
+            for result in found:
+                if isinstance(result, ImportedEntry):
+                    entries.append(result)
+                else:
+                    skipped.append(result)
         return ImportRead(tuple(entries), tuple(skipped))
 
     def scrub(

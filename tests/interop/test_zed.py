@@ -59,8 +59,10 @@ ALL_TYPES = [
         "gem",
         "google-gemini",
         "Gemini",
+        base_url="https://gemini-proxy.example.com/v1beta",
         models=(ModelSpec(id="gemini-2.5-pro", context_window=1048576),),
     ),
+    item("or", "openrouter", "OpenRouter"),
     item("mis", "mistral", "Mistral"),
     item("ds", "deepseek", "DeepSeek"),
     item("local", "ollama", "Local", models=(ModelSpec(id="llama3.2", context_window=131072),)),
@@ -89,8 +91,10 @@ def test_export_places_each_type_in_its_section() -> None:
     check_zed_shapes(document)
     sections = document["language_models"]
     assert set(sections) == {
-        "openai", "anthropic", "google", "mistral", "deepseek", "ollama", "openai_compatible",
+        "openai", "anthropic", "google", "mistral", "deepseek", "open_router", "ollama",
+        "openai_compatible",
     }  # fmt: skip
+    assert sections["google"]["api_url"] == "https://gemini-proxy.example.com"
     assert sections["openai"] == {
         "api_url": "https://proxy.example.com/v1",
         "available_models": [
@@ -113,6 +117,7 @@ def test_no_key_is_ever_written_and_each_secret_is_an_exec_variable() -> None:
     assert (compatible.choice, compatible.written) == ("exec-env", "V_LLM_BOX_API_KEY")
     assert compatible.hint is not None and "provreg secret get vllm" in compatible.hint
     assert by_id["gem"].secrets[0].written == "GEMINI_API_KEY"
+    assert by_id["or"].secrets[0].written == "OPENROUTER_API_KEY"
     assert by_id["local"].secrets == ()
 
 

@@ -2,8 +2,10 @@
 
 Format, from Zed's docs (docs/src/ai/use-api-access.md and
 docs/src/ai/use-a-local-model.md in github.com/zed-industries/zed, served at
-https://zed.dev/docs/ai/use-api-access): `language_models.openai`,
-`.anthropic`, `.google`, `.mistral`, `.deepseek`, `.ollama` take `api_url` and
+https://zed.dev/docs/ai/use-api-access) and its settings types
+(crates/settings_content/src/language_model.rs, read at commit 78ac19f4):
+`language_models.openai`, `.anthropic`, `.google`, `.mistral`, `.deepseek`,
+`.open_router`, `.ollama` take `api_url` and
 `available_models` (`name`, `max_tokens` = the context window, required,
 `max_output_tokens`); `language_models.openai_compatible.<provider id>` and
 `.anthropic_compatible.<provider id>` take the same for any endpoint. The
@@ -49,6 +51,7 @@ SECTION_BY_PROVIDER = {
     "google-gemini": "google",
     "mistral": "mistral",
     "deepseek": "deepseek",
+    "openrouter": "open_router",
     "ollama": "ollama",
 }
 """provreg catalog id -> Zed's own section for that provider."""
@@ -59,6 +62,7 @@ SECTION_ENV = {
     "google": "GEMINI_API_KEY",
     "mistral": "MISTRAL_API_KEY",
     "deepseek": "DEEPSEEK_API_KEY",
+    "open_router": "OPENROUTER_API_KEY",
 }
 """The variable Zed reads for each section's key (docs: "API Keys and Environment Variables")."""
 
@@ -173,6 +177,9 @@ def _export_one(
         instance.value(definition, "base_url") if compatible else instance.values.get("base_url")
     )
     if isinstance(base_url, str) and base_url:
+        if section == "google":
+            # Zed adds the API version itself (its default: the bare host).
+            base_url = re.sub(r"/v1beta/?$", "", base_url)
         value["api_url"] = base_url
     models = list(instance.models)
     default_model = instance.values.get("default_model")
@@ -309,6 +316,8 @@ def _read_entry(
     values: dict[str, Any] = {}
     api_url = config.get("api_url")
     if isinstance(api_url, str) and api_url:
+        if provider == "google-gemini" and not re.search(r"/v1(beta)?/?$", api_url):
+            api_url = api_url.rstrip("/") + "/v1beta"
         values["base_url"] = api_url
     models: list[ModelSpec] = []
     for model in config.get("available_models") or []:

@@ -321,3 +321,17 @@ def test_malformed_files_are_tool_file_errors_with_a_place(text: str, tmp_path: 
         ADAPTER.read(text, "crush.json")
     assert raised.value.line >= 1 and raised.value.column >= 1
     assert CANARY not in str(raised.value)
+
+
+def test_an_entry_without_a_type_is_crushs_own_provider_or_openai_compatible() -> None:
+    text = '{"providers": {"groq": {"api_key": "$GROQ_API_KEY"},'
+    text += ' "mine": {"base_url": "http://box:8000/v1", "models": [{"id": "m"}]}}}'
+    by_label = {e.label: e for e in ADAPTER.read(text, "crush.json").entries}
+    assert by_label["providers.groq"].provider == "groq"
+    assert by_label["providers.mine"].provider == "openai-compatible"
+
+
+def test_every_entry_carries_a_base_url_and_a_missing_model_list_is_reported() -> None:
+    (entry,) = ADAPTER.export([item("claude", "anthropic", "Claude")], CONTEXT).entries
+    assert entry.value["base_url"] == "https://api.anthropic.com"
+    assert any(phrase.startswith("models") for phrase in entry.lost)

@@ -267,3 +267,10 @@ def test_malformed_files_are_tool_file_errors_with_a_place() -> None:
         ADAPTER.read(text, "opencode.json")
     assert (raised.value.line, raised.value.column) == (3, 10)
     assert CANARY not in str(raised.value)
+
+
+def test_the_v2_format_is_reported_not_misread() -> None:
+    text = '{"providers": {"acme": {"package": "x", "settings": {"baseURL": "http://a/v1"}}}}'
+    read = ADAPTER.read(text, "opencode.jsonc")
+    assert read.entries == ()
+    assert [note.subject for note in read.skipped] == ["providers"]

@@ -75,15 +75,24 @@ _PROVIDER_BY_HOST = {
 }
 """OpenAI-compatible hosts whose catalog type is more precise than openai-compatible."""
 
-_KNOWN_KEYS = {"openai", "anthropic", "gemini", "azure", "openrouter", "groq", "deepseek"}
-"""crush's own provider ids: an entry under one of them with no `type` overrides it."""
+_KNOWN_KEYS = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "gemini": "google-gemini",
+    "azure": "azure-openai",
+    "openrouter": "openrouter",
+    "groq": "groq",
+    "deepseek": "deepseek",
+}
+"""crush's own provider ids (its catwalk catalog) -> provreg's: an entry under
+one of them with no `type` overrides that provider's settings."""
 
 _SECRET_FIELDS = {"api_key"}
-_NEEDS_BASE_URL = {"openai-compat", "azure", "ollama"}
 _ENTRY_FIELDS = {"name", "type", "base_url", "api_key", "models", "id"}
 
 _ENV_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _SUBSHELL_RE = re.compile(r"\$\((.*)\)", re.DOTALL)
+_IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _crush_type(definition: ProviderDefinition) -> str | None:
@@ -110,20 +119,22 @@ def secret_reference(
     helpers_allowed: bool = True,
 ) -> SecretHandoff:
     """What crush's file says for one secret field (shared by export and scrub)."""
-    if ref.kind == "env" and ref.name:
+    if ref.kind == "env" and ref.name and _IDENTIFIER_RE.fullmatch(ref.name):
         return SecretHandoff(spec.id, "env", f"${ref.name}")
     if helpers_allowed:
         argv = context.secret_get_argv(instance_id, spec.id)
         written = "$(" + " ".join(shlex.quote(arg) for arg in argv) + ")"
         return SecretHandoff(spec.id, "command", written)
     variable = _env_name(instance_id, definition, spec)
-    return SecretHandoff(
-        spec.id,
-        "exec-env",
-        f"${variable}",
-        hint=f"`helpers: false`: run crush as `provreg exec {instance_id} -- crush`"
-        + ("" if spec.env == variable else f" with {variable} set"),
-    )
+    if variable == spec.env:
+        run = " ".join(
+            shlex.quote(arg)
+            for arg in (context.provreg_command, "exec", instance_id, *context.config_args)
+        )
+        hint = f"`helpers: false`: run crush as `{run} -- crush`"
+    else:
+        hint = f"`helpers: false`: set {variable} in crush's environment yourself"
+    return SecretHandoff(spec.id, "exec-env", f"${variable}", hint=hint)
 
 
 def _model_entry(model: ModelSpec) -> dict[str, Any]:
@@ -151,12 +162,9 @@ def _export_one(item: ExportItem, context: ExportContext) -> ExportedEntry | Too
     value: dict[str, Any] = {"name": instance.name, "type": crush_type}
     handoffs: list[SecretHandoff] = []
     lost: list[str] = []
-    # crush knows the URL of its own provider types; the others need one.
-    base_url = (
-        instance.value(definition, "base_url")
-        if crush_type in _NEEDS_BASE_URL
-        else instance.values.get("base_url")
-    )
+    # An entry under an id crush does not know is a custom provider, which
+    # crush skips without a base_url (internal/config/load.go): always write it.
+    base_url = instance.value(definition, "base_url")
     if isinstance(base_url, str) and base_url:
         if crush_type == "ollama":
             base_url = base_url.rstrip("/") + "/v1"
@@ -190,6 +198,9 @@ def _export_one(item: ExportItem, context: ExportContext) -> ExportedEntry | Too
         lost.append("default_model (crush chooses models in its own `models` setting)")
     if models:
         value["models"] = [_model_entry(model) for model in models]
+    elif crush_type != "openai-compat":
+        # crush skips a custom provider without models unless it discovers them.
+        lost.append("models (none listed: crush may skip a provider without any)")
     for field_id in instance.values:
         if field_id in {"base_url", "default_model", "models", "helpers"} or (
             field_id == "deployment" and crush_type == "azure"
@@ -287,9 +298,9 @@ class CrushAdapter:
 def _provider_of(key: str, config: Mapping[str, Any]) -> str | None:
     crush_type = config.get("type")
     if not isinstance(crush_type, str):
-        crush_type = key if key in _KNOWN_KEYS else "openai"
-        if crush_type in ("groq", "deepseek"):
-            return crush_type
+        if key in _KNOWN_KEYS:
+            return _KNOWN_KEYS[key]  # an override of crush's own provider
+        crush_type = "openai-compat"  # crush's default for a custom provider
     provider = _PROVIDER_BY_TYPE.get(crush_type)
     if provider == "openai-compatible":
         host = urlsplit(str(config.get("base_url") or "")).hostname or ""

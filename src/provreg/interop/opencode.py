@@ -257,6 +257,10 @@ class OpencodeAdapter:
             return _read_auth(text, root)
         providers = root.member("provider")
         if providers is None:
+            if root.member("providers") is not None:
+                # opencode's V2 format (`providers`, `package`, `settings`) is not read yet.
+                note = ToolNote("providers", "opencode's V2 `providers` format is not read")
+                return ImportRead((), (note,))
             return ImportRead(())
         if not isinstance(providers.value, jsonc.ObjectNode):
             line, column = jsonc.line_column(text, providers.value.start)

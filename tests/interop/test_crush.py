@@ -103,6 +103,9 @@ def test_every_export_is_valid_for_crushs_schema() -> None:
     assert not outcome.skipped
     document = valid(ADAPTER.render(outcome))
     assert set(document["providers"]) == {i.instance.id for i in ALL_TYPES}
+    # Google's SDK adds the API version itself; crush talks to Ollama's /v1 API.
+    assert document["providers"]["gem"]["base_url"] == "https://generativelanguage.googleapis.com"
+    assert document["providers"]["local"]["base_url"] == "http://localhost:11434/v1"
     types = {key: value["type"] for key, value in document["providers"].items()}
     assert types == {
         "work": "openai",

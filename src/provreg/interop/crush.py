@@ -167,7 +167,10 @@ def _export_one(item: ExportItem, context: ExportContext) -> ExportedEntry | Too
     base_url = instance.value(definition, "base_url")
     if isinstance(base_url, str) and base_url:
         if crush_type == "ollama":
-            base_url = base_url.rstrip("/") + "/v1"
+            base_url = base_url.rstrip("/") + "/v1"  # crush speaks Ollama's OpenAI API
+        elif crush_type == "google":
+            # Google's Go SDK adds the API version to its base URL itself.
+            base_url = re.sub(r"/v1(beta)?/?$", "", base_url)
         value["base_url"] = base_url
     for spec in definition.secret_fields:
         if spec.id not in _SECRET_FIELDS:
@@ -363,6 +366,8 @@ def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
     if isinstance(base_url, str) and base_url:
         if provider == "ollama":
             base_url = re.sub(r"/v1/?$", "", base_url)
+        elif provider == "google-gemini" and not re.search(r"/v1(beta)?/?$", base_url):
+            base_url = base_url.rstrip("/") + "/v1beta"
         values["base_url"] = base_url
     secrets: dict[str, ImportedSecret] = {}
     lost: list[str] = []

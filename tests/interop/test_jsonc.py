@@ -182,3 +182,10 @@ def test_scrub_replacement_is_in_place() -> None:
     assert node is not None
     edited = jsonc.replace_string_at(text, node, "$(provreg secret get w)")
     assert edited == '{\n  "k": "$(provreg secret get w)", // pasted\n  "n": 1\n}\n'
+
+
+def test_a_windows_file_keeps_its_line_endings() -> None:
+    text = '{\r\n  // c\r\n  "a": 1\r\n}\r\n'
+    added = jsonc.set_member(text, ["b"], {"c": 2}, "f")
+    assert added == '{\r\n  // c\r\n  "a": 1,\r\n  "b": {\r\n    "c": 2\r\n  }\r\n}\r\n'
+    assert jsonc.delete_member(added, ["b"], "f") == text

@@ -389,12 +389,21 @@ def remove_member(text: str, container: ObjectNode, key: str) -> str:
     return result
 
 
+def _crlf(text: str) -> bool:
+    """True when every line of `text` ends with CRLF: edits are made on LF
+    text and written back with CRLF, so a Windows file stays one."""
+    return "\r\n" in text and text.count("\n") == text.count("\r\n")
+
+
 def set_member(text: str, keys: Sequence[str], value: Any, path: str) -> str:
     """`text` with the value at a key path replaced, or added (with the objects
     on the way) when absent. Raises `ToolFileError` when the file cannot be
     read or a step of the path is not an object."""
     if not keys:
         raise ValueError("a key path names at least one key")
+    if _crlf(text):
+        edited = set_member(text.replace("\r\n", "\n"), keys, value, path)
+        return edited.replace("\n", "\r\n")
     root = parse(text, path)
     unit = indent_unit(text, root)
     node = root
@@ -417,6 +426,8 @@ def set_member(text: str, keys: Sequence[str], value: Any, path: str) -> str:
 
 def delete_member(text: str, keys: Sequence[str], path: str) -> str:
     """`text` without the member at a key path (unchanged when it is absent)."""
+    if _crlf(text):
+        return delete_member(text.replace("\r\n", "\n"), keys, path).replace("\n", "\r\n")
     root = parse(text, path)
     container = find(root, keys[:-1])
     if not isinstance(container, ObjectNode):

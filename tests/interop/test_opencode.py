@@ -61,7 +61,7 @@ ALL_TYPES = [
         "az",
         "azure-openai",
         "Azure",
-        base_url="https://acme.openai.azure.com/openai",
+        base_url="https://acme.openai.azure.com",
         api_version="2024-10-21",
         deployment="gpt4o-prod",
     ),
@@ -102,6 +102,12 @@ def test_every_export_is_valid_for_opencodes_schema() -> None:
     assert providers["vllm"]["npm"] == "@ai-sdk/openai-compatible"
     assert providers["local"]["options"]["baseURL"] == "http://localhost:11434/v1"
     assert providers["openai"]["options"]["timeout"] == 30000
+    assert providers["azure"]["options"] == {
+        "resourceName": "acme",
+        "apiVersion": "2024-10-21",
+        "apiKey": "{env:AZURE_OPENAI_API_KEY}",
+    }
+    assert list(providers["azure"]["models"]) == ["gpt4o-prod"]  # deployments are its models
     assert providers["openai"]["models"]["gpt-4.1"] == {
         "limit": {"context": 1047576, "output": 32768}
     }

@@ -83,6 +83,7 @@ _OPTION_FIELDS = {"organization": "organization", "project": "project"}
 """provreg fields the AI SDK package takes as options of the same meaning."""
 
 _ENV_RE = re.compile(r"\{env:([^}]+)\}")
+_AZURE_HOST_RE = re.compile(r"https://([a-z0-9][a-z0-9-]*)\.openai\.azure\.com")
 _FILE_RE = re.compile(r"\{file:([^}]+)\}")
 
 
@@ -155,6 +156,14 @@ def _export_one(
     base_url = instance.values.get("base_url")
     if "npm" in value or definition.id == "ollama":
         base_url = instance.value(definition, "base_url")
+    if definition.id == "azure-openai":
+        base_url = instance.value(definition, "base_url")
+        resource = _AZURE_HOST_RE.fullmatch(str(base_url or "").rstrip("/"))
+        if resource:
+            # @ai-sdk/azure builds its URLs from the resource name; its
+            # `baseURL` means something else (the prefix before /v1).
+            options["resourceName"] = resource.group(1)
+            base_url = None
     if isinstance(base_url, str) and base_url:
         if definition.id == "ollama" or definition.api == "ollama":
             base_url = base_url.rstrip("/") + "/v1"
@@ -402,6 +411,8 @@ def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
         values["timeout_seconds"] = options["timeout"] / 1000
     if provider == "azure-openai" and isinstance(options.get("apiVersion"), str):
         values["api_version"] = options["apiVersion"]
+    if provider == "azure-openai" and isinstance(options.get("resourceName"), str):
+        values["base_url"] = f"https://{options['resourceName']}.openai.azure.com"
     secrets: dict[str, ImportedSecret] = {}
     key_node = jsonc.find(member.value, ["options", "apiKey"])
     if (
@@ -438,7 +449,15 @@ def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
     lost.extend(
         f"options.{option}"
         for option in options
-        if option not in {"baseURL", "apiKey", "timeout", "apiVersion", *_OPTION_FIELDS.values()}
+        if option
+        not in {
+            "baseURL",
+            "apiKey",
+            "timeout",
+            "apiVersion",
+            "resourceName",
+            *_OPTION_FIELDS.values(),
+        }
     )
     lost.extend(key for key in config if key not in {"name", "npm", "options", "models", "id"})
     name = config["name"] if isinstance(config.get("name"), str) else member.key

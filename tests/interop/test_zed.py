@@ -264,3 +264,18 @@ def test_hints_carry_the_registry_location() -> None:
     assert "provreg exec work --config ci/llm -- zed" in by_id["work"].secrets[0].hint
     assert by_id["vllm"].secrets[0].hint is not None
     assert "provreg secret get vllm --config ci/llm" in by_id["vllm"].secrets[0].hint
+
+
+def test_a_key_pasted_where_zed_takes_none_never_leaks() -> None:
+    text = (
+        '{"language_models": {"openai_compatible": {"GW": {"api_url": "http://x/v1",'
+        ' "api_key": "' + CANARY + '", "available_models": []}},'
+        ' "lmstudio": {"api_key": "' + CANARY + '"}}}'
+    )
+    read = ADAPTER.read(text, "settings.json")
+    (entry,) = read.entries
+    assert "api_key" in entry.lost  # named, never its value
+    assert entry.secrets["api_key"].ref == SecretRef(kind="keyring", explicit=False)
+    everything = repr(read) + "".join(n.message + n.subject for n in read.skipped)
+    everything += "".join(" ".join((e.label, e.name, *e.lost)) for e in read.entries)
+    assert CANARY not in everything

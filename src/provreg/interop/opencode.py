@@ -181,8 +181,8 @@ def _export_one(
         if spec.id != "api_key":
             lost.append(spec.id)
             continue
-        if spec.id not in instance.values and not spec.required:
-            handoffs.append(SecretHandoff(spec.id, "none", "", hint="the instance states no key"))
+        if not context.has_key(instance, spec):
+            handoffs.append(SecretHandoff(spec.id, "none", "", hint="no key stated or stored"))
             continue
         handoff = secret_reference(
             instance.id, definition, spec, instance.secret_ref(spec.id), context

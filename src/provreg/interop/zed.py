@@ -119,8 +119,8 @@ def _secret_handoff(
 ) -> tuple[SecretHandoff, ...]:
     handoffs: list[SecretHandoff] = []
     for spec in definition.secret_fields:
-        if spec.id not in instance.values and not spec.required:
-            handoffs.append(SecretHandoff(spec.id, "none", "", hint="the instance states no key"))
+        if not context.has_key(instance, spec):
+            handoffs.append(SecretHandoff(spec.id, "none", "", hint="no key stated or stored"))
             continue
         ref = instance.secret_ref(spec.id)
         zed_variable = variable or spec.env or ""

@@ -59,7 +59,7 @@ def test_each_reference_kind_becomes_a_shell_expression_never_a_value() -> None:
     assert "export OPENAI_ORG_ID=org-acme" in text
     assert "export OPENAI_BASE_URL=https://api.openai.com/v1" in text  # the default, as exec
     assert 'export ANTHROPIC_API_KEY="${MY_ANTHROPIC}"' in text
-    assert "export GEMINI_API_KEY=\"$(cat \"$HOME\"/'keys/gemini key')\"" in text
+    assert 'export GEMINI_API_KEY="$(cat "$HOME"/\'keys/gemini key\')"' in text
     assert "export GROQ_API_KEY=\"$(provreg secret get groq --config '/srv/my config')\"" in text
     choices = {e.instance_id: [(s.field, s.choice) for s in e.secrets] for e in outcome.entries}
     assert choices == {

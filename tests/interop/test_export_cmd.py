@@ -70,8 +70,8 @@ def test_stdout_is_the_file_and_stderr_reports_each_instance(
     absolute = str(config.resolve())
     assert captured.out.startswith("# Written by `provreg export --to env`")
     assert (
-        f'export WORK_OPENAI__OPENAI_API_KEY="$(provreg secret get work-openai --config {absolute})"'
-        in captured.out
+        "export WORK_OPENAI__OPENAI_API_KEY="
+        f'"$(provreg secret get work-openai --config {absolute})"' in captured.out
     )
     report = captured.err.splitlines()
     assert (

@@ -250,6 +250,8 @@ providers:
         'ANTHROPIC_API_KEY="${EXPORT_TEST_KEY}"'
     )
     assert report["skipped"] == []
+    assert report["text"].startswith("# Written by `provreg export --to env`")
+    assert f"provreg secret get {instance_id} " in report["text"]
     assert audit.read_bytes() == audit_before  # no secret-read: nothing was resolved
     assert key not in audit.read_text()
 

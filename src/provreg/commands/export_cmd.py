@@ -60,6 +60,8 @@ class ExportResult:
     changed: bool
     backup: str | None = None
     diff: str | None = None
+    text: str | None = None
+    """The file itself, for `--json` without `-o` or `--merge` (references only)."""
 
 
 def export_context(config_paths: Sequence[str]) -> ExportContext:
@@ -131,7 +133,7 @@ def _deliver(
     if request.output is None:
         if not request.as_json:
             out.write(text)
-        return ExportResult(None, True, diff=None)
+        return ExportResult(None, True, text=text)
     target = request.output
     if os.path.lexists(target):
         raise CommandError(
@@ -217,6 +219,8 @@ def export_report(
     }
     if request.as_json and result.diff is not None:
         report["diff"] = result.diff
+    if request.as_json and result.text is not None:
+        report["text"] = result.text
     return report
 
 

@@ -17,18 +17,23 @@ from helpers.cli import canary_value, cli_env, run_cli
 from helpers.files import ConfigFiles, state_dir
 from helpers.keyrings import SECRET_SERVICE_BACKEND
 from helpers.secret_service import SecretServiceDaemon
+from pydantic import SecretStr
 
 from provreg.catalog import builtin_catalog
 from provreg.cli import main
 from provreg.commands.import_plan import (
     effective_base_url,
     merge_models,
+    plan_import,
     provreg_helper_target,
 )
 from provreg.config.read.validation import check_fields, parse_secret_ref
 from provreg.exit_codes import ExitCode
 from provreg.interop import tools
-from provreg.model import ModelSpec
+from provreg.interop.base import ImportedEntry, ImportedSecret
+from provreg.model import ModelSpec, ProviderInstance, SecretRef
+from provreg.secrets import SecretBackendError
+from provreg.secrets.index import SecretIndex
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 
@@ -131,6 +136,101 @@ def test_a_provreg_helper_command_points_back_at_its_instance() -> None:
     assert provreg_helper_target(parse_secret_ref({"env": "X"})) is None
 
 
+def compat(
+    instance_id: str, name: str, models: tuple[ModelSpec, ...] = (), **values: object
+) -> ProviderInstance:
+    """An instance as loaded (its `models` set directly: file validation of them is
+    the lead's part, so the plan is tested on values)."""
+    return ProviderInstance(
+        id=instance_id,
+        name=name,
+        provider="openai-compatible",
+        values={"base_url": "http://gw:4000/v1", "default_model": "a", **values, "models": models},
+    )
+
+
+def entry(label: str, secret: ImportedSecret | None, *models: ModelSpec) -> ImportedEntry:
+    return ImportedEntry(
+        label=label,
+        name=label.title(),
+        provider="openai-compatible",
+        values={"base_url": "http://GW:4000/v1/", "default_model": "a"},
+        secrets={} if secret is None else {"api_key": secret},
+        models=models,
+    )
+
+
+class Keys:
+    """The instances' keys as `registry.resolve_secret` would give them, counting reads."""
+
+    def __init__(self, keys: dict[str, str | Exception]) -> None:
+        self.keys = keys
+        self.reads: list[str] = []
+
+    async def __call__(self, instance_id: str, field: str) -> SecretStr:
+        self.reads.append(instance_id)
+        found = self.keys[instance_id]
+        if isinstance(found, Exception):
+            raise found
+        return SecretStr(found)
+
+
+@pytest.mark.anyio
+async def test_the_plan_merges_models_into_matches_and_entries_into_each_other() -> None:
+    a, b, c = ModelSpec(id="a"), ModelSpec(id="b", context_window=10), ModelSpec(id="c")
+    gw = compat("gw", "Gw", (a,), api_key=SecretRef(kind="env", name="GW"))
+    env_gw = ImportedSecret("api_key", ref=SecretRef(kind="env", name="GW"))
+    pasted = ImportedSecret("api_key", plaintext=SecretStr("sk-new"))
+    keys = Keys({"gw": "sk-in-the-GW-variable"})
+    plan = await plan_import(
+        [
+            entry("one", env_gw, a, b),  # adds b
+            entry("two", env_gw, ModelSpec(id="b", max_output_tokens=5)),  # fills b's limit
+            entry("three", env_gw, a),  # nothing new
+            entry("four", pasted, c),  # another key: created
+            entry("five", pasted, a),  # the same pasted key: into four
+        ],
+        [gw],
+        builtin_catalog(),
+        keys,
+        {"gw"},
+    )
+    got = [(p.entry.label, p.outcome, p.instance_id, p.models_added) for p in plan.entries]
+    assert got == [
+        ("one", "merged", "gw", ("b",)),
+        ("two", "merged", "gw", ()),
+        ("three", "unchanged", "gw", ()),
+        ("four", "created", "four", ("c", "a")),
+        ("five", "merged", "four", ("a",)),
+    ]
+    assert plan.entries[1].models == (a, ModelSpec(id="b", context_window=10, max_output_tokens=5))
+    assert plan.entries[3].models == (c, a)  # the creation carries the union
+    assert plan.entries[3].keys == {"api_key": SecretRef(kind="keyring")}
+    assert plan.entries[3].pasted["api_key"].get_secret_value() == "sk-new"
+    # References compare as references; each pasted key is compared with the value
+    # of gw's key (a pasted key may be what $GW holds), never written anywhere.
+    assert keys.reads == ["gw", "gw"]
+
+
+@pytest.mark.anyio
+async def test_a_pasted_key_is_compared_with_the_instances_key_unreadable_skips() -> None:
+    keyed = compat("keyed", "Keyed")  # api_key left out: the keyring default
+    pasted = ImportedSecret("api_key", plaintext=SecretStr("sk-same"))
+    same = await plan_import(
+        [entry("e", pasted)], [keyed], builtin_catalog(), Keys({"keyed": "sk-same"}), set()
+    )
+    assert [(p.outcome, p.instance_id) for p in same.entries] == [("unchanged", "keyed")]
+    other = await plan_import(
+        [entry("e", pasted)], [keyed], builtin_catalog(), Keys({"keyed": "sk-other"}), set()
+    )
+    assert [(p.outcome, p.instance_id) for p in other.entries] == [("created", "e")]
+    locked = Keys({"keyed": SecretBackendError("the keyring is locked")})
+    unread = await plan_import([entry("e", pasted)], [keyed], builtin_catalog(), locked, set())
+    assert unread.entries[0].outcome == "skipped"
+    assert "could not be read to compare" in unread.entries[0].reason
+    assert "sk-same" not in unread.entries[0].reason
+
+
 # --------------------------------------------------------------------------- outcomes
 
 EXISTING = """\
@@ -209,7 +309,9 @@ def test_each_entry_is_created_merged_unchanged_or_skipped_and_said(
     assert tree(config, source) == before
 
 
-def test_json_report(config_files: ConfigFiles, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_json_report(
+    config_files: ConfigFiles, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = config_files({"providers.yaml": EXISTING})
     source = tmp_path / "fake.json"
     source.write_text(tool_json({"box": ENTRIES["box"], "other": ENTRIES["other"]}))
@@ -380,7 +482,16 @@ def test_a_pasted_key_goes_to_the_secret_service_and_nowhere_else(
     assert f"id: {instance_id}" in text and "api_key: {keyring: true}" in text
     assert source.read_bytes() == source_bytes
     log = run_cli("log", env=cli_env(SECRET_SERVICE_BACKEND))
-    assert f"secret-import          {instance_id}" in log.stdout or "secret-import" in log.stdout
+    assert log.returncode == 0, log.stderr
+    lines = (state_dir() / "audit.jsonl").read_text().splitlines()
+    audit = [e for e in map(json.loads, lines) if "record" not in e]  # changes, not intents
+    assert [(e["action"], e["instance_id"]) for e in audit] == [
+        ("secret-import", instance_id),
+        ("create", instance_id),
+    ]
+    assert any("secret-import" in line and instance_id in line for line in log.stdout.splitlines())
+    hosts = {e.instance_id: e.hosts for e in SecretIndex().entries()}
+    assert hosts == {instance_id: ("llm.example:9000",)}
     no_canary_anywhere(key, done.stdout, done.stderr, log.output, roots=(config_dir, state_dir()))
     # The key was pinned to the entry's host: a helper read gets it.
     got = run_cli(
@@ -553,3 +664,22 @@ def test_a_failure_after_the_key_is_stored_keeps_it_and_says_so(
     assert secret_service.lookup(f"fail-{token}/api_key") == key
     assert source.read_bytes() == original
     no_canary_anywhere(key, done.stdout, done.stderr, roots=(config,))
+
+
+def test_a_different_key_already_in_the_keyring_under_the_new_id_is_never_overwritten(
+    secret_service: SecretServiceDaemon, config_dir: Path, tmp_path: Path
+) -> None:
+    token = secrets.token_hex(4)
+    secret_service.store(f"clash-{token}/api_key", "sk-someone-elses")
+    key = canary_value()
+    source = tmp_path / "fake.json"
+    source.write_text(tool_json({"mine": pasted_entry(f"Clash {token}", key)}))
+    done = run_fake("import", "--from", "fake", str(source), "--config", str(config_dir))
+    assert done.returncode == ExitCode.FINDINGS, done.stderr
+    assert (
+        f"failed: providers.mine: not created: the key could not be stored in the keyring: "
+        f"it already holds a different key for clash-{token}/api_key"
+    ) in done.stdout
+    assert secret_service.lookup(f"clash-{token}/api_key") == "sk-someone-elses"
+    assert not (config_dir / "providers.yaml").exists()
+    assert key not in done.stdout + done.stderr

@@ -5,7 +5,8 @@ provreg provider id), `name`, `base_url`, `default_model`, `models` (ids, or
 `{id, context_window, max_output_tokens}`) and `api_key`, which is a pasted key,
 `$VAR` (an environment variable) or `$(COMMAND ...)` (a command, such as
 `provreg secret get ID`), as crush writes them. Any other key of an entry is
-reported as lost. Tests register it with
+reported as lost; `"explode": true` at the top makes `read` fail as a buggy
+parser would, quoting the file. Tests register it with
 `monkeypatch.setitem(tools.ADAPTER_MODULES, "fake", "interop.fake_tool")`.
 """
 
@@ -114,6 +115,9 @@ class FakeAdapter:
 
     def read(self, text: str, path: str) -> ImportRead:
         data = _load(text, path)
+        if data.get("explode"):
+            # A parser bug whose message quotes the file, as some do.
+            raise ValueError(f"cannot handle {text!r}")
         entries = []
         skipped = []
         for key, raw in data["providers"].items():

@@ -403,6 +403,22 @@ def test_the_tools_file_problems_are_one_line_never_a_traceback_nor_its_content(
     assert "missing.json: no such file" in capsys.readouterr().err
 
 
+def test_an_adapter_that_breaks_is_one_line_that_never_quotes_the_file(
+    config_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = canary_value()
+    source = tmp_path / "fake.json"
+    source.write_text(json.dumps({"explode": True, "providers": {"x": {"api_key": key}}}))
+    argv = ["import", "--from", "fake", str(source), "--config", str(config_dir)]
+    assert main(argv) == ExitCode.FINDINGS
+    err = capsys.readouterr().err
+    assert err == (
+        f"provreg: {source}: provreg's fake adapter failed on this file (ValueError); nothing "
+        "was written. Please report it (the details are withheld: they may quote the file)\n"
+    )
+    assert key not in err
+
+
 def test_without_a_path_the_tools_usual_place_is_read(
     config_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from provreg.catalog.catalog import did_you_mean
 from provreg.commands.common import CommandError, run_on_registry
 from provreg.commands.tool_files import (
+    adapter_failure,
     read_tool_file,
     replace_tool_file,
     tool_adapter,
@@ -162,6 +163,8 @@ def _merge_into(
         merged = adapter.merge(existing.text, outcome, target)
     except ToolFileError as exc:
         raise CommandError(f"{exc} (nothing was written)") from None
+    except Exception as exc:  # a bug, whose message may quote the user's file
+        raise adapter_failure(adapter.name, target, exc) from None
     if merged == existing.text:
         return ExportResult(target, False)
     diff = _diff(existing.text, merged, target)

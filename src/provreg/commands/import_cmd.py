@@ -31,6 +31,7 @@ from provreg.commands.import_plan import (
 )
 from provreg.commands.tool_files import (
     ToolFile,
+    adapter_failure,
     expand,
     read_tool_file,
     replace_tool_file,
@@ -108,6 +109,8 @@ def cmd_import(
         read = adapter.read(tool_file.text, path)
     except ToolFileError as exc:
         raise CommandError(str(exc)) from None
+    except Exception as exc:  # a bug, whose message may quote a pasted key
+        raise adapter_failure(request.tool, path, exc) from None
 
     async def run(registry: ProviderRegistry) -> int:
         snapshot = registry.snapshot()
@@ -315,6 +318,9 @@ def _scrub(
         new_text = adapter.scrub(tool_file.text, tool_file.path, stored, export_context(paths))
     except ToolFileError as exc:
         return ScrubResult(problem=f"not scrubbed: {exc}")
+    except Exception as exc:  # a bug, whose message may quote a pasted key
+        failure = adapter_failure(adapter.name, tool_file.path, exc)
+        return ScrubResult(problem=f"not scrubbed: {failure}")
     if new_text == tool_file.text:
         return ScrubResult()
     try:

@@ -126,6 +126,18 @@ def replace_tool_file(tool_file: ToolFile, new_text: str) -> None:
         raise CommandError(f"{tool_file.path}: cannot write: {exc}") from None
 
 
+def adapter_failure(tool: str, path: str, exc: Exception) -> CommandError:
+    """A one-line error for an adapter that broke on a file (a bug in provreg).
+
+    The exception's own message is withheld: a parser's message may quote the
+    file, and the file may hold a pasted key."""
+    return CommandError(
+        f"{path}: provreg's {tool} adapter failed on this file ({type(exc).__name__}); "
+        "nothing was written. Please report it (the details are withheld: they may "
+        "quote the file)"
+    )
+
+
 def expand(path: str) -> str:
     """A user path (`~/.config/crush/crush.json`) as a file name."""
     return os.path.expanduser(path)

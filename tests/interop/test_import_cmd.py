@@ -699,3 +699,23 @@ def test_a_different_key_already_in_the_keyring_under_the_new_id_is_never_overwr
     assert secret_service.lookup(f"clash-{token}/api_key") == "sk-someone-elses"
     assert not (config_dir / "providers.yaml").exists()
     assert key not in done.stdout + done.stderr
+
+
+def test_importing_what_was_just_exported_changes_nothing(
+    sample_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Export and import agree: every exported entry (keyring keys as `provreg secret
+    get` helpers, env references as variables) is its own instance again."""
+    exported = tmp_path / "fake.json"
+    assert main(["export", "--to", "fake", "-o", str(exported), "--config", str(sample_dir)]) == 0
+    names = list(json.loads(exported.read_text())["providers"])
+    capsys.readouterr()
+    before = tree(sample_dir)
+    argv = ["import", "--from", "fake", str(exported), "--config", str(sample_dir)]
+    assert main(argv) == ExitCode.OK
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines[1:-1] if not line.startswith("  ")] == [
+        f"unchanged: providers.{name} -> {name}" for name in names
+    ]
+    assert lines[-1] == f"{len(names)} unchanged"
+    assert tree(sample_dir) == before

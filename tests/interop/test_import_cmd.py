@@ -719,3 +719,18 @@ def test_importing_what_was_just_exported_changes_nothing(
     ]
     assert lines[-1] == f"{len(names)} unchanged"
     assert tree(sample_dir) == before
+
+
+def test_a_new_id_avoids_ids_declared_in_files_with_errors(
+    config_files: ConfigFiles, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Their instances (and keyring entries) are the user's: a moved key must not
+    land on one of them."""
+    config = config_files(
+        {"broken.yaml": "version: 1\nproviders:\n  - id: gateway\n    provider: [\n"}
+    )
+    source = tmp_path / "fake.json"
+    source.write_text(tool_json({"gw": pasted_entry("Gateway", "sk-x", "gw.example")}))
+    argv = ["import", "--from", "fake", str(source), "--dry-run", "--config", str(config)]
+    assert main(argv) == ExitCode.OK
+    assert "would create: providers.gw -> gateway-2 (Gateway)" in capsys.readouterr().out

@@ -38,6 +38,7 @@ from provreg.commands.tool_files import (
     tool_adapter,
     write_backup,
 )
+from provreg.config.ids import declared_ids_in_text
 from provreg.config.read.validation import check_fields
 from provreg.exit_codes import ExitCode
 from provreg.interop.base import (
@@ -113,13 +114,12 @@ def cmd_import(
         raise adapter_failure(request.tool, path, exc) from None
 
     async def run(registry: ProviderRegistry) -> int:
-        snapshot = registry.snapshot()
         plan = await plan_import(
             read.entries,
             registry.instances(),
-            snapshot.catalog,
+            registry.snapshot().catalog,
             registry.resolve_secret,
-            set(snapshot.instances),
+            taken_ids(registry),
         )
         _check_values(plan, registry)
         scrub = ScrubResult()
@@ -138,6 +138,24 @@ def cmd_import(
         return ExitCode.FINDINGS if failed or scrub.problem else ExitCode.OK
 
     return run_on_registry(paths, run, writes=writes)
+
+
+def taken_ids(registry: ProviderRegistry) -> set[str]:
+    """Ids a new instance may not get: those served, and those declared in files
+    with errors (their instances are the user's, and so are their keyring
+    entries, which a moved key must never be stored over)."""
+    snapshot = registry.snapshot()
+    taken = set(snapshot.instances)
+    for status in snapshot.files.values():
+        if status.ok:
+            continue
+        try:
+            with open(status.path, encoding="utf-8-sig", errors="replace") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        taken.update(found for found, _ in declared_ids_in_text(text))
+    return taken
 
 
 def _check_values(plan: ImportPlan, registry: ProviderRegistry) -> None:

@@ -192,7 +192,7 @@ async def plan_import(
                 PlannedEntry(entry, "skipped", reason=f"provreg has no provider '{entry.provider}'")
             )
             continue
-        unknown = [f for f in entry.secrets if definition.field(f) is None]
+        unknown = [f for f in entry.secrets if not _is_secret_field(definition, f)]
         if unknown:
             plan.entries.append(
                 PlannedEntry(
@@ -332,6 +332,11 @@ def _equal(a: SecretStr, b: SecretStr) -> bool:
     return hmac.compare_digest(
         a.get_secret_value().encode("utf-8"), b.get_secret_value().encode("utf-8")
     )
+
+
+def _is_secret_field(definition: ProviderDefinition, field_id: str) -> bool:
+    spec = definition.field(field_id)
+    return spec is not None and spec.is_secret
 
 
 def _unique_name(name: str, taken: set[str]) -> str:

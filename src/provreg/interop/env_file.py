@@ -237,7 +237,9 @@ class EnvFileAdapter:
 
 def _block(entry: ExportedEntry) -> str:
     value: dict[str, Any] = entry.value
-    lines = [f"{BLOCK_START}{entry.key}", f"# {value['name']}"]
+    # One comment line whatever the name holds (a line break would end the comment).
+    title = " ".join(str(value["name"]).split())
+    lines = [f"{BLOCK_START}{entry.key}", f"# {title}"]
     lines += [f"export {name}={text}" for name, text in value["variables"].items()]
     lines.append(f"{BLOCK_END}{entry.key}")
     return "\n".join(lines) + "\n"

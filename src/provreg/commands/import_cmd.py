@@ -9,6 +9,7 @@ in between leaves the key in the keyring (and still in the tool's file),
 never in YAML. The tool's file is changed only by `--scrub`, once every
 entry was applied: a backup first (`FILE.provreg-bak`, 0600), then the
 adapter's rewrite with references instead of the pasted keys, atomically.
+The report's wording is `import_report`'s.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from provreg.commands.import_plan import (
     models_yaml,
     plan_import,
 )
+from provreg.commands.import_report import ScrubResult, import_report, render_report
 from provreg.commands.tool_files import (
     ToolFile,
     adapter_failure,
@@ -42,7 +44,6 @@ from provreg.config.ids import declared_ids_in_text
 from provreg.config.read.validation import check_fields
 from provreg.exit_codes import ExitCode
 from provreg.interop.base import (
-    ImportRead,
     ScrubTarget,
     ToolAdapter,
     ToolFileError,
@@ -70,13 +71,6 @@ class ImportRequest:
     scrub: bool = False
     file: str | None = None
     as_json: bool = False
-
-
-@dataclass
-class ScrubResult:
-    keys: int = 0
-    backup: str | None = None
-    problem: str | None = None
 
 
 def tool_path(adapter: ToolAdapter, given: str | None) -> str:
@@ -129,7 +123,9 @@ def cmd_import(
                 scrub = _scrub(adapter, tool_file, plan, registry, paths)
         elif request.scrub:
             scrub.keys = sum(len(_pasted_fields(p)) for p in plan.entries)
-        report = import_report(adapter, path, read, plan, request, scrub)
+        report = import_report(
+            adapter, path, read, plan, scrub, dry_run=request.dry_run, scrub_requested=request.scrub
+        )
         if request.as_json:
             out.write(json.dumps(report, indent=2) + "\n")
         else:
@@ -347,113 +343,3 @@ def _scrub(
     except CommandError as exc:
         return ScrubResult(problem=f"not scrubbed: {exc}")
     return ScrubResult(keys=len(stored), backup=backup)
-
-
-# --------------------------------------------------------------------------- the report
-
-
-def _keys_report(planned: PlannedEntry) -> dict[str, str]:
-    """Secret field -> where its key is now (never the key)."""
-    keys: dict[str, str] = {}
-    for field, secret in planned.entry.secrets.items():
-        if secret.plaintext is not None:
-            if planned.outcome == "created":
-                keys[field] = f"pasted key -> keyring ({planned.instance_id}/{field})"
-            else:
-                keys[field] = f"pasted key, the same as {planned.instance_id}'s"
-        elif secret.ref is not None:
-            keys[field] = secret.ref.describe()
-    return keys
-
-
-def import_report(
-    adapter: ToolAdapter,
-    path: str,
-    read: ImportRead,
-    plan: ImportPlan,
-    request: ImportRequest,
-    scrub: ScrubResult,
-) -> dict[str, Any]:
-    """The report as data (`--json`): outcomes, reasons and references, never a value."""
-    return {
-        "tool": adapter.name,
-        "path": path,
-        "dry_run": request.dry_run,
-        "entries": [
-            {
-                "label": p.entry.label,
-                "line": p.entry.line,
-                "provider": p.entry.provider,
-                "outcome": p.outcome,
-                "instance_id": p.instance_id,
-                "name": p.name,
-                "reason": p.reason or None,
-                "failed": p.done or None,
-                "models_added": list(p.models_added),
-                "keys": _keys_report(p),
-                "lost": list(p.entry.lost),
-            }
-            for p in plan.entries
-        ],
-        "not_providers": [{"label": n.subject, "reason": n.message} for n in read.skipped],
-        "scrub": {
-            "requested": request.scrub,
-            "keys": scrub.keys,
-            "backup": scrub.backup,
-            "problem": scrub.problem,
-        },
-    }
-
-
-_WOULD = {"created": "would create", "merged": "would merge", "unchanged": "unchanged"}
-
-
-def render_report(report: dict[str, Any]) -> str:
-    """The report as text, one entry a line (and its details indented)."""
-    dry = report["dry_run"]
-    lines = [f"import from {report['tool']}: {report['path']}"]
-    counts: dict[str, int] = {}
-    for entry in report["entries"]:
-        outcome = "failed" if entry["failed"] else entry["outcome"]
-        counts[outcome] = counts.get(outcome, 0) + 1
-        verb = _WOULD.get(outcome, outcome) if dry else outcome
-        label = entry["label"]
-        if outcome == "skipped":
-            lines.append(f"{verb}: {label}: {entry['reason']}")
-        elif outcome == "failed":
-            lines.append(f"failed: {label}: {entry['failed']}")
-        else:
-            target = entry["instance_id"]
-            if entry["name"]:
-                target += f" ({entry['name']})"
-            lines.append(f"{verb}: {label} -> {target}")
-            if entry["reason"]:
-                lines.append(f"  {entry['reason']}")
-            if entry["models_added"]:
-                lines.append("  models added: " + ", ".join(entry["models_added"]))
-        for field, where in entry["keys"].items():
-            if outcome in ("created", "merged", "unchanged"):
-                lines.append(f"  {field}: {where}")
-        if entry["lost"]:
-            lines.append("  not kept: " + "; ".join(entry["lost"]))
-    for note in report["not_providers"]:
-        lines.append(f"not a provider: {note['label']}: {note['reason']}")
-    scrub = report["scrub"]
-    if scrub["problem"]:
-        lines.append(scrub["problem"])
-    elif scrub["requested"] and dry:
-        lines.append(
-            f"would scrub {scrub['keys']} pasted key(s) in {report['path']} "
-            f"(backup {report['path']}.provreg-bak)"
-        )
-    elif scrub["backup"]:
-        lines.append(
-            f"scrubbed {scrub['keys']} pasted key(s) in {report['path']}; the original is in "
-            f"{scrub['backup']}: it still holds the keys, delete it once the tool works"
-        )
-    elif scrub["requested"]:
-        lines.append(f"nothing to scrub in {report['path']}")
-    order = ("created", "merged", "unchanged", "skipped", "failed")
-    summary = ", ".join(f"{counts[o]} {o}" for o in order if counts.get(o))
-    lines.append((summary or "no entries") + ("; dry run: nothing was written" if dry else ""))
-    return "".join(line + "\n" for line in lines)

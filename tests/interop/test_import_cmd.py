@@ -647,6 +647,9 @@ def test_dry_run_writes_nothing_and_stores_no_key(
     assert tree(config_dir, source) == before
     assert not Path(f"{source}.provreg-bak").exists()
     assert secret_service.lookup(f"dry-{token}/api_key") is None
+    # No pin, no audit line: nothing of provreg's own state was written either.
+    assert not (state_dir() / "secrets-index.json").exists()
+    assert not (state_dir() / "audit.jsonl").exists()
     assert key not in done.stdout + done.stderr
 
 

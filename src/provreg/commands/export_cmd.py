@@ -37,6 +37,7 @@ from provreg.interop.base import (
     ToolNote,
 )
 from provreg.registry import ProviderRegistry
+from provreg.secrets.pinning import keyring_user
 from provreg.storage.atomic import atomic_write
 
 
@@ -65,13 +66,32 @@ class ExportResult:
     """The file itself, for `--json` without `-o` or `--merge` (references only)."""
 
 
-def export_context(config_paths: Sequence[str]) -> ExportContext:
+def export_context(config_paths: Sequence[str], registry: ProviderRegistry) -> ExportContext:
     """How the tool calls provreg back: `--config` with absolute paths when the
-    registry is not in the default place (tools run helpers from elsewhere)."""
+    registry is not in the default place (tools run helpers from elsewhere);
+    and which default keyring entries hold a key, from provreg's index (no
+    keyring call, no value)."""
     args: list[str] = []
     for path in config_paths:
         args += ["--config", os.path.abspath(path)]
-    return ExportContext(config_args=tuple(args))
+    return ExportContext(config_args=tuple(args), stored_keys=stored_default_keys(registry))
+
+
+def stored_default_keys(registry: ProviderRegistry) -> frozenset[tuple[str, str]]:
+    """(instance id, field) of secret fields at the keyring default whose entry
+    provreg's index records as stored."""
+    store = registry.secret_store()
+    stored = {(pin.service, pin.user) for pin in store.index.entries() if pin.stored}
+    state = registry.snapshot()
+    found = set()
+    for instance in state.instances.values():
+        definition = state.catalog.get(instance.provider)
+        for spec in definition.secret_fields if definition is not None else ():
+            ref = instance.secret_ref(spec.id)
+            user = keyring_user(instance.id, spec.id, ref)
+            if ref.kind == "keyring" and (store.service, user) in stored:
+                found.add((instance.id, spec.id))
+    return frozenset(found)
 
 
 def export_items(registry: ProviderRegistry, ids: Sequence[str]) -> list[ExportItem]:
@@ -109,7 +129,7 @@ def cmd_export(paths: list[str], request: ExportRequest, out: TextIO, err: TextI
 
     async def run(registry: ProviderRegistry) -> int:
         items = export_items(registry, request.ids)
-        outcome = adapter.export(items, export_context(paths))
+        outcome = adapter.export(items, export_context(paths, registry))
         result = _deliver(adapter, outcome, request, out)
         report = export_report(outcome, result, request)
         if request.as_json:

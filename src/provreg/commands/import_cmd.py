@@ -329,7 +329,9 @@ def _scrub(
     if not stored:
         return ScrubResult()
     try:
-        new_text = adapter.scrub(tool_file.text, tool_file.path, stored, export_context(paths))
+        new_text = adapter.scrub(
+            tool_file.text, tool_file.path, stored, export_context(paths, registry)
+        )
     except ToolFileError as exc:
         return ScrubResult(problem=f"not scrubbed: {exc}")
     except Exception as exc:  # a bug, whose message may quote a pasted key

@@ -124,13 +124,13 @@ def _instance_lines(
             continue
         if spec.is_secret:
             ref = instance.secret_ref(spec.id)
-            if not ref.explicit and not spec.required:
-                # An optional key left at the keyring default is usually no key at
+            if not context.has_key(instance, spec):
+                # An optional key neither stated nor stored is usually no key at
                 # all (a local server): `$(provreg secret get ...)` would fail on
                 # every `source`.
                 lost.append(
-                    f"{spec.id} (optional and not referenced in the file: write "
-                    f"`{spec.id}: {{keyring: true}}` to export it)"
+                    f"{spec.id} (optional, not in the file and not stored: "
+                    f"`provreg secret set {instance.id}` to give it one)"
                 )
                 continue
             handoff = _secret_expression(instance, spec, ref, context)

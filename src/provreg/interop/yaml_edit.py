@@ -116,14 +116,17 @@ def to_round_trip(value: Any) -> Any:
 
 
 def position(node: Any, key: Any = None) -> tuple[int, int]:
-    """1-based line and column of a ruamel node (of `key`'s value in a mapping);
+    """1-based line and column of a ruamel node (of `key`'s value in a mapping,
+    of item `key` in a list);
     (0, 0) when ruamel kept none."""
     try:
-        if key is not None:
+        if isinstance(key, int):
+            line, column = node.lc.item(key)
+        elif key is not None:
             line, column = node.lc.value(key)
         else:
             line, column = node.lc.line, node.lc.col
-    except (AttributeError, KeyError, TypeError):
+    except (AttributeError, KeyError, TypeError, IndexError):
         return 0, 0
     return line + 1, column + 1
 

@@ -245,7 +245,7 @@ def _entry(
     context: ExportContext,
 ) -> ExportedEntry:
     instance, definition = item.instance, item.definition
-    common: dict[str, Any] = {"provider": provider}
+    common: dict[str, Any] = {}
     handled = set(_NOT_FIELDS)
     api_base = _api_base(item, provider)
     if api_base:
@@ -275,8 +275,9 @@ def _entry(
     for model in models:
         entry: dict[str, Any] = {
             "name": f"{instance.name}: {model.id}",
-            **common,
+            "provider": provider,
             "model": model.id,
+            **common,
         }
         options: dict[str, int] = {}
         if model.context_window is not None:

@@ -352,7 +352,10 @@ def exec_env_hint(
             f"{instance.id}, so `provreg secret get` refuses it)"
         )
     command = " ".join(context.secret_get_argv(instance.id, field_id))
-    return f'run it as `{variable}="$({command})" {tool_command}`'
+    if variable.isidentifier() and variable.isascii():
+        return f'run it as `{variable}="$({command})" {tool_command}`'
+    # A name a shell cannot assign (aichat's `WORK-OPENAI_API_KEY`): `env` can.
+    return f'run it as `env "{variable}=$({command})" {tool_command}`'
 
 
 def _owned_by(instance_id: str) -> Any:

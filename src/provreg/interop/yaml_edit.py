@@ -198,32 +198,46 @@ def _remove_keeping_comments(items: Any, index: int) -> None:
         _give_trailing(items[index - 1], trailing)
 
 
-def _take_trailing(item: Any) -> Any:
-    """The comment token after a mapping's last value (None when there is none)."""
-    from ruamel.yaml.comments import CommentedMap
+def _last_slot(node: Any) -> tuple[dict[Any, Any], Any, int] | None:
+    """Where ruamel keeps the comment after a collection's last line: the comment
+    slots of its deepest last scalar (mapping value: index 2; list item: 0)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    if not isinstance(item, CommentedMap) or not item:
+    if isinstance(node, CommentedMap) and node:
+        last = list(node.keys())[-1]
+        deeper = _last_slot(node[last])
+        return deeper if deeper is not None else (node.ca.items, last, 2)
+    if isinstance(node, CommentedSeq) and node:
+        last_index = len(node) - 1
+        deeper = _last_slot(node[last_index])
+        return deeper if deeper is not None else (node.ca.items, last_index, 0)
+    return None
+
+
+def _take_trailing(item: Any) -> Any:
+    """The comment token after an item's last line (None when there is none)."""
+    found = _last_slot(item)
+    if found is None:
         return None
-    last = list(item.keys())[-1]
-    slot = item.ca.items.get(last)
-    if slot is None or len(slot) < 3 or slot[2] is None:
+    items, key, index = found
+    slot = items.get(key)
+    if slot is None or len(slot) <= index or slot[index] is None:
         return None
-    token = slot[2]
-    slot[2] = None
+    token = slot[index]
+    slot[index] = None
     return token
 
 
 def _give_trailing(item: Any, token: Any) -> None:
-    from ruamel.yaml.comments import CommentedMap
-
-    if token is None or not isinstance(item, CommentedMap) or not item:
+    found = _last_slot(item)
+    if token is None or found is None:
         return
-    last = list(item.keys())[-1]
-    slot = item.ca.items.setdefault(last, [None, None, None, None])
-    if slot[2] is None:
-        slot[2] = token
+    items, key, index = found
+    slot = items.setdefault(key, [None, None, None, None])
+    if slot[index] is None:
+        slot[index] = token
     else:
-        slot[2].value = slot[2].value + token.value
+        slot[index].value = slot[index].value + token.value
 
 
 def set_member(mapping: Any, key: str, value: Any) -> None:

@@ -79,6 +79,10 @@ def _indent_of(body: str) -> dict[str, int]:
     """ruamel's list indentation that matches the file's first block list item
     under a key (`key:` then `  - a: 1`, or `- a: 1` level with the key)."""
     lines = body.splitlines()
+    first = next((line for line in lines if line.strip() and not line.startswith("#")), "")
+    if first.startswith("-"):
+        # A top-level list (llm's file): its dashes at column 0, nested lists too.
+        return {"mapping": 2, "sequence": 2, "offset": 0}
     for index, line in enumerate(lines[:-1]):
         stripped = line.rstrip()
         if not stripped.endswith(":") or stripped.lstrip().startswith("#"):
@@ -93,12 +97,16 @@ def _indent_of(body: str) -> dict[str, int]:
 
 
 def new_document(data: Any) -> str:
-    """A fresh YAML file holding `data` (lists indented under their key)."""
+    """A fresh YAML file holding `data` (lists indented under their key; a
+    top-level list's dashes at column 0)."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.width = 1 << 30
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    if isinstance(data, list):
+        yaml.indent(mapping=2, sequence=2, offset=0)
+    else:
+        yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
     yaml.dump(to_round_trip(data), out)
     return out.getvalue()

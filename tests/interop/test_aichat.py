@@ -158,7 +158,14 @@ def test_keys_are_handed_over_through_aichats_variable() -> None:
 
 
 def test_lost_fields_and_untyped_definitions() -> None:
-    lossy = item("w", "openai", project="proj_1", max_retries=4, api_key=env("W_API_KEY"))
+    lossy = item(
+        "w",
+        "openai",
+        project="proj_1",
+        max_retries=4,
+        api_style="chat_completions",
+        api_key=env("W_API_KEY"),
+    )
     bare = ProviderDefinition(id="bare", name="Bare")
     skipped = ExportItem(ProviderInstance(id="b", name="B", provider="bare"), bare)
     outcome = ADAPTER.export([lossy, skipped], ExportContext())

@@ -46,6 +46,7 @@ EVERY_TYPE = [
         "openai",
         api_key=env("WORK_KEY"),
         organization="org-acme",
+        api_style="responses",
         models=(
             ModelSpec(id="gpt-4.1", context_window=1047576, max_output_tokens=32768),
             ModelSpec(id="o4-mini"),
@@ -128,6 +129,8 @@ def test_items_carry_names_limits_and_the_anthropic_v1_path() -> None:
     assert work.key == "Work: gpt-4.1"
     assert work.value["defaultCompletionOptions"] == {"contextLength": 1047576, "maxTokens": 32768}
     assert work.value["requestOptions"] == {"headers": {"OpenAI-Organization": "org-acme"}}
+    assert work.value["useResponsesApi"] is True
+    assert work.lost == ()
     assert [extra["model"] for extra in work.extra] == ["o4-mini"]
     assert claude.value["apiBase"] == "https://gateway.acme/anthropic/v1/"
 

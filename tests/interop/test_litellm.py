@@ -171,8 +171,10 @@ def test_what_litellm_cannot_say_is_reported_lost_and_untyped_definitions_skippe
     lossy = item("work", "openai", project="proj_1", api_style="responses", api_key=env("K"))
     bare = ProviderDefinition(id="bare", name="Bare", fields=())
     skipped = ExportItem(ProviderInstance(id="bare1", name="Bare", provider="bare"), bare)
-    outcome = ADAPTER.export([lossy, skipped], ExportContext())
+    plain = item("plain", "openai", api_style="chat_completions", api_key=env("K"))
+    outcome = ADAPTER.export([lossy, skipped, plain], ExportContext())
     assert outcome.entries[0].lost == ("project", "api_style: responses")
+    assert outcome.entries[1].lost == ()
     assert [note.subject for note in outcome.skipped] == ["bare1"]
 
 

@@ -217,6 +217,8 @@ def _entry(item: ExportItem, context: ExportContext) -> ExportedEntry | ToolNote
     if client_type == "openai" and "organization" in instance.values:
         client["organization_id"] = instance.values["organization"]
         handled.add("organization")
+    if instance.values.get("api_style") == "chat_completions":
+        handled.add("api_style")  # the only endpoint aichat calls
     lost = [field_id for field_id in instance.values if field_id not in handled]
     model_items: list[dict[str, Any]] = []
     if client_type == "azure-openai":

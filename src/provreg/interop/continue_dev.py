@@ -270,6 +270,11 @@ def _entry(
                 env[key] = str(value)
                 handled.add(field_id)
     env[MARK] = instance.id
+    api_style = instance.values.get("api_style")
+    if api_style in ("chat_completions", "responses"):
+        handled.add("api_style")
+        if api_style == "responses":
+            common["useResponsesApi"] = True
     lost = tuple(field_id for field_id in instance.values if field_id not in handled)
     items: list[dict[str, Any]] = []
     for model in models:
@@ -418,9 +423,11 @@ def _imported(group: _Group) -> ImportedEntry:
             f"{item['name']}: {key}"
             for key in item
             if key not in {"name", "provider", "model", "apiBase", "apiKey", "env"}
-            and key not in {"defaultCompletionOptions", "requestOptions"}
+            and key not in {"defaultCompletionOptions", "requestOptions", "useResponsesApi"}
         )
     values["default_model"] = models[0].id
+    if first.get("useResponsesApi") is True and group.provider == "openai":
+        values["api_style"] = "responses"
     secrets: dict[str, ImportedSecret] = {}
     api_key = first.get("apiKey")
     if isinstance(api_key, str) and api_key:

@@ -232,6 +232,8 @@ def _plan(item: ExportItem) -> _Plan | ToolNote:
     models = instance.models
     if not models:
         default_model = instance.value(definition, "default_model")
+        if not default_model and prefix == "azure":
+            default_model = instance.value(definition, "deployment")
         if not default_model:
             return ToolNote(instance.id, "no `models:` and no `default_model`: nothing to serve")
         models = (ModelSpec(id=str(default_model)),)
@@ -267,8 +269,10 @@ def _entry(
         handoff = _handoff(plan.item, env_names, context)
         params["api_key"] = handoff.written
         handoffs.append(handoff)
-    lost = [f"{field_id}" for field_id in instance.values if field_id not in handled]
-    if definition.id == "openai" and instance.values.get("api_style") == "responses":
+    if instance.values.get("api_style") == "chat_completions":
+        handled.add("api_style")  # what LiteLLM calls anyway
+    lost = [field_id for field_id in instance.values if field_id not in handled]
+    if "api_style" in lost:
         lost = [phrase for phrase in lost if phrase != "api_style"] + ["api_style: responses"]
     items: list[dict[str, Any]] = []
     if plan.prefix == "azure":
@@ -318,13 +322,15 @@ def exec_env_names(pairs: Sequence[tuple[ExportItem, str]]) -> dict[str, str]:
     cannot reference itself: the definition's conventional name (OPENAI_API_KEY),
     unless two instances would share it, then `ID_FIELD` (WORK_OPENAI_API_KEY)."""
     preferred: dict[str, str] = {}
+    derived: dict[str, str] = {}
     for item, field_id in pairs:
         spec = item.definition.field(field_id)
-        fallback = derived_env_name(item.instance.id, field_id)
-        preferred[item.instance.id] = spec.env if spec is not None and spec.env else fallback
+        derived[item.instance.id] = derived_env_name(item.instance.id, field_id)
+        conventional = spec.env if spec is not None and spec.env else None
+        preferred[item.instance.id] = conventional or derived[item.instance.id]
     uses = Counter(preferred.values())
     return {
-        instance_id: name if uses[name] == 1 else derived_env_name(instance_id, "api_key")
+        instance_id: name if uses[name] == 1 else derived[instance_id]
         for instance_id, name in preferred.items()
     }
 

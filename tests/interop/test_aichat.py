@@ -188,6 +188,12 @@ def test_merge_replaces_the_client_of_the_same_name_and_keeps_the_rest() -> None
     names = [client.get("name", client["type"]) for client in clients]
     assert names == ["openai", "ollama", "claude", "groq", "azure-prod", "bedrock", "work"]
     assert clients[3]["models"] == [{"name": "qwen/qwen3-32b"}]
+    # An instance with the id `openai` is the client aichat names `openai`.
+    openai = item("openai", "openai", api_key=env("OPENAI_API_KEY"))
+    merged = ADAPTER.merge(existing, ADAPTER.export([openai], ExportContext()), "c")
+    clients = yaml.safe_load(merged)["clients"]
+    assert [client.get("name", client["type"]) for client in clients][0] == "openai"
+    assert len(clients) == 6 and CANARY not in merged
 
 
 def test_import_of_a_documented_config() -> None:

@@ -269,7 +269,8 @@ def _handoff(item: ExportItem, context: ExportContext) -> SecretHandoff:
 
 def _named(name: str) -> Any:
     def owns(client: Any) -> bool:
-        return isinstance(client, Mapping) and client.get("name") == name
+        # A client without `name` is named by its type (`openai`) in aichat.
+        return isinstance(client, Mapping) and (client.get("name") or client.get("type")) == name
 
     return owns
 

@@ -22,6 +22,8 @@ Choices made here:
 - `model_info.provreg_instance` names the instance an item came from: LiteLLM
   keeps unknown `model_info` keys as they are (the Router only adds its `id`),
   so `--merge` replaces exactly provreg's items and an import gets the id back.
+  An unmarked item is never touched, even with the same `model_name`: several
+  items of one name are LiteLLM's way to load-balance, so it may be the user's.
 - Keys: `{env: X}` becomes `os.environ/X`. LiteLLM has no file or command
   syntax, so any other reference becomes `os.environ/VAR`, VAR being the
   definition's conventional variable (OPENAI_API_KEY, ...), or `ID_API_KEY`
@@ -33,6 +35,7 @@ Choices made here:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -443,7 +446,9 @@ def _groups(model_list: Any, path: str, skipped: list[ToolNote]) -> list[_Group]
 
 
 def _printable(text: str) -> str:
-    return text if text.isprintable() and len(text) <= 40 else "…"
+    """A provider prefix fit for a note: LiteLLM's are short words; anything
+    else might be a pasted value and is not repeated."""
+    return text if re.fullmatch(r"[a-z0-9_]{1,30}", text) else "…"
 
 
 def _imported(group: _Group) -> ImportedEntry:

@@ -148,6 +148,11 @@ def test_secret_handoffs_name_references_and_how_to_run_the_proxy() -> None:
     assert (claude.choice, claude.written) == ("exec-env", "os.environ/ANTHROPIC_API_KEY")
     assert claude.hint is not None and "provreg exec claude -- litellm" in claude.hint
     assert handoffs["local"] == ()
+    elsewhere = ExportContext(provreg_command="/opt/provreg", config_args=("--config", "/c"))
+    claude = ADAPTER.export([EVERY_TYPE[1]], elsewhere).entries[0].secrets[0]
+    assert claude.hint == (
+        "run it as `/opt/provreg exec claude --config /c -- litellm --config config.yaml`"
+    )
 
 
 def test_two_instances_needing_one_variable_get_their_own() -> None:

@@ -354,7 +354,8 @@ def exec_env_hint(
     instance = item.instance
     spec = item.definition.field(field_id)
     if spec is not None and spec.env == variable:
-        return f"run it as `{context.provreg_command} exec {instance.id} -- {tool_command}`"
+        argv = " ".join((context.provreg_command, "exec", instance.id, *context.config_args))
+        return f"run it as `{argv} -- {tool_command}`"
     if not instance.helpers_allowed:
         return (
             f"set {variable} to the key when starting it (helpers are off for "

@@ -216,3 +216,13 @@ def test_unreadable_files_point_at_the_place(text: str, line: int, column: int) 
         ADAPTER.read(text, "config.yaml")
     assert (raised.value.line, raised.value.column) == (line, column)
     assert CANARY not in str(raised.value)
+
+
+def test_odd_shapes_where_mappings_belong_are_read_past() -> None:
+    text = (
+        "name: x\nversion: 1\nmodels:\n"
+        "  - {name: a, provider: openai, model: m, env: 5, requestOptions: x,"
+        " defaultCompletionOptions: [1]}\n"
+    )
+    entry = ADAPTER.read(text, "config.yaml").entries[0]
+    assert (entry.provider, entry.models) == ("openai", (ModelSpec(id="m"),))

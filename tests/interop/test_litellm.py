@@ -293,3 +293,9 @@ def test_unreadable_files_point_at_the_place_without_the_value(
         ADAPTER.read(text, "config.yaml")
     assert (raised.value.line, raised.value.column) == (line, column)
     assert CANARY not in str(raised.value)
+
+
+def test_odd_shapes_where_mappings_belong_are_read_past() -> None:
+    text = "model_list:\n  - {model_name: a, litellm_params: {model: openai/m}, model_info: 5}\n"
+    entry = ADAPTER.read(text, "config.yaml").entries[0]
+    assert (entry.provider, entry.models) == ("openai", (ModelSpec(id="m"),))

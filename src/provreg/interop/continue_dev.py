@@ -50,6 +50,7 @@ from provreg.interop.litellm import exec_env_hint, exec_env_names
 from provreg.interop.yaml_edit import (
     list_under,
     load_round_trip,
+    mapping_member,
     new_document,
     position,
     replace_items,
@@ -372,8 +373,7 @@ def _groups(models: Any, path: str, skipped: list[ToolNote]) -> list[_Group]:
         if provider == "openai" and isinstance(api_base, str):
             if (urlsplit(api_base).hostname or "") != "api.openai.com":
                 provider = "openai-compatible"
-        env = item.get("env") if isinstance(item.get("env"), Mapping) else {}
-        assert isinstance(env, Mapping)
+        env = mapping_member(item, "env")
         key = (
             env.get(MARK),
             provider,
@@ -399,19 +399,18 @@ def _imported(group: _Group) -> ImportedEntry:
         if group.provider == "anthropic":
             api_base = re.sub(r"/v1/?$", "", api_base)
         values["base_url"] = api_base
-    env = first.get("env") if isinstance(first.get("env"), Mapping) else {}
-    assert isinstance(env, Mapping)
+    env = mapping_member(first, "env")
     if group.provider == "azure-openai":
         for field_id, key in _ENV_FIELDS.items():
             if key in env:
                 values[field_id] = env[key]
-    headers = (first.get("requestOptions") or {}).get("headers") or {}
+    headers = mapping_member(mapping_member(first, "requestOptions"), "headers")
     for field_id, header in _HEADERS.get(group.provider, {}).items():
         if header in headers:
             values[field_id] = headers[header]
     models = []
     for item in group.items:
-        options = item.get("defaultCompletionOptions") or {}
+        options = mapping_member(item, "defaultCompletionOptions")
         models.append(
             ModelSpec(
                 id=item["model"],

@@ -60,6 +60,7 @@ from provreg.interop.base import (
 from provreg.interop.yaml_edit import (
     list_under,
     load_round_trip,
+    mapping_member,
     new_document,
     position,
     replace_items,
@@ -370,8 +371,7 @@ def exec_env_hint(
 
 def _owned_by(instance_id: str) -> Any:
     def owns(item: Any) -> bool:
-        info = item.get("model_info") if isinstance(item, Mapping) else None
-        return isinstance(info, Mapping) and info.get(MARK) == instance_id
+        return bool(mapping_member(item, "model_info").get(MARK) == instance_id)
 
     return owns
 
@@ -428,10 +428,8 @@ def _groups(model_list: Any, path: str, skipped: list[ToolNote]) -> list[_Group]
         if provider is None:
             skipped.append(ToolNote(label, f"provider prefix `{_printable(prefix)}` not supported"))
             continue
-        info = item.get("model_info")
-        mark = info.get(MARK) if isinstance(info, Mapping) else None
         key = (
-            mark,
+            mapping_member(item, "model_info").get(MARK),
             provider,
             api_base,
             str(params.get("api_key")),
@@ -455,8 +453,7 @@ def _printable(text: str) -> str:
 def _imported(group: _Group) -> ImportedEntry:
     first = group.items[0]
     params = first["litellm_params"]
-    info = first.get("model_info") if isinstance(first.get("model_info"), Mapping) else {}
-    mark = info.get(MARK) if isinstance(info, Mapping) else None
+    mark = mapping_member(first, "model_info").get(MARK)
     values: dict[str, Any] = {}
     lost: list[str] = []
     if isinstance(params.get("api_base"), str):
@@ -472,8 +469,7 @@ def _imported(group: _Group) -> ImportedEntry:
     for index, item in zip(group.indices, group.items, strict=True):
         item_params = item["litellm_params"]
         prefix, _, model = str(item_params["model"]).partition("/")
-        item_info = item.get("model_info")
-        item_info = item_info if isinstance(item_info, Mapping) else {}
+        item_info = mapping_member(item, "model_info")
         if prefix == "azure":
             values["deployment"] = model
             base_model = str(item_info.get("base_model", ""))

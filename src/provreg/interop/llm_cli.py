@@ -58,6 +58,7 @@ from provreg.interop.litellm import exec_env_hint
 from provreg.interop.yaml_edit import (
     list_under,
     load_round_trip,
+    mapping_member,
     new_document,
     position,
     replace_items,
@@ -406,8 +407,7 @@ def _imported(
     if group.provider == "ollama":
         api_base = api_base.rstrip("/").removesuffix("/v1")
     values["base_url"] = api_base
-    headers = first.get("headers") if isinstance(first.get("headers"), Mapping) else {}
-    assert isinstance(headers, Mapping)
+    headers = mapping_member(first, "headers")
     for field_id, header in _HEADERS.get(group.provider, {}).items():
         if header in headers:
             values[field_id] = headers[header]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,6 +137,15 @@ def position(node: Any, key: Any = None) -> tuple[int, int]:
     except (AttributeError, KeyError, TypeError, IndexError):
         return 0, 0
     return line + 1, column + 1
+
+
+def mapping_member(mapping: Any, key: str) -> Mapping[Any, Any]:
+    """`mapping[key]` when both are mappings, else an empty one (a tool's file
+    may hold anything where a mapping belongs; readers skip it, not crash)."""
+    if not isinstance(mapping, Mapping):
+        return {}
+    found = mapping.get(key)
+    return found if isinstance(found, Mapping) else {}
 
 
 def list_under(

@@ -104,7 +104,7 @@ DEFINITION = ProviderDefinition(
         FieldSpec(id="flag", type=FieldType.BOOL),
         FieldSpec(id="retries", type=FieldType.INT),
         FieldSpec(id="timeout", type=FieldType.FLOAT),
-        FieldSpec(id="models", type=FieldType.LIST),
+        FieldSpec(id="tags", type=FieldType.LIST),
     ],
 )
 
@@ -115,7 +115,7 @@ DEFINITION = ProviderDefinition(
         ("flag", "maybe", "'flag' takes true or false, not 'maybe'"),
         ("retries", "three", "'retries' takes a whole number, not 'three'"),
         ("timeout", "fast", "'timeout' takes a number, not 'fast'"),
-        ("models", "[a", "'models': not a JSON list: Expecting value"),
+        ("tags", "[a", "'tags': not a JSON list: Expecting value"),
     ],
 )
 def test_the_command_line_names_the_field_and_the_text(

@@ -586,6 +586,93 @@ def _run_log(args: argparse.Namespace) -> int:
     return cmd_log(args.n, args.json, sys.stdout)
 
 
+def _tools_help() -> str:
+    from provreg.interop.tools import TOOL_NAMES
+
+    return ", ".join(TOOL_NAMES)
+
+
+def _declare_export(sub: SubParsers) -> None:
+    export = sub.add_parser(
+        "export",
+        help="write instances as another tool's config (references only, never keys)",
+        description="Write registry instances in another LLM tool's config format: to stdout, "
+        "to a new file (-o), or into the tool's existing file (--merge, with a backup). "
+        "Secrets are written as the tool's own reference syntax, never as values. A report "
+        "per instance (what each key became, what was lost or skipped) goes to stderr.",
+    )
+    export.add_argument(
+        "--to", dest="tool", required=True, metavar="TOOL", help=f"one of: {_tools_help()}"
+    )
+    export.add_argument("ids", nargs="*", metavar="ID", help="instances to export (default: all)")
+    export.add_argument("-o", "--output", metavar="FILE", help="write a new file (never over one)")
+    export.add_argument(
+        "--merge", metavar="FILE", help="update the tool's existing FILE in place (backup kept)"
+    )
+    export.add_argument(
+        "--dry-run", action="store_true", help="print the diff of -o/--merge; write nothing"
+    )
+    _registry_command(export, _run_export)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from provreg.commands.export_cmd import ExportRequest, cmd_export
+
+    request = ExportRequest(
+        tool=args.tool,
+        ids=tuple(args.ids),
+        output=args.output,
+        merge=args.merge,
+        dry_run=args.dry_run,
+        as_json=args.json,
+    )
+    return cmd_export(args.config, request, sys.stdout, sys.stderr)
+
+
+def _declare_import(sub: SubParsers) -> None:
+    import_parser = sub.add_parser(
+        "import",
+        help="add the providers of another tool's config (pasted keys go to the keyring)",
+        description="Read another LLM tool's config and add its providers to the registry: "
+        "an entry with the same provider, base URL and key as an instance is merged into it "
+        "(its models), others are created. Pasted keys are stored in the keyring; the YAML "
+        "gets a reference. The tool's file is not changed unless --scrub.",
+    )
+    import_parser.add_argument(
+        "--from", dest="tool", required=True, metavar="TOOL", help=f"one of: {_tools_help()}"
+    )
+    import_parser.add_argument(
+        "path", nargs="?", metavar="PATH", help="the tool's file (default: where the tool keeps it)"
+    )
+    import_parser.add_argument(
+        "--dry-run", action="store_true", help="print the plan; write nothing, store no key"
+    )
+    import_parser.add_argument(
+        "--scrub",
+        action="store_true",
+        help="after importing, replace the keys pasted in the tool's file with references "
+        "(a backup is kept)",
+    )
+    import_parser.add_argument(
+        "--file", help="config file to add new instances to (default: providers.yaml)"
+    )
+    _registry_command(import_parser, _run_import, writes=True)
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from provreg.commands.import_cmd import ImportRequest, cmd_import
+
+    request = ImportRequest(
+        tool=args.tool,
+        path=args.path,
+        dry_run=args.dry_run,
+        scrub=args.scrub,
+        file=args.file,
+        as_json=args.json,
+    )
+    return cmd_import(args.config, request, sys.stdout, writes=_writes(args))
+
+
 COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     _declare_check,
     _declare_schema,
@@ -601,6 +688,8 @@ COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     _declare_secret,
     _declare_exec,
     _declare_migrate,
+    _declare_export,
+    _declare_import,
     _declare_log,
 )
 """Every command, in the order `provreg --help` lists them. A new command is a

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from provreg.model import FieldSpec, FieldType
+from provreg.model import FieldSpec, FieldType, ModelSpec
 
 TRUE_WORDS = frozenset({"true", "yes", "on", "1", "y"})
 FALSE_WORDS = frozenset({"false", "no", "off", "0", "n"})
@@ -64,11 +64,29 @@ def parse_field_text(spec: FieldSpec, text: str) -> Any:
         except ValueError:
             raise FieldTextError("a number") from None
     if spec.type is FieldType.LIST:
-        stripped = text.strip()
-        if stripped.startswith("["):
-            try:
-                return json.loads(stripped)
-            except json.JSONDecodeError as exc:
-                raise FieldTextError("a JSON list", exc.msg) from None
-        return [item.strip() for item in stripped.split(",") if item.strip()]
+        return parse_list_text(text)
     return text
+
+
+def parse_list_text(text: str) -> list[Any]:
+    """A JSON list (`["a", {"id": "b", "context_window": 8192}]`) or items
+    separated by commas (`a, b`). Raises FieldTextError."""
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            parsed = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise FieldTextError("a JSON list", exc.msg) from None
+        if not isinstance(parsed, list):
+            raise FieldTextError("a JSON list")
+        return parsed
+    return [item.strip() for item in stripped.split(",") if item.strip()]
+
+
+def models_as_text(models: tuple[ModelSpec, ...]) -> str:
+    """An instance's models as text `parse_list_text` reads back the same:
+    ids separated by commas, or a JSON list when a model carries limits."""
+    if all(model.context_window is None and model.max_output_tokens is None for model in models):
+        if all("," not in model.id and not model.id.startswith("[") for model in models):
+            return ", ".join(model.id for model in models)
+    return json.dumps([model.to_yaml() for model in models])

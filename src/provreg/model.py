@@ -37,6 +37,10 @@ printing the instance's keys; `models:` lists the models the instance serves
 
 MODEL_ID_MAX_LENGTH = 200
 
+ApiKind = Literal["openai", "anthropic", "gemini", "azure-openai", "ollama"]
+"""Wire protocols a provider type can speak (`ProviderDefinition.api`)."""
+API_KINDS: tuple[ApiKind, ...] = ("openai", "anthropic", "gemini", "azure-openai", "ollama")
+
 NAME_MAX_LENGTH = 100
 
 
@@ -174,6 +178,15 @@ class ModelSpec(BaseModel):
             raise ValueError("a model id has no surrounding spaces, tabs or line breaks")
         return value
 
+    def describe(self) -> str:
+        """The id with its limits, for screens: `qwen  (context 32,768 tokens)`."""
+        limits = []
+        if self.context_window is not None:
+            limits.append(f"context {self.context_window:,}")
+        if self.max_output_tokens is not None:
+            limits.append(f"output {self.max_output_tokens:,}")
+        return self.id + (f"  ({', '.join(limits)} tokens)" if limits else "")
+
     def to_yaml(self) -> str | dict[str, Any]:
         """The list item that represents this model in a config file."""
         if self.context_window is None and self.max_output_tokens is None:
@@ -203,7 +216,7 @@ class ProviderDefinition(BaseModel):
     """Well-known model ids, offered as suggestions for `default_model`."""
     fields: tuple[FieldSpec, ...] = ()
     """Field specs in display order."""
-    api: Literal["openai", "anthropic", "gemini", "azure-openai", "ollama"] | None = None
+    api: ApiKind | None = None
     """The wire protocol the provider speaks, so other tools' configs can be
     written for a type they do not know by name (a user definition with
     `api: openai` exports as an OpenAI-compatible endpoint)."""

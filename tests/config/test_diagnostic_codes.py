@@ -507,6 +507,33 @@ CASES: tuple[Case, ...] = (
         (("b.yaml", 4, 9),),
         message=("definition 'acme-gateway' is already declared in", "a.yaml:3"),
     ),
+    Case(
+        "W219_duplicate-model.yaml",
+        "W219",
+        "warning",
+        (("", 11, 9),),
+        message=("model 'llama-3.3-70b' is listed twice", "(items 1 and 3)"),
+        hint=("the first one is used",),
+        instances=("gpu-box",),
+        instance_id="gpu-box",
+    ),
+    Case(
+        "W220_default-model-not-listed.yaml",
+        "W220",
+        "warning",
+        (("", 7, 20),),
+        message=("default model 'llama-3.3-70' is not in 'models'", "did you mean 'llama-3.3-70b'"),
+        instances=("gpu-box",),
+        instance_id="gpu-box",
+    ),
+    Case(
+        "W304_builtin-key-declared.yaml",
+        "W304",
+        "warning",
+        (("", 9, 9),),
+        message=("definition 'acme-gateway': every instance has 'models'", "ignored"),
+        instances=("acme",),
+    ),
     # ------------------------------------------------------------ secrets (--check --secrets)
     Case(
         "E401_secret-unresolvable.yaml",

@@ -22,7 +22,13 @@ from provreg.commands.common import (
 from provreg.config.edit import REMOVE
 from provreg.config.read.validation import parse_secret_ref
 from provreg.exit_codes import ExitCode
-from provreg.field_text import FALSE_WORDS, TRUE_WORDS, FieldTextError, parse_field_text
+from provreg.field_text import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    FieldTextError,
+    parse_field_text,
+    parse_list_text,
+)
 from provreg.model import (
     INSTANCE_SETTINGS,
     FieldType,
@@ -43,6 +49,13 @@ def parse_assignment(text: str) -> tuple[str, str]:
 def parse_field_value(definition: ProviderDefinition, field_id: str, text: str) -> Any:
     """Convert command-line text to the field's type (validation happens in the registry)."""
     spec = definition.field(field_id)
+    if spec is None and field_id == "models":
+        # `--set models=a,b` or a JSON list whose items may carry limits.
+        try:
+            return parse_list_text(text)
+        except FieldTextError as exc:
+            reason = f": {exc.reason}" if exc.reason else ""
+            raise CommandError(f"'models': not {exc.expected}{reason}") from None
     if spec is None and field_id in INSTANCE_SETTINGS:
         # `--set helpers=false`: an instance setting, true or false.
         lowered = text.strip().lower()
@@ -129,6 +142,8 @@ def instance_json(
         "file": instance.file,
         "line": instance.line,
         "fields": fields,
+        "models": [model.model_dump() for model in instance.models],
+        "helpers": instance.helpers_allowed,
     }
 
 
@@ -167,6 +182,10 @@ def print_instance(
     width = max((len(key) for key, _ in rows), default=0)
     for key, value in rows:
         out.write(f"  {key.ljust(width)}  {value}\n")
+    if instance.models:
+        out.write("  models\n")
+        for model in instance.models:
+            out.write(f"    {model.describe()}\n")
 
 
 # --------------------------------------------------------------------------- commands

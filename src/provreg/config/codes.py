@@ -69,11 +69,14 @@ DERIVED_ID = _c("I215", INFO, "no id; derived from the name")
 NOT_FINITE = _c("E216", ERR, "number is not finite")
 BAD_COMMAND_REF = _c("E217", ERR, "invalid command reference")
 COMMAND_REF_REFUSED = _c("E218", ERR, "command reference in a file others can write")
+DUPLICATE_MODEL = _c("W219", WARN, "model listed twice")
+DEFAULT_MODEL_NOT_LISTED = _c("W220", WARN, "default model not in the instance's models")
 
 # Custom definitions.
 BAD_DEFINITION = _c("E301", ERR, "invalid provider definition")
 DEFINITION_CLASHES = _c("E302", ERR, "definition id clashes with a built-in provider")
 DUPLICATE_DEFINITION = _c("E303", ERR, "provider definition declared twice")
+BUILTIN_KEY_DECLARED = _c("W304", WARN, "definition declares a key every instance has")
 
 # Secrets (only with `provreg --check --secrets`).
 SECRET_UNRESOLVABLE = _c("E401", ERR, "secret reference cannot be resolved")

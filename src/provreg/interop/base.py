@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import SecretStr
 
-from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
+from provreg.model import FieldSpec, ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
 
 Syntax = Literal["yaml", "json", "jsonc", "env"]
 
@@ -55,6 +55,20 @@ class ExportContext:
     config_args: tuple[str, ...] = ()
     """`--config PATH` arguments to pass to `provreg secret get` when the
     registry is not in the default place (empty: the default)."""
+
+    stored_keys: frozenset[tuple[str, str]] = frozenset()
+    """(instance id, field) of keys known to be stored in the keyring: an
+    optional secret field the file leaves out is exported only when its key
+    is stored (a local server needs none; one someone stored is meant to be used)."""
+
+    def has_key(self, instance: ProviderInstance, spec: FieldSpec) -> bool:
+        """Whether a secret field hands a key over: stated in the file, required,
+        or stored in the keyring under the default entry."""
+        return (
+            spec.id in instance.values
+            or spec.required
+            or (instance.id, spec.id) in self.stored_keys
+        )
 
     def secret_get_argv(self, instance_id: str, field_id: str) -> tuple[str, ...]:
         """The command that prints one key for a tool's key helper."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from provreg.config.read.validation import FieldProblem
+from provreg.config.read.field_problem import FieldProblem
 from provreg.storage.backend import ConflictError, StorageError
 
 

@@ -27,12 +27,14 @@ import anyio
 from provreg.config import codes
 from provreg.config.edit import REMOVE
 from provreg.config.edit.restore_edit import RemovedEntry
+from provreg.config.read.field_problem import FieldProblem
 from provreg.config.read.results import FileResult
-from provreg.config.read.validation import FieldProblem, check_fields
+from provreg.config.read.validation import check_fields
 from provreg.config.read.yaml_source import Limits
 from provreg.model import (
     ID_RE,
     NAME_MAX_LENGTH,
+    ModelSpec,
     ProviderDefinition,
     ProviderInstance,
     SecretRef,
@@ -545,13 +547,25 @@ def _check_name(name: Any) -> str:
     return name.strip()
 
 
+_NON_BLOCKING = frozenset({codes.DUPLICATE_MODEL, codes.DEFAULT_MODEL_NOT_LISTED})
+
+
+def _as_yaml_data(value: Any) -> Any:
+    """A value as a config file states it (`SecretRef`s and `ModelSpec`s as their YAML)."""
+    if isinstance(value, SecretRef | ModelSpec):
+        return value.to_yaml()
+    if isinstance(value, tuple) and any(isinstance(item, ModelSpec) for item in value):
+        return [_as_yaml_data(item) for item in value]
+    return value
+
+
 def _check_values(definition: ProviderDefinition, values: dict[str, Any]) -> dict[str, Any]:
     """Validate values from the app/CLI; unknown fields are errors here, not warnings."""
-    raw = {
-        key: (value.to_yaml() if isinstance(value, SecretRef) else value)
-        for key, value in values.items()
-    }
+    raw = {key: _as_yaml_data(value) for key, value in values.items()}
     checked, problems = check_fields(raw, definition)
+    # A model listed twice or a default model outside `models:` is reported by
+    # `--check`; it does not make a value wrong, so it does not refuse the write.
+    problems = [p for p in problems if p.code not in _NON_BLOCKING]
     if problems:
         unknown = [p for p in problems if p.code is codes.UNKNOWN_FIELD]
         if unknown:

@@ -254,8 +254,9 @@ def _plain(value: Any) -> Any:
     to_yaml = getattr(value, "to_yaml", None)
     if callable(to_yaml):
         return to_yaml()
-    if isinstance(value, tuple):
-        return list(value)
+    if isinstance(value, list | tuple):
+        # An instance's `models:` is a tuple of ModelSpecs: each item its own YAML.
+        return [_plain(item) for item in value]
     return value
 
 

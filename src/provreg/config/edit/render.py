@@ -124,7 +124,7 @@ def render_value(value: Any, *, flow: bool = False, prefer_quote: str | None = N
         return render_string(value, flow=flow, prefer_quote=prefer_quote)
     to_yaml = getattr(value, "to_yaml", None)
     if callable(to_yaml):
-        value = to_yaml()
+        return render_value(to_yaml(), flow=flow, prefer_quote=prefer_quote)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(render_value(item, flow=True) for item in value) + "]"
     if isinstance(value, Mapping):

@@ -19,6 +19,9 @@ from provreg.config.read.results import ParsedFile, RawEntry
 from provreg.config.read.yaml_source import diagnostic_at, internal_error, locate, node_position
 from provreg.model import Diagnostic, ProviderDefinition
 
+BUILTIN_INSTANCE_KEYS = frozenset({"models"})
+"""Instance keys that definitions once declared as fields and every instance now has."""
+
 
 def collect_definitions(
     parsed_files: Sequence[ParsedFile], base: Catalog
@@ -121,8 +124,9 @@ def _validate_definition(
         )
         return None
     label = entry.value.get("id") if isinstance(entry.value.get("id"), str) else "?"
+    value = _without_builtin_keys(file, entry, str(label), diagnostics)
     try:
-        definition = ProviderDefinition.model_validate(entry.value)
+        definition = ProviderDefinition.model_validate(value)
     except ValidationError as exc:
         for error in exc.errors(include_url=False, include_input=False):
             loc = tuple(error["loc"])
@@ -164,6 +168,33 @@ def _validate_definition(
                 )
             )
     return None if bad else definition
+
+
+def _without_builtin_keys(
+    file: str, entry: RawEntry, label: str, diagnostics: list[Diagnostic]
+) -> dict[Any, Any]:
+    """The definition without field specs for keys every instance has (`models`):
+    definitions written before `models:` became an instance key declared it as a
+    list field, and must keep loading (their instances' lists read the same)."""
+    fields = entry.value.get("fields")
+    if not isinstance(fields, list):
+        return entry.value
+    kept = []
+    for index, spec in enumerate(fields):
+        if isinstance(spec, dict) and spec.get("id") in BUILTIN_INSTANCE_KEYS:
+            diagnostics.append(
+                diagnostic_at(
+                    codes.BUILTIN_KEY_DECLARED,
+                    file,
+                    locate(entry.node, ("fields", index)),
+                    f"definition '{label}': every instance has '{spec['id']}' "
+                    "(model ids, each with optional limits); this field is ignored",
+                    hint="remove this field from the definition",
+                )
+            )
+            continue
+        kept.append(spec)
+    return {**entry.value, "fields": kept} if len(kept) != len(fields) else entry.value
 
 
 _PYDANTIC_PHRASES = (

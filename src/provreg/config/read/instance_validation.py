@@ -19,8 +19,9 @@ from provreg.config import codes
 from provreg.config.codes import Code
 from provreg.config.ids import slugify
 from provreg.config.read.diagnostic_cap import DiagnosticCap
+from provreg.config.read.field_problem import yaml_type_name
 from provreg.config.read.results import FileResult, ParsedFile, RawEntry
-from provreg.config.read.validation import clip, validate_fields, yaml_type_name
+from provreg.config.read.validation import clip, validate_fields
 from provreg.config.read.yaml_source import diagnostic_at, internal_error, locate, node_position
 from provreg.model import ID_RE, NAME_MAX_LENGTH, ProviderInstance, Severity, name_length_ok
 

@@ -23,8 +23,9 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from provreg.catalog.catalog import did_you_mean
 from provreg.config import codes
 from provreg.config.read.diagnostic_cap import DiagnosticCap
+from provreg.config.read.field_problem import yaml_type_name
 from provreg.config.read.results import Fingerprint, ParsedFile, RawEntry
-from provreg.config.read.validation import clip, yaml_type_name
+from provreg.config.read.validation import clip
 from provreg.config.read.yaml_source import (
     Document,
     Limits,

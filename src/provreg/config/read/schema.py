@@ -15,8 +15,10 @@ from typing import Any
 from provreg.catalog import Catalog, builtin_catalog
 from provreg.config.read.reading import CURRENT_VERSION
 from provreg.model import (
+    API_KINDS,
     FIELD_ID_PATTERN,
     ID_PATTERN,
+    MODEL_ID_MAX_LENGTH,
     NAME_MAX_LENGTH,
     FieldSpec,
     FieldType,
@@ -143,6 +145,7 @@ def _instance_schema(definition: ProviderDefinition) -> dict[str, Any]:
         "name": {"$ref": "#/$defs/instanceName"},
         "provider": {"const": definition.id, "description": definition.description or ""},
         "helpers": {"$ref": "#/$defs/helpers"},
+        "models": {"$ref": "#/$defs/models"},
     }
     required = ["name", "provider"]
     for spec in definition.fields:
@@ -158,6 +161,39 @@ def _instance_schema(definition: ProviderDefinition) -> dict[str, Any]:
     }
 
 
+def _models_schema() -> dict[str, Any]:
+    token_count = {"type": "integer", "minimum": 1}
+    return {
+        "description": "Models the instance serves: ids, or {id, context_window, "
+        "max_output_tokens} (`provreg export` hands them to other tools).",
+        "anyOf": [
+            {
+                "type": "array",
+                "items": {
+                    "anyOf": [
+                        {"type": "string", "minLength": 1, "maxLength": MODEL_ID_MAX_LENGTH},
+                        {
+                            "type": "object",
+                            "properties": {
+                                "id": {
+                                    "type": "string",
+                                    "minLength": 1,
+                                    "maxLength": MODEL_ID_MAX_LENGTH,
+                                },
+                                "context_window": token_count,
+                                "max_output_tokens": token_count,
+                            },
+                            "required": ["id"],
+                            "additionalProperties": False,
+                        },
+                    ]
+                },
+            },
+            {"type": "null"},
+        ],
+    }
+
+
 def _definition_schema() -> dict[str, Any]:
     field_types = [t.value for t in FieldType]
     return {
@@ -168,6 +204,15 @@ def _definition_schema() -> dict[str, Any]:
             "description": {"type": "string"},
             "docs_url": {"type": "string"},
             "models": {"type": "array", "items": {"type": "string"}},
+            "api": {
+                "enum": list(API_KINDS),
+                "description": "The wire protocol the provider speaks, for other tools' configs.",
+            },
+            "tools": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "This type's name in other tools' configs, by tool.",
+            },
             "fields": {
                 "type": "array",
                 "items": {
@@ -216,6 +261,7 @@ def build_schema(catalog: Catalog | None = None) -> dict[str, Any]:
                 "name": {"$ref": "#/$defs/instanceName"},
                 "provider": {"type": "string", "not": {"enum": known}},
                 "helpers": {"$ref": "#/$defs/helpers"},
+                "models": {"$ref": "#/$defs/models"},
             },
             "required": ["name", "provider"],
         }
@@ -232,6 +278,7 @@ def build_schema(catalog: Catalog | None = None) -> dict[str, Any]:
             "description": "false: `provreg secret get` never prints this instance's keys "
             "(they leave provreg through `provreg exec` only). Default true.",
         },
+        "models": _models_schema(),
         "secretRef": _secret_ref(),
         "definition": _definition_schema(),
         "instance": {

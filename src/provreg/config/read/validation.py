@@ -3,7 +3,8 @@
 Owns: one pydantic model per provider definition (built from its field specs,
 cached), and the mapping of pydantic errors back to YAML nodes and codes.
 May import: pydantic, `provreg.model`, `provreg.config.codes`,
-`provreg.config.read.yaml_source`, `provreg.secret_names`.
+`provreg.config.read.yaml_source`, `provreg.config.read.field_problem`,
+`provreg.config.read.model_list`, `provreg.secret_names`.
 
 The model is the single place a field type's rules live; the error mapper
 turns pydantic's error `type` into our stable codes and writes messages
@@ -17,7 +18,6 @@ import math
 import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -38,6 +38,8 @@ from yaml.nodes import Node
 from provreg.catalog.catalog import did_you_mean
 from provreg.config import codes
 from provreg.config.codes import Code
+from provreg.config.read.field_problem import FieldProblem, yaml_type_name
+from provreg.config.read.model_list import check_default_model, check_models
 from provreg.config.read.yaml_source import diagnostic, locate, node_position
 from provreg.model import (
     INSTANCE_SETTINGS,
@@ -321,27 +323,6 @@ def _field_table(definition: ProviderDefinition) -> tuple[frozenset[str], dict[s
     return known, specs
 
 
-@dataclass(frozen=True, slots=True)
-class FieldProblem:
-    """A field-level problem, before it is placed at a YAML node."""
-
-    code: Code
-    path: tuple[Any, ...]
-    """Field id, then list indexes; empty for the instance itself."""
-    message: str
-    hint: str | None = None
-    at_key: bool = False
-    """Point at the key rather than the value (unknown fields)."""
-    missing_field: str = ""
-    """The field a "missing required field" problem is about (its `path` is empty:
-    it is placed at the instance, there being no key to point at)."""
-
-    @property
-    def field_id(self) -> str:
-        """The field it is about; "" for the instance as a whole."""
-        return self.missing_field or (str(self.path[0]) if self.path else "")
-
-
 def check_fields(
     raw: Mapping[Any, Any], definition: ProviderDefinition
 ) -> tuple[dict[str, Any] | None, list[FieldProblem]]:
@@ -357,6 +338,13 @@ def check_fields(
     settings: dict[str, Any] | None = {}
     for key, value in raw.items():
         if key in RESERVED_KEYS:
+            continue
+        if key == "models":
+            listed = check_models(value, problems)
+            if listed is None or settings is None:
+                settings = None
+            elif listed:
+                settings = {**settings, "models": listed}
             continue
         if key in INSTANCE_SETTINGS:
             settings = _check_setting(key, value, settings, problems)
@@ -402,6 +390,7 @@ def check_fields(
         return None, problems
     if settings is None:
         return None, problems
+    check_default_model(settings.get("models", ()), stated, definition, problems)
     return {**{key: getattr(validated, key) for key in stated}, **settings}, problems
 
 
@@ -601,25 +590,6 @@ def _yaml_number(value: Any) -> str:
 def _show(value: Any) -> str:
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
     return text if len(text) <= 60 else text[:57] + "...'"
-
-
-_YAML_TYPE_NAMES: tuple[tuple[type, str], ...] = (
-    (type(None), "null"),
-    (bool, "a boolean"),
-    (int, "a whole number"),
-    (float, "a number"),
-    (str, "text"),
-    (list, "a list"),
-    (dict, "a mapping"),
-)
-
-
-def yaml_type_name(value: Any) -> str:
-    """How YAML would call a value's type, for messages."""
-    for kind, name in _YAML_TYPE_NAMES:
-        if isinstance(value, kind):
-            return name
-    return type(value).__name__
 
 
 def clip(text: str, limit: int = 60) -> str:

@@ -22,8 +22,15 @@ from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Switch
 
-from provreg.field_text import FieldTextError, parse_field_text
-from provreg.model import FieldSpec, FieldType, ProviderDefinition, ProviderInstance, SecretRef
+from provreg.field_text import FieldTextError, models_as_text, parse_field_text
+from provreg.model import (
+    FieldSpec,
+    FieldType,
+    ModelSpec,
+    ProviderDefinition,
+    ProviderInstance,
+    SecretRef,
+)
 from provreg.tui.screens.help_key import HELP_BINDING
 
 UNSET = None
@@ -55,9 +62,22 @@ class FormError(Exception):
 SaveCallback = Callable[[FormResult], Awaitable[None]]
 
 
+MODELS_ROW = FieldSpec.model_construct(
+    id="models",
+    label="Models",
+    type=FieldType.LIST,
+    help="Model ids this instance serves (a, b), or a JSON list with limits: "
+    '[{"id": "a", "context_window": 131072}]. Offered for the default model and exported.',
+)
+"""The `models:` row every form has. Built without validation: `models` is an
+instance key, not a field a definition may declare."""
+
+
 def _text_of(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, tuple) and all(isinstance(item, ModelSpec) for item in value):
+        return models_as_text(value)
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -131,7 +151,7 @@ class InstanceForm(ModalScreen[bool]):
                 yield from self._row(
                     "name", "Name", Input(self.prefill_name, id="field-name"), None
                 )
-                for spec in self.definition.fields:
+                for spec in self._rows():
                     yield from self._row(
                         spec.id, spec.display_label, self._widget_for(spec), spec.help
                     )
@@ -227,10 +247,13 @@ class InstanceForm(ModalScreen[bool]):
         )
 
     def _known_models(self) -> list[str]:
-        """The definition's well-known models, then the instance's own `models:` list."""
-        own = self.instance.values.get("models") if self.instance is not None else None
-        listed = [*self.definition.models, *(own if isinstance(own, list | tuple) else ())]
-        return list(dict.fromkeys(str(model) for model in listed))
+        """The instance's own `models:` list, then the definition's well-known models."""
+        own = [model.id for model in self.instance.models] if self.instance is not None else []
+        return list(dict.fromkeys([*own, *self.definition.models]))
+
+    def _rows(self) -> tuple[FieldSpec, ...]:
+        """The definition's fields, then the models every instance may list."""
+        return (*self.definition.fields, MODELS_ROW)
 
     def on_mount(self) -> None:
         self.query_one("#field-name", Input).focus()
@@ -247,7 +270,7 @@ class InstanceForm(ModalScreen[bool]):
         secrets: dict[str, SecretStr] = {}
         copy_keys: set[str] = set()
         changed = {"name"} if name != self._initial["name"].strip() else set()
-        for spec in self.definition.fields:
+        for spec in self._rows():
             widget = self.query_one(f"#field-{spec.id}")
             stated = self._stated(spec)
             if spec.type is FieldType.SECRET:
@@ -300,7 +323,7 @@ class InstanceForm(ModalScreen[bool]):
         """The form's values as YAML-ish lines, for the clipboard: never a typed key."""
         name = self.query_one("#field-name", Input).value.strip()
         lines = [f"name: {name}", f"provider: {self.definition.id}"]
-        for spec in self.definition.fields:
+        for spec in self._rows():
             if spec.type is FieldType.SECRET:
                 continue
             widget = self.query_one(f"#field-{spec.id}")
@@ -375,7 +398,7 @@ class InstanceForm(ModalScreen[bool]):
         self.instance = instance
         self.query_one("#field-name", Input).value = instance.name
         self._initial["name"] = instance.name
-        for spec in self.definition.fields:
+        for spec in self._rows():
             widget = self.query_one(f"#field-{spec.id}")
             stated = self._stated(spec)
             if isinstance(widget, Switch):

@@ -149,6 +149,10 @@ class DetailPane(VerticalScroll):
                         spec.id,
                         Text(f"{_value_text(spec.default)} (default)", style="bright_black"),
                     )
+        for index, model in enumerate(instance.models):
+            grid.add_row("models" if index == 0 else "", Text(model.describe()))
+        if not instance.helpers_allowed:
+            grid.add_row("helpers", Text("false (`provreg secret get` refuses its keys)"))
         if secret_error:
             grid.add_row("keyring", Text(secret_error, style="red"))
         if problems:

@@ -200,7 +200,27 @@ def test_a_custom_definition_exports_by_its_api_or_its_litellm_name() -> None:
     export = ExportItem(ProviderInstance(id="acme1", name="ACME", provider="acme"), custom)
     entry = ADAPTER.export([export], ExportContext()).entries[0]
     assert entry.value["litellm_params"]["model"] == "hosted_vllm/qwen3"
+    # An optional key neither stated nor stored is not handed over.
+    assert "api_key" not in entry.value["litellm_params"]
+    assert [(h.choice, h.written) for h in entry.secrets] == [("none", "")]
+    stored = ExportContext(stored_keys=frozenset({("acme1", "api_key")}))
+    entry = ADAPTER.export([export], stored).entries[0]
     assert entry.secrets[0].written == "os.environ/ACME_LLM_KEY"
+
+
+def test_a_gateway_key_gets_a_variable_named_after_the_instance() -> None:
+    gateway = item(
+        "team-gw",
+        "openai-compatible",
+        base_url="http://gw/v1",
+        default_model="m",
+        api_key=SecretRef(kind="keyring"),
+    )
+    handoff = ADAPTER.export([gateway], ExportContext()).entries[0].secrets[0]
+    assert (handoff.choice, handoff.written) == ("exec-env", "os.environ/TEAM_GW_API_KEY")
+    assert handoff.hint == (
+        'run it as `TEAM_GW_API_KEY="$(provreg secret get team-gw)" litellm --config config.yaml`'
+    )
 
 
 def test_merge_replaces_only_provreg_items_and_keeps_comments() -> None:

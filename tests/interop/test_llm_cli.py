@@ -141,6 +141,10 @@ def test_secret_handoffs_never_write_keys_json() -> None:
     )
     assert (handoffs["c"].choice, handoffs["c"].written) == ("env", "api_key_name: c")
     assert "keys.json" not in ADAPTER.render(outcome)
+    local = item("lm", "openai-compatible", base_url="http://localhost:1234/v1", default_model="q")
+    entry = ADAPTER.export([local], ExportContext()).entries[0]
+    assert "api_key_name" not in entry.value  # llm then sends no key
+    assert [(h.choice, h.written) for h in entry.secrets] == [("none", "")]
 
 
 def test_what_llm_cannot_speak_is_skipped_or_lost() -> None:

@@ -47,7 +47,12 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
 )
-from provreg.interop.litellm import exec_env_hint
+from provreg.interop.litellm import (
+    exec_env_hint,
+    key_field,
+    key_handoff_or_none,
+    other_secrets_lost,
+)
 from provreg.interop.yaml_edit import (
     list_under,
     load_round_trip,
@@ -214,6 +219,7 @@ def _entry(item: ExportItem, context: ExportContext) -> ExportedEntry | ToolNote
     if api_base:
         client["api_base"] = api_base
     handled = set(_HANDLED)
+    handled.update(spec.id for spec in definition.secret_fields)  # below
     if client_type == "openai" and "organization" in instance.values:
         client["organization_id"] = instance.values["organization"]
         handled.add("organization")
@@ -238,9 +244,12 @@ def _entry(item: ExportItem, context: ExportContext) -> ExportedEntry | ToolNote
         model_items.append(model)
     client["models"] = model_items
     secrets: tuple[SecretHandoff, ...] = ()
-    api_key = definition.field("api_key")
-    if api_key is not None and api_key.is_secret:
+    if key_field(item, context) is not None:
         secrets = (_handoff(item, context),)
+    no_key = key_handoff_or_none(item, context)
+    if no_key is not None:
+        secrets = (no_key,)
+    lost.extend(other_secrets_lost(item, context))
     return ExportedEntry(
         instance_id=instance.id,
         key=instance.id,

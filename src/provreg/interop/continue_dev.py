@@ -46,7 +46,13 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
 )
-from provreg.interop.litellm import exec_env_hint, exec_env_names
+from provreg.interop.litellm import (
+    exec_env_hint,
+    exec_env_names,
+    key_field,
+    key_handoff_or_none,
+    other_secrets_lost,
+)
 from provreg.interop.yaml_edit import (
     list_under,
     load_round_trip,
@@ -124,7 +130,7 @@ class ContinueAdapter:
     def export(self, items: Sequence[ExportItem], context: ExportContext) -> ExportOutcome:
         entries: list[ExportedEntry] = []
         skipped: list[ToolNote] = []
-        keyed = [(item, "api_key") for item in items if _needs_exec_env(item)]
+        keyed = [(item, "api_key") for item in items if _needs_exec_env(item, context)]
         env_names = exec_env_names(keyed)
         for item in items:
             provider = _provider_of(item)
@@ -214,9 +220,8 @@ def _models_of(item: ExportItem) -> tuple[ModelSpec, ...]:
     return (ModelSpec(id=str(default_model)),) if default_model else ()
 
 
-def _needs_exec_env(item: ExportItem) -> bool:
-    spec = item.definition.field("api_key")
-    if spec is None or not spec.is_secret:
+def _needs_exec_env(item: ExportItem, context: ExportContext) -> bool:
+    if key_field(item, context) is None:
         return False
     return item.instance.secret_ref("api_key").kind != "env"
 
@@ -252,11 +257,14 @@ def _entry(
     if api_base:
         common["apiBase"] = api_base
     handoffs: list[SecretHandoff] = []
-    spec = definition.field("api_key")
-    if spec is not None and spec.is_secret:
+    handled.update(spec.id for spec in definition.secret_fields)
+    if key_field(item, context) is not None:
         handoff = _handoff(item, env_names, context)
         common["apiKey"] = handoff.written
         handoffs.append(handoff)
+    no_key = key_handoff_or_none(item, context)
+    if no_key is not None:
+        handoffs.append(no_key)
     headers: dict[str, str] = {}
     for field_id, header in _HEADERS.get(definition.id, {}).items():
         if field_id in instance.values:
@@ -276,7 +284,10 @@ def _entry(
         handled.add("api_style")
         if api_style == "responses":
             common["useResponsesApi"] = True
-    lost = tuple(field_id for field_id in instance.values if field_id not in handled)
+    lost = (
+        *(field_id for field_id in instance.values if field_id not in handled),
+        *other_secrets_lost(item, context),
+    )
     items: list[dict[str, Any]] = []
     for model in models:
         entry: dict[str, Any] = {

@@ -66,7 +66,7 @@ from provreg.interop.yaml_edit import (
     replace_items,
     replace_scalar,
 )
-from provreg.model import ModelSpec, ProviderInstance, SecretRef
+from provreg.model import FieldSpec, ModelSpec, ProviderInstance, SecretRef
 
 MARK = "provreg_instance"
 """The `model_info` key that names the provreg instance an item came from."""
@@ -162,7 +162,7 @@ class LiteLLMAdapter:
                 plans.append(plan)
         model_uses = Counter(spec.id for plan in plans for spec in plan.models)
         env_names = exec_env_names(
-            [(plan.item, "api_key") for plan in plans if _needs_exec_env(plan.item)]
+            [(plan.item, "api_key") for plan in plans if _needs_exec_env(plan.item, context)]
         )
         entries = tuple(_entry(plan, model_uses, env_names, context) for plan in plans)
         return ExportOutcome(tool=self.name, entries=entries, skipped=tuple(skipped))
@@ -244,11 +244,38 @@ def _plan(item: ExportItem) -> _Plan | ToolNote:
     return _Plan(item, prefix, models)
 
 
-def _needs_exec_env(item: ExportItem) -> bool:
-    spec = item.definition.field("api_key")
-    if spec is None or not spec.is_secret:
+def _needs_exec_env(item: ExportItem, context: ExportContext) -> bool:
+    if key_field(item, context) is None:
         return False
     return item.instance.secret_ref("api_key").kind != "env"
+
+
+def key_field(item: ExportItem, context: ExportContext) -> FieldSpec | None:
+    """The `api_key` field when the export hands a key over: stated, required,
+    or stored in the keyring (`ExportContext.has_key`); None otherwise."""
+    spec = item.definition.field("api_key")
+    if spec is None or not spec.is_secret or not context.has_key(item.instance, spec):
+        return None
+    return spec
+
+
+def key_handoff_or_none(item: ExportItem, context: ExportContext) -> SecretHandoff | None:
+    """The `none` handoff of an `api_key` field with no key to hand over (a
+    local server's), None when there is a key or no such field."""
+    spec = item.definition.field("api_key")
+    if spec is None or not spec.is_secret or key_field(item, context) is not None:
+        return None
+    return SecretHandoff("api_key", "none", "", hint="no key stated or stored")
+
+
+def other_secrets_lost(item: ExportItem, context: ExportContext) -> list[str]:
+    """Secret fields besides `api_key` the instance hands over: these tools take one key."""
+    instance = item.instance
+    return [
+        spec.id
+        for spec in item.definition.secret_fields
+        if spec.id != "api_key" and context.has_key(instance, spec)
+    ]
 
 
 def _entry(
@@ -267,15 +294,18 @@ def _entry(
         if base_url:
             params["api_base"] = base_url
     handoffs: list[SecretHandoff] = []
-    spec = definition.field("api_key")
-    if spec is not None and spec.is_secret:
-        handled.add("api_key")
+    handled.update(spec.id for spec in definition.secret_fields)
+    if key_field(plan.item, context) is not None:
         handoff = _handoff(plan.item, env_names, context)
         params["api_key"] = handoff.written
         handoffs.append(handoff)
+    no_key = key_handoff_or_none(plan.item, context)
+    if no_key is not None:
+        handoffs.append(no_key)
     if instance.values.get("api_style") == "chat_completions":
         handled.add("api_style")  # what LiteLLM calls anyway
     lost = [field_id for field_id in instance.values if field_id not in handled]
+    lost.extend(other_secrets_lost(plan.item, context))
     if "api_style" in lost:
         lost = [phrase for phrase in lost if phrase != "api_style"] + ["api_style: responses"]
     items: list[dict[str, Any]] = []
@@ -331,6 +361,10 @@ def exec_env_names(pairs: Sequence[tuple[ExportItem, str]]) -> dict[str, str]:
         spec = item.definition.field(field_id)
         derived[item.instance.id] = derived_env_name(item.instance.id, field_id)
         conventional = spec.env if spec is not None and spec.env else None
+        if item.definition.id == "openai-compatible":
+            # Any gateway's key under OPENAI_API_KEY would pass for OpenAI's own
+            # (crush and opencode name these after the id too).
+            conventional = None
         preferred[item.instance.id] = conventional or derived[item.instance.id]
     uses = Counter(preferred.values())
     return {
@@ -340,10 +374,10 @@ def exec_env_names(pairs: Sequence[tuple[ExportItem, str]]) -> dict[str, str]:
 
 
 def derived_env_name(instance_id: str, field_id: str) -> str:
-    """`work-openai`, `api_key` -> `WORK_OPENAI_API_KEY`."""
-    stem = "".join(ch if ch.isalnum() else "_" for ch in instance_id.upper())
-    if stem[0].isdigit():
-        stem = "_" + stem
+    """`work-openai`, `api_key` -> `WORK_OPENAI_API_KEY` (as crush's and opencode's)."""
+    stem = re.sub(r"[^A-Z0-9]+", "_", instance_id.upper()).strip("_")
+    if not stem or stem[0].isdigit():
+        stem = "_" + stem  # a variable name never starts with a digit
     return f"{stem}_{field_id.upper()}"
 
 

@@ -54,7 +54,12 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
 )
-from provreg.interop.litellm import exec_env_hint
+from provreg.interop.litellm import (
+    exec_env_hint,
+    key_field,
+    key_handoff_or_none,
+    other_secrets_lost,
+)
 from provreg.interop.yaml_edit import (
     list_under,
     load_round_trip,
@@ -238,6 +243,7 @@ def _entry(item: ExportItem, context: ExportContext) -> ExportedEntry | ToolNote
     if not models:
         return ToolNote(instance.id, "no `models:` and no `default_model`")
     handled = set(_HANDLED)
+    handled.update(spec.id for spec in definition.secret_fields)  # below
     headers: dict[str, str] = {}
     for field_id, header in _HEADERS.get(definition.id, {}).items():
         if field_id in instance.values:
@@ -246,8 +252,7 @@ def _entry(item: ExportItem, context: ExportContext) -> ExportedEntry | ToolNote
     responses = instance.values.get("api_style") == "responses"
     if "api_style" in instance.values:
         handled.add("api_style")
-    spec = definition.field("api_key")
-    has_key = spec is not None and spec.is_secret
+    has_key = key_field(item, context) is not None
     items: list[dict[str, Any]] = []
     for model in models:
         entry: dict[str, Any] = {
@@ -269,7 +274,11 @@ def _entry(item: ExportItem, context: ExportContext) -> ExportedEntry | ToolNote
         for model in models
         if model.context_window is not None or model.max_output_tokens is not None
     )
+    lost.extend(other_secrets_lost(item, context))
     secrets = (_handoff(item, items[0]["model_id"], context),) if has_key else ()
+    no_key = key_handoff_or_none(item, context)
+    if no_key is not None:
+        secrets = (no_key,)
     return ExportedEntry(
         instance_id=instance.id,
         key=items[0]["model_id"],

@@ -7,6 +7,7 @@ BerriAI/litellm docs/my-website/docs/proxy/configs.md.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from helpers.paths import FIXTURES
 
 from provreg.catalog import builtin_catalog
 from provreg.interop.base import ExportContext, ExportItem, ToolFileError
-from provreg.interop.litellm import ADAPTER
+from provreg.interop.litellm import ADAPTER, instance_key
 from provreg.interop.tools import adapter
 from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
 
@@ -96,10 +97,9 @@ def test_every_type_round_trips_through_an_export() -> None:
         elif ref.kind == "env":
             assert entry.secrets["api_key"].ref == ref
         else:
-            # Keyring and command keys reach LiteLLM through a variable.
-            spec = definition.field("api_key")
-            assert spec is not None
-            assert entry.secrets["api_key"].ref == env(spec.env or "")
+            # Keyring and command keys reach LiteLLM through a variable provreg
+            # fills; the item says so, and an import reads the instance's key back.
+            assert entry.secrets["api_key"].ref == instance_key(instance.id)
 
 
 def test_litellm_router_loads_the_export_and_resolves_the_references(
@@ -284,17 +284,27 @@ def test_scrub_writes_the_reference_an_export_would_and_keeps_the_rest() -> None
         text, "c.yaml", {("model_list[2]", "api_key"): target}, ExportContext()
     )
     assert CANARY not in scrubbed
-    params = yaml.safe_load(scrubbed)["model_list"][2]["litellm_params"]
-    assert params["api_key"] == "os.environ/ANTHROPIC_API_KEY"
-    changed = [
-        number
-        for number, (old, new) in enumerate(
-            zip(text.splitlines(), scrubbed.splitlines(), strict=True), 1
-        )
-        if old != new
-    ]
-    assert changed == [19]
+    scrubbed_item = yaml.safe_load(scrubbed)["model_list"][2]
+    assert scrubbed_item["litellm_params"]["api_key"] == "os.environ/ANTHROPIC_API_KEY"
+    assert scrubbed_item["model_info"] == {
+        "max_input_tokens": 200000,
+        "provreg_instance": "claude-work",
+        "provreg_key": "claude-work",
+    }
     assert "# pasted: import moves it to the keyring" in scrubbed.splitlines()[18]
+    kept = [_spaced(line) for line in scrubbed.splitlines() if "provreg_" not in line]
+    expected = text.replace(f'"{CANARY}"', '"os.environ/ANTHROPIC_API_KEY"')
+    assert kept == [_spaced(line) for line in expected.splitlines()]
+    # Imported again, the entry names the instance's own key: it matches it.
+    again = ADAPTER.read(scrubbed, "c.yaml").entries
+    claude = next(entry for entry in again if entry.label == "model_list[2]")
+    assert claude.secrets["api_key"].ref == instance_key("claude-work")
+    assert claude.name == "claude-work"
+
+
+def _spaced(line: str) -> str:
+    """A line with the run of spaces before a comment as one (ruamel realigns it)."""
+    return re.sub(r" +#", " #", line)
 
 
 @pytest.mark.parametrize(

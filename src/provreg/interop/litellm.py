@@ -60,6 +60,7 @@ from provreg.interop.base import (
 from provreg.interop.yaml_edit import (
     list_under,
     load_round_trip,
+    mapping_child,
     mapping_member,
     new_document,
     position,
@@ -70,6 +71,12 @@ from provreg.model import FieldSpec, ModelSpec, ProviderInstance, SecretRef
 
 MARK = "provreg_instance"
 """The `model_info` key that names the provreg instance an item came from."""
+
+KEY_MARK = "provreg_key"
+"""The `model_info` key saying the item's `api_key` variable holds that
+instance's own key (filled by `provreg exec` or `provreg secret get`), not a
+variable of the user's: an import reads it back as `provreg secret get ID`, so
+importing what was exported or scrubbed matches the instance again."""
 
 ENV_PREFIX = "os.environ/"
 
@@ -206,6 +213,10 @@ class LiteLLMAdapter:
             reference = _env_reference(target.ref, target.instance_id, env_names)
             for item in group.items:
                 replace_scalar(item["litellm_params"], "api_key", reference)
+                info = mapping_child(item, "model_info")
+                info[MARK] = target.instance_id
+                if not (target.ref.kind == "env" and target.ref.name):
+                    info[KEY_MARK] = target.instance_id
         return document.dump()
 
 
@@ -323,6 +334,8 @@ def _entry(
         model_name = f"{instance.id}/{model.id}" if shared else model.id
         item_params = {"model": litellm_model, **params}
         info: dict[str, Any] = {MARK: instance.id}
+        if any(handoff.choice == "exec-env" for handoff in handoffs):
+            info[KEY_MARK] = instance.id
         if plan.prefix == "azure":
             info["base_model"] = f"azure/{model.id}"
         if model.context_window is not None:
@@ -462,8 +475,10 @@ def _groups(model_list: Any, path: str, skipped: list[ToolNote]) -> list[_Group]
         if provider is None:
             skipped.append(ToolNote(label, f"provider prefix `{_printable(prefix)}` not supported"))
             continue
+        info = mapping_member(item, "model_info")
         key = (
-            mapping_member(item, "model_info").get(MARK),
+            info.get(MARK),
+            info.get(KEY_MARK),
             provider,
             api_base,
             str(params.get("api_key")),
@@ -522,7 +537,11 @@ def _imported(group: _Group) -> ImportedEntry:
     values["default_model"] = models[0].id
     secrets: dict[str, ImportedSecret] = {}
     api_key = params.get("api_key")
-    if isinstance(api_key, str) and api_key and group.provider == "ollama":
+    key_owner = mapping_member(first, "model_info").get(KEY_MARK)
+    if isinstance(api_key, str) and isinstance(key_owner, str) and key_owner:
+        line = position(params, "api_key")[0]
+        secrets["api_key"] = ImportedSecret("api_key", ref=instance_key(key_owner), line=line)
+    elif isinstance(api_key, str) and api_key and group.provider == "ollama":
         lost.append(f"{group.label}.litellm_params.api_key")
     elif isinstance(api_key, str) and api_key:
         line = position(params, "api_key")[0]
@@ -542,6 +561,12 @@ def _imported(group: _Group) -> ImportedEntry:
         line=position(first)[0],
         lost=tuple(lost),
     )
+
+
+def instance_key(instance_id: str) -> SecretRef:
+    """The reference to an instance's own key: `provreg secret get ID`, which
+    an import matches to that instance (`import_plan.provreg_helper_target`)."""
+    return SecretRef(kind="command", argv=("provreg", "secret", "get", instance_id))
 
 
 def _whole(value: Any) -> int | None:

@@ -148,6 +148,18 @@ def mapping_member(mapping: Any, key: str) -> Mapping[Any, Any]:
     return found if isinstance(found, Mapping) else {}
 
 
+def mapping_child(mapping: Any, key: str) -> Any:
+    """The ruamel mapping at `key` of `mapping`, created (at the end) when absent
+    or not a mapping, for marks an edit adds to a tool's item."""
+    from ruamel.yaml.comments import CommentedMap
+
+    found = mapping.get(key)
+    if not isinstance(found, CommentedMap):
+        found = CommentedMap()
+        mapping[key] = found
+    return found
+
+
 def list_under(
     document: RoundTripDocument, key: str | None, path: str, *, create: bool = True
 ) -> Any:

@@ -19,6 +19,7 @@ from helpers.paths import FIXTURES
 from provreg.catalog import builtin_catalog
 from provreg.interop.base import ExportContext, ExportItem, ScrubTarget, ToolFileError
 from provreg.interop.continue_dev import ADAPTER
+from provreg.interop.litellm import instance_key
 from provreg.interop.tools import adapter
 from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
 
@@ -118,9 +119,8 @@ def test_every_type_round_trips_through_an_export() -> None:
         elif ref.kind == "env":
             assert entry.secrets["api_key"].ref == ref
         else:
-            spec = definition.field("api_key")
-            assert spec is not None and spec.env
-            assert entry.secrets["api_key"].ref == env(spec.env)
+            # A variable provreg fills: read back as the instance's own key.
+            assert entry.secrets["api_key"].ref == instance_key(instance.id)
 
 
 def test_items_carry_names_limits_and_the_anthropic_v1_path() -> None:
@@ -199,8 +199,14 @@ def test_scrub_writes_the_export_reference() -> None:
     target = ScrubTarget("claude", "api_key", SecretRef(kind="keyring"), anthropic)
     scrubbed = ADAPTER.scrub(text, "c.yaml", {("models[2]", "api_key"): target}, ExportContext())
     assert CANARY not in scrubbed
-    assert yaml.safe_load(scrubbed)["models"][2]["apiKey"] == "${{ secrets.ANTHROPIC_API_KEY }}"
+    model = yaml.safe_load(scrubbed)["models"][2]
+    assert model["apiKey"] == "${{ secrets.ANTHROPIC_API_KEY }}"
+    assert model["env"] == {"provreg_instance": "claude", "provreg_key": "claude"}
     assert "# Claude, key pasted straight into the file" in scrubbed
+    jsonschema.validate(yaml.safe_load(scrubbed), SCHEMA)
+    again = {entry.label: entry for entry in ADAPTER.read(scrubbed, "c.yaml").entries}
+    assert again["models[2]"].secrets["api_key"].ref == instance_key("claude")
+    assert again["models[2]"].name == "claude"
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,11 @@ syntax, so any other reference becomes `${{ secrets.VAR }}` with VAR the
 definition's conventional variable (or `ID_API_KEY` when two exported instances
 would share it), and a hint to start the editor with it set.
 
-Which items are provreg's: each carries `env: {provreg_instance: ID}`. Continue
-reads only its listed `env` keys (`applyEnvOptions`), so the mark is inert, and
-it lets `--merge` replace exactly an instance's items and an import recover the
-id. `name` (Continue's unique, displayed key) is `INSTANCE NAME: MODEL`.
+Which items are provreg's: each carries `env: {provreg_instance: ID}` (and
+`provreg_key: ID` when its secret is one provreg fills). Continue reads only its
+listed `env` keys (`applyEnvOptions`), so the marks are inert; they let `--merge`
+replace exactly an instance's items and an import recover the id and the key.
+`name` (Continue's unique, displayed key) is `INSTANCE NAME: MODEL`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from provreg.interop.base import (
 from provreg.interop.litellm import (
     exec_env_hint,
     exec_env_names,
+    instance_key,
     key_field,
     key_handoff_or_none,
     other_secrets_lost,
@@ -56,6 +58,7 @@ from provreg.interop.litellm import (
 from provreg.interop.yaml_edit import (
     list_under,
     load_round_trip,
+    mapping_child,
     mapping_member,
     new_document,
     position,
@@ -66,6 +69,11 @@ from provreg.model import ModelSpec, ProviderInstance, SecretRef
 
 MARK = "provreg_instance"
 """The key in a model's `env` that names the provreg instance it came from."""
+
+KEY_MARK = "provreg_key"
+"""The key in a model's `env` saying its `${{ secrets.VAR }}` holds that
+instance's own key (set through `provreg exec` or `provreg secret get`): an
+import reads it back as `provreg secret get ID`, which matches the instance."""
 
 EDITOR_COMMAND = "code"
 """The editor the hints start (Continue runs inside it)."""
@@ -191,6 +199,10 @@ class ContinueAdapter:
             name = ref.name if ref.kind == "env" and ref.name else env_names[target.instance_id]
             for item in group.items:
                 replace_scalar(item, "apiKey", secret_reference(name))
+                env = mapping_child(item, "env")
+                env[MARK] = target.instance_id
+                if not (ref.kind == "env" and ref.name):
+                    env[KEY_MARK] = target.instance_id
         return document.dump()
 
 
@@ -279,6 +291,8 @@ def _entry(
                 env[key] = str(value)
                 handled.add(field_id)
     env[MARK] = instance.id
+    if any(handoff.choice == "exec-env" for handoff in handoffs):
+        env[KEY_MARK] = instance.id
     api_style = instance.values.get("api_style")
     if api_style in ("chat_completions", "responses"):
         handled.add("api_style")
@@ -387,6 +401,7 @@ def _groups(models: Any, path: str, skipped: list[ToolNote]) -> list[_Group]:
         env = mapping_member(item, "env")
         key = (
             env.get(MARK),
+            env.get(KEY_MARK),
             provider,
             api_base,
             str(item.get("apiKey")),
@@ -440,10 +455,13 @@ def _imported(group: _Group) -> ImportedEntry:
         values["api_style"] = "responses"
     secrets: dict[str, ImportedSecret] = {}
     api_key = first.get("apiKey")
+    key_owner = env.get(KEY_MARK)
     if isinstance(api_key, str) and api_key:
         line = position(first, "apiKey")[0]
         found = _SECRET.match(api_key)
-        if found:
+        if found and isinstance(key_owner, str) and key_owner:
+            secrets["api_key"] = ImportedSecret("api_key", ref=instance_key(key_owner), line=line)
+        elif found:
             ref = SecretRef(kind="env", name=found.group(1))
             secrets["api_key"] = ImportedSecret("api_key", ref=ref, line=line)
         elif "${{" in api_key:

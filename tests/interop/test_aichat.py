@@ -18,6 +18,7 @@ from helpers.paths import FIXTURES
 from provreg.catalog import builtin_catalog
 from provreg.interop.aichat import ADAPTER, key_variable
 from provreg.interop.base import ExportContext, ExportItem, ScrubTarget, ToolFileError
+from provreg.interop.litellm import instance_key
 from provreg.interop.tools import adapter
 from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
 
@@ -26,6 +27,7 @@ FIXTURE = FIXTURES / "interop" / "aichat" / "config.yaml"
 CATALOG = builtin_catalog()
 
 COMMON = {"type", "name", "api_key", "api_base", "models", "patch", "extra"}
+MARKS = {"provreg_key", "provreg_no_key"}  # provreg's; serde ignores unknown keys
 CLIENT_FIELDS = {
     # src/client/openai.rs OpenAIConfig, openai_compatible.rs, claude.rs, gemini.rs,
     # azure_openai.rs: the serde fields of each client type.
@@ -95,7 +97,7 @@ def test_exports_use_only_the_fields_aichat_declares() -> None:
     clients = yaml.safe_load(ADAPTER.render(outcome))["clients"]
     assert [client["name"] for client in clients] == [e.instance.id for e in EVERY_TYPE]
     for client in clients:
-        assert set(client) <= CLIENT_FIELDS[client["type"]], client["name"]
+        assert set(client) <= CLIENT_FIELDS[client["type"]] | MARKS, client["name"]
         assert "api_key" not in client  # keys never go into the file
         for model in client["models"]:
             assert set(model) <= MODEL_FIELDS
@@ -230,7 +232,27 @@ def test_scrub_removes_the_pasted_key_and_keeps_the_rest() -> None:
     target = ScrubTarget("openai", "api_key", SecretRef(kind="keyring"), openai)
     scrubbed = ADAPTER.scrub(text, "c", {("clients[0]", "api_key"): target}, ExportContext())
     assert CANARY not in scrubbed
-    assert [line for line in text.splitlines() if CANARY not in line] == scrubbed.splitlines()
+    assert [line for line in text.splitlines() if CANARY not in line] == [
+        line for line in scrubbed.splitlines() if "provreg_key" not in line
+    ]
+    assert yaml.safe_load(scrubbed)["clients"][0]["provreg_key"] == "openai"
+    again = ADAPTER.read(scrubbed, "c").entries[0]
+    assert again.secrets["api_key"].ref == instance_key("openai")
+
+
+def test_keys_provreg_fills_are_marked_and_read_back_as_the_instances() -> None:
+    items = [
+        item("vault", "anthropic"),
+        item("lm", "openai-compatible", base_url="http://localhost:1234/v1", default_model="q"),
+    ]
+    text = ADAPTER.render(ADAPTER.export(items, ExportContext()))
+    vault, lm = yaml.safe_load(text)["clients"]
+    assert vault["provreg_key"] == "vault" and "api_key" not in vault
+    assert lm["provreg_no_key"] is True
+    entries = {entry.name: entry for entry in ADAPTER.read(text, "c").entries}
+    assert entries["vault"].secrets["api_key"].ref == instance_key("vault")
+    assert entries["lm"].secrets == {}
+    assert entries["vault"].lost == () and entries["lm"].lost == ()
 
 
 @pytest.mark.parametrize(

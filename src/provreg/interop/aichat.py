@@ -20,15 +20,18 @@ reads the variable `<NAME>_API_KEY`, NAME being the client name upper-cased as i
 `work-openai` -> `WORK-OPENAI_API_KEY`. An export never writes `api_key`; it
 names that variable and says how to set it (from the `{env:}` variable, with
 `provreg exec` when the instance's conventional variable is that one, else with
-`provreg secret get`). An import maps a client without `api_key` to
-`{env: NAME_API_KEY}` (when that is a valid variable name), and a pasted
-`api_key` to a plaintext key for the keyring.
+`provreg secret get`), and marks the client `provreg_key: ID` when the variable
+is to hold the instance's own key (`provreg_no_key: true` when it hands over
+none). An import maps a pasted `api_key` to a plaintext key for the keyring, a
+`provreg_key` mark to `provreg secret get ID` (so it matches the instance), and
+any other client to `{env: NAME_API_KEY}` (when that is a valid variable name).
+`--scrub` removes the pasted key and adds the mark.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,6 +52,7 @@ from provreg.interop.base import (
 )
 from provreg.interop.litellm import (
     exec_env_hint,
+    instance_key,
     key_field,
     key_handoff_or_none,
     other_secrets_lost,
@@ -106,7 +110,19 @@ _KNOWN_HOSTS = {
 
 _OLLAMA_PORT = 11434
 
-_CLIENT_KEYS = frozenset({"type", "name", "api_base", "api_key", "models", "organization_id"})
+KEY_MARK = "provreg_key"
+"""A client key saying its NAME_API_KEY variable holds that instance's own key
+(set through `provreg exec` or `provreg secret get`): an import reads it back
+as `provreg secret get ID`, which matches the instance. aichat's client structs
+do not refuse unknown keys (no `deny_unknown_fields`), so it is inert there."""
+
+NO_KEY_MARK = "provreg_no_key"
+"""A client key saying the instance hands over no key (a local server's): without
+it, a client with no `api_key` reads as one whose key is in NAME_API_KEY."""
+
+_CLIENT_KEYS = frozenset(
+    {"type", "name", "api_base", "api_key", "models", "organization_id", KEY_MARK, NO_KEY_MARK}
+)
 _MODEL_KEYS = frozenset({"name", "real_name", "max_input_tokens", "max_output_tokens", "type"})
 _HANDLED = frozenset({"models", "helpers", "default_model", "base_url", "api_key", "deployment"})
 
@@ -164,8 +180,13 @@ class AichatAdapter:
         document = load_round_trip(text, path)
         clients = list_under(document, "clients", path, create=False)
         for index, client in enumerate(clients):
-            if (f"clients[{index}]", "api_key") in stored and isinstance(client, Mapping):
-                remove_member(client, "api_key")
+            target = stored.get((f"clients[{index}]", "api_key"))
+            if target is None or not isinstance(client, MutableMapping):
+                continue
+            remove_member(client, "api_key")
+            name = str(client.get("name") or client.get("type"))
+            if not (target.ref.kind == "env" and target.ref.name == key_variable(name)):
+                client[KEY_MARK] = target.instance_id
         return document.dump()
 
 
@@ -246,9 +267,12 @@ def _entry(item: ExportItem, context: ExportContext) -> ExportedEntry | ToolNote
     secrets: tuple[SecretHandoff, ...] = ()
     if key_field(item, context) is not None:
         secrets = (_handoff(item, context),)
+        if secrets[0].choice == "exec-env":
+            client[KEY_MARK] = instance.id
     no_key = key_handoff_or_none(item, context)
     if no_key is not None:
         secrets = (no_key,)
+        client[NO_KEY_MARK] = True
     lost.extend(other_secrets_lost(item, context))
     return ExportedEntry(
         instance_id=instance.id,
@@ -336,11 +360,14 @@ def _imported(clients: Any, index: int, client: Any, path: str) -> ImportedEntry
         values["default_model"] = models[0].id
     secrets: dict[str, ImportedSecret] = {}
     api_key = client.get("api_key")
-    if provider == "ollama":
+    key_owner = client.get(KEY_MARK)
+    if provider == "ollama" or client.get(NO_KEY_MARK) is True:
         pass
     elif isinstance(api_key, str) and api_key:
         line = position(client, "api_key")[0]
         secrets["api_key"] = ImportedSecret("api_key", plaintext=SecretStr(api_key), line=line)
+    elif isinstance(key_owner, str) and key_owner:
+        secrets["api_key"] = ImportedSecret("api_key", ref=instance_key(key_owner))
     elif _ENV_NAME.match(key_variable(name)):
         secrets["api_key"] = ImportedSecret(
             "api_key", ref=SecretRef(kind="env", name=key_variable(name))

@@ -18,6 +18,7 @@ from helpers.paths import FIXTURES
 
 from provreg.catalog import builtin_catalog
 from provreg.interop.base import ExportContext, ExportItem, ScrubTarget, ToolFileError
+from provreg.interop.litellm import instance_key
 from provreg.interop.llm_cli import ADAPTER
 from provreg.interop.tools import adapter
 from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
@@ -117,7 +118,7 @@ def test_every_type_round_trips_through_an_export(tmp_path: Path) -> None:
         if definition.field("api_key") is None:
             assert entry.secrets == {}
         else:
-            assert entry.secrets["api_key"].ref == OPENAI_KEY
+            assert entry.secrets["api_key"].ref == OPENAI_KEY  # every ref above is that one
 
 
 def test_secret_handoffs_never_write_keys_json() -> None:
@@ -141,6 +142,15 @@ def test_secret_handoffs_never_write_keys_json() -> None:
     )
     assert (handoffs["c"].choice, handoffs["c"].written) == ("env", "api_key_name: c")
     assert "keys.json" not in ADAPTER.render(outcome)
+    # A key provreg fills is marked, and read back as the instance's own.
+    rendered = ADAPTER.render(outcome)
+    marks = [model.get("provreg_key") for model in yaml.safe_load(rendered)]
+    assert marks == ["a", "b", None]
+    read = {
+        entry.name: entry for entry in ADAPTER.read(rendered, "x/extra-openai-models.yaml").entries
+    }
+    assert read["a"].secrets["api_key"].ref == instance_key("a")
+    assert read["c"].secrets["api_key"].ref == OPENAI_KEY
     local = item("lm", "openai-compatible", base_url="http://localhost:1234/v1", default_model="q")
     entry = ADAPTER.export([local], ExportContext()).entries[0]
     assert "api_key_name" not in entry.value  # llm then sends no key
@@ -260,11 +270,11 @@ def test_scrub_drops_the_moved_keys_from_keys_json(tmp_path: Path) -> None:
         "// Note": "This file stores secret API credentials. Do not share!",
         "unused": CANARIES[2],
     }
-    models_text = (tmp_path / "extra-openai-models.yaml").read_text()
-    assert (
-        ADAPTER.scrub(models_text, "extra-openai-models.yaml", stored, ExportContext())
-        == models_text
-    )
+    models_path = tmp_path / "extra-openai-models.yaml"
+    models_text = models_path.read_text()
+    assert ADAPTER.scrub(models_text, str(models_path), {}, ExportContext()) == models_text
+    with pytest.raises(ToolFileError, match="llm keeps its keys in keys.json beside this file"):
+        ADAPTER.scrub(models_text, str(models_path), stored, ExportContext())
 
 
 @pytest.mark.parametrize(

@@ -24,10 +24,13 @@ Choices made here:
   Gemini need llm plugins with their own settings, and llm's Azure options pass
   pre-1.0 `openai` arguments, so those instances are skipped with a note.
 - Import reads the YAML and the `keys.json` next to it (whichever of the two
-  is named): a model's `api_key_name` found in `keys.json` is a pasted key, one
-  not found is `{env: OPENAI_API_KEY}`; `keys.json` entries of llm's own and
-  its plugins' key names (`openai`, `anthropic`, `gemini`, ...) become
-  instances of that provider.
+  is named): a model's `api_key_name` found in `keys.json` is a pasted key, an
+  item marked `provreg_key: ID` (an export's, when provreg fills the variable)
+  is that instance's key, any other is `{env: OPENAI_API_KEY}`; `keys.json`
+  entries of llm's own and its plugins' key names (`openai`, `anthropic`,
+  `gemini`, ...) become instances of that provider. `--scrub` works on `keys.json` (the moved keys'
+  entries go; llm then reads OPENAI_API_KEY) and refuses the YAML, which holds
+  no key.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from provreg.interop.base import (
 )
 from provreg.interop.litellm import (
     exec_env_hint,
+    instance_key,
     key_field,
     key_handoff_or_none,
     other_secrets_lost,
@@ -72,6 +76,10 @@ from provreg.interop.yaml_edit import (
 from provreg.model import ModelSpec, SecretRef
 
 MARK = "provreg_instance"
+KEY_MARK = "provreg_key"
+"""An item key saying the model's key is that instance's own, handed to llm
+through OPENAI_API_KEY by `provreg exec` or `provreg secret get`: an import reads
+it back as `provreg secret get ID`, which matches the instance."""
 MODELS_FILE = "extra-openai-models.yaml"
 KEYS_FILE = "keys.json"
 KEY_VARIABLE = "OPENAI_API_KEY"
@@ -106,7 +114,7 @@ llm-mistral, llm-groq, llm-openrouter) -> the provreg type they are keys of."""
 
 _HANDLED = frozenset({"models", "helpers", "default_model", "base_url", "api_key"})
 _ITEM_KEYS = frozenset(
-    {"model_id", "model_name", "api_base", "api_key_name", "headers", "responses", MARK}
+    {"model_id", "model_name", "api_base", "api_key_name", "headers", "responses", MARK, KEY_MARK}
 )
 
 
@@ -189,7 +197,15 @@ class LlmAdapter:
         # The pasted keys are in keys.json, which has no reference syntax: the
         # scrubbed names go, and llm falls back to OPENAI_API_KEY (as after an export).
         if not _is_keys(path):
-            return text
+            if not stored:
+                return text
+            raise ToolFileError(
+                path,
+                0,
+                0,
+                f"llm keeps its keys in {KEYS_FILE} beside this file: scrub that file "
+                f"(`provreg import --from llm --scrub {Path(path).with_name(KEYS_FILE)}`)",
+            )
         names = {
             label[len(KEYS_FILE) + 1 : -1]
             for label, field_id in stored
@@ -253,6 +269,13 @@ def _entry(item: ExportItem, context: ExportContext) -> ExportedEntry | ToolNote
     if "api_style" in instance.values:
         handled.add("api_style")
     has_key = key_field(item, context) is not None
+    secrets: tuple[SecretHandoff, ...] = ()
+    if has_key:
+        secrets = (_handoff(item, f"{instance.id}/{models[0].id}", context),)
+    no_key = key_handoff_or_none(item, context)
+    if no_key is not None:
+        secrets = (no_key,)
+    provreg_fills = any(handoff.choice == "exec-env" for handoff in secrets)
     items: list[dict[str, Any]] = []
     for model in models:
         entry: dict[str, Any] = {
@@ -267,6 +290,8 @@ def _entry(item: ExportItem, context: ExportContext) -> ExportedEntry | ToolNote
         if responses:
             entry["responses"] = True
         entry[MARK] = instance.id
+        if provreg_fills:
+            entry[KEY_MARK] = instance.id
         items.append(entry)
     lost = [field_id for field_id in instance.values if field_id not in handled]
     lost.extend(
@@ -275,10 +300,6 @@ def _entry(item: ExportItem, context: ExportContext) -> ExportedEntry | ToolNote
         if model.context_window is not None or model.max_output_tokens is not None
     )
     lost.extend(other_secrets_lost(item, context))
-    secrets = (_handoff(item, items[0]["model_id"], context),) if has_key else ()
-    no_key = key_handoff_or_none(item, context)
-    if no_key is not None:
-        secrets = (no_key,)
     return ExportedEntry(
         instance_id=instance.id,
         key=items[0]["model_id"],
@@ -395,6 +416,7 @@ def _groups(items: Any, path: str, skipped: list[ToolNote]) -> list[_Group]:
             provider = "ollama"
         key = (
             item.get(MARK),
+            item.get(KEY_MARK),
             api_base,
             item.get("api_key_name"),
             json.dumps(item.get("headers"), sort_keys=True, default=str),
@@ -437,6 +459,8 @@ def _imported(
             value, line = keys[key_name]
             secrets["api_key"] = ImportedSecret("api_key", plaintext=SecretStr(value), line=line)
             paired.add(key_name)
+        elif isinstance(first.get(KEY_MARK), str) and first[KEY_MARK]:
+            secrets["api_key"] = ImportedSecret("api_key", ref=instance_key(first[KEY_MARK]))
         else:
             ref = SecretRef(kind="env", name=KEY_VARIABLE)
             secrets["api_key"] = ImportedSecret("api_key", ref=ref)

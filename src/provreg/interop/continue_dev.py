@@ -245,8 +245,6 @@ def _api_base(item: ExportItem, provider: str) -> str | None:
     stated = instance.values.get("base_url")
     if stated is None and definition.id not in _PROVIDER_BY_TYPE:
         stated = instance.value(definition, "base_url")
-    if stated is None and definition.id == "openai-compatible":
-        stated = instance.value(definition, "base_url")
     if not stated:
         return None
     url = str(stated)

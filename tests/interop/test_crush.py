@@ -20,6 +20,7 @@ from provreg.interop.base import (
     ToolFileError,
 )
 from provreg.interop.crush import ADAPTER
+from provreg.interop.key_handoff import helper_target
 from provreg.interop.tools import adapter
 from provreg.model import ModelSpec, ProviderInstance, SecretRef
 
@@ -209,8 +210,9 @@ def test_round_trip(exported: ExportItem) -> None:
         assert secret.ref == ref
     else:
         # keyring, file and command references all went through `provreg secret
-        # get ID`: they come back as that instance's own keyring entry.
-        assert (secret.ref.kind, secret.ref.name) == ("keyring", None)
+        # get ID`: they come back as that helper, which an import matches to the
+        # instance (or, creating one, turns into its keyring entry).
+        assert helper_target(secret.ref) == (instance.id, "api_key")
 
 
 def test_reading_crushs_project_file() -> None:
@@ -225,7 +227,7 @@ def test_reading_crushs_project_file() -> None:
     )
     work = by_label["providers.work"]
     assert work.name == "Work gateway" and work.provider == "openai-compatible"
-    assert work.secrets["api_key"].ref == SecretRef(kind="keyring")
+    assert helper_target(work.secrets["api_key"].ref) == ("work", "api_key")
     assert work.values == {
         "base_url": "https://llm.example.net/v1",
         "default_model": "llama-3.3-70b",
@@ -239,11 +241,11 @@ def test_reading_crushs_project_file() -> None:
     assert work.line == text.splitlines().index('    "work": {') + 1
 
 
-def test_another_instances_helper_maps_to_its_keyring_entry() -> None:
+def test_another_instances_helper_points_at_that_instance() -> None:
     text = '{"providers": {"a": {"type": "openai-compat", "base_url": "http://x/v1",'
     text += ' "api_key": "$(provreg secret get b api_key --config ~/cfg)"}}}'
     (entry,) = ADAPTER.read(text, "crush.json").entries
-    assert entry.secrets["api_key"].ref == SecretRef(kind="keyring", name="b/api_key")
+    assert helper_target(entry.secrets["api_key"].ref) == ("b", "api_key")
 
 
 def test_pasted_keys_in_the_data_dir_file_never_leak() -> None:

@@ -25,13 +25,13 @@ from provreg.commands.import_plan import (
     effective_base_url,
     merge_models,
     plan_import,
-    provreg_helper_target,
 )
 from provreg.config.read.load_set import load_paths
 from provreg.config.read.validation import parse_secret_ref
 from provreg.exit_codes import ExitCode
 from provreg.interop import tools
 from provreg.interop.base import ImportedEntry, ImportedSecret
+from provreg.interop.key_handoff import helper_target
 from provreg.model import ModelSpec, ProviderInstance, SecretRef
 from provreg.secrets import SecretBackendError
 from provreg.secrets.index import SecretIndex
@@ -109,7 +109,7 @@ def test_effective_base_url_applies_the_default_and_ignores_slashes_and_case() -
 
 def test_a_provreg_helper_command_points_back_at_its_instance() -> None:
     def target(argv: list[str]) -> tuple[str, str] | None:
-        return provreg_helper_target(parse_secret_ref({"command": argv}))
+        return helper_target(parse_secret_ref({"command": argv}))
 
     assert target(["provreg", "secret", "get", "work"]) == ("work", "api_key")
     assert target(["/usr/bin/provreg", "secret", "get", "work", "token", "--config", "/c"]) == (
@@ -118,7 +118,7 @@ def test_a_provreg_helper_command_points_back_at_its_instance() -> None:
     )
     assert target(["provreg", "secret", "get", "work", "--config", "/c"]) == ("work", "api_key")
     assert target(["pass", "show", "work"]) is None
-    assert provreg_helper_target(parse_secret_ref({"env": "X"})) is None
+    assert helper_target(parse_secret_ref({"env": "X"})) is None
 
 
 def compat(

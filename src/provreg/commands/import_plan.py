@@ -17,7 +17,6 @@ reading an instance's key to compare it.
 from __future__ import annotations
 
 import hmac
-import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -29,7 +28,8 @@ from provreg.catalog import Catalog
 from provreg.config.ids import slugify, unique_id
 from provreg.config.read.linking import name_key
 from provreg.interop.base import ImportedEntry, ImportedSecret
-from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
+from provreg.interop.key_handoff import helper_target
+from provreg.model import ID_RE, ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
 from provreg.secrets import SecretError, SecretMissingError
 
 Outcome = Literal["created", "merged", "unchanged", "skipped"]
@@ -84,19 +84,6 @@ def effective_base_url(values: Mapping[str, object], definition: ProviderDefinit
     )
 
 
-def provreg_helper_target(ref: SecretRef) -> tuple[str, str] | None:
-    """(instance id, field) when a command reference is `provreg secret get ID [FIELD]`:
-    the reference an export or a scrub wrote, pointing back at an instance."""
-    if ref.kind != "command" or len(ref.argv) < 4:
-        return None
-    if os.path.basename(ref.argv[0]) != "provreg" or list(ref.argv[1:3]) != ["secret", "get"]:
-        return None
-    rest = list(ref.argv[3:])
-    instance_id = rest[0]
-    field_id = rest[1] if len(rest) > 1 and not rest[1].startswith("-") else "api_key"
-    return instance_id, field_id
-
-
 @dataclass
 class PlannedEntry:
     """One entry of the tool's file and what the import does with it."""
@@ -141,6 +128,7 @@ class _Candidate:
         pasted: Mapping[str, SecretStr],
         instance: ProviderInstance | None,
         planned: PlannedEntry | None,
+        definition: ProviderDefinition | None = None,
     ) -> None:
         self.models: tuple[ModelSpec, ...] = instance.models if instance is not None else ()
         """The candidate's models as this plan leaves them so far."""
@@ -150,6 +138,27 @@ class _Candidate:
         self.pasted = pasted
         self.instance = instance
         self.planned = planned
+        self.definition = definition
+        """An existing instance's definition (None for an entry planned earlier)."""
+
+    def takes(self, entry: ImportedEntry) -> bool:
+        """Whether an entry of this provider type can describe the candidate: the
+        same type, or an OpenAI-compatible entry for any type that speaks the
+        OpenAI API (a custom gateway type exports as one: tools do not know it)."""
+        if self.provider == entry.provider:
+            return True
+        return (
+            entry.provider == "openai-compatible"
+            and self.definition is not None
+            and self.definition.api == "openai"
+        )
+
+    @property
+    def name(self) -> str:
+        if self.instance is not None:
+            return self.instance.name
+        assert self.planned is not None and self.planned.name is not None
+        return self.planned.name
 
     @property
     def instance_id(self) -> str:
@@ -179,6 +188,7 @@ async def plan_import(
             {},
             i,
             None,
+            definition,
         )
         for i in instances
         if (definition := catalog.get(i.provider)) is not None
@@ -212,7 +222,11 @@ async def plan_import(
             continue
         name = _unique_name(entry.name.strip() or entry.provider, names)
         names.add(name_key(name))
-        instance_id = unique_id(slugify(name), ids)
+        instance_id = (
+            entry.id
+            if entry.id is not None and ID_RE.fullmatch(entry.id) and entry.id not in ids
+            else unique_id(slugify(name), ids)
+        )
         ids.add(instance_id)
         models = merge_models((), entry.models)
         planned = PlannedEntry(
@@ -225,7 +239,7 @@ async def plan_import(
         )
         for field_id, secret in entry.secrets.items():
             if secret.ref is not None:
-                planned.keys[field_id] = secret.ref
+                planned.keys[field_id] = _stored_as(secret.ref, instance_id, field_id)
             elif secret.plaintext is not None:
                 planned.keys[field_id] = SecretRef(kind="keyring")
                 planned.pasted[field_id] = secret.plaintext
@@ -243,9 +257,27 @@ async def plan_import(
     return plan
 
 
+def _stored_as(ref: SecretRef, instance_id: str, field_id: str) -> SecretRef:
+    """The reference a new instance gets: `provreg secret get OTHER` (a helper
+    pointing at another instance's key) becomes that key's keyring entry, so
+    the two share one key with one pin instead of provreg calling itself."""
+    target = helper_target(ref)
+    if target is None:
+        return ref
+    if target == (instance_id, field_id):
+        return SecretRef(kind="keyring")
+    return SecretRef(kind="keyring", name=f"{target[0]}/{target[1]}")
+
+
 def _merge_plan(entry: ImportedEntry, match: _Candidate) -> PlannedEntry:
     before = match.models
     after = merge_models(before, entry.models)
+    if not before and match.instance is not None and match.definition is not None:
+        # Exports name an instance without `models:` by its default model alone:
+        # reading that back adds nothing the instance does not already say.
+        default = match.instance.value(match.definition, "default_model")
+        if isinstance(default, str) and entry.models == (ModelSpec(id=default),):
+            after = before
     match.models = after
     known = {model.id for model in before}
     added = tuple(model.id for model in after if model.id not in known)
@@ -277,13 +309,26 @@ async def _find_match(
     read_key: KeyReader,
 ) -> tuple[_Candidate | None, str | None]:
     """The first candidate with the same provider, base URL and keys; or why it
-    cannot be told (an instance's key that could not be read)."""
-    for candidate in candidates:
-        if candidate.provider != entry.provider or candidate.base_url != base_url:
-            continue
+    cannot be told (an instance's key that could not be read, or an entry that
+    says nothing of its key and fits several instances)."""
+    endpoint = [c for c in candidates if c.takes(entry) and c.base_url == base_url]
+    if any(spec.id not in entry.secrets for spec in definition.secret_fields):
+        # The tool keeps the key out of its file (Zed: the OS keychain) or has
+        # none: the endpoint alone tells, when one instance has it.
+        named = [c for c in endpoint if name_key(c.name) == name_key(entry.name)]
+        if len(endpoint) > 1 and len(named) == 1:
+            return named[0], None  # the tool kept the instance's name: that one
+        if len(endpoint) > 1:
+            ids = ", ".join(candidate.instance_id for candidate in endpoint)
+            return None, (
+                f"its file says nothing of its key, and several instances use this "
+                f"endpoint ({ids}); add the models to the right one with `provreg edit`"
+            )
+        return (endpoint[0] if endpoint else None), None
+    for candidate in endpoint:
         same = True
         for spec in definition.secret_fields:
-            verdict = await _same_key(entry.secrets.get(spec.id), candidate, spec.id, read_key)
+            verdict = await _same_key(entry.secrets[spec.id], candidate, spec.id, read_key)
             if isinstance(verdict, str):
                 return None, verdict
             if not verdict:
@@ -295,15 +340,13 @@ async def _find_match(
 
 
 async def _same_key(
-    secret: ImportedSecret | None, candidate: _Candidate, field_id: str, read_key: KeyReader
+    secret: ImportedSecret, candidate: _Candidate, field_id: str, read_key: KeyReader
 ) -> bool | str:
     """Whether an entry's secret is the candidate's key; a string says why it
     could not be told."""
     theirs = candidate.refs.get(field_id)
-    if secret is None:
-        return theirs is None and field_id not in candidate.pasted
     if secret.ref is not None:
-        target = provreg_helper_target(secret.ref)
+        target = helper_target(secret.ref)
         if target is not None:
             return target == (candidate.instance_id, field_id)
         if theirs is None or secret.ref.to_yaml() == {"keyring": True}:

@@ -50,7 +50,7 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
 )
-from provreg.interop.litellm import (
+from provreg.interop.key_handoff import (
     exec_env_hint,
     instance_key,
     key_field,
@@ -379,6 +379,7 @@ def _imported(clients: Any, index: int, client: Any, path: str) -> ImportedEntry
     return ImportedEntry(
         label=label,
         name=name,
+        id=name,  # an export names each client by its instance id
         provider=provider,
         values=values,
         secrets=secrets,

@@ -162,7 +162,11 @@ class ImportedEntry:
     """How the tool names it, for reports: `providers.acme`, `model_list[3]`."""
     name: str
     """Suggested instance name (the tool's display name or key)."""
-    provider: str
+    id: str | None = None
+    """The id the tool's file gives the entry (a mapping key, provreg's own mark
+    from an earlier export), taken as the new instance's id when it is a valid
+    id not yet in use; else the id is derived from the name."""
+    provider: str = ""
     """provreg catalog id (`openai`, `anthropic`, `openai-compatible`, ...)."""
     values: Mapping[str, Any] = field(default_factory=dict)
     """Non-secret field values (`base_url`, `default_model`, ...), as provreg

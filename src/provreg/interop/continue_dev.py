@@ -47,7 +47,7 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
 )
-from provreg.interop.litellm import (
+from provreg.interop.key_handoff import (
     exec_env_hint,
     exec_env_names,
     instance_key,
@@ -471,6 +471,7 @@ def _imported(group: _Group) -> ImportedEntry:
     return ImportedEntry(
         label=group.label,
         name=name,
+        id=str(mark) if mark else None,
         provider=group.provider,
         values=values,
         secrets=secrets,

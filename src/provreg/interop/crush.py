@@ -330,26 +330,15 @@ def parse_secret(value: str, entry_key: str, field_id: str, line: int) -> Import
             return None
         if not argv:
             return None
-        return ImportedSecret(field_id, ref=command_ref(argv, entry_key, field_id), line=line)
+        return ImportedSecret(field_id, ref=command_ref(argv), line=line)
     if "$" in value:
         return None  # other shell syntax: crush expands it, provreg cannot map it
     return ImportedSecret(field_id, plaintext=SecretStr(value), line=line)
 
 
-def command_ref(argv: Sequence[str], entry_key: str, field_id: str) -> SecretRef:
-    """`provreg secret get ID [FIELD]` -> that instance's keyring entry; any other
-    program -> a command reference."""
-    program = argv[0].replace("\\", "/").rsplit("/", 1)[-1]
-    if program == "provreg" and list(argv[1:3]) == ["secret", "get"] and len(argv) > 3:
-        rest = [arg for arg in argv[3:]]
-        if "--config" in rest:
-            at = rest.index("--config")
-            del rest[at : at + 2]
-        target_id = rest[0]
-        target_field = rest[1] if len(rest) > 1 else "api_key"
-        if target_id == entry_key and target_field == field_id:
-            return SecretRef(kind="keyring")
-        return SecretRef(kind="keyring", name=f"{target_id}/{target_field}")
+def command_ref(argv: Sequence[str]) -> SecretRef:
+    """A `$(...)` helper as a command reference; `provreg secret get ID` stays
+    one too, which an import matches back to instance ID (`helper_target`)."""
     return SecretRef(kind="command", name=argv[0], argv=tuple(argv))
 
 
@@ -412,6 +401,7 @@ def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
     return ImportedEntry(
         label=label,
         name=name,
+        id=member.key,
         provider=provider,
         values=values,
         secrets=secrets,

@@ -57,6 +57,14 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
 )
+from provreg.interop.key_handoff import (
+    exec_env_hint,
+    exec_env_names,
+    instance_key,
+    key_field,
+    key_handoff_or_none,
+    other_secrets_lost,
+)
 from provreg.interop.yaml_edit import (
     list_under,
     load_round_trip,
@@ -67,7 +75,7 @@ from provreg.interop.yaml_edit import (
     replace_items,
     replace_scalar,
 )
-from provreg.model import FieldSpec, ModelSpec, ProviderInstance, SecretRef
+from provreg.model import ModelSpec, ProviderInstance, SecretRef
 
 MARK = "provreg_instance"
 """The `model_info` key that names the provreg instance an item came from."""
@@ -261,34 +269,6 @@ def _needs_exec_env(item: ExportItem, context: ExportContext) -> bool:
     return item.instance.secret_ref("api_key").kind != "env"
 
 
-def key_field(item: ExportItem, context: ExportContext) -> FieldSpec | None:
-    """The `api_key` field when the export hands a key over: stated, required,
-    or stored in the keyring (`ExportContext.has_key`); None otherwise."""
-    spec = item.definition.field("api_key")
-    if spec is None or not spec.is_secret or not context.has_key(item.instance, spec):
-        return None
-    return spec
-
-
-def key_handoff_or_none(item: ExportItem, context: ExportContext) -> SecretHandoff | None:
-    """The `none` handoff of an `api_key` field with no key to hand over (a
-    local server's), None when there is a key or no such field."""
-    spec = item.definition.field("api_key")
-    if spec is None or not spec.is_secret or key_field(item, context) is not None:
-        return None
-    return SecretHandoff("api_key", "none", "", hint="no key stated or stored")
-
-
-def other_secrets_lost(item: ExportItem, context: ExportContext) -> list[str]:
-    """Secret fields besides `api_key` the instance hands over: these tools take one key."""
-    instance = item.instance
-    return [
-        spec.id
-        for spec in item.definition.secret_fields
-        if spec.id != "api_key" and context.has_key(instance, spec)
-    ]
-
-
 def _entry(
     plan: _Plan, model_uses: Counter[str], env_names: Mapping[str, str], context: ExportContext
 ) -> ExportedEntry:
@@ -362,58 +342,6 @@ def _handoff(
     variable = env_names[item.instance.id]
     hint = exec_env_hint(item, "api_key", variable, context, TOOL_COMMAND)
     return SecretHandoff("api_key", "exec-env", ENV_PREFIX + variable, hint)
-
-
-def exec_env_names(pairs: Sequence[tuple[ExportItem, str]]) -> dict[str, str]:
-    """Instance id -> the variable a tool reads its key from, for keys the tool
-    cannot reference itself: the definition's conventional name (OPENAI_API_KEY),
-    unless two instances would share it, then `ID_FIELD` (WORK_OPENAI_API_KEY)."""
-    preferred: dict[str, str] = {}
-    derived: dict[str, str] = {}
-    for item, field_id in pairs:
-        spec = item.definition.field(field_id)
-        derived[item.instance.id] = derived_env_name(item.instance.id, field_id)
-        conventional = spec.env if spec is not None and spec.env else None
-        if item.definition.id == "openai-compatible":
-            # Any gateway's key under OPENAI_API_KEY would pass for OpenAI's own
-            # (crush and opencode name these after the id too).
-            conventional = None
-        preferred[item.instance.id] = conventional or derived[item.instance.id]
-    uses = Counter(preferred.values())
-    return {
-        instance_id: name if uses[name] == 1 else derived[instance_id]
-        for instance_id, name in preferred.items()
-    }
-
-
-def derived_env_name(instance_id: str, field_id: str) -> str:
-    """`work-openai`, `api_key` -> `WORK_OPENAI_API_KEY` (as crush's and opencode's)."""
-    stem = re.sub(r"[^A-Z0-9]+", "_", instance_id.upper()).strip("_")
-    if not stem or stem[0].isdigit():
-        stem = "_" + stem  # a variable name never starts with a digit
-    return f"{stem}_{field_id.upper()}"
-
-
-def exec_env_hint(
-    item: ExportItem, field_id: str, variable: str, context: ExportContext, tool_command: str
-) -> str:
-    """How to start the tool with `variable` holding the instance's key:
-    `provreg exec` when that is the variable it sets, else `provreg secret get`."""
-    instance = item.instance
-    spec = item.definition.field(field_id)
-    if spec is not None and spec.env == variable:
-        argv = " ".join((context.provreg_command, "exec", instance.id, *context.config_args))
-        return f"run it as `{argv} -- {tool_command}`"
-    if not instance.helpers_allowed:
-        return (
-            f"set {variable} to the key when starting it (helpers are off for "
-            f"{instance.id}, so `provreg secret get` refuses it)"
-        )
-    command = " ".join(context.secret_get_argv(instance.id, field_id))
-    if variable.isidentifier() and variable.isascii():
-        return f'run it as `{variable}="$({command})" {tool_command}`'
-    # A name a shell cannot assign (aichat's `WORK-OPENAI_API_KEY`): `env` can.
-    return f'run it as `env "{variable}=$({command})" {tool_command}`'
 
 
 def _owned_by(instance_id: str) -> Any:
@@ -554,6 +482,7 @@ def _imported(group: _Group) -> ImportedEntry:
     return ImportedEntry(
         label=group.label,
         name=name,
+        id=str(mark) if mark else None,
         provider=group.provider,
         values=values,
         secrets=secrets,
@@ -561,12 +490,6 @@ def _imported(group: _Group) -> ImportedEntry:
         line=position(first)[0],
         lost=tuple(lost),
     )
-
-
-def instance_key(instance_id: str) -> SecretRef:
-    """The reference to an instance's own key: `provreg secret get ID`, which
-    an import matches to that instance (`import_plan.provreg_helper_target`)."""
-    return SecretRef(kind="command", argv=("provreg", "secret", "get", instance_id))
 
 
 def _whole(value: Any) -> int | None:

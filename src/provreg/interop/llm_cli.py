@@ -57,7 +57,7 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
 )
-from provreg.interop.litellm import (
+from provreg.interop.key_handoff import (
     exec_env_hint,
     instance_key,
     key_field,
@@ -469,6 +469,7 @@ def _imported(
     return ImportedEntry(
         label=group.label,
         name=name,
+        id=str(mark) if mark else None,
         provider=group.provider,
         values=values,
         secrets=secrets,

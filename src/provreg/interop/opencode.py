@@ -464,6 +464,7 @@ def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
     return ImportedEntry(
         label=label,
         name=name,
+        id=member.key,
         provider=provider,
         values=values,
         secrets=secrets,

@@ -43,7 +43,7 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
 )
-from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
+from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance
 
 SECTION_BY_PROVIDER = {
     "openai": "openai",
@@ -339,10 +339,10 @@ def _read_entry(
     lost = [key for key in config if key not in {"api_url", "available_models", "auto_discover"}]
     # Zed keeps the key in the OS keychain: provreg proposes its own keyring entry,
     # which the user fills with `provreg secret set`.
-    secrets = {"api_key": ImportedSecret("api_key", ref=SecretRef(kind="keyring", explicit=False))}
-    if provider == "ollama":
-        secrets = {}
-    else:
+    # The entry says nothing of its key: an import matches it by its endpoint,
+    # and a new instance gets the keyring default.
+    secrets: dict[str, ImportedSecret] = {}
+    if provider != "ollama":
         lost.append(
             "api_key (Zed keeps it in the OS keychain or an environment variable:"
             " store it with `provreg secret set ID`)"

@@ -199,7 +199,9 @@ def test_round_trip(exported: ExportItem) -> None:
         assert entry.values["deployment"] == instance.values["deployment"]
         assert any(phrase.startswith("api_version") for phrase in entry.lost)
     else:
-        assert entry.models == instance.models
+        # With no models listed, the default model stands for the one crush needs.
+        default = instance.value(definition, "default_model")
+        assert entry.models == (instance.models or (ModelSpec(id=default),))
     if not definition.secret_fields:
         assert entry.secrets == {}
         return
@@ -336,7 +338,9 @@ def test_an_entry_without_a_type_is_crushs_own_provider_or_openai_compatible() -
     assert by_label["providers.mine"].provider == "openai-compatible"
 
 
-def test_every_entry_carries_a_base_url_and_a_missing_model_list_is_reported() -> None:
+def test_every_entry_carries_a_base_url_and_at_least_its_default_model() -> None:
     (entry,) = ADAPTER.export([item("claude", "anthropic", "Claude")], CONTEXT).entries
     assert entry.value["base_url"] == "https://api.anthropic.com"
-    assert any(phrase.startswith("models") for phrase in entry.lost)
+    # crush skips a provider with no models: the definition's default stands in.
+    assert [model["id"] for model in entry.value["models"]] == ["claude-sonnet-4-5"]
+    assert not any(phrase.startswith("models") for phrase in entry.lost)

@@ -719,3 +719,76 @@ def test_a_new_id_avoids_ids_declared_in_files_with_errors(
     argv = ["import", "--from", "fake", str(source), "--dry-run", "--config", str(config)]
     assert main(argv) == ExitCode.OK
     assert "would create: providers.gw -> gateway-2 (Gateway)" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- matching rules
+
+
+@pytest.mark.anyio
+async def test_an_entry_that_says_nothing_of_its_key_matches_by_endpoint() -> None:
+    # Zed keeps keys in the OS keychain: its entries carry no key at all.
+    one = compat("one", "One")
+    lone = await plan_import(
+        [entry("zed", None, ModelSpec(id="z"))], [one], builtin_catalog(), Keys({}), set()
+    )
+    assert [(p.outcome, p.instance_id) for p in lone.entries] == [("merged", "one")]
+    two = compat("two", "Zed")
+    by_name = await plan_import(
+        [entry("zed", None)], [one, two], builtin_catalog(), Keys({}), set()
+    )
+    assert [(p.outcome, p.instance_id) for p in by_name.entries] == [("unchanged", "two")]
+    three = compat("three", "Three")
+    ambiguous = await plan_import(
+        [entry("other", None)], [one, three], builtin_catalog(), Keys({}), set()
+    )
+    (planned,) = ambiguous.entries
+    assert planned.outcome == "skipped"
+    assert "several instances use this endpoint (one, three)" in (planned.reason or "")
+
+
+@pytest.mark.anyio
+async def test_a_new_instance_takes_the_files_id_and_shares_another_instances_key() -> None:
+    helper = ImportedSecret(
+        "api_key", ref=SecretRef(kind="command", argv=("provreg", "secret", "get", "gw"))
+    )
+    new = ImportedEntry(
+        label="providers.team-gw",
+        name="Team gateway",
+        id="team-gw",
+        provider="openai-compatible",
+        values={"base_url": "http://other:4000/v1", "default_model": "a"},
+        secrets={"api_key": helper},
+    )
+    plan = await plan_import([new], [], builtin_catalog(), Keys({}), set())
+    (created,) = plan.entries
+    assert (created.outcome, created.instance_id) == ("created", "team-gw")
+    # `provreg secret get gw` in the tool's file: the new instance uses gw's key
+    # entry (one key, one pin), never a command that calls provreg.
+    assert created.keys == {"api_key": SecretRef(kind="keyring", name="gw/api_key")}
+    taken = await plan_import([new], [], builtin_catalog(), Keys({}), {"team-gw"})
+    assert taken.entries[0].instance_id == "team-gateway"  # the file's id is in use
+
+
+@pytest.mark.anyio
+async def test_a_custom_type_that_speaks_openai_is_matched_by_an_openai_compatible_entry() -> None:
+    from provreg.model import FieldSpec, FieldType, ProviderDefinition
+
+    gateway = ProviderDefinition(
+        id="acme",
+        name="Acme",
+        api="openai",
+        fields=(
+            FieldSpec(id="base_url", type=FieldType.URL),
+            FieldSpec(id="api_key", type=FieldType.SECRET),
+        ),
+    )
+    catalog = builtin_catalog().with_definitions([gateway])
+    acme = ProviderInstance(
+        id="acme-gw",
+        name="Acme GW",
+        provider="acme",
+        values={"base_url": "http://gw:4000/v1", "api_key": SecretRef(kind="env", name="GW")},
+    )
+    env_gw = ImportedSecret("api_key", ref=SecretRef(kind="env", name="GW"))
+    plan = await plan_import([entry("e", env_gw)], [acme], catalog, Keys({}), set())
+    assert [(p.outcome, p.instance_id) for p in plan.entries] == [("unchanged", "acme-gw")]

@@ -190,14 +190,20 @@ def _export_one(item: ExportItem, context: ExportContext) -> ExportedEntry | Too
         value["api_key"] = handoff.written
         handoffs.append(handoff)
     models = list(instance.models)
-    default_model = instance.values.get("default_model")
+    # The stated default; with no models listed, the definition's default stands
+    # for the one model (crush skips a provider that offers none).
+    default_model = (
+        instance.values.get("default_model")
+        if instance.models
+        else instance.value(definition, "default_model")
+    )
     # crush has no per-provider default: the default goes first in the list.
     # Azure names deployments where the others name models.
     leading = instance.values.get("deployment") if crush_type == "azure" else default_model
     if isinstance(leading, str):
         models = [m for m in models if m.id == leading] or [ModelSpec(id=leading)]
         models += [m for m in instance.models if m.id != leading]
-    if isinstance(default_model, str) and definition.id != "openai-compatible":
+    if "default_model" in instance.values and definition.id != "openai-compatible":
         lost.append("default_model (crush chooses models in its own `models` setting)")
     if models:
         value["models"] = [_model_entry(model) for model in models]

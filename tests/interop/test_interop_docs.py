@@ -82,10 +82,7 @@ def setup_files(text: str) -> list[tuple[str, str]]:
     setups = SETUP_RE.findall(text)
     assert len(setups) <= 1, "one `<!-- example setup -->` section per doc"
     return [
-        (path, content)
-        for body in setups
-        for path, _, content in BLOCK_RE.findall(body)
-        if path
+        (path, content) for body in setups for path, _, content in BLOCK_RE.findall(body) if path
     ]
 
 
@@ -191,3 +188,36 @@ def test_worked_example_shows_no_key(example: Example) -> None:
     for _, content in example.inputs + example.outputs:
         for key in re.findall(r"\bsk-[\w-]+", content):
             assert "EXAMPLE" in key, f"{example.label}: use a visibly fake key, not {key}"
+
+
+LINK_RE = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _anchors(path: Path) -> set[str]:
+    """The anchors GitHub gives the headings of `path` (as tests/test_docs.py
+    computes them); a repeated heading gets `-1`, `-2`, ..."""
+    text = re.sub(r"^```.*?^```", "", path.read_text(encoding="utf-8"), flags=re.M | re.S)
+    anchors: set[str] = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", text, re.MULTILINE):
+        anchor = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        counter = 0
+        unique = anchor
+        while unique in anchors:
+            counter += 1
+            unique = f"{anchor}-{counter}"
+        anchors.add(unique)
+    return anchors
+
+
+@pytest.mark.parametrize("name", ["export.md", "import.md"])
+def test_links_resolve(name: str) -> None:
+    doc = DOCS / name
+    broken = []
+    for target in LINK_RE.findall(doc.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+:", target):
+            continue
+        file_part, _, anchor = target.partition("#")
+        path = (doc.parent / file_part).resolve() if file_part else doc
+        if not path.exists() or (anchor and anchor not in _anchors(path)):
+            broken.append(target)
+    assert not broken, f"{name}: broken links {broken}"

@@ -263,3 +263,24 @@ def test_o_and_merge_together_are_refused(
     assert main(argv) == ExitCode.FINDINGS
     assert "not both" in capsys.readouterr().err
     assert os.listdir(tmp_path) == ["config"]
+
+
+def test_instances_left_out_by_config_errors_are_said(
+    config_files: ConfigFiles, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `bad` lacks openai-compatible's required default_model: it is not loaded,
+    # so it cannot be exported; the export says so instead of leaving it out quietly.
+    config = config_files(
+        {
+            "providers.yaml": "version: 1\nproviders:\n"
+            "  - {id: ok, name: OK, provider: openai}\n"
+            "  - {id: bad, name: Bad, provider: openai-compatible, base_url: 'http://x:1/v1'}\n"
+        }
+    )
+    assert main(export(config, "--to", "crush")) == ExitCode.OK
+    report = capsys.readouterr().err.splitlines()
+    assert report[-2] == (
+        "note: the config has 1 error; an instance with an error is not loaded, so not "
+        "exported (`provreg --check` shows them)"
+    )
+    assert report[-1] == "1 instance exported to crush (on stdout)"

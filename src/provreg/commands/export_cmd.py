@@ -36,7 +36,9 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
 )
+from provreg.model import Severity
 from provreg.registry import ProviderRegistry
+from provreg.registry.state import RegistryState
 from provreg.secrets.pinning import keyring_user
 from provreg.storage.atomic import atomic_write
 
@@ -131,7 +133,7 @@ def cmd_export(paths: list[str], request: ExportRequest, out: TextIO, err: TextI
         items = export_items(registry, request.ids)
         outcome = adapter.export(items, export_context(paths, registry))
         result = _deliver(adapter, outcome, request, out)
-        report = export_report(outcome, result, request)
+        report = export_report(outcome, result, request, registry.snapshot())
         if request.as_json:
             out.write(json.dumps(report, indent=2) + "\n")
         else:
@@ -211,7 +213,10 @@ def _diff(old: str, new: str, path: str) -> str:
 
 
 def export_report(
-    outcome: ExportOutcome, result: ExportResult, request: ExportRequest
+    outcome: ExportOutcome,
+    result: ExportResult,
+    request: ExportRequest,
+    state: RegistryState | None = None,
 ) -> dict[str, Any]:
     """The report as data (the JSON of `--json`): references and hints, never a value."""
     report: dict[str, Any] = {
@@ -239,6 +244,14 @@ def export_report(
             for entry in outcome.entries
         ],
         "skipped": [_note(note) for note in outcome.skipped],
+        # An instance with an error is not in the registry, so not in the export;
+        # one from a file that broke since is exported as last loaded. Both said.
+        "config_errors": state.count(Severity.ERROR) if state is not None else 0,
+        "stale": sorted(
+            entry.instance_id
+            for entry in outcome.entries
+            if state is not None and entry.instance_id in state.stale_ids
+        ),
     }
     if request.as_json and result.diff is not None:
         report["diff"] = result.diff
@@ -268,6 +281,16 @@ def render_report(report: dict[str, Any]) -> str:
             lines.append(f"  not expressible in {report['tool']}: " + "; ".join(entry["lost"]))
     for note in report["skipped"]:
         lines.append(f"{note['instance_id']}: skipped: {note['reason']}")
+    for instance_id in report["stale"]:
+        lines.append(
+            f"{instance_id}: its file has errors now; exported as last loaded (`provreg --check`)"
+        )
+    errors = report["config_errors"]
+    if errors:
+        lines.append(
+            f"note: the config has {errors} error{'s' if errors != 1 else ''}; an instance "
+            "with an error is not loaded, so not exported (`provreg --check` shows them)"
+        )
     lines.append(_summary(report))
     return "".join(line + "\n" for line in lines)
 

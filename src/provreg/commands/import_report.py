@@ -11,6 +11,7 @@ from typing import Any
 
 from provreg.commands.import_plan import ImportPlan, PlannedEntry
 from provreg.interop.base import ImportRead, ToolAdapter
+from provreg.interop.key_handoff import helper_target
 
 
 @dataclass
@@ -31,8 +32,15 @@ def _keys_report(planned: PlannedEntry) -> dict[str, str]:
                 keys[field] = f"pasted key -> keyring ({planned.instance_id}/{field})"
             else:
                 keys[field] = f"pasted key, the same as {planned.instance_id}'s"
+        elif planned.outcome == "created" and field in planned.keys:
+            keys[field] = planned.keys[field].describe()  # what the new instance states
         elif secret.ref is not None:
-            keys[field] = secret.ref.describe()
+            target = helper_target(secret.ref)
+            keys[field] = (
+                f"`provreg secret get {target[0]}` ({target[0]}'s own key)"
+                if target is not None
+                else secret.ref.describe()
+            )
     return keys
 
 

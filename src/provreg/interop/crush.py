@@ -43,6 +43,7 @@ from provreg.interop.base import (
     SecretHandoff,
     ToolFileError,
     ToolNote,
+    imported_model,
 )
 from provreg.model import FieldSpec, ModelSpec, ProviderDefinition, SecretRef
 
@@ -306,7 +307,10 @@ def _provider_of(key: str, config: Mapping[str, Any]) -> str | None:
         crush_type = "openai-compat"  # crush's default for a custom provider
     provider = _PROVIDER_BY_TYPE.get(crush_type)
     if provider == "openai-compatible":
-        host = urlsplit(str(config.get("base_url") or "")).hostname or ""
+        try:
+            host = urlsplit(str(config.get("base_url") or "")).hostname or ""
+        except ValueError:  # not a URL: the registry refuses it with its own reason
+            host = ""
         provider = _PROVIDER_BY_HOST.get(host, provider)
     return provider
 
@@ -383,22 +387,22 @@ def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
         else:
             secrets["api_key"] = secret
     models: list[ModelSpec] = []
-    for model in config.get("models") or []:
-        if not isinstance(model, dict) or not isinstance(model.get("id"), str):
-            continue
-        context_window = model.get("context_window")
-        max_tokens = model.get("default_max_tokens")
-        models.append(
-            ModelSpec(
-                id=model["id"],
-                context_window=context_window
-                if isinstance(context_window, int) and context_window > 0
-                else None,
-                max_output_tokens=max_tokens
-                if isinstance(max_tokens, int) and max_tokens > 0
-                else None,
+    listed = config.get("models")
+    if listed is not None and not isinstance(listed, list):
+        lost.append("models (not a list)")
+        listed = []
+    for index, model in enumerate(listed or []):
+        spec = (
+            imported_model(
+                model.get("id"), model.get("context_window"), model.get("default_max_tokens")
             )
+            if isinstance(model, dict)
+            else None
         )
+        if spec is None:
+            lost.append(f"models[{index}] (not a model provreg can keep)")
+            continue
+        models.append(spec)
     if models and provider == "openai-compatible":
         values["default_model"] = models[0].id  # required there; crush has no per-provider default
     if provider == "azure-openai":

@@ -41,6 +41,7 @@ from provreg.interop.base import (
     SecretHandoff,
     ToolFileError,
     ToolNote,
+    imported_model,
 )
 from provreg.model import FieldSpec, ModelSpec, ProviderDefinition, SecretRef
 
@@ -426,22 +427,20 @@ def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
         else:
             secrets["api_key"] = secret
     models: list[ModelSpec] = []
-    listed = config.get("models") if isinstance(config.get("models"), dict) else {}
-    for model_id, model in listed.items():
+    listed = config.get("models")
+    if listed is not None and not isinstance(listed, dict):
+        lost.append("models (not an object)")
+    for index, (model_id, model) in enumerate((listed if isinstance(listed, dict) else {}).items()):
         limit = model.get("limit") if isinstance(model, dict) else None
-        context = limit.get("context") if isinstance(limit, dict) else None
-        output = limit.get("output") if isinstance(limit, dict) else None
-        models.append(
-            ModelSpec(
-                id=model_id,
-                context_window=int(context)
-                if isinstance(context, (int, float)) and context >= 1
-                else None,
-                max_output_tokens=int(output)
-                if isinstance(output, (int, float)) and output >= 1
-                else None,
-            )
+        spec = imported_model(
+            model_id,
+            limit.get("context") if isinstance(limit, dict) else None,
+            limit.get("output") if isinstance(limit, dict) else None,
         )
+        if spec is None:
+            lost.append(f"models: entry {index + 1} (not a model id provreg can keep)")
+            continue
+        models.append(spec)
     if models and provider == "openai-compatible":
         values["default_model"] = models[0].id
     if models and provider == "azure-openai":

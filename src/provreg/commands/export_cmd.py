@@ -36,6 +36,7 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
 )
+from provreg.one_line import printable
 from provreg.registry import ProviderRegistry
 from provreg.secrets.pinning import keyring_user
 from provreg.storage.atomic import atomic_write
@@ -291,7 +292,9 @@ def render_report(report: dict[str, Any]) -> str:
     for note in report["skipped"]:
         lines.append(f"{note['instance_id']}: skipped: {note['reason']}")
     lines.append(_summary(report))
-    return "".join(line + "\n" for line in lines)
+    # Names, labels, paths and reasons come from files: a line break or an escape
+    # sequence in one must not start a line of its own (or rewrite the screen).
+    return "".join(printable(line) + "\n" for line in lines)
 
 
 def _summary(report: dict[str, Any]) -> str:

@@ -96,9 +96,30 @@ def read_tool_file(path: str) -> ToolFile:
     return ToolFile(path, text, bom, hashlib.sha256(data).hexdigest())
 
 
+def ensure_replaceable(tool_file: ToolFile) -> None:
+    """Refuse a file its owner made read-only: an atomic replace (a rename in a
+    writable directory) would go through where an editor would stop and ask.
+
+    Raises:
+        CommandError
+    """
+    try:
+        mode = os.stat(tool_file.path).st_mode
+    except OSError as exc:
+        raise CommandError(f"{tool_file.path}: cannot read: {exc.strerror or exc}") from None
+    if not mode & stat.S_IWUSR:
+        raise CommandError(
+            f"{tool_file.path} is read-only; nothing was written. Make it writable "
+            "(chmod u+w) to let provreg change it"
+        )
+
+
 def write_backup(tool_file: ToolFile) -> str:
     """Save the file's bytes as `PATH.provreg-bak` (mode 0600, replacing an older
-    backup); returns the backup's path."""
+    backup); returns the backup's path. Refused, before anything is written,
+    for a read-only file (see `ensure_replaceable`) and for a backup path that is
+    a symbolic link or not a file."""
+    ensure_replaceable(tool_file)
     backup = tool_file.path + BACKUP_SUFFIX
     if os.path.islink(backup) or (os.path.lexists(backup) and not os.path.isfile(backup)):
         # Writing through a link would replace whatever it points at with a copy

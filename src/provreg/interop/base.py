@@ -14,6 +14,7 @@ command layer matches them against the registry and applies them through it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -160,6 +161,16 @@ class ImportedSecret:
     def __post_init__(self) -> None:
         if (self.ref is None) == (self.plaintext is None):
             raise ValueError("an imported secret is either a reference or a pasted key")
+
+
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def shell_name(text: str | None) -> bool:
+    """Whether `text` is a variable name a shell (and every tool) takes as one:
+    a definition's `env:` is written into shell and tool files only then, since
+    anything else would be code there (`X; rm -rf ~`, `X$(cmd)`)."""
+    return text is not None and _SHELL_NAME.fullmatch(text) is not None
 
 
 def _token_limit(value: object) -> int | None:

@@ -44,6 +44,7 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
     imported_model,
+    shell_name,
 )
 from provreg.model import FieldSpec, ModelSpec, ProviderDefinition, SecretRef
 
@@ -106,7 +107,8 @@ def _crush_type(definition: ProviderDefinition) -> str | None:
 
 def _env_name(instance_id: str, definition: ProviderDefinition, spec: FieldSpec) -> str:
     """The variable an exec hand-off uses: the field's convention, else one from the id."""
-    if spec.env and definition.id != "openai-compatible":
+    if shell_name(spec.env) and definition.id != "openai-compatible":
+        assert spec.env is not None
         return spec.env
     return re.sub(r"[^A-Z0-9]+", "_", instance_id.upper()).strip("_") + "_" + spec.id.upper()
 

@@ -42,6 +42,7 @@ from provreg.interop.base import (
     Syntax,
     ToolFileError,
     ToolNote,
+    shell_name,
 )
 from provreg.model import FieldSpec, ProviderInstance, SecretRef
 
@@ -121,6 +122,10 @@ def _instance_lines(
         if not spec.env:
             if spec.id in instance.values:
                 lost.append(spec.id)
+            continue
+        if not shell_name(spec.env):
+            # Written as is, it would run as a command when the file is sourced.
+            lost.append(f"{spec.id} (its `env:` name in the definition is not a variable name)")
             continue
         if spec.is_secret:
             ref = instance.secret_ref(spec.id)

@@ -167,8 +167,15 @@ class _Parser:
             if self.text[end] == "\n":
                 raise self.fail("a string is never closed on its line", start)
             raise self.fail("a string holds a control character", end)
-        self.pos = end + 1
         decoded: str = json.loads(self.text[start : end + 1])
+        try:
+            decoded.encode("utf-8")
+        except UnicodeEncodeError:
+            # `\ud800` alone is JSON but no text: nothing could write it back.
+            raise self.fail(
+                "a string holds an unpaired surrogate escape (\\uD800-\\uDFFF)", start
+            ) from None
+        self.pos = end + 1
         return decoded
 
     def object(self, depth: int) -> ObjectNode:

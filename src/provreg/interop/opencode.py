@@ -42,6 +42,7 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
     imported_model,
+    shell_name,
 )
 from provreg.model import FieldSpec, ModelSpec, ProviderDefinition, SecretRef
 
@@ -89,7 +90,8 @@ _FILE_RE = re.compile(r"\{file:([^}]+)\}")
 
 
 def _exec_variable(instance_id: str, definition: ProviderDefinition, spec: FieldSpec) -> str:
-    if spec.env and definition.id != "openai-compatible":
+    if shell_name(spec.env) and definition.id != "openai-compatible":
+        assert spec.env is not None
         return spec.env
     return re.sub(r"[^A-Z0-9]+", "_", instance_id.upper()).strip("_") + "_" + spec.id.upper()
 

@@ -43,6 +43,7 @@ from provreg.interop.base import (
     ToolFileError,
     ToolNote,
     imported_model,
+    shell_name,
 )
 from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
 
@@ -124,7 +125,7 @@ def _secret_handoff(
             handoffs.append(SecretHandoff(spec.id, "none", "", hint="no key stated or stored"))
             continue
         ref = instance.secret_ref(spec.id)
-        zed_variable = variable or spec.env or ""
+        zed_variable = variable or (spec.env if shell_name(spec.env) else None) or ""
         if ref.kind == "env" and ref.name == zed_variable:
             handoffs.append(SecretHandoff(spec.id, "env", zed_variable))
             continue

@@ -1,0 +1,396 @@
+"""`provreg import` against hostile and careless tool files: wrong types
+everywhere, keys pasted in the wrong place, names that would forge report
+lines, files that are not files. Each must end in a clean report or a one-line
+error with its place, never a traceback, and never a key anywhere but the
+keyring (the real Secret Service here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+from pathlib import Path
+
+import pytest
+from helpers.cli import canary_value, cli_env, run_cli
+from helpers.files import state_dir, tree
+from helpers.keyrings import SECRET_SERVICE_BACKEND
+from helpers.secret_service import SecretServiceDaemon
+
+from provreg.cli import main
+from provreg.exit_codes import ExitCode
+from provreg.interop import tools
+from provreg.interop.base import ToolFileError
+
+EMPTY = "version: 1\n"
+
+
+INFINITE = "__INFINITE__"
+"""Written as `1e400` (JSON has no infinity; the number does not fit a float)."""
+
+
+def write(path: Path, document: object) -> Path:
+    text = json.dumps(document, indent=2).replace(json.dumps(INFINITE), "1e400")
+    path.write_text(text + "\n")
+    return path
+
+
+def crush_entry(key: str, host: str = "llm.example:9000", **extra: object) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "name": "Gateway",
+        "type": "openai-compat",
+        "base_url": f"http://{host}/v1",
+        "api_key": key,
+        "models": [{"id": "m"}],
+    }
+    entry.update(extra)
+    return entry
+
+
+def run_import(*args: str) -> tuple[int, str]:
+    done = run_cli("import", *args, env=cli_env(SECRET_SERVICE_BACKEND))
+    assert "Traceback" not in done.output
+    return done.returncode, done.output
+
+
+# --------------------------------------------------------------------------- wrong types
+
+
+@pytest.mark.parametrize(
+    ("tool", "document", "lost"),
+    [
+        (
+            "crush",
+            {
+                "providers": {
+                    "x": {"type": "openai-compat", "base_url": "http://a:1/v1", "models": 5}
+                }
+            },
+            "models (not a list)",
+        ),
+        (
+            "crush",
+            {
+                "providers": {
+                    "x": {
+                        "type": "openai-compat",
+                        "base_url": "http://a:1/v1",
+                        "models": [{"id": ""}],
+                    }
+                }
+            },
+            "models[0] (not a model provreg can keep)",
+        ),
+        (
+            "crush",
+            {
+                "providers": {
+                    "x": {
+                        "type": "openai-compat",
+                        "base_url": "http://a:1/v1",
+                        "models": [{"id": "m", "context_window": 10**30}, "junk"],
+                    }
+                }
+            },
+            "models[1] (not a model provreg can keep)",
+        ),
+        (
+            "opencode",
+            {
+                "provider": {
+                    "x": {
+                        "npm": "@ai-sdk/openai-compatible",
+                        "options": {"baseURL": "http://a:1/v1"},
+                        "models": {"m": {"limit": {"context": INFINITE, "output": -5}}, "": {}},
+                    }
+                }
+            },
+            "models: entry 2 (not a model id provreg can keep)",
+        ),
+        (
+            "zed",
+            {"language_models": {"openai": {"api_url": "http://a:1/v1", "available_models": 5}}},
+            "available_models (not a list)",
+        ),
+        (
+            "zed",
+            {
+                "language_models": {
+                    "openai": {
+                        "api_url": "http://a:1/v1",
+                        "available_models": [{"name": "m", "max_tokens": INFINITE}, {"name": " x"}],
+                    }
+                }
+            },
+            "available_models[1] (not a model provreg can keep)",
+        ),
+    ],
+)
+def test_wrong_types_are_said_not_a_crash(
+    tool: str, document: object, lost: str, tmp_path: Path
+) -> None:
+    source = write(tmp_path / "tool.json", document)
+    read = tools.adapter(tool).read(source.read_text(), str(source))
+    (entry,) = read.entries
+    assert lost in entry.lost
+    # What could be kept is kept, limits that are not whole numbers in range dropped.
+    assert all(model.context_window in (None, 10**30) for model in entry.models)
+    assert all(
+        model.context_window is None or model.context_window <= 2**53 for model in entry.models
+    )
+
+
+def test_wrong_types_through_the_cli_are_a_report_not_an_adapter_failure(
+    config_files: object, config_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write(
+        tmp_path / "crush.json",
+        {
+            "providers": {
+                "x": {"type": "openai-compat", "base_url": "http://[::1/v1", "models": 5},
+                "y": {"type": 5, "base_url": 7, "name": 3, "api_key": 9, "models": {"a": 1}},
+                "z": [],
+            }
+        },
+    )
+    argv = ["import", "--from", "crush", str(source), "--dry-run", "--config", str(config_dir)]
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert "adapter failed" not in err, err
+    assert code == ExitCode.FINDINGS  # the entries the registry refuses are skipped
+    assert "skipped: providers.x:" in out
+    assert "not a provider: providers.z: not an object" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ('{"providers": {"x": {"api_key": "sk-canary-0000000000000000"}}, /* x', 1, 65),
+        ('{"providers": {"x": {"name": "\\ud800 lone", "api_key": "$A"}}}', 1, 30),
+        ('{"providers": {"x": {"name": "\\udfff"}}}', 1, 30),
+        ("[" * 3000, 1, 258),
+        ("\n\n", 3, 1),
+    ],
+)
+def test_unreadable_json_is_its_place_only(text: str, line: int, column: int) -> None:
+    with pytest.raises(ToolFileError) as raised:
+        tools.adapter("crush").read(text, "c.json")
+    assert (raised.value.line, raised.value.column) == (line, column)
+    assert "sk-canary" not in str(raised.value) and "lone" not in str(raised.value)
+
+
+def test_a_lone_surrogate_name_is_refused_at_its_place_not_a_misleading_write_error(
+    config_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (config_dir / "providers.yaml").write_text(EMPTY)
+    source = tmp_path / "crush.json"
+    source.write_text(
+        '{"providers": {\n  "b": {"name": "\\ud800", "type": "openai-compat",'
+        ' "base_url": "http://b:1/v1", "api_key": "$B", "models": [{"id": "m"}]}}}\n'
+    )
+    before = tree(config_dir)
+    assert main(["import", "--from", "crush", str(source), "--config", str(config_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"provreg: {source}:2:17: a string holds an unpaired surrogate escape " + (
+        "(\\uD800-\\uDFFF)\n"
+    )
+    assert tree(config_dir) == before
+
+
+# --------------------------------------------------------------------------- not a file
+
+
+def test_a_fifo_is_refused_without_hanging(config_dir: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "crush.json"
+    os.mkfifo(fifo)
+    result: list[int] = []
+
+    def run() -> None:
+        result.append(main(["import", "--from", "crush", str(fifo), "--config", str(config_dir)]))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    if worker.is_alive():  # unblock the reader so the test process can end
+        with open(fifo, "w") as writer:
+            writer.write("{}")
+        worker.join(timeout=5)
+        pytest.fail("import blocked on a FIFO")
+    assert result == [ExitCode.FINDINGS]
+
+
+def test_a_symlink_to_a_device_and_a_directory_are_one_line(
+    config_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    link = tmp_path / "crush.json"
+    link.symlink_to("/dev/null")
+    base = ["import", "--from", "crush", "--config", str(config_dir)]
+    assert main([*base, str(link)]) == ExitCode.FINDINGS
+    assert capsys.readouterr().err == (
+        f"provreg: {link}: not a regular file (a device, FIFO or socket)\n"
+    )
+    assert main([*base, str(tmp_path)]) == ExitCode.FINDINGS
+    assert capsys.readouterr().err == f"provreg: {tmp_path}: is a directory, not a file\n"
+
+
+# --------------------------------------------------------------------------- report lines
+
+
+def test_a_name_with_line_breaks_cannot_forge_report_lines(
+    config_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (config_dir / "providers.yaml").write_text(EMPTY)
+    forged = "Box\n  api_key: pasted key -> keyring (box/api_key)\n\x1b[2J"
+    source = write(
+        tmp_path / "crush.json",
+        {"providers": {"box": crush_entry("$BOX_KEY", name=forged)}},
+    )
+    argv = ["import", "--from", "crush", str(source), "--dry-run", "--config", str(config_dir)]
+    assert main(argv) == ExitCode.OK
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("would create: providers.box -> box-api-key-pasted-key-keyring")
+    assert "(Box\\n  api_key: pasted key -> keyring (box/api_key)\\n" in lines[1]
+    assert lines[1].endswith("\\x1b[2J)")
+    assert "  api_key: pasted key -> keyring (box/api_key)" not in lines
+    assert not any("\x1b" in line for line in lines)
+
+
+# ------------------------------------------------------------------------ keys in the wrong place
+
+
+def canary_nowhere(key: str, output: str, *roots: Path) -> None:
+    assert key not in output
+    for name, data in tree(*roots).items():
+        assert key.encode() not in data, name
+
+
+@pytest.mark.parametrize(
+    "place",
+    ["object key", "setting name", "name", "model id", "base url", "opencode option"],
+)
+def test_a_key_pasted_in_the_wrong_place_is_never_repeated_nor_written(
+    secret_service: SecretServiceDaemon, config_dir: Path, tmp_path: Path, place: str
+) -> None:
+    (config_dir / "providers.yaml").write_text(EMPTY)
+    key = canary_value()
+    token = secrets.token_hex(3)
+    tool = "crush"
+    entry_key = f"gw-{token}"
+    entry = crush_entry(key, host=f"h{token}.example:9000", name=entry_key)
+    if place == "object key":
+        entry_key = key
+    elif place == "setting name":
+        entry[key] = True
+    elif place == "name":
+        entry["name"] = f"My {key}"
+    elif place == "model id":
+        entry["models"] = [{"id": "m"}, {"id": key}]
+    elif place == "base url":
+        entry["base_url"] = f"http://h{token}.example:9000/v1?key={key}"
+    document: dict[str, object] = {"providers": {entry_key: entry}}
+    if place == "opencode option":
+        tool = "opencode"
+        document = {
+            "provider": {
+                entry_key: {
+                    "npm": "@ai-sdk/openai-compatible",
+                    "options": {"baseURL": f"http://h{token}.example:9000/v1", "apiKey": key},
+                    "models": {"m": {}},
+                    key: 1,
+                }
+            }
+        }
+    source = write(tmp_path / f"{tool}.json", document)
+    code, output = run_import("--from", tool, str(source), "--config", str(config_dir))
+    json_code, json_output = run_import(
+        "--from", tool, str(source), "--json", "--config", str(config_dir)
+    )
+    canary_nowhere(key, output + json_output, config_dir, state_dir())
+    if place in ("setting name", "opencode option"):
+        # Only a setting's name: the entry is imported, the name withheld from `not kept`.
+        assert code == ExitCode.OK, output
+        assert "[withheld: it may be a key]" in output
+        assert secret_service.lookup(f"gw-{token}/api_key") == key
+    else:
+        assert code == ExitCode.FINDINGS, output
+        assert "not only in its key field; nothing of it was imported" in output
+        assert "created" not in output
+        assert (config_dir / "providers.yaml").read_text() == EMPTY
+    report = json.loads(json_output)
+    assert [entry["outcome"] for entry in report["entries"]] in (["skipped"], ["unchanged"])
+
+
+def test_a_key_only_in_an_entry_name_that_looks_like_a_key_is_not_made_a_name(
+    config_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No pasted key to compare with: the vendor prefix is what gives it away.
+    (config_dir / "providers.yaml").write_text(EMPTY)
+    key = canary_value()
+    source = write(tmp_path / "crush.json", {"providers": {key: crush_entry("$GW_KEY")}})
+    argv = ["import", "--from", "crush", str(source), "--config", str(config_dir)]
+    assert main(argv) == ExitCode.FINDINGS
+    out = capsys.readouterr().out
+    assert key not in out
+    assert "skipped: providers.[withheld: it may be a key]: a key" in out
+    assert (config_dir / "providers.yaml").read_text() == EMPTY
+
+
+def test_a_key_pasted_as_a_key_and_in_a_not_provider_entry_is_withheld(
+    secret_service: SecretServiceDaemon, config_dir: Path, tmp_path: Path
+) -> None:
+    (config_dir / "providers.yaml").write_text(EMPTY)
+    key = f"canary-{secrets.token_hex(16)}"  # no vendor prefix: only the value gives it away
+    token = secrets.token_hex(3)
+    source = write(
+        tmp_path / "crush.json",
+        {
+            "providers": {
+                f"gw-{token}": crush_entry(key, f"h{token}.example:9000", name=f"gw-{token}"),
+                # the same key again, as the name of something that is no provider
+                f"x-{key}": [],
+            }
+        },
+    )
+    code, output = run_import("--from", "crush", str(source), "--config", str(config_dir))
+    assert code == ExitCode.OK, output
+    assert "not a provider: providers.x-[withheld: it may be a key]: not an object" in output
+    assert secret_service.lookup(f"gw-{token}/api_key") == key
+    canary_nowhere(key, output, config_dir, state_dir())
+    # Run again: nothing changes.
+    before = tree(config_dir, source)
+    again, output = run_import("--from", "crush", str(source), "--config", str(config_dir))
+    assert again == ExitCode.OK and output.splitlines()[-1] == "1 unchanged"
+    assert tree(config_dir, source) == before
+
+
+# --------------------------------------------------------------------------- scrub
+
+
+def test_scrub_refuses_a_backup_path_that_is_a_symlink_and_keeps_the_target(
+    secret_service: SecretServiceDaemon, config_dir: Path, tmp_path: Path
+) -> None:
+    (config_dir / "providers.yaml").write_text(EMPTY)
+    key = f"canary-{secrets.token_hex(16)}"  # no vendor prefix: only the value gives it away
+    token = secrets.token_hex(3)
+    source = write(
+        tmp_path / "crush.json",
+        {
+            "providers": {
+                f"gw-{token}": crush_entry(key, f"h{token}.example:9000", name=f"gw-{token}")
+            }
+        },
+    )
+    victim = tmp_path / "precious.txt"
+    victim.write_text("mine\n")
+    victim.chmod(0o644)
+    Path(str(source) + ".provreg-bak").symlink_to(victim)
+    code, output = run_import(
+        "--from", "crush", str(source), "--scrub", "--config", str(config_dir)
+    )
+    assert code == ExitCode.FINDINGS
+    assert "not scrubbed: " in output and "is a symbolic link or not a file" in output
+    assert victim.read_text() == "mine\n"
+    assert key in source.read_text()  # not scrubbed: the key is still where it was
+    assert secret_service.lookup(f"gw-{token}/api_key") == key  # but imported
+    canary_nowhere(key, output, config_dir)

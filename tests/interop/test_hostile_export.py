@@ -279,3 +279,19 @@ def test_o_never_replaces_a_file_created_while_it_writes(
     assert "was created while provreg was writing it" in capsys.readouterr().err
     assert target.read_text() == "theirs\n"
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".provreg-tmp-")]
+
+
+def test_merge_into_a_crlf_env_file_keeps_its_line_ends_and_is_idempotent(
+    config: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "win.env"
+    target.write_bytes(
+        b"export A=1\r\n# >>> provreg: work\r\nexport OLD=1\r\n# <<< provreg: work\r\n"
+    )
+    assert main(merge(config, target)) == ExitCode.OK
+    data = target.read_bytes()
+    assert data.startswith(b"export A=1\r\n# >>> provreg: work\r\n# Work\r\n")
+    assert b"OLD" not in data
+    assert data.count(b"\n") == data.count(b"\r\n")
+    assert main(merge(config, target)) == ExitCode.OK
+    assert target.read_bytes() == data

@@ -209,6 +209,10 @@ class EnvFileAdapter:
         return HEADER + "".join("\n" + block for block in blocks)
 
     def merge(self, existing: str, outcome: ExportOutcome, path: str) -> str:
+        if "\r\n" in existing and existing.count("\n") == existing.count("\r\n"):
+            # A Windows file stays one: the blocks are written with its line ends.
+            lf = self.merge(existing.replace("\r\n", "\n"), outcome, path)
+            return lf.replace("\n", "\r\n")
         blocks = _split_blocks(existing, path)
         by_key = {entry.key: entry for entry in outcome.entries}
         written: set[str] = set()

@@ -209,8 +209,9 @@ def test_round_trip(exported: ExportItem) -> None:
         assert secret.ref == ref
     else:
         # keyring, file and command references all went through `provreg secret
-        # get ID`: they come back as that instance's own keyring entry.
-        assert (secret.ref.kind, secret.ref.name) == ("keyring", None)
+        # get ID`: they come back as that instance's own keyring entry, named (the
+        # import matches it with the instance; crush's key is not always the id).
+        assert (secret.ref.kind, secret.ref.name) == ("keyring", f"{instance.id}/api_key")
 
 
 def test_reading_crushs_project_file() -> None:
@@ -225,7 +226,7 @@ def test_reading_crushs_project_file() -> None:
     )
     work = by_label["providers.work"]
     assert work.name == "Work gateway" and work.provider == "openai-compatible"
-    assert work.secrets["api_key"].ref == SecretRef(kind="keyring")
+    assert work.secrets["api_key"].ref == SecretRef(kind="keyring", name="work/api_key")
     assert work.values == {
         "base_url": "https://llm.example.net/v1",
         "default_model": "llama-3.3-70b",

@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -217,12 +218,27 @@ def test_a_backup_path_that_is_a_symlink_is_never_written_through(
 def test_merge_refuses_devices_dangling_links_and_read_only_files(
     config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    null = tmp_path / "null.env"
-    null.symlink_to("/dev/null")
-    assert main(merge(config, null)) == ExitCode.FINDINGS
+    # A FIFO in this test's directory stands for every non-file: a device such
+    # as /dev/null is not used, since code that wrote through it as root would
+    # replace the system's /dev/null (that happened with the code before the fix).
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "pipe.env"
+    link.symlink_to(fifo)
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(main(merge(config, link))), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    if worker.is_alive():  # unblock the reader so the test process can end
+        with open(fifo, "w") as writer:
+            writer.write("")
+        worker.join(timeout=5)
+        pytest.fail("export --merge blocked on a FIFO")
+    assert result == [ExitCode.FINDINGS]
     assert capsys.readouterr().err == (
-        f"provreg: {null}: not a regular file (a device, FIFO or socket)\n"
+        f"provreg: {link}: not a regular file (a device, FIFO or socket)\n"
     )
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and link.is_symlink()
     dangling = tmp_path / "gone.env"
     dangling.symlink_to(tmp_path / "missing")
     assert main(merge(config, dangling)) == ExitCode.FINDINGS

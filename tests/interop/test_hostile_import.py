@@ -394,3 +394,78 @@ def test_scrub_refuses_a_backup_path_that_is_a_symlink_and_keeps_the_target(
     assert key in source.read_text()  # not scrubbed: the key is still where it was
     assert secret_service.lookup(f"gw-{token}/api_key") == key  # but imported
     canary_nowhere(key, output, config_dir)
+
+
+# --------------------------------------------------------------------------- semantics
+
+
+def test_crush_dry_run_then_scrub_then_again_with_the_real_keyring(
+    secret_service: SecretServiceDaemon, config_dir: Path, tmp_path: Path
+) -> None:
+    (config_dir / "providers.yaml").write_text(EMPTY)
+    key, other = canary_value(), canary_value()
+    token = secrets.token_hex(3)
+    host = f"h{token}.example:9000"
+    name = f"gw-{token}"
+    source = tmp_path / "crush.json"
+    source.write_text(
+        "{\n  // my providers\n"
+        + json.dumps({"providers": {"a": crush_entry(key, host, name=name)}}, indent=2)[1:]
+        + "\n"
+    )
+    original = source.read_bytes()
+    base = ("--from", "crush", str(source), "--config", str(config_dir))
+
+    # --dry-run --scrub: the plan, and not one byte or keyring entry anywhere.
+    before = tree(config_dir, tmp_path, state_dir()) if state_dir().exists() else None
+    code, output = run_import(*base, "--dry-run", "--scrub")
+    assert code == ExitCode.OK, output
+    assert f"would create: providers.a -> {name} ({name})" in output
+    assert "would scrub 1 pasted key(s)" in output
+    assert secret_service.lookup(f"{name}/api_key") is None
+    assert source.read_bytes() == original
+    assert not Path(str(source) + ".provreg-bak").exists()
+    if before is not None:
+        assert tree(config_dir, tmp_path, state_dir()) == before
+    canary_nowhere(key, output, config_dir, tmp_path / "cfg")
+
+    # --scrub: imported, the key moved, the file holds a reference and its comment.
+    code, output = run_import(*base, "--scrub")
+    assert code == ExitCode.OK, output
+    assert secret_service.lookup(f"{name}/api_key") == key
+    scrubbed = source.read_text()
+    assert key not in scrubbed and "// my providers" in scrubbed
+    helper = json.loads(scrubbed.split("\n", 2)[2].join(["{", ""]))["providers"]["a"]["api_key"]
+    assert helper.startswith(f"$(provreg secret get {name} --config ")
+    backup = Path(str(source) + ".provreg-bak")
+    assert backup.read_bytes() == original
+    assert oct(backup.stat().st_mode & 0o777) == "0o600"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".provreg-tmp-")]
+    canary_nowhere(key, output, config_dir, state_dir())
+
+    # Again: every entry unchanged, no byte changed, the keyring as it was.
+    settled = tree(config_dir, source)
+    code, output = run_import(*base, "--scrub")
+    assert code == ExitCode.OK, output
+    assert output.splitlines()[-1] == "1 unchanged"
+    assert tree(config_dir, source) == settled
+
+    # Same endpoint: the same key under another name matches; another key is another instance.
+    again = write(
+        tmp_path / "again.json",
+        {
+            "providers": {
+                "same": crush_entry(key, host, name="Whatever"),
+                "other": crush_entry(other, host, name=name),
+            }
+        },
+    )
+    code, output = run_import("--from", "crush", str(again), "--config", str(config_dir))
+    assert code == ExitCode.OK, output
+    lines = output.splitlines()
+    assert f"unchanged: providers.same -> {name}" in lines
+    assert f"created: providers.other -> {name}-2 ({name} (2))" in lines
+    assert secret_service.lookup(f"{name}-2/api_key") == other
+    assert secret_service.lookup(f"{name}/api_key") == key
+    canary_nowhere(key, output, config_dir, state_dir())
+    canary_nowhere(other, output, config_dir, state_dir())

@@ -97,6 +97,15 @@ def provreg_helper_target(ref: SecretRef) -> tuple[str, str] | None:
     return instance_id, field_id
 
 
+def default_entry_of(ref: SecretRef) -> tuple[str, str] | None:
+    """(instance id, field) when a keyring reference names an instance's default
+    entry, `<id>/<field>` (what an adapter maps `provreg secret get ID` to)."""
+    if ref.kind != "keyring" or ref.name is None or ref.name.count("/") != 1:
+        return None
+    instance_id, field_id = ref.name.split("/")
+    return (instance_id, field_id) if instance_id and field_id else None
+
+
 @dataclass
 class PlannedEntry:
     """One entry of the tool's file and what the import does with it."""
@@ -306,6 +315,10 @@ async def _same_key(
         target = provreg_helper_target(secret.ref)
         if target is not None:
             return target == (candidate.instance_id, field_id)
+        if default_entry_of(secret.ref) == (candidate.instance_id, field_id) and (
+            theirs is None or (theirs.kind == "keyring" and theirs.name is None)
+        ):
+            return True  # `{keyring: ID/FIELD}`: that instance's own keyring entry
         if theirs is None or secret.ref.to_yaml() == {"keyring": True}:
             return False  # a default keyring entry belongs to one instance id
         return secret.ref.to_yaml() == theirs.to_yaml()

@@ -353,8 +353,8 @@ def command_ref(argv: Sequence[str], entry_key: str, field_id: str) -> SecretRef
             del rest[at : at + 2]
         target_id = rest[0]
         target_field = rest[1] if len(rest) > 1 else "api_key"
-        if target_id == entry_key and target_field == field_id:
-            return SecretRef(kind="keyring")
+        # Always named: the entry's key in crush is not the instance's id, and the
+        # import matches a named default entry with the instance it belongs to.
         return SecretRef(kind="keyring", name=f"{target_id}/{target_field}")
     return SecretRef(kind="command", name=argv[0], argv=tuple(argv))
 

@@ -469,3 +469,31 @@ def test_crush_dry_run_then_scrub_then_again_with_the_real_keyring(
     assert secret_service.lookup(f"{name}/api_key") == key
     canary_nowhere(key, output, config_dir, state_dir())
     canary_nowhere(other, output, config_dir, state_dir())
+
+
+@pytest.mark.parametrize("provider", ["openai-compatible", "openai"])
+def test_opencode_after_scrub_a_second_import_changes_nothing(
+    secret_service: SecretServiceDaemon, config_dir: Path, tmp_path: Path, provider: str
+) -> None:
+    # opencode has no command helper: --scrub writes `{env:VAR}` (run it under
+    # `provreg exec`), and that must still be the instance it came from.
+    (config_dir / "providers.yaml").write_text(EMPTY)
+    key = canary_value()
+    token = secrets.token_hex(3)
+    entry: dict[str, object] = {"name": f"oc-{token}", "options": {"apiKey": key}}
+    if provider == "openai-compatible":
+        entry["npm"] = "@ai-sdk/openai-compatible"
+        entry["options"] = {"baseURL": f"http://h{token}.example:9000/v1", "apiKey": key}
+        entry["models"] = {"m": {}}
+    source = write(tmp_path / "opencode.json", {"provider": {provider: entry}})
+    base = ("--from", "opencode", str(source), "--config", str(config_dir))
+    code, output = run_import(*base, "--scrub")
+    assert code == ExitCode.OK, output
+    assert f"created: provider.{provider} -> oc-{token}" in output
+    assert key not in source.read_text()
+    assert secret_service.lookup(f"oc-{token}/api_key") == key
+    settled = tree(config_dir, source)
+    code, output = run_import(*base, "--scrub")
+    assert code == ExitCode.OK, output
+    assert output.splitlines()[-1] == "1 unchanged", output
+    assert tree(config_dir, source) == settled

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -300,7 +301,51 @@ async def _find_match(
                 break
         if same:
             return candidate, None
-    return None, None
+    return _exec_variable_match(entry, definition, base_url, candidates), None
+
+
+def exec_variable(instance_id: str, field_id: str) -> str:
+    """The variable an export or a scrub names for an instance whose key the tool
+    cannot fetch itself (`GW_API_KEY` for `gw`): the tool is run with it set."""
+    return re.sub(r"[^A-Z0-9]+", "_", instance_id.upper()).strip("_") + "_" + field_id.upper()
+
+
+def _exec_variable_match(
+    entry: ImportedEntry,
+    definition: ProviderDefinition,
+    base_url: str,
+    candidates: Sequence[_Candidate],
+) -> _Candidate | None:
+    """The instance an `{env: VAR}` entry was exported or scrubbed from, for tools
+    without a command helper (opencode): same provider and base URL, its key in
+    its own keyring entry, and VAR the variable named after it (`GW_API_KEY`),
+    or the field's conventional one (`OPENAI_API_KEY`) when no other such
+    instance shares the endpoint. One secret field only: otherwise no match."""
+    if len(definition.secret_fields) != 1:
+        return None
+    spec = definition.secret_fields[0]
+    secret = entry.secrets.get(spec.id)
+    if secret is None or secret.ref is None or secret.ref.kind != "env":
+        return None
+    held = [
+        candidate
+        for candidate in candidates
+        if candidate.provider == entry.provider
+        and candidate.base_url == base_url
+        and spec.id not in candidate.pasted
+        and _default_keyring(candidate.refs.get(spec.id))
+    ]
+    for candidate in held:
+        if secret.ref.name == exec_variable(candidate.instance_id, spec.id):
+            return candidate
+    if len(held) == 1 and spec.env and secret.ref.name == spec.env:
+        return held[0]
+    return None
+
+
+def _default_keyring(ref: SecretRef | None) -> bool:
+    """An instance's key in its own keyring entry (stated so, or not stated)."""
+    return ref is None or (ref.kind == "keyring" and ref.name is None)
 
 
 async def _same_key(

@@ -497,3 +497,15 @@ def test_opencode_after_scrub_a_second_import_changes_nothing(
     assert code == ExitCode.OK, output
     assert output.splitlines()[-1] == "1 unchanged", output
     assert tree(config_dir, source) == settled
+
+
+def test_the_key_guard_never_shows_a_key_in_its_repr() -> None:
+    from provreg.commands.import_cmd import KeyGuard
+
+    key = canary_value()
+    read = tools.adapter("crush").read(
+        json.dumps({"providers": {"a": crush_entry(key)}}), "crush.json"
+    )
+    guard = KeyGuard.of(read)
+    assert guard.holds_key(f"x{key}x")
+    assert key not in repr(guard) and key not in repr(read)

@@ -14,6 +14,7 @@ The report's wording is `import_report`'s.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -161,7 +162,8 @@ class KeyGuard:
     in the wrong place) is refused, and any report text is cleaned of the keys
     the file holds and of text that looks like one."""
 
-    pasted: tuple[str, ...]
+    pasted: tuple[str, ...] = dataclasses.field(repr=False)
+    """The values of the keys pasted in the file (never in a repr or a traceback)."""
 
     @classmethod
     def of(cls, read: ImportRead) -> KeyGuard:

@@ -509,3 +509,39 @@ def test_the_key_guard_never_shows_a_key_in_its_repr() -> None:
     guard = KeyGuard.of(read)
     assert guard.holds_key(f"x{key}x")
     assert key not in repr(guard) and key not in repr(read)
+
+
+@pytest.mark.parametrize(
+    ("tool", "text", "line", "column"),
+    [
+        (
+            "crush",
+            '{"providers": {\n "a": {"api_key": "sk-canary-aaaaaaaaaaaaaaaaaaaa"},\n'
+            ' "a": {"api_key": "sk-canary-bbbbbbbbbbbbbbbbbbbb"}}}',
+            3,
+            2,
+        ),
+        (
+            "crush",
+            '{"providers": {"a": {\n  "api_key": "sk-canary-aaaaaaaaaaaaaaaaaaaa",\n'
+            '  "api_key": "$A"}}}',
+            3,
+            3,
+        ),
+        (
+            "opencode",
+            '{"provider": {"x": {"options": {"apiKey": "sk-canary-aaaaaaaaaaaaaaaaaaaa",\n'
+            '"apiKey": "sk-canary-bbbbbbbbbbbbbbbbbbbb"}}}}',
+            2,
+            1,
+        ),
+    ],
+)
+def test_a_repeated_key_is_refused_so_scrub_cannot_leave_one_behind(
+    tool: str, text: str, line: int, column: int
+) -> None:
+    with pytest.raises(ToolFileError) as raised:
+        tools.adapter(tool).read(text, "f.json")
+    assert (raised.value.line, raised.value.column) == (line, column)
+    assert "repeats the one at line" in raised.value.message
+    assert "sk-canary" not in str(raised.value)

@@ -260,6 +260,7 @@ class CrushAdapter:
 
     def read(self, text: str, path: str) -> ImportRead:
         root = jsonc.parse(text, path)
+        jsonc.refuse_repeated_keys(root, text, path)
         if not isinstance(root, jsonc.ObjectNode):
             line, column = jsonc.line_column(text, root.start)
             raise ToolFileError(path, line, column, "a crush.json file is a JSON object")

@@ -311,3 +311,23 @@ def test_merge_into_a_crlf_env_file_keeps_its_line_ends_and_is_idempotent(
     assert data.count(b"\n") == data.count(b"\r\n")
     assert main(merge(config, target)) == ExitCode.OK
     assert target.read_bytes() == data
+
+
+@pytest.mark.parametrize("name", ["<<< provreg: work", ">>> provreg: other", "<<<   provreg: w"])
+def test_a_name_like_a_block_marker_does_not_break_the_next_merge(
+    tmp_path: Path, name: str
+) -> None:
+    config = tmp_path / "cfg"
+    config.mkdir()
+    (config / "providers.yaml").write_text(
+        f"version: 1\nproviders:\n  - {{id: work, name: {json.dumps(name)}, provider: openai}}\n"
+    )
+    target = tmp_path / ".envrc"
+    target.write_text("export A=1\n")
+    argv = ["export", "--to", "env", "--merge", str(target), "--config", str(config)]
+    assert main(argv) == ExitCode.OK
+    first = target.read_text()
+    title = " ".join(name.split())
+    assert f"# name: {title}\n" in first
+    assert main(argv) == ExitCode.OK  # the block is found again: nothing to change
+    assert target.read_text() == first

@@ -248,6 +248,8 @@ def _block(entry: ExportedEntry) -> str:
     value: dict[str, Any] = entry.value
     # One comment line whatever the name holds (a line break would end the comment).
     title = " ".join(str(value["name"]).split())
+    if _MARKER_RE.match(f"# {title}"):
+        title = f"name: {title}"  # a name like `>>> provreg: x` is no block marker
     lines = [f"{BLOCK_START}{entry.key}", f"# {title}"]
     lines += [f"export {name}={text}" for name, text in value["variables"].items()]
     lines.append(f"{BLOCK_END}{entry.key}")

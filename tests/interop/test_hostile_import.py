@@ -417,7 +417,8 @@ def test_crush_dry_run_then_scrub_then_again_with_the_real_keyring(
     base = ("--from", "crush", str(source), "--config", str(config_dir))
 
     # --dry-run --scrub: the plan, and not one byte or keyring entry anywhere.
-    before = tree(config_dir, tmp_path, state_dir()) if state_dir().exists() else None
+    existed = state_dir().exists()
+    before = tree(config_dir, tmp_path, *([state_dir()] if existed else []))
     code, output = run_import(*base, "--dry-run", "--scrub")
     assert code == ExitCode.OK, output
     assert f"would create: providers.a -> {name} ({name})" in output
@@ -425,8 +426,13 @@ def test_crush_dry_run_then_scrub_then_again_with_the_real_keyring(
     assert secret_service.lookup(f"{name}/api_key") is None
     assert source.read_bytes() == original
     assert not Path(str(source) + ".provreg-bak").exists()
-    if before is not None:
+    index = state_dir() / "secrets-index.json"
+    assert not index.exists() or name not in index.read_text()
+    if existed:
         assert tree(config_dir, tmp_path, state_dir()) == before
+    else:
+        assert tree(config_dir, tmp_path) == before
+        assert not [p for p in tree(state_dir()) if "audit" in p or "index" in p]
     canary_nowhere(key, output, config_dir, tmp_path / "cfg")
 
     # --scrub: imported, the key moved, the file holds a reference and its comment.

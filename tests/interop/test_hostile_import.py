@@ -591,3 +591,26 @@ def test_a_hostile_file_borrowing_another_instances_key_for_its_own_host_gets_no
     assert exec_env.returncode != 0 and key not in exec_env.output
     assert "the key is pinned to 'good.example:9000'" in exec_env.output
     canary_nowhere(key, output, config_dir, state_dir())
+
+
+def test_a_short_placeholder_key_that_is_also_the_name_is_imported(
+    secret_service: SecretServiceDaemon, config_dir: Path, tmp_path: Path
+) -> None:
+    # Local servers take any key; people write the server's name. Not a key to hide.
+    (config_dir / "providers.yaml").write_text(EMPTY)
+    token = secrets.token_hex(3)
+    placeholder = f"lmstudio{token}"  # 14 characters
+    source = write(
+        tmp_path / "crush.json",
+        {
+            "providers": {
+                placeholder: crush_entry(
+                    placeholder, f"localhost{token}.example:1234", name=placeholder
+                )
+            }
+        },
+    )
+    code, output = run_import("--from", "crush", str(source), "--config", str(config_dir))
+    assert code == ExitCode.OK, output
+    assert f"created: providers.{placeholder} -> {placeholder} ({placeholder})" in output
+    assert secret_service.lookup(f"{placeholder}/api_key") == placeholder

@@ -154,6 +154,9 @@ never made a name."""
 
 WITHHELD = "[withheld: it may be a key]"
 
+MIN_KEY_LENGTH = 16
+"""Pasted values at least this long are withheld wherever else they appear."""
+
 
 @dataclass(frozen=True, slots=True)
 class KeyGuard:
@@ -174,8 +177,12 @@ class KeyGuard:
             if secret.plaintext is not None
         }
         # Longest first, so a key that holds another is withheld whole. A value
-        # shorter than 8 characters is a placeholder (`ollama`, `none`), not a key.
-        return cls(tuple(sorted((v for v in values if len(v) >= 8), key=len, reverse=True)))
+        # shorter than 16 characters is a placeholder a local server ignores
+        # (`ollama`, `lm-studio`, `not-needed`), often also the entry's name: no
+        # provider issues keys that short.
+        return cls(
+            tuple(sorted((v for v in values if len(v) >= MIN_KEY_LENGTH), key=len, reverse=True))
+        )
 
     def holds_key(self, text: str) -> bool:
         return KEY_LIKE.search(text) is not None or any(key in text for key in self.pasted)

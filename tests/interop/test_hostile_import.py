@@ -244,16 +244,47 @@ def test_a_name_with_line_breaks_cannot_forge_report_lines(
     forged = "Box\n  api_key: pasted key -> keyring (box/api_key)\n\x1b[2J"
     source = write(
         tmp_path / "crush.json",
-        {"providers": {"box": crush_entry("$BOX_KEY", name=forged)}},
+        # In the name (the new instance's) and in the entry's key (its label).
+        {"providers": {forged: crush_entry("$BOX_KEY", name=forged)}},
     )
     argv = ["import", "--from", "crush", str(source), "--dry-run", "--config", str(config_dir)]
     assert main(argv) == ExitCode.OK
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1].startswith("would create: providers.box -> box-api-key-pasted-key-keyring")
-    assert "(Box\\n  api_key: pasted key -> keyring (box/api_key)\\n" in lines[1]
-    assert lines[1].endswith("\\x1b[2J)")
+    assert len(lines) == 5, lines  # header, the entry, its models, its key, the summary
+    label = "providers.Box\\n  api_key: pasted key -> keyring (box/api_key)\\n\\x1b[2J"
+    # The name is made one line (whitespace collapsed); the label is escaped.
+    assert lines[1] == (
+        f"would create: {label} -> box-api-key-pasted-key-keyring-box-api-key-2j "
+        "(Box api_key: pasted key -> keyring (box/api_key) \\x1b[2J)"
+    )
     assert "  api_key: pasted key -> keyring (box/api_key)" not in lines
     assert not any("\x1b" in line for line in lines)
+    assert (config_dir / "providers.yaml").read_text() == EMPTY
+
+
+def test_a_name_too_long_for_provreg_is_shortened_not_a_failure_after_the_key_is_stored(
+    secret_service: SecretServiceDaemon, config_dir: Path, tmp_path: Path
+) -> None:
+    (config_dir / "providers.yaml").write_text(EMPTY)
+    key = canary_value()
+    token = secrets.token_hex(3)
+    name = f"long{token}" + "x" * 5000
+    source = write(
+        tmp_path / "crush.json",
+        {"providers": {"a": crush_entry(key, f"h{token}.example:9000", name=name)}},
+    )
+    code, output = run_import(
+        "--from", "crush", str(source), "--scrub", "--config", str(config_dir)
+    )
+    assert code == ExitCode.OK, output
+    assert "  its name is shortened to 95 characters" in output
+    created = [line for line in output.splitlines() if line.startswith("created: ")]
+    assert len(created) == 1 and f"({name[:95]})" in created[0]
+    new_id = created[0].split(" -> ")[1].split(" ")[0]
+    assert new_id.startswith(f"long{token}x")
+    assert secret_service.lookup(f"{new_id}/api_key") == key
+    assert key not in source.read_text()  # --scrub was not blocked by a failure
+    canary_nowhere(key, output, config_dir, state_dir())
 
 
 # ------------------------------------------------------------------------ keys in the wrong place

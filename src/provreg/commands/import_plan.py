@@ -30,10 +30,19 @@ from provreg.catalog import Catalog
 from provreg.config.ids import slugify, unique_id
 from provreg.config.read.linking import name_key
 from provreg.interop.base import ImportedEntry, ImportedSecret
-from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
+from provreg.model import (
+    NAME_MAX_LENGTH,
+    ModelSpec,
+    ProviderDefinition,
+    ProviderInstance,
+    SecretRef,
+)
 from provreg.secrets import SecretError, SecretMissingError
 
 Outcome = Literal["created", "merged", "unchanged", "skipped"]
+
+NAME_ROOM = NAME_MAX_LENGTH - len(" (99)")
+"""The longest name a new instance gets from a tool (room left for ` (N)`)."""
 
 KeyReader = Callable[[str, str], Awaitable[SecretStr]]
 """Reads an instance's key in this process (`registry.resolve_secret`), to compare."""
@@ -220,7 +229,12 @@ async def plan_import(
         if match is not None:
             plan.entries.append(_merge_plan(entry, match))
             continue
-        name = _unique_name(entry.name.strip() or entry.provider, names)
+        wanted = " ".join(entry.name.split()) or entry.provider
+        shortened = len(wanted) > NAME_ROOM
+        if shortened:
+            # Room for ` (99)`: a name provreg must refuse would fail after its key is stored.
+            wanted = wanted[:NAME_ROOM].rstrip()
+        name = _unique_name(wanted, names)
         names.add(name_key(name))
         instance_id = unique_id(slugify(name), ids)
         ids.add(instance_id)
@@ -232,6 +246,7 @@ async def plan_import(
             name=name,
             models=models,
             models_added=tuple(model.id for model in models),
+            reason=f"its name is shortened to {NAME_ROOM} characters" if shortened else "",
         )
         for field_id, secret in entry.secrets.items():
             if secret.ref is not None:

@@ -331,3 +331,21 @@ def test_a_name_like_a_block_marker_does_not_break_the_next_merge(
     assert f"# name: {title}\n" in first
     assert main(argv) == ExitCode.OK  # the block is found again: nothing to change
     assert target.read_text() == first
+
+
+def test_opencode_gets_a_relative_key_file_as_the_absolute_path_provreg_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "cfg"
+    config.mkdir()
+    (config / "providers.yaml").write_text(
+        "version: 1\nproviders:\n"
+        "  - {id: rel, name: Rel, provider: openai, api_key: {file: keys/rel}}\n"
+        "  - {id: home, name: Home, provider: anthropic, api_key: {file: ~/keys/home}}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "opencode.json"
+    assert main(["export", "--to", "opencode", "-o", str(target), "--config", str(config)]) == 0
+    providers = json.loads(target.read_text())["provider"]
+    assert providers["openai"]["options"]["apiKey"] == f"{{file:{tmp_path}/keys/rel}}"
+    assert providers["anthropic"]["options"]["apiKey"] == "{file:~/keys/home}"

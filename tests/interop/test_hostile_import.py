@@ -645,3 +645,30 @@ def test_a_short_placeholder_key_that_is_also_the_name_is_imported(
     assert code == ExitCode.OK, output
     assert f"created: providers.{placeholder} -> {placeholder} ({placeholder})" in output
     assert secret_service.lookup(f"{placeholder}/api_key") == placeholder
+
+
+def test_opencode_relative_file_reference_is_the_config_files_neighbour(tmp_path: Path) -> None:
+    # opencode reads `{file:keys/k}` next to its config (config/variable.ts:
+    # `path.dirname(input.path)`); provreg reads from its working directory.
+    (tmp_path / "project").mkdir()
+    source = write(
+        tmp_path / "project" / "opencode.json",
+        {
+            "provider": {
+                "gw": {
+                    "npm": "@ai-sdk/openai-compatible",
+                    "options": {"baseURL": "http://gw:1/v1", "apiKey": "{file:keys/k}"},
+                    "models": {"m": {}},
+                },
+                "home": {
+                    "npm": "@ai-sdk/openai-compatible",
+                    "options": {"baseURL": "http://gw:2/v1", "apiKey": "{file:~/k}"},
+                },
+            }
+        },
+    )
+    read = tools.adapter("opencode").read(source.read_text(), str(source))
+    refs = {entry.label: entry.secrets["api_key"].ref for entry in read.entries}
+    assert refs["provider.gw"] is not None and refs["provider.home"] is not None
+    assert refs["provider.gw"].name == str(tmp_path / "project" / "keys" / "k")
+    assert refs["provider.home"].name == "~/k"

@@ -20,6 +20,7 @@ becomes `{env:VAR}` with a hint to start opencode under `provreg exec`.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from collections.abc import Mapping, Sequence
@@ -111,7 +112,10 @@ def secret_reference(
     if ref.kind == "env" and ref.name:
         return SecretHandoff(spec.id, "env", f"{{env:{ref.name}}}")
     if ref.kind == "file" and ref.name:
-        return SecretHandoff(spec.id, "file", f"{{file:{ref.name}}}")
+        # provreg reads a relative path from its working directory, opencode from
+        # the config file's: written absolute, both read the same file.
+        name = ref.name if ref.name.startswith(("/", "~")) else os.path.abspath(ref.name)
+        return SecretHandoff(spec.id, "file", f"{{file:{name}}}")
     variable = _exec_variable(instance_id, definition, spec)
     if variable == spec.env:
         run = _shell([context.provreg_command, "exec", instance_id, *context.config_args])
@@ -281,7 +285,7 @@ class OpencodeAdapter:
         entries: list[ImportedEntry] = []
         skipped: list[ToolNote] = []
         for member in providers.value.members:
-            result = _read_entry(text, member)
+            result = _read_entry(text, member, os.path.dirname(os.path.abspath(path)))
             if isinstance(result, ImportedEntry):
                 entries.append(result)
             else:
@@ -368,8 +372,13 @@ def _read_auth(text: str, root: jsonc.ObjectNode) -> ImportRead:
     return ImportRead(tuple(entries), tuple(skipped))
 
 
-def parse_secret(value: str, field_id: str, line: int) -> ImportedSecret | None:
-    """opencode's value of a secret option as a reference or a pasted key."""
+def parse_secret(
+    value: str, field_id: str, line: int, base_dir: str | None = None
+) -> ImportedSecret | None:
+    """opencode's value of a secret option as a reference or a pasted key.
+
+    opencode reads a relative `{file:P}` from the config file's directory
+    (`base_dir`); provreg from its working directory: the path is made absolute."""
     env = _ENV_RE.fullmatch(value.strip())
     if env:
         return ImportedSecret(
@@ -377,15 +386,18 @@ def parse_secret(value: str, field_id: str, line: int) -> ImportedSecret | None:
         )
     found = _FILE_RE.fullmatch(value.strip())
     if found:
-        return ImportedSecret(
-            field_id, ref=SecretRef(kind="file", name=found.group(1).strip()), line=line
-        )
+        name = found.group(1).strip()
+        if base_dir is not None and not name.startswith(("/", "~")):
+            name = os.path.normpath(os.path.join(base_dir, name))
+        return ImportedSecret(field_id, ref=SecretRef(kind="file", name=name), line=line)
     if "{env:" in value or "{file:" in value:
         return None  # a substitution inside other text: not a reference provreg can hold
     return ImportedSecret(field_id, plaintext=SecretStr(value), line=line)
 
 
-def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
+def _read_entry(
+    text: str, member: jsonc.Member, base_dir: str | None = None
+) -> ImportedEntry | ToolNote:
     label = f"provider.{member.key}"
     if not isinstance(member.value, jsonc.ObjectNode):
         return ToolNote(label, "not an object")
@@ -424,7 +436,8 @@ def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
         and isinstance(key_node.value, str)
         and key_node.value
     ):
-        secret = parse_secret(key_node.value, "api_key", jsonc.line_column(text, key_node.start)[0])
+        line = jsonc.line_column(text, key_node.start)[0]
+        secret = parse_secret(key_node.value, "api_key", line, base_dir)
         if secret is None:
             lost.append("apiKey (a substitution inside other text)")
         else:

@@ -298,7 +298,15 @@ def canary_nowhere(key: str, output: str, *roots: Path) -> None:
 
 @pytest.mark.parametrize(
     "place",
-    ["object key", "setting name", "name", "model id", "base url", "opencode option"],
+    [
+        "object key",
+        "setting name",
+        "name",
+        "model id",
+        "base url",
+        "opencode option",
+        "command argument",
+    ],
 )
 def test_a_key_pasted_in_the_wrong_place_is_never_repeated_nor_written(
     secret_service: SecretServiceDaemon, config_dir: Path, tmp_path: Path, place: str
@@ -319,6 +327,8 @@ def test_a_key_pasted_in_the_wrong_place_is_never_repeated_nor_written(
         entry["models"] = [{"id": "m"}, {"id": key}]
     elif place == "base url":
         entry["base_url"] = f"http://h{token}.example:9000/v1?key={key}"
+    elif place == "command argument":
+        entry["api_key"] = f"$(echo {key})"  # a helper that is the key itself
     document: dict[str, object] = {"providers": {entry_key: entry}}
     if place == "opencode option":
         tool = "opencode"
@@ -346,6 +356,7 @@ def test_a_key_pasted_in_the_wrong_place_is_never_repeated_nor_written(
     else:
         assert code == ExitCode.FINDINGS, output
         assert "not only in its key field; nothing of it was imported" in output
+        assert "already holds" not in output
         assert "created" not in output
         assert (config_dir / "providers.yaml").read_text() == EMPTY
     report = json.loads(json_output)

@@ -201,6 +201,11 @@ class KeyGuard:
         for entry in read.entries:
             texts = [entry.label, entry.name, *(model.id for model in entry.models)]
             texts += [value for value in _strings(entry.values)]
+            # A reference holding a key (`$(echo sk-...)`, `{file: sk-...}`) would
+            # write it into the YAML as a command's argument or a path.
+            for secret in entry.secrets.values():
+                if secret.ref is not None:
+                    texts += [secret.ref.name or "", *secret.ref.argv]
             if not any(self.holds_key(text) for text in texts):
                 kept.append(replace(entry, lost=tuple(self.redact(t) for t in entry.lost)))
                 continue
@@ -216,9 +221,10 @@ class KeyGuard:
                     stripped,
                     "skipped",
                     reason=(
-                        f"a key (or what looks like one) is in its name, a setting or a "
-                        f"model id{where}, not only in its key field; nothing of it was "
-                        "imported: move the key to the key field and run the import again"
+                        f"a key (or what looks like one) is in its name, a setting, a model "
+                        f"id or a key reference{where}, not only in its key field; nothing "
+                        "of it was imported: move the key to the key field and run the "
+                        "import again"
                     ),
                 )
             )

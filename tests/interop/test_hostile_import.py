@@ -683,3 +683,28 @@ def test_opencode_relative_file_reference_is_the_config_files_neighbour(tmp_path
     assert refs["provider.gw"] is not None and refs["provider.home"] is not None
     assert refs["provider.gw"].name == str(tmp_path / "project" / "keys" / "k")
     assert refs["provider.home"].name == "~/k"
+
+
+def test_an_entry_the_registry_refuses_takes_no_name_nor_id_from_the_others(
+    config_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (config_dir / "providers.yaml").write_text(EMPTY)
+    source = write(
+        tmp_path / "crush.json",
+        {
+            "providers": {
+                "bad": crush_entry("$BAD", name="Box", base_url="javascript:alert(1)"),
+                "good": crush_entry("$GOOD", "good.example:1", name="Box"),
+                # the same endpoint as the refused one: not merged into it
+                "again": crush_entry("$BAD", name="Box", base_url="javascript:alert(1)"),
+            }
+        },
+    )
+    argv = ["import", "--from", "crush", str(source), "--config", str(config_dir)]
+    assert main(argv) == ExitCode.FINDINGS
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("skipped: providers.bad: field 'base_url': ")
+    assert lines[2] == "created: providers.good -> box (Box)"
+    assert any(line.startswith("skipped: providers.again: field 'base_url': ") for line in lines)
+    assert lines[-1] == "1 created, 2 skipped"
+    assert "id: box\n" in (config_dir / "providers.yaml").read_text()

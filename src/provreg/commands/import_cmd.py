@@ -18,7 +18,7 @@ import dataclasses
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TextIO, TypeVar
 
@@ -115,15 +115,8 @@ def cmd_import(
     read, refused = guard.screen(read)
 
     async def run(registry: ProviderRegistry) -> int:
-        plan = await plan_import(
-            read.entries,
-            registry.instances(),
-            registry.snapshot().catalog,
-            registry.resolve_secret,
-            taken_ids(registry),
-        )
+        plan = await _plan(read.entries, registry)
         plan.entries.extend(refused)
-        _check_values(plan, registry)
         scrub = ScrubResult()
         if not request.dry_run:
             await apply_plan(plan, registry, request.file)
@@ -263,22 +256,46 @@ def taken_ids(registry: ProviderRegistry) -> set[str]:
     return taken
 
 
-def _check_values(plan: ImportPlan, registry: ProviderRegistry) -> None:
-    """Skip the new instances whose values the registry would refuse, before any key
-    is stored for them (the models list is the registry's to judge)."""
+async def _plan(entries: Sequence[ImportedEntry], registry: ProviderRegistry) -> ImportPlan:
+    """The plan, made again without the new instances whose values the registry
+    would refuse (before any key is stored for them), so that they hold no name
+    or id another entry could have had and no entry is merged into them. In
+    file order."""
+    refused: dict[int, str] = {}
+    while True:
+        plan = await plan_import(
+            [entry for entry in entries if id(entry) not in refused],
+            registry.instances(),
+            registry.snapshot().catalog,
+            registry.resolve_secret,
+            taken_ids(registry),
+        )
+        newly = _refused_values(plan, registry)
+        if not newly:
+            break
+        refused.update(newly)  # at least one entry fewer each time round
+    plan.entries += [
+        PlannedEntry(entry, "skipped", reason=refused[id(entry)])
+        for entry in entries
+        if id(entry) in refused
+    ]
+    order = {id(entry): index for index, entry in enumerate(entries)}
+    plan.entries.sort(key=lambda planned: order[id(planned.entry)])
+    return plan
+
+
+def _refused_values(plan: ImportPlan, registry: ProviderRegistry) -> dict[int, str]:
+    """The entries planned as new instances whose values the registry would refuse,
+    with why (the models list is the registry's to judge)."""
+    refused: dict[int, str] = {}
     for planned in plan.created():
         definition = registry.definition(planned.entry.provider)
         raw: dict[str, Any] = dict(planned.entry.values)
         raw.update({field: ref.to_yaml() for field, ref in planned.keys.items()})
         _, problems = check_fields(raw, definition)
         if problems:
-            planned.outcome = "skipped"
-            planned.reason = "; ".join(problem.message for problem in problems)
-    for planned in plan.entries:
-        target = planned.merged_into
-        if target is not None and target.outcome == "skipped":
-            planned.outcome = "skipped"
-            planned.reason = f"{target.entry.label}, which it merges with, is skipped"
+            refused[id(planned.entry)] = "; ".join(problem.message for problem in problems)
+    return refused
 
 
 # --------------------------------------------------------------------------- applying

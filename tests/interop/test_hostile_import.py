@@ -708,3 +708,20 @@ def test_an_entry_the_registry_refuses_takes_no_name_nor_id_from_the_others(
     assert any(line.startswith("skipped: providers.again: field 'base_url': ") for line in lines)
     assert lines[-1] == "1 created, 2 skipped"
     assert "id: box\n" in (config_dir / "providers.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    "helper",
+    [
+        "$(provreg secret get --config /x)",
+        "$(provreg secret get --config)",
+        "$(provreg secret get a b c --config /x)",
+        "$(provreg secret get -x a)",
+    ],
+)
+def test_an_odd_provreg_helper_is_kept_as_a_command_not_a_crash(helper: str) -> None:
+    text = json.dumps({"providers": {"x": crush_entry(helper)}})
+    (entry,) = tools.adapter("crush").read(text, "crush.json").entries
+    ref = entry.secrets["api_key"].ref
+    assert ref is not None and ref.kind == "command"
+    assert ref.argv[:3] == ("provreg", "secret", "get")

@@ -352,6 +352,9 @@ def command_ref(argv: Sequence[str], entry_key: str, field_id: str) -> SecretRef
         if "--config" in rest:
             at = rest.index("--config")
             del rest[at : at + 2]
+        if not 1 <= len(rest) <= 2 or any(arg.startswith("-") for arg in rest):
+            # Not the helper an export writes: kept as the command it is.
+            return SecretRef(kind="command", name=argv[0], argv=tuple(argv))
         target_id = rest[0]
         target_field = rest[1] if len(rest) > 1 else "api_key"
         # Always named: the entry's key in crush is not the instance's id, and the

@@ -40,7 +40,9 @@ def commented(document: dict[str, Any], indent: int) -> str:
     lines = ["{", " " * indent + "// the top"]
     for key, value in document.items():
         rendered = json.dumps(value, indent=indent).replace("\n", "\n" + " " * indent)
-        lines.append(" " * indent + f"/* about {json.dumps(key)[1:-1]!r} */")
+        # A key holding `*/` would close the comment early: not what is tested.
+        about = json.dumps(key)[1:-1].replace("*/", "* /")
+        lines.append(" " * indent + f"/* about {about!r} */")
         lines.append(" " * indent + f"{json.dumps(key)}: {rendered},")
     lines.append("}")
     return "\n".join(lines) + "\n"

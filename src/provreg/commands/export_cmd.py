@@ -37,6 +37,7 @@ from provreg.interop.base import (
     ToolNote,
 )
 from provreg.model import Severity
+from provreg.one_line import printable
 from provreg.registry import ProviderRegistry
 from provreg.registry.state import RegistryState
 from provreg.secrets.pinning import keyring_user
@@ -151,7 +152,13 @@ def _deliver(
     adapter: ToolAdapter, outcome: ExportOutcome, request: ExportRequest, out: TextIO
 ) -> ExportResult:
     if request.merge:
-        return _merge_into(adapter, outcome, request.merge, dry_run=request.dry_run, out=out)
+        return _merge_into(
+            adapter,
+            outcome,
+            request.merge,
+            dry_run=request.dry_run,
+            out=None if request.as_json else out,
+        )
     text = adapter.render(outcome)
     if request.output is None:
         if not request.as_json:
@@ -168,16 +175,31 @@ def _deliver(
         if not request.as_json:
             out.write(diff)
         return ExportResult(target, True, diff=diff)
+
+    def still_absent() -> None:
+        if os.path.lexists(target):
+            raise CommandError(
+                f"{target} was created while provreg was writing it; it was left as it is"
+            )
+
     try:
-        atomic_write(target, text.encode("utf-8"))
+        atomic_write(target, text.encode("utf-8"), before_replace=still_absent)
     except OSError as exc:
         raise CommandError(f"{target}: cannot write: {exc}") from None
     return ExportResult(target, True)
 
 
 def _merge_into(
-    adapter: ToolAdapter, outcome: ExportOutcome, target: str, *, dry_run: bool, out: TextIO
+    adapter: ToolAdapter,
+    outcome: ExportOutcome,
+    target: str,
+    *,
+    dry_run: bool,
+    out: TextIO | None,
 ) -> ExportResult:
+    """`out`: where the dry run's diff goes (None with `--json`: the report carries it)."""
+    if os.path.islink(target) and not os.path.exists(target):
+        raise CommandError(f"{target}: a symbolic link to a missing file; nothing was written")
     if not os.path.exists(target):
         raise CommandError(f"{target}: no such file; to create it, use -o {target}")
     existing = read_tool_file(target)
@@ -191,7 +213,8 @@ def _merge_into(
         return ExportResult(target, False)
     diff = _diff(existing.text, merged, target)
     if dry_run:
-        out.write(diff)
+        if out is not None:
+            out.write(diff)
         return ExportResult(target, True, diff=diff)
     backup = write_backup(existing)
     replace_tool_file(existing, merged)
@@ -292,7 +315,9 @@ def render_report(report: dict[str, Any]) -> str:
             "with an error is not loaded, so not exported (`provreg --check` shows them)"
         )
     lines.append(_summary(report))
-    return "".join(line + "\n" for line in lines)
+    # Names, labels, paths and reasons come from files: a line break or an escape
+    # sequence in one must not start a line of its own (or rewrite the screen).
+    return "".join(printable(line) + "\n" for line in lines)
 
 
 def _summary(report: dict[str, Any]) -> str:

@@ -14,10 +14,12 @@ The report's wording is `import_report`'s.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, TextIO, TypeVar
 
 from pydantic import SecretStr
@@ -44,9 +46,12 @@ from provreg.config.ids import declared_ids_in_text
 from provreg.config.read.validation import check_fields
 from provreg.exit_codes import ExitCode
 from provreg.interop.base import (
+    ImportedEntry,
+    ImportRead,
     ScrubTarget,
     ToolAdapter,
     ToolFileError,
+    ToolNote,
 )
 from provreg.model import ProviderInstance, SecretRef
 from provreg.registry import ProviderRegistry, ReadOnlyError, RegistryError, StorageError
@@ -106,16 +111,12 @@ def cmd_import(
         raise CommandError(str(exc)) from None
     except Exception as exc:  # a bug, whose message may quote a pasted key
         raise adapter_failure(request.tool, path, exc) from None
+    guard = KeyGuard.of(read)
+    read, refused = guard.screen(read)
 
     async def run(registry: ProviderRegistry) -> int:
-        plan = await plan_import(
-            read.entries,
-            registry.instances(),
-            registry.snapshot().catalog,
-            registry.resolve_secret,
-            taken_ids(registry),
-        )
-        _check_values(plan, registry)
+        plan = await _plan(read.entries, registry)
+        plan.entries.extend(refused)
         scrub = ScrubResult()
         if not request.dry_run:
             await apply_plan(plan, registry, request.file)
@@ -127,13 +128,114 @@ def cmd_import(
             adapter, path, read, plan, scrub, dry_run=request.dry_run, scrub_requested=request.scrub
         )
         if request.as_json:
-            out.write(json.dumps(report, indent=2) + "\n")
+            out.write(guard.redact(json.dumps(report, indent=2)) + "\n")
         else:
-            out.write(render_report(report))
+            out.write(guard.redact(render_report(report)))
         failed = any(p.done or p.outcome == "skipped" for p in plan.entries)
         return ExitCode.FINDINGS if failed or scrub.problem else ExitCode.OK
 
     return run_on_registry(paths, run, writes=writes)
+
+
+KEY_LIKE = re.compile(
+    r"(?<![A-Za-z0-9])(?:sk-|sk_|gsk_|xai-|AIza|hf_|ghp_|gho_|github_pat_|r8_|pplx-|nvapi-)"
+    r"[A-Za-z0-9_\-]{16,}"
+)
+"""Text that looks like an API key by its vendor's prefix (OpenAI's and
+Anthropic's `sk-`, Groq's `gsk_`, Google's `AIza`, ...): never repeated, and
+never made a name."""
+
+WITHHELD = "[withheld: it may be a key]"
+
+MIN_KEY_LENGTH = 16
+"""Pasted values at least this long are withheld wherever else they appear."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyGuard:
+    """Keeps pasted keys out of everything but the keyring: an entry whose key
+    also sits in its name, a setting's name, a value or a model id (a key pasted
+    in the wrong place) is refused, and any report text is cleaned of the keys
+    the file holds and of text that looks like one."""
+
+    pasted: tuple[str, ...] = dataclasses.field(repr=False)
+    """The values of the keys pasted in the file (never in a repr or a traceback)."""
+
+    @classmethod
+    def of(cls, read: ImportRead) -> KeyGuard:
+        values = {
+            secret.plaintext.get_secret_value()
+            for entry in read.entries
+            for secret in entry.secrets.values()
+            if secret.plaintext is not None
+        }
+        # Longest first, so a key that holds another is withheld whole. A value
+        # shorter than 16 characters is a placeholder a local server ignores
+        # (`ollama`, `lm-studio`, `not-needed`), often also the entry's name: no
+        # provider issues keys that short.
+        return cls(
+            tuple(sorted((v for v in values if len(v) >= MIN_KEY_LENGTH), key=len, reverse=True))
+        )
+
+    def holds_key(self, text: str) -> bool:
+        return KEY_LIKE.search(text) is not None or any(key in text for key in self.pasted)
+
+    def redact(self, text: str) -> str:
+        for key in self.pasted:
+            # As written, and as JSON escapes it (the `--json` report).
+            for form in (key, json.dumps(key, ensure_ascii=True)[1:-1]):
+                text = text.replace(form, WITHHELD)
+        return KEY_LIKE.sub(WITHHELD, text)
+
+    def screen(self, read: ImportRead) -> tuple[ImportRead, list[PlannedEntry]]:
+        """The entries to plan, and those refused (already planned as skipped)."""
+        kept: list[ImportedEntry] = []
+        refused: list[PlannedEntry] = []
+        for entry in read.entries:
+            texts = [entry.label, entry.name, *(model.id for model in entry.models)]
+            texts += [value for value in _strings(entry.values)]
+            # A reference holding a key (`$(echo sk-...)`, `{file: sk-...}`) would
+            # write it into the YAML as a command's argument or a path.
+            for secret in entry.secrets.values():
+                if secret.ref is not None:
+                    texts += [secret.ref.name or "", *secret.ref.argv]
+            if not any(self.holds_key(text) for text in texts):
+                kept.append(replace(entry, lost=tuple(self.redact(t) for t in entry.lost)))
+                continue
+            stripped = ImportedEntry(
+                label=self.redact(entry.label),
+                name=self.redact(entry.name),
+                provider=entry.provider,
+                line=entry.line,
+            )
+            where = f" (line {entry.line})" if entry.line else ""
+            refused.append(
+                PlannedEntry(
+                    stripped,
+                    "skipped",
+                    reason=(
+                        f"a key (or what looks like one) is in its name, a setting, a model "
+                        f"id or a key reference{where}, not only in its key field; nothing "
+                        "of it was imported: move the key to the key field and run the "
+                        "import again"
+                    ),
+                )
+            )
+        notes = tuple(
+            ToolNote(self.redact(note.subject), self.redact(note.message)) for note in read.skipped
+        )
+        return ImportRead(tuple(kept), notes), refused
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a value (nested lists and mappings, keys included)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _strings(item)]
+    return []
 
 
 def taken_ids(registry: ProviderRegistry) -> set[str]:
@@ -154,22 +256,46 @@ def taken_ids(registry: ProviderRegistry) -> set[str]:
     return taken
 
 
-def _check_values(plan: ImportPlan, registry: ProviderRegistry) -> None:
-    """Skip the new instances whose values the registry would refuse, before any key
-    is stored for them (the models list is the registry's to judge)."""
+async def _plan(entries: Sequence[ImportedEntry], registry: ProviderRegistry) -> ImportPlan:
+    """The plan, made again without the new instances whose values the registry
+    would refuse (before any key is stored for them), so that they hold no name
+    or id another entry could have had and no entry is merged into them. In
+    file order."""
+    refused: dict[int, str] = {}
+    while True:
+        plan = await plan_import(
+            [entry for entry in entries if id(entry) not in refused],
+            registry.instances(),
+            registry.snapshot().catalog,
+            registry.resolve_secret,
+            taken_ids(registry),
+        )
+        newly = _refused_values(plan, registry)
+        if not newly:
+            break
+        refused.update(newly)  # at least one entry fewer each time round
+    plan.entries += [
+        PlannedEntry(entry, "skipped", reason=refused[id(entry)])
+        for entry in entries
+        if id(entry) in refused
+    ]
+    order = {id(entry): index for index, entry in enumerate(entries)}
+    plan.entries.sort(key=lambda planned: order[id(planned.entry)])
+    return plan
+
+
+def _refused_values(plan: ImportPlan, registry: ProviderRegistry) -> dict[int, str]:
+    """The entries planned as new instances whose values the registry would refuse,
+    with why (the models list is the registry's to judge)."""
+    refused: dict[int, str] = {}
     for planned in plan.created():
         definition = registry.definition(planned.entry.provider)
         raw: dict[str, Any] = dict(planned.entry.values)
         raw.update({field: ref.to_yaml() for field, ref in planned.keys.items()})
         _, problems = check_fields(raw, definition)
         if problems:
-            planned.outcome = "skipped"
-            planned.reason = "; ".join(problem.message for problem in problems)
-    for planned in plan.entries:
-        target = planned.merged_into
-        if target is not None and target.outcome == "skipped":
-            planned.outcome = "skipped"
-            planned.reason = f"{target.entry.label}, which it merges with, is skipped"
+            refused[id(planned.entry)] = "; ".join(problem.message for problem in problems)
+    return refused
 
 
 # --------------------------------------------------------------------------- applying

@@ -28,11 +28,21 @@ from provreg.catalog import Catalog
 from provreg.config.ids import slugify, unique_id
 from provreg.config.read.linking import name_key
 from provreg.interop.base import ImportedEntry, ImportedSecret
-from provreg.interop.key_handoff import helper_target
-from provreg.model import ID_RE, ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
+from provreg.interop.key_handoff import derived_env_name, helper_target
+from provreg.model import (
+    ID_RE,
+    NAME_MAX_LENGTH,
+    ModelSpec,
+    ProviderDefinition,
+    ProviderInstance,
+    SecretRef,
+)
 from provreg.secrets import SecretError, SecretMissingError
 
 Outcome = Literal["created", "merged", "unchanged", "skipped"]
+
+NAME_ROOM = NAME_MAX_LENGTH - len(" (99)")
+"""The longest name a new instance gets from a tool (room left for ` (N)`)."""
 
 KeyReader = Callable[[str, str], Awaitable[SecretStr]]
 """Reads an instance's key in this process (`registry.resolve_secret`), to compare."""
@@ -82,6 +92,15 @@ def effective_base_url(values: Mapping[str, object], definition: ProviderDefinit
     return urlunsplit(
         (parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, "")
     )
+
+
+def default_entry_of(ref: SecretRef) -> tuple[str, str] | None:
+    """(instance id, field) when a keyring reference names an instance's default
+    entry, `<id>/<field>` (what an adapter maps `provreg secret get ID` to)."""
+    if ref.kind != "keyring" or ref.name is None or ref.name.count("/") != 1:
+        return None
+    instance_id, field_id = ref.name.split("/")
+    return (instance_id, field_id) if instance_id and field_id else None
 
 
 @dataclass
@@ -220,7 +239,12 @@ async def plan_import(
         if match is not None:
             plan.entries.append(_merge_plan(entry, match))
             continue
-        name = _unique_name(entry.name.strip() or entry.provider, names)
+        wanted = " ".join(entry.name.split()) or entry.provider
+        shortened = len(wanted) > NAME_ROOM
+        if shortened:
+            # Room for ` (99)`: a name provreg must refuse would fail after its key is stored.
+            wanted = wanted[:NAME_ROOM].rstrip()
+        name = _unique_name(wanted, names)
         names.add(name_key(name))
         instance_id = (
             entry.id
@@ -236,6 +260,7 @@ async def plan_import(
             name=name,
             models=models,
             models_added=tuple(model.id for model in models),
+            reason=f"its name is shortened to {NAME_ROOM} characters" if shortened else "",
         )
         for field_id, secret in entry.secrets.items():
             if secret.ref is not None:
@@ -336,7 +361,45 @@ async def _find_match(
                 break
         if same:
             return candidate, None
-    return None, None
+    return _exec_variable_match(entry, definition, base_url, candidates), None
+
+
+def _exec_variable_match(
+    entry: ImportedEntry,
+    definition: ProviderDefinition,
+    base_url: str,
+    candidates: Sequence[_Candidate],
+) -> _Candidate | None:
+    """The instance an `{env: VAR}` entry was exported or scrubbed from, for tools
+    without a command helper (opencode): same provider and base URL, its key in
+    its own keyring entry, and VAR the variable named after it (`GW_API_KEY`),
+    or the field's conventional one (`OPENAI_API_KEY`) when no other such
+    instance shares the endpoint. One secret field only: otherwise no match."""
+    if len(definition.secret_fields) != 1:
+        return None
+    spec = definition.secret_fields[0]
+    secret = entry.secrets.get(spec.id)
+    if secret is None or secret.ref is None or secret.ref.kind != "env":
+        return None
+    held = [
+        candidate
+        for candidate in candidates
+        if candidate.provider == entry.provider
+        and candidate.base_url == base_url
+        and spec.id not in candidate.pasted
+        and _default_keyring(candidate.refs.get(spec.id))
+    ]
+    for candidate in held:
+        if secret.ref.name == derived_env_name(candidate.instance_id, spec.id):
+            return candidate
+    if len(held) == 1 and spec.env and secret.ref.name == spec.env:
+        return held[0]
+    return None
+
+
+def _default_keyring(ref: SecretRef | None) -> bool:
+    """An instance's key in its own keyring entry (stated so, or not stated)."""
+    return ref is None or (ref.kind == "keyring" and ref.name is None)
 
 
 async def _same_key(
@@ -349,6 +412,10 @@ async def _same_key(
         target = helper_target(secret.ref)
         if target is not None:
             return target == (candidate.instance_id, field_id)
+        if default_entry_of(secret.ref) == (candidate.instance_id, field_id) and (
+            theirs is None or (theirs.kind == "keyring" and theirs.name is None)
+        ):
+            return True  # `{keyring: ID/FIELD}`: that instance's own keyring entry
         if theirs is None or secret.ref.to_yaml() == {"keyring": True}:
             return False  # a default keyring entry belongs to one instance id
         return secret.ref.to_yaml() == theirs.to_yaml()

@@ -12,6 +12,7 @@ from typing import Any
 from provreg.commands.import_plan import ImportPlan, PlannedEntry
 from provreg.interop.base import ImportRead, ToolAdapter
 from provreg.interop.key_handoff import helper_target
+from provreg.one_line import printable
 
 
 @dataclass
@@ -136,4 +137,6 @@ def render_report(report: dict[str, Any]) -> str:
     order = ("created", "merged", "unchanged", "skipped", "failed")
     summary = ", ".join(f"{counts[o]} {o}" for o in order if counts.get(o))
     lines.append((summary or "no entries") + ("; dry run: nothing was written" if dry else ""))
-    return "".join(line + "\n" for line in lines)
+    # Names, labels, paths and reasons come from files: a line break or an escape
+    # sequence in one must not start a line of its own (or rewrite the screen).
+    return "".join(printable(line) + "\n" for line in lines)

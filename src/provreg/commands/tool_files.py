@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 
 from provreg.catalog.catalog import did_you_mean
@@ -67,7 +68,15 @@ def read_tool_file(path: str) -> ToolFile:
             message never quotes the file's content: it may hold a key).
     """
     try:
-        with open(path, "rb") as handle:
+        # O_NONBLOCK: a FIFO given as the file must not hang the command; it
+        # is refused below, before a byte is read.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISDIR(mode):
+                raise CommandError(f"{path}: is a directory, not a file")
+            if not stat.S_ISREG(mode):
+                raise CommandError(f"{path}: not a regular file (a device, FIFO or socket)")
             data = handle.read(MAX_TOOL_FILE_BYTES + 1)
     except FileNotFoundError:
         raise CommandError(f"{path}: no such file") from None
@@ -87,10 +96,38 @@ def read_tool_file(path: str) -> ToolFile:
     return ToolFile(path, text, bom, hashlib.sha256(data).hexdigest())
 
 
+def ensure_replaceable(tool_file: ToolFile) -> None:
+    """Refuse a file its owner made read-only: an atomic replace (a rename in a
+    writable directory) would go through where an editor would stop and ask.
+
+    Raises:
+        CommandError
+    """
+    try:
+        mode = os.stat(tool_file.path).st_mode
+    except OSError as exc:
+        raise CommandError(f"{tool_file.path}: cannot read: {exc.strerror or exc}") from None
+    if not mode & stat.S_IWUSR:
+        raise CommandError(
+            f"{tool_file.path} is read-only; nothing was written. Make it writable "
+            "(chmod u+w) to let provreg change it"
+        )
+
+
 def write_backup(tool_file: ToolFile) -> str:
     """Save the file's bytes as `PATH.provreg-bak` (mode 0600, replacing an older
-    backup); returns the backup's path."""
+    backup); returns the backup's path. Refused, before anything is written,
+    for a read-only file (see `ensure_replaceable`) and for a backup path that is
+    a symbolic link or not a file."""
+    ensure_replaceable(tool_file)
     backup = tool_file.path + BACKUP_SUFFIX
+    if os.path.islink(backup) or (os.path.lexists(backup) and not os.path.isfile(backup)):
+        # Writing through a link would replace whatever it points at with a copy
+        # that may hold pasted keys.
+        raise CommandError(
+            f"{backup} is a symbolic link or not a file; provreg does not write its "
+            "backup there. Remove it (or move it away) and run the command again"
+        )
     try:
         atomic_write(backup, join_bom(tool_file.text, tool_file.bom), mode=0o600)
     except OSError as exc:

@@ -13,13 +13,22 @@ command layer matches them against the registry and applies them through it.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
-from provreg.model import FieldSpec, ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
+from provreg.model import (
+    BOUND_MAGNITUDE_LIMIT,
+    FieldSpec,
+    ModelSpec,
+    ProviderDefinition,
+    ProviderInstance,
+    SecretRef,
+)
 
 Syntax = Literal["yaml", "json", "jsonc", "env"]
 
@@ -152,6 +161,44 @@ class ImportedSecret:
     def __post_init__(self) -> None:
         if (self.ref is None) == (self.plaintext is None):
             raise ValueError("an imported secret is either a reference or a pasted key")
+
+
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def shell_name(text: str | None) -> bool:
+    """Whether `text` is a variable name a shell (and every tool) takes as one:
+    a definition's `env:` is written into shell and tool files only then, since
+    anything else would be code there (`X; rm -rf ~`, `X$(cmd)`)."""
+    return text is not None and _SHELL_NAME.fullmatch(text) is not None
+
+
+def _token_limit(value: object) -> int | None:
+    """A token limit from a tool's file: a whole positive number in range, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return None
+    number = int(value)
+    return number if 1 <= number <= BOUND_MAGNITUDE_LIMIT else None
+
+
+def imported_model(
+    model_id: object, context_window: object = None, max_output_tokens: object = None
+) -> ModelSpec | None:
+    """A model of a tool's file as provreg's, or None when provreg cannot keep it
+    (no id, an id ModelSpec refuses). Limits that are not whole positive numbers
+    in range are dropped, whatever type the file gave them."""
+    if not isinstance(model_id, str):
+        return None
+    try:
+        return ModelSpec(
+            id=model_id,
+            context_window=_token_limit(context_window),
+            max_output_tokens=_token_limit(max_output_tokens),
+        )
+    except ValidationError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

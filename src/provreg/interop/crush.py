@@ -43,7 +43,9 @@ from provreg.interop.base import (
     SecretHandoff,
     ToolFileError,
     ToolNote,
+    imported_model,
 )
+from provreg.interop.key_handoff import exec_variable
 from provreg.model import FieldSpec, ModelSpec, ProviderDefinition, SecretRef
 
 SCHEMA_URL = "https://charm.land/crush.json"
@@ -103,13 +105,6 @@ def _crush_type(definition: ProviderDefinition) -> str | None:
     return _TYPE_BY_API.get(definition.api or "")
 
 
-def _env_name(instance_id: str, definition: ProviderDefinition, spec: FieldSpec) -> str:
-    """The variable an exec hand-off uses: the field's convention, else one from the id."""
-    if spec.env and definition.id != "openai-compatible":
-        return spec.env
-    return re.sub(r"[^A-Z0-9]+", "_", instance_id.upper()).strip("_") + "_" + spec.id.upper()
-
-
 def secret_reference(
     instance_id: str,
     definition: ProviderDefinition,
@@ -125,7 +120,7 @@ def secret_reference(
         argv = context.secret_get_argv(instance_id, spec.id)
         written = "$(" + " ".join(shlex.quote(arg) for arg in argv) + ")"
         return SecretHandoff(spec.id, "command", written)
-    variable = _env_name(instance_id, definition, spec)
+    variable = exec_variable(instance_id, definition, spec)
     if variable == spec.env:
         run = " ".join(
             shlex.quote(arg)
@@ -263,6 +258,7 @@ class CrushAdapter:
 
     def read(self, text: str, path: str) -> ImportRead:
         root = jsonc.parse(text, path)
+        jsonc.refuse_repeated_keys(root, text, path)
         if not isinstance(root, jsonc.ObjectNode):
             line, column = jsonc.line_column(text, root.start)
             raise ToolFileError(path, line, column, "a crush.json file is a JSON object")
@@ -312,7 +308,10 @@ def _provider_of(key: str, config: Mapping[str, Any]) -> str | None:
         crush_type = "openai-compat"  # crush's default for a custom provider
     provider = _PROVIDER_BY_TYPE.get(crush_type)
     if provider == "openai-compatible":
-        host = urlsplit(str(config.get("base_url") or "")).hostname or ""
+        try:
+            host = urlsplit(str(config.get("base_url") or "")).hostname or ""
+        except ValueError:  # not a URL: the registry refuses it with its own reason
+            host = ""
         provider = _PROVIDER_BY_HOST.get(host, provider)
     return provider
 
@@ -378,22 +377,22 @@ def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
         else:
             secrets["api_key"] = secret
     models: list[ModelSpec] = []
-    for model in config.get("models") or []:
-        if not isinstance(model, dict) or not isinstance(model.get("id"), str):
-            continue
-        context_window = model.get("context_window")
-        max_tokens = model.get("default_max_tokens")
-        models.append(
-            ModelSpec(
-                id=model["id"],
-                context_window=context_window
-                if isinstance(context_window, int) and context_window > 0
-                else None,
-                max_output_tokens=max_tokens
-                if isinstance(max_tokens, int) and max_tokens > 0
-                else None,
+    listed = config.get("models")
+    if listed is not None and not isinstance(listed, list):
+        lost.append("models (not a list)")
+        listed = []
+    for index, model in enumerate(listed or []):
+        spec = (
+            imported_model(
+                model.get("id"), model.get("context_window"), model.get("default_max_tokens")
             )
+            if isinstance(model, dict)
+            else None
         )
+        if spec is None:
+            lost.append(f"models[{index}] (not a model provreg can keep)")
+            continue
+        models.append(spec)
     if models and provider == "openai-compatible":
         values["default_model"] = models[0].id  # required there; crush has no per-provider default
     if provider == "azure-openai":

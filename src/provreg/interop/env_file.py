@@ -42,6 +42,7 @@ from provreg.interop.base import (
     Syntax,
     ToolFileError,
     ToolNote,
+    shell_name,
 )
 from provreg.model import FieldSpec, ProviderInstance, SecretRef
 
@@ -121,6 +122,10 @@ def _instance_lines(
         if not spec.env:
             if spec.id in instance.values:
                 lost.append(spec.id)
+            continue
+        if not shell_name(spec.env):
+            # Written as is, it would run as a command when the file is sourced.
+            lost.append(f"{spec.id} (its `env:` name in the definition is not a variable name)")
             continue
         if spec.is_secret:
             ref = instance.secret_ref(spec.id)
@@ -204,6 +209,10 @@ class EnvFileAdapter:
         return HEADER + "".join("\n" + block for block in blocks)
 
     def merge(self, existing: str, outcome: ExportOutcome, path: str) -> str:
+        if "\r\n" in existing and existing.count("\n") == existing.count("\r\n"):
+            # A Windows file stays one: the blocks are written with its line ends.
+            lf = self.merge(existing.replace("\r\n", "\n"), outcome, path)
+            return lf.replace("\n", "\r\n")
         blocks = _split_blocks(existing, path)
         by_key = {entry.key: entry for entry in outcome.entries}
         written: set[str] = set()
@@ -239,6 +248,8 @@ def _block(entry: ExportedEntry) -> str:
     value: dict[str, Any] = entry.value
     # One comment line whatever the name holds (a line break would end the comment).
     title = " ".join(str(value["name"]).split())
+    if _MARKER_RE.match(f"# {title}"):
+        title = f"name: {title}"  # a name like `>>> provreg: x` is no block marker
     lines = [f"{BLOCK_START}{entry.key}", f"# {title}"]
     lines += [f"export {name}={text}" for name, text in value["variables"].items()]
     lines.append(f"{BLOCK_END}{entry.key}")

@@ -167,8 +167,15 @@ class _Parser:
             if self.text[end] == "\n":
                 raise self.fail("a string is never closed on its line", start)
             raise self.fail("a string holds a control character", end)
-        self.pos = end + 1
         decoded: str = json.loads(self.text[start : end + 1])
+        try:
+            decoded.encode("utf-8")
+        except UnicodeEncodeError:
+            # `\ud800` alone is JSON but no text: nothing could write it back.
+            raise self.fail(
+                "a string holds an unpaired surrogate escape (\\uD800-\\uDFFF)", start
+            ) from None
+        self.pos = end + 1
         return decoded
 
     def object(self, depth: int) -> ObjectNode:
@@ -230,6 +237,33 @@ class _Parser:
 def parse(text: str, path: str) -> Node:
     """The document's root node. Raises `ToolFileError` (line:column, no file content)."""
     return _Parser(text, path).document()
+
+
+def refuse_repeated_keys(root: Node, text: str, path: str) -> None:
+    """Raise `ToolFileError` at the first key that repeats an earlier one of its
+    object: tools read one of the two (usually the last), and an import must not
+    guess which, nor leave a pasted key behind in the one `--scrub` did not see.
+    The message names the lines, never the key (it may be a pasted key)."""
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ObjectNode):
+            seen: dict[str, int] = {}
+            for member in node.members:
+                if member.key in seen:
+                    line, column = line_column(text, member.key_start)
+                    first = line_column(text, seen[member.key])[0]
+                    raise ToolFileError(
+                        path,
+                        line,
+                        column,
+                        f"this key repeats the one at line {first} in the same object; "
+                        "keep one of them",
+                    )
+                seen[member.key] = member.key_start
+            stack.extend(member.value for member in node.members)
+        elif isinstance(node, ArrayNode):
+            stack.extend(node.items)
 
 
 def loads(text: str, path: str) -> Any:

@@ -11,8 +11,8 @@ import shlex
 from collections import Counter
 from collections.abc import Sequence
 
-from provreg.interop.base import ExportContext, ExportItem, SecretHandoff
-from provreg.model import FieldSpec, SecretRef
+from provreg.interop.base import ExportContext, ExportItem, SecretHandoff, shell_name
+from provreg.model import FieldSpec, ProviderDefinition, SecretRef
 
 
 def key_field(item: ExportItem, context: ExportContext) -> FieldSpec | None:
@@ -63,6 +63,17 @@ def exec_env_names(pairs: Sequence[tuple[ExportItem, str]]) -> dict[str, str]:
         instance_id: name if uses[name] == 1 else derived[instance_id]
         for instance_id, name in preferred.items()
     }
+
+
+def exec_variable(instance_id: str, definition: ProviderDefinition, spec: FieldSpec) -> str:
+    """The one variable a tool reads an instance's key from when it cannot fetch
+    it: the field's conventional name (`OPENAI_API_KEY`, what `provreg exec`
+    sets), else one named after the instance (`GW_API_KEY`; always for
+    openai-compatible, whose key would pass for OpenAI's own)."""
+    if shell_name(spec.env) and definition.id != "openai-compatible":
+        assert spec.env is not None
+        return spec.env
+    return derived_env_name(instance_id, spec.id)
 
 
 def derived_env_name(instance_id: str, field_id: str) -> str:

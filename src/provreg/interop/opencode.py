@@ -20,8 +20,8 @@ becomes `{env:VAR}` with a hint to start opencode under `provreg exec`.
 from __future__ import annotations
 
 import json
+import os
 import re
-import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,7 +41,9 @@ from provreg.interop.base import (
     SecretHandoff,
     ToolFileError,
     ToolNote,
+    imported_model,
 )
+from provreg.interop.key_handoff import exec_variable, shell_words
 from provreg.model import FieldSpec, ModelSpec, ProviderDefinition, SecretRef
 
 SCHEMA_URL = "https://opencode.ai/config.json"
@@ -87,16 +89,6 @@ _AZURE_HOST_RE = re.compile(r"https://([a-z0-9][a-z0-9-]*)\.openai\.azure\.com")
 _FILE_RE = re.compile(r"\{file:([^}]+)\}")
 
 
-def _exec_variable(instance_id: str, definition: ProviderDefinition, spec: FieldSpec) -> str:
-    if spec.env and definition.id != "openai-compatible":
-        return spec.env
-    return re.sub(r"[^A-Z0-9]+", "_", instance_id.upper()).strip("_") + "_" + spec.id.upper()
-
-
-def _shell(argv: Sequence[str]) -> str:
-    return " ".join(shlex.quote(arg) for arg in argv)
-
-
 def secret_reference(
     instance_id: str,
     definition: ProviderDefinition,
@@ -108,13 +100,16 @@ def secret_reference(
     if ref.kind == "env" and ref.name:
         return SecretHandoff(spec.id, "env", f"{{env:{ref.name}}}")
     if ref.kind == "file" and ref.name:
-        return SecretHandoff(spec.id, "file", f"{{file:{ref.name}}}")
-    variable = _exec_variable(instance_id, definition, spec)
+        # provreg reads a relative path from its working directory, opencode from
+        # the config file's: written absolute, both read the same file.
+        name = ref.name if ref.name.startswith(("/", "~")) else os.path.abspath(ref.name)
+        return SecretHandoff(spec.id, "file", f"{{file:{name}}}")
+    variable = exec_variable(instance_id, definition, spec)
     if variable == spec.env:
-        run = _shell([context.provreg_command, "exec", instance_id, *context.config_args])
+        run = shell_words([context.provreg_command, "exec", instance_id, *context.config_args])
         hint = f"run opencode as `{run} -- opencode`"
     else:
-        get = _shell(context.secret_get_argv(instance_id, spec.id))
+        get = shell_words(context.secret_get_argv(instance_id, spec.id))
         hint = f'start opencode with {variable}="$({get})" set'
     return SecretHandoff(spec.id, "exec-env", f"{{env:{variable}}}", hint=hint)
 
@@ -259,6 +254,7 @@ class OpencodeAdapter:
 
     def read(self, text: str, path: str) -> ImportRead:
         root = jsonc.parse(text, path)
+        jsonc.refuse_repeated_keys(root, text, path)
         if not isinstance(root, jsonc.ObjectNode):
             line, column = jsonc.line_column(text, root.start)
             raise ToolFileError(path, line, column, "an opencode file is a JSON object")
@@ -277,7 +273,7 @@ class OpencodeAdapter:
         entries: list[ImportedEntry] = []
         skipped: list[ToolNote] = []
         for member in providers.value.members:
-            result = _read_entry(text, member)
+            result = _read_entry(text, member, os.path.dirname(os.path.abspath(path)))
             if isinstance(result, ImportedEntry):
                 entries.append(result)
             else:
@@ -364,8 +360,13 @@ def _read_auth(text: str, root: jsonc.ObjectNode) -> ImportRead:
     return ImportRead(tuple(entries), tuple(skipped))
 
 
-def parse_secret(value: str, field_id: str, line: int) -> ImportedSecret | None:
-    """opencode's value of a secret option as a reference or a pasted key."""
+def parse_secret(
+    value: str, field_id: str, line: int, base_dir: str | None = None
+) -> ImportedSecret | None:
+    """opencode's value of a secret option as a reference or a pasted key.
+
+    opencode reads a relative `{file:P}` from the config file's directory
+    (`base_dir`); provreg from its working directory: the path is made absolute."""
     env = _ENV_RE.fullmatch(value.strip())
     if env:
         return ImportedSecret(
@@ -373,15 +374,18 @@ def parse_secret(value: str, field_id: str, line: int) -> ImportedSecret | None:
         )
     found = _FILE_RE.fullmatch(value.strip())
     if found:
-        return ImportedSecret(
-            field_id, ref=SecretRef(kind="file", name=found.group(1).strip()), line=line
-        )
+        name = found.group(1).strip()
+        if base_dir is not None and not name.startswith(("/", "~")):
+            name = os.path.normpath(os.path.join(base_dir, name))
+        return ImportedSecret(field_id, ref=SecretRef(kind="file", name=name), line=line)
     if "{env:" in value or "{file:" in value:
         return None  # a substitution inside other text: not a reference provreg can hold
     return ImportedSecret(field_id, plaintext=SecretStr(value), line=line)
 
 
-def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
+def _read_entry(
+    text: str, member: jsonc.Member, base_dir: str | None = None
+) -> ImportedEntry | ToolNote:
     label = f"provider.{member.key}"
     if not isinstance(member.value, jsonc.ObjectNode):
         return ToolNote(label, "not an object")
@@ -420,28 +424,27 @@ def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
         and isinstance(key_node.value, str)
         and key_node.value
     ):
-        secret = parse_secret(key_node.value, "api_key", jsonc.line_column(text, key_node.start)[0])
+        line = jsonc.line_column(text, key_node.start)[0]
+        secret = parse_secret(key_node.value, "api_key", line, base_dir)
         if secret is None:
             lost.append("apiKey (a substitution inside other text)")
         else:
             secrets["api_key"] = secret
     models: list[ModelSpec] = []
-    listed = config.get("models") if isinstance(config.get("models"), dict) else {}
-    for model_id, model in listed.items():
+    listed = config.get("models")
+    if listed is not None and not isinstance(listed, dict):
+        lost.append("models (not an object)")
+    for index, (model_id, model) in enumerate((listed if isinstance(listed, dict) else {}).items()):
         limit = model.get("limit") if isinstance(model, dict) else None
-        context = limit.get("context") if isinstance(limit, dict) else None
-        output = limit.get("output") if isinstance(limit, dict) else None
-        models.append(
-            ModelSpec(
-                id=model_id,
-                context_window=int(context)
-                if isinstance(context, (int, float)) and context >= 1
-                else None,
-                max_output_tokens=int(output)
-                if isinstance(output, (int, float)) and output >= 1
-                else None,
-            )
+        spec = imported_model(
+            model_id,
+            limit.get("context") if isinstance(limit, dict) else None,
+            limit.get("output") if isinstance(limit, dict) else None,
         )
+        if spec is None:
+            lost.append(f"models: entry {index + 1} (not a model id provreg can keep)")
+            continue
+        models.append(spec)
     if models and provider == "openai-compatible":
         values["default_model"] = models[0].id
     if models and provider == "azure-openai":

@@ -42,6 +42,8 @@ from provreg.interop.base import (
     SecretHandoff,
     ToolFileError,
     ToolNote,
+    imported_model,
+    shell_name,
 )
 from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance
 
@@ -123,7 +125,7 @@ def _secret_handoff(
             handoffs.append(SecretHandoff(spec.id, "none", "", hint="no key stated or stored"))
             continue
         ref = instance.secret_ref(spec.id)
-        zed_variable = variable or spec.env or ""
+        zed_variable = variable or (spec.env if shell_name(spec.env) else None) or ""
         if ref.kind == "env" and ref.name == zed_variable:
             handoffs.append(SecretHandoff(spec.id, "env", zed_variable))
             continue
@@ -320,23 +322,27 @@ def _read_entry(
             api_url = api_url.rstrip("/") + "/v1beta"
         values["base_url"] = api_url
     models: list[ModelSpec] = []
-    for model in config.get("available_models") or []:
-        if not isinstance(model, dict) or not isinstance(model.get("name"), str):
-            continue
-        max_tokens = model.get("max_tokens")
-        output = model.get("max_output_tokens")
-        models.append(
-            ModelSpec(
-                id=model["name"],
-                context_window=max_tokens
-                if isinstance(max_tokens, int) and max_tokens >= 1
-                else None,
-                max_output_tokens=output if isinstance(output, int) and output >= 1 else None,
+    problems: list[str] = []
+    listed = config.get("available_models")
+    if listed is not None and not isinstance(listed, list):
+        problems.append("available_models (not a list)")
+        listed = []
+    for index, model in enumerate(listed or []):
+        spec = (
+            imported_model(
+                model.get("name"), model.get("max_tokens"), model.get("max_output_tokens")
             )
+            if isinstance(model, dict)
+            else None
         )
+        if spec is None:
+            problems.append(f"available_models[{index}] (not a model provreg can keep)")
+            continue
+        models.append(spec)
     if models and provider == "openai-compatible":
         values["default_model"] = models[0].id
     lost = [key for key in config if key not in {"api_url", "available_models", "auto_discover"}]
+    lost += problems
     # Zed keeps the key in the OS keychain: provreg proposes its own keyring entry,
     # which the user fills with `provreg secret set`.
     # The entry says nothing of its key: an import matches it by its endpoint,

@@ -37,33 +37,60 @@ def import_report(
     return report
 
 
-@pytest.mark.parametrize("tool", [t for t in IMPORTABLE if t != "opencode"])
+CROWDED = """\
+version: 1
+providers:
+  # Two OpenAI accounts (keys in the keyring, one a named entry) and two keyless
+  # servers behind one URL: only the id or the name a tool's file carries tells
+  # them apart. An Azure deployment stands for its model.
+  - {id: team-openai, name: Team OpenAI, provider: openai, organization: org-team}
+  - id: lab-openai
+    name: Lab OpenAI
+    provider: openai
+    api_key: {keyring: lab-openai-key}
+    models: [gpt-5, {id: gpt-5-mini, context_window: 400000}]
+  - id: box-a
+    name: Box A
+    provider: openai-compatible
+    base_url: http://box.lan:8000/v1
+    default_model: llama-a
+  - id: box-b
+    name: Box B
+    provider: openai-compatible
+    base_url: http://box.lan:8000/v1
+    default_model: llama-b
+    models: [llama-b, qwen-b]
+  # One account under two names: the same endpoint and the same key.
+  - {id: shared-a, name: Shared A, provider: openai-compatible, base_url: "http://shared.lan/v1",
+     default_model: m, api_key: {env: SHARED_KEY}}
+  - {id: shared-b, name: Shared B, provider: openai-compatible, base_url: "http://shared.lan/v1",
+     default_model: m, models: [m, n], api_key: {env: SHARED_KEY}}
+  - id: azure-eu
+    name: Azure EU
+    provider: azure-openai
+    base_url: https://acme-eu.openai.azure.com
+    api_version: "2024-10-21"
+    deployment: gpt-41-eu
+"""
+
+
+@pytest.mark.parametrize("tool", IMPORTABLE)
 def test_importing_an_export_back_changes_nothing(
     tool: str, sample_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    (sample_dir / "crowded.yaml").write_text(CROWDED)
+    assert not [d for d in load_paths([str(sample_dir)]).diagnostics if d.severity == "error"]
     exported = tmp_path / f"exported.{tool}"
     export(tool, sample_dir, exported)
     report = import_report(tool, exported, sample_dir, capsys, "--dry-run")
     outcomes = {entry["label"]: entry["outcome"] for entry in report["entries"]}  # type: ignore[index]
+    if tool == "zed":
+        # Zed has one `openai` section: which of three OpenAI instances it was,
+        # a keyless entry cannot say; the import says so rather than guess.
+        skipped = {label for label, outcome in outcomes.items() if outcome == "skipped"}
+        assert skipped == {"language_models.openai"}, outcomes
+        outcomes = {k: v for k, v in outcomes.items() if k not in skipped}
     assert set(outcomes.values()) == {"unchanged"}, outcomes
-    assert report["exit"] == 0
-
-
-def test_opencode_recognises_what_it_can_reference(
-    sample_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # opencode has no command helper: a keyring key is exported as an
-    # environment variable the user sets, which an import cannot tie back to
-    # one instance. Env and file references it writes as they are.
-    exported = tmp_path / "opencode.json"
-    export("opencode", sample_dir, exported)
-    report = import_report("opencode", exported, sample_dir, capsys, "--dry-run")
-    by_instance = {
-        entry["instance_id"]: entry["outcome"]
-        for entry in report["entries"]  # type: ignore[union-attr]
-        if entry["outcome"] == "unchanged"
-    }
-    assert {"gemini", "gpu-box-vllm", "local-ollama"} <= set(by_instance)
 
 
 @pytest.mark.parametrize("tool", KEEPS_IDS)

@@ -300,9 +300,15 @@ def _merge_plan(entry: ImportedEntry, match: _Candidate) -> PlannedEntry:
     if not before and match.instance is not None and match.definition is not None:
         # Exports name an instance without `models:` by its default model alone:
         # reading that back adds nothing the instance does not already say.
-        default = match.instance.value(match.definition, "default_model")
-        if isinstance(default, str) and entry.models == (ModelSpec(id=default),):
-            after = before
+        # (Azure's deployment stands for the model where a tool names one.)
+        implied = {
+            value
+            for field_id in ("default_model", "deployment")
+            if isinstance(value := match.instance.value(match.definition, field_id), str)
+        }
+        if len(entry.models) == 1 and entry.models[0] == ModelSpec(id=entry.models[0].id):
+            if entry.models[0].id in implied:
+                after = before
     match.models = after
     known = {model.id for model in before}
     added = tuple(model.id for model in after if model.id not in known)
@@ -337,10 +343,16 @@ async def _find_match(
     cannot be told (an instance's key that could not be read, or an entry that
     says nothing of its key and fits several instances)."""
     endpoint = [c for c in candidates if c.takes(entry) and c.base_url == base_url]
+    # Several instances may share an endpoint and a key (one account, two
+    # names): the one the file names (its id, else its name) comes first.
+    endpoint.sort(key=lambda c: not _named_by(entry, c))
     if any(spec.id not in entry.secrets for spec in definition.secret_fields):
         # The tool keeps the key out of its file (Zed: the OS keychain) or has
         # none: the endpoint alone tells, when one instance has it.
+        same_id = [c for c in endpoint if c.instance_id == entry.id]
         named = [c for c in endpoint if name_key(c.name) == name_key(entry.name)]
+        if len(endpoint) > 1 and same_id:
+            return same_id[0], None  # the file carries the instance's id: that one
         if len(endpoint) > 1 and len(named) == 1:
             return named[0], None  # the tool kept the instance's name: that one
         if len(endpoint) > 1:
@@ -384,22 +396,32 @@ def _exec_variable_match(
     held = [
         candidate
         for candidate in candidates
-        if candidate.provider == entry.provider
+        if candidate.takes(entry)
         and candidate.base_url == base_url
         and spec.id not in candidate.pasted
-        and _default_keyring(candidate.refs.get(spec.id))
+        and _handed_by_exec(candidate.refs.get(spec.id))
     ]
     for candidate in held:
         if secret.ref.name == derived_env_name(candidate.instance_id, spec.id):
             return candidate
+        if _named_by(entry, candidate) and spec.env and secret.ref.name == spec.env:
+            return candidate  # the file names the instance; the variable is the one exec sets
     if len(held) == 1 and spec.env and secret.ref.name == spec.env:
         return held[0]
     return None
 
 
-def _default_keyring(ref: SecretRef | None) -> bool:
-    """An instance's key in its own keyring entry (stated so, or not stated)."""
-    return ref is None or (ref.kind == "keyring" and ref.name is None)
+def _named_by(entry: ImportedEntry, candidate: _Candidate) -> bool:
+    """Whether the tool's entry names this candidate: its id, else its name."""
+    return candidate.instance_id == entry.id or name_key(candidate.name) == name_key(entry.name)
+
+
+def _handed_by_exec(ref: SecretRef | None) -> bool:
+    """An instance's key that a tool without a command helper gets through an
+    environment variable set by `provreg exec`: one in the keyring (its own
+    entry or a named one) or from a command; not an env or file reference,
+    which such a tool names itself."""
+    return ref is None or ref.kind in ("keyring", "command")
 
 
 async def _same_key(

@@ -65,12 +65,18 @@ def exec_env_names(pairs: Sequence[tuple[ExportItem, str]]) -> dict[str, str]:
     }
 
 
-def exec_variable(instance_id: str, definition: ProviderDefinition, spec: FieldSpec) -> str:
+def exec_variable(
+    instance_id: str,
+    definition: ProviderDefinition,
+    spec: FieldSpec,
+    shared: frozenset[str] = frozenset(),
+) -> str:
     """The one variable a tool reads an instance's key from when it cannot fetch
     it: the field's conventional name (`OPENAI_API_KEY`, what `provreg exec`
     sets), else one named after the instance (`GW_API_KEY`; always for
-    openai-compatible, whose key would pass for OpenAI's own)."""
-    if shell_name(spec.env) and definition.id != "openai-compatible":
+    openai-compatible, whose key would pass for OpenAI's own, and when another
+    instance of the same export uses the conventional name: `shared`)."""
+    if shell_name(spec.env) and definition.id != "openai-compatible" and spec.env not in shared:
         assert spec.env is not None
         return spec.env
     return derived_env_name(instance_id, spec.id)
@@ -137,3 +143,18 @@ def helper_target(ref: SecretRef) -> tuple[str, str] | None:
 def shell_words(argv: Sequence[str]) -> str:
     """A command line a POSIX shell reads back as `argv` (paths with spaces or `$`)."""
     return " ".join(shlex.quote(arg) for arg in argv)
+
+
+def shared_variables(items: Sequence[ExportItem]) -> frozenset[str]:
+    """Variables more than one instance of an export would name in the tool's
+    file for its key (an `{env: X}` reference, or the conventional variable of
+    a key handed over by `provreg exec`): each of those instances needs its own."""
+    uses: Counter[str] = Counter()
+    for item in items:
+        for spec in item.definition.secret_fields:
+            ref = item.instance.secret_ref(spec.id)
+            if ref.kind == "env" and ref.name:
+                uses[ref.name] += 1
+            elif ref.kind in ("keyring", "command"):
+                uses[exec_variable(item.instance.id, item.definition, spec)] += 1
+    return frozenset(name for name, count in uses.items() if count > 1)

@@ -43,7 +43,7 @@ from provreg.interop.base import (
     ToolNote,
     imported_model,
 )
-from provreg.interop.key_handoff import exec_variable, shell_words
+from provreg.interop.key_handoff import exec_variable, shared_variables, shell_words
 from provreg.model import FieldSpec, ModelSpec, ProviderDefinition, SecretRef
 
 SCHEMA_URL = "https://opencode.ai/config.json"
@@ -95,8 +95,10 @@ def secret_reference(
     spec: FieldSpec,
     ref: SecretRef,
     context: ExportContext,
+    shared: frozenset[str] = frozenset(),
 ) -> SecretHandoff:
-    """What opencode's file says for one secret field (shared by export and scrub)."""
+    """What opencode's file says for one secret field (shared by export and scrub);
+    `shared`: variables other instances of the export name too."""
     if ref.kind == "env" and ref.name:
         return SecretHandoff(spec.id, "env", f"{{env:{ref.name}}}")
     if ref.kind == "file" and ref.name:
@@ -104,7 +106,7 @@ def secret_reference(
         # the config file's: written absolute, both read the same file.
         name = ref.name if ref.name.startswith(("/", "~")) else os.path.abspath(ref.name)
         return SecretHandoff(spec.id, "file", f"{{file:{name}}}")
-    variable = exec_variable(instance_id, definition, spec)
+    variable = exec_variable(instance_id, definition, spec, shared)
     if variable == spec.env:
         run = shell_words([context.provreg_command, "exec", instance_id, *context.config_args])
         hint = f"run opencode as `{run} -- opencode`"
@@ -127,7 +129,7 @@ def _models(models: Sequence[ModelSpec], lost: list[str]) -> dict[str, Any]:
 
 
 def _export_one(
-    item: ExportItem, used_keys: set[str], context: ExportContext
+    item: ExportItem, used_keys: set[str], context: ExportContext, shared: frozenset[str]
 ) -> ExportedEntry | ToolNote:
     instance, definition = item.instance, item.definition
     builtin = _BUILTIN_ID.get(definition.id)
@@ -180,7 +182,7 @@ def _export_one(
             handoffs.append(SecretHandoff(spec.id, "none", "", hint="no key stated or stored"))
             continue
         handoff = secret_reference(
-            instance.id, definition, spec, instance.secret_ref(spec.id), context
+            instance.id, definition, spec, instance.secret_ref(spec.id), context, shared
         )
         options["apiKey"] = handoff.written
         handoffs.append(handoff)
@@ -229,8 +231,9 @@ class OpencodeAdapter:
         entries: list[ExportedEntry] = []
         skipped: list[ToolNote] = []
         used: set[str] = set()
+        shared = shared_variables(items)
         for item in items:
-            result = _export_one(item, used, context)
+            result = _export_one(item, used, context, shared)
             if isinstance(result, ExportedEntry):
                 entries.append(result)
             else:

@@ -247,9 +247,12 @@ def _verdict(
     missing: list[tuple[str, str | None]] = []
     if lists_models and spec.check_models and not truncated:
         available = set(models)
+        # Suggest names as the instance would write them (Ollama's `qwen3`, not `qwen3:latest`).
+        suffix = spec.implicit_suffix or ""
+        names = [m.removesuffix(suffix) if suffix else m for m in models]
         for model in wanted_models(instance, definition):
             if not is_offered(model, available, spec):
-                missing.append((model, did_you_mean(model, models)))
+                missing.append((model, did_you_mean(model, names)))
     detail = f"list cut after {MAX_PAGES} pages" if truncated else ""
     return _result(
         instance.id,

@@ -21,6 +21,8 @@ from provreg.registry import ProviderRegistry
 pytestmark = pytest.mark.anyio
 
 PROVIDERS = sorted(KIND_OF)
+LISTING_PROVIDERS = [p for p in PROVIDERS if p not in ("openrouter", "azure-openai")]
+"""Types whose probe compares the instance's models with a list."""
 
 
 @pytest.fixture

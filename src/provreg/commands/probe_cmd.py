@@ -22,6 +22,7 @@ from provreg.model import ModelSpec
 from provreg.one_line import printable
 from provreg.probe import DEFAULT_TIMEOUT, ProbeResult, probe_instances
 from provreg.registry import ProviderRegistry
+from provreg.secrets.redaction import REDACTED
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,19 @@ def cmd_probe(
             out.write(json.dumps({"results": [result_json(r) for r in results]}, indent=2) + "\n")
         else:
             write_results(out, results)
-        code = ExitCode.OK if all(r.ok for r in results) else ExitCode.FINDINGS
+        failed = {r.instance_id for r in results if not r.ok}
         if options.discover:
-            await discover(registry, results, options, out)
-        return code
+            written = await discover(registry, results, options, out)
+            # A models: entry the endpoint does not list is what --discover fixes:
+            # once written, only a default model it still lacks counts against it.
+            failed -= {
+                r.instance_id
+                for r in results
+                if r.instance_id in written
+                and r.status == "model-not-offered"
+                and not _default_missing(registry, r)
+            }
+        return ExitCode.FINDINGS if failed else ExitCode.OK
 
     return run_on_registry(paths, run, audit=options.discover, writes=writes)
 
@@ -116,13 +126,21 @@ def models_change(registry: ProviderRegistry, result: ProbeResult) -> ModelsChan
         return None
     if not result.models:
         return None  # an empty list is more likely a gateway quirk than "serves nothing"
+    # An id that had a secret taken out of it (an echoing server) is not a model.
+    offered = tuple(m for m in result.models if REDACTED not in m)
     current = {model.id: model for model in registry.get(result.instance_id).models}
-    models = tuple(current.get(model_id, ModelSpec(id=model_id)) for model_id in result.models)
-    added = tuple(m for m in result.models if m not in current)
-    removed = tuple(m for m in current if m not in set(result.models))
-    if not added and not removed and tuple(current) == result.models:
+    models = tuple(current.get(model_id, ModelSpec(id=model_id)) for model_id in offered)
+    added = tuple(m for m in offered if m not in current)
+    removed = tuple(m for m in current if m not in set(offered))
+    if not models or (not added and not removed and tuple(current) == offered):
         return None
     return ModelsChange(result.instance_id, models, added, removed)
+
+
+def _default_missing(registry: ProviderRegistry, result: ProbeResult) -> bool:
+    instance = registry.get(result.instance_id)
+    default = instance.value(registry.definition(instance.provider), "default_model")
+    return any(model == default for model, _ in result.missing)
 
 
 async def discover(
@@ -130,11 +148,12 @@ async def discover(
     results: Sequence[ProbeResult],
     options: ProbeOptions,
     out: TextIO,
-) -> None:
+) -> set[str]:
+    """Show and (confirmed) write each changed `models:` list; the ids written."""
     changes = [c for r in results if (c := models_change(registry, r)) is not None]
     if not changes:
         out.write("discover: every models: list already matches what its endpoint lists\n")
-        return
+        return set()
     for change in changes:
         out.write(
             f"discover {change.instance_id}: models: +{len(change.added)} -{len(change.removed)}\n"
@@ -152,9 +171,12 @@ async def discover(
         answer = input(f"Write {len(changes)} models: list(s)? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             out.write("nothing written\n")
-            return
+            return set()
+    written = set()
     for change in changes:
         instance = await registry.update(
             change.instance_id, {"models": models_yaml(change.models)}, source="cli"
         )
         out.write(f"wrote models: of {instance.id} in {instance.file}\n")
+        written.add(instance.id)
+    return written

@@ -35,9 +35,11 @@ def redactor(*values: str) -> Redact:
     return redact
 
 
-def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
+def one_line(text: str, limit: int | None = MESSAGE_LIMIT) -> str:
+    """`text` on one line, cut at `limit` characters (None: provreg's own messages,
+    whose ends say what to do, are never cut)."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

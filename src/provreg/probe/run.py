@@ -96,7 +96,7 @@ async def _probe(
         instance = registry.get(instance_id)
         definition = registry.definition(instance.provider)
     except RegistryError as exc:
-        return _result(instance_id, "unexpected", one_line(str(exc)))
+        return _result(instance_id, "unexpected", one_line(str(exc), None))
     spec = probe_spec_for(definition, registry.snapshot().catalog)
     if spec is None:
         return _result(
@@ -143,13 +143,13 @@ async def _key(
     try:
         key = await registry.resolve_secret(instance.id, spec.key_field)
     except KeyNotConfirmedError as exc:
-        return _result(instance.id, "refused", one_line(str(exc)))
+        return _result(instance.id, "refused", one_line(str(exc), None))
     except SecretMissingError as exc:
         if field.required:
-            return _result(instance.id, "no-key", one_line(str(exc)))
+            return _result(instance.id, "no-key", one_line(str(exc), None))
         return None  # an optional key that is absent: the server may need none
     except SecretError as exc:
-        return _result(instance.id, "no-key", redactor()(one_line(str(exc))))
+        return _result(instance.id, "no-key", redactor()(one_line(str(exc), None)))
     if refusal is not None:
         return _result(instance.id, "refused", refusal)
     return key

@@ -52,19 +52,21 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 def classify_exception(
-    exc: BaseException, timeout: float, redact: Redact
+    exc: BaseException, timeout: float, redact: Redact, host: str = "?"
 ) -> tuple[ProbeStatus, str]:
     """A transport failure: `unreachable` and which kind (DNS, refused, TLS, timeout)."""
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return "unreachable", f"timeout: no answer within {timeout:g} s"
     causes = _causes(exc)
-    text = redact(one_line("; ".join(str(c) for c in causes if str(c)) or type(exc).__name__))
+    # httpx wraps the socket error in layers that repeat its text: say it once.
+    said = dict.fromkeys(str(c) for c in causes if str(c))
+    text = redact(one_line("; ".join(said) or type(exc).__name__))
     if isinstance(exc, httpx.ProxyError):
         return "unreachable", f"proxy: {text}"
     if any(isinstance(c, ssl.SSLError) for c in causes) or "SSL" in text or "certificate" in text:
         return "unreachable", f"TLS: {_tls_reason(causes, text)}"
     if any(isinstance(c, socket.gaierror) for c in causes) or _looks_like_dns(text):
-        return "unreachable", f"DNS: {text}"
+        return "unreachable", f"DNS: cannot resolve '{host}' ({text})"
     if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in text.lower():
         return "unreachable", "connection refused"
     if isinstance(exc, httpx.RemoteProtocolError):

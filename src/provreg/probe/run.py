@@ -9,6 +9,7 @@ import json
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import anyio
 import httpx
@@ -149,7 +150,9 @@ async def _key(
             return _result(instance.id, "no-key", one_line(str(exc), None))
         return None  # an optional key that is absent: the server may need none
     except SecretError as exc:
-        return _result(instance.id, "no-key", redactor()(one_line(str(exc), None)))
+        # provreg's own message (a command's stderr in it is already redacted):
+        # only values resolved in this process are taken out, not its advice.
+        return _result(instance.id, "no-key", redact_text(one_line(str(exc), None)))
     if refusal is not None:
         return _result(instance.id, "refused", refusal)
     return key
@@ -184,7 +187,8 @@ async def _send(
             except BodyTooLarge as exc:
                 return _result(instance.id, "unexpected", str(exc), latency_ms=latency)
             except httpx.HTTPError as exc:
-                status, detail = classify_exception(exc, timeout, redact)
+                host = urlsplit(request.url).hostname or "?"
+                status, detail = classify_exception(exc, timeout, redact, host)
                 return _result(instance.id, status, detail, latency_ms=latency)
             response, body = outcome
             if latency is None:

@@ -92,7 +92,7 @@ class FakeProvider:
         if self.mode == "redirect":
             return 307, {"Location": self.redirect_to + seen.path}, {}
         if self.mode in ("401", "403"):
-            return int(self.mode), {}, self.error("invalid x-api-key")
+            return int(self.mode), {}, self.error("Incorrect API key provided")
         if self.mode == "429":
             return 429, {"Retry-After": "7"}, self.error("rate limit exceeded")
         got = self.presented_key(seen)

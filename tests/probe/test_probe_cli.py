@@ -38,7 +38,7 @@ def test_report_and_exit_code(key: str, tmp_path: Path, capsys: pytest.CaptureFi
     (result,) = report["results"]
     assert result["id"] == "good"
     assert result["status"] == "auth-failed"
-    assert result["summary"] == "auth failed: HTTP 401: invalid x-api-key"
+    assert result["summary"] == "auth failed: HTTP 401: Incorrect API key provided"
 
 
 def test_usage_mistakes(key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

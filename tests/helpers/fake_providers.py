@@ -8,7 +8,8 @@ where a key went, and answers according to its `mode`:
 - `401`, `403`, `429`: the provider's error body;
 - `slow`: waits `delay` seconds before the list (a timeout test, or the benchmark);
 - `redirect`: a 307 to `redirect_to` (another server);
-- `echo`: a 401 whose body repeats the key it got, and a model list holding it.
+- `echo`: a 401 whose body repeats the key it got;
+- `500`: a server error; `html`: a 200 that is a web page, not JSON.
 
 The key is checked where the real API expects it, so a probe that put it in
 the wrong header gets a 401 here too.
@@ -93,6 +94,10 @@ class FakeProvider:
             return 307, {"Location": self.redirect_to + seen.path}, {}
         if self.mode in ("401", "403"):
             return int(self.mode), {}, self.error("Incorrect API key provided")
+        if self.mode == "500":
+            return 500, {}, self.error("upstream failed")
+        if self.mode == "html":
+            return 200, {"Content-Type": "text/html"}, "<html>login page</html>"
         if self.mode == "429":
             return 429, {"Retry-After": "7"}, self.error("rate limit exceeded")
         got = self.presented_key(seen)
@@ -142,7 +147,7 @@ def _handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
             seen = Seen(parts.path, parse_qs(parts.query), dict(self.headers.items()))
             provider.seen.append(seen)
             status, headers, body = provider.answer(seen)
-            data = json.dumps(body).encode()
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -301,3 +301,48 @@ async def test_refused_port(key: str, tmp_path: Path) -> None:
     config = write_config(tmp_path, instance_yaml("openai", f"http://127.0.0.1:{free_port()}"))
     result = await probe(config)
     assert (result.status, result.detail) == ("unreachable", "connection refused")
+
+
+async def test_server_error_and_a_web_page_are_unexpected(key: str, tmp_path: Path) -> None:
+    fake = FakeProvider("openai", key=key, mode="500")
+    with serving(fake):
+        config = write_config(tmp_path, instance_yaml("openai", fake.url))
+        failed = await probe(config)
+        fake.mode = "html"
+        page = await probe(config)
+    assert (failed.status, failed.detail) == ("unexpected", "HTTP 500: upstream failed")
+    assert (page.status, page.detail) == ("unexpected", "HTTP 200, the response is not JSON")
+    assert "login page" not in page.summary()  # bodies are never shown
+
+
+async def test_http_proxy_from_the_environment_is_used(
+    key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fake answers absolute-form requests, so it serves as the proxy itself.
+    proxy = FakeProvider("openai", key=key)
+    with serving(proxy):
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        config = write_config(
+            tmp_path,
+            instance_yaml("openai", "http://api.probe-test.invalid", extra="    allow_http: true"),
+        )
+        through = await probe(config)
+        assert through.status == "ok", through.summary()
+        assert proxy.seen[-1].headers["Host"] == "api.probe-test.invalid"
+
+        monkeypatch.setenv("NO_PROXY", "probe-test.invalid")
+        direct = await probe(config)
+    assert direct.status == "unreachable" and direct.detail.startswith("DNS:"), direct.summary()
+    assert len(proxy.seen) == 1
+
+
+async def test_a_404_says_the_base_url_is_probably_wrong(key: str, tmp_path: Path) -> None:
+    fake = FakeProvider("openai", key=key)
+    with serving(fake):
+        # `/v1` left out of the base URL: the server has no /models.
+        entry = instance_yaml("openai", fake.url).replace(f"{fake.url}/v1", fake.url)
+        result = await probe(write_config(tmp_path, entry))
+    assert result.status == "unexpected"
+    assert result.detail == "HTTP 404 at /models: is the base URL right?: no route /models"

@@ -345,4 +345,4 @@ async def test_a_404_says_the_base_url_is_probably_wrong(key: str, tmp_path: Pat
         entry = instance_yaml("openai", fake.url).replace(f"{fake.url}/v1", fake.url)
         result = await probe(write_config(tmp_path, entry))
     assert result.status == "unexpected"
-    assert result.detail == "HTTP 404 at /models: is the base URL right?: no route /models"
+    assert result.detail == "HTTP 404 at /models: no route /models (is the base URL right?)"

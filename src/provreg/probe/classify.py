@@ -145,6 +145,6 @@ def classify_status(
     if code == 404:
         return (
             "unexpected",
-            f"HTTP 404 at {redact(response.url.path)}: is the base URL right?{said}",
+            f"HTTP 404 at {redact(response.url.path)}{said} (is the base URL right?)",
         )
     return "unexpected", f"HTTP {code}{said}"

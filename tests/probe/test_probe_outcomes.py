@@ -346,3 +346,15 @@ async def test_a_404_says_the_base_url_is_probably_wrong(key: str, tmp_path: Pat
         result = await probe(write_config(tmp_path, entry))
     assert result.status == "unexpected"
     assert result.detail == "HTTP 404 at /models: no route /models (is the base URL right?)"
+
+
+async def test_an_unmentioned_optional_key_never_asks_the_keyring(tmp_path: Path) -> None:
+    # The test keyring is keyring's `fail` backend: any keyring call would be `no key`.
+    fake = FakeProvider("openai")
+    with serving(fake):
+        entry = instance_yaml("openai-compatible", fake.url).replace(
+            f"    api_key: {{env: {KEY_ENV}}}\n", ""
+        )
+        result = await probe(write_config(tmp_path, entry))
+    assert result.status == "ok", result.summary()
+    assert "Authorization" not in fake.seen[-1].headers

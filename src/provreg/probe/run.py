@@ -141,6 +141,10 @@ async def _key(
     refusal = transport_refusal(request.url, allow_http=instance.http_allowed)
     if refusal is not None and intended:
         return _result(instance.id, "refused", refusal)
+    if not intended and not await _stored_by_provreg(registry, instance.id, spec.key_field):
+        # An optional key the file does not mention and provreg never stored (a
+        # local server that needs none): no keyring call, no key.
+        return None
     try:
         key = await registry.resolve_secret(instance.id, spec.key_field)
     except KeyNotConfirmedError as exc:
@@ -156,6 +160,12 @@ async def _key(
     if refusal is not None:
         return _result(instance.id, "refused", refusal)
     return key
+
+
+async def _stored_by_provreg(registry: ProviderRegistry, instance_id: str, field: str) -> bool:
+    """Whether provreg's index has a keyring entry for this field (no keyring call)."""
+    statuses = await registry.secret_status(instance_id, check_keyring=False)
+    return any(status.field == field and status.present is not False for status in statuses)
 
 
 async def _send(

@@ -222,8 +222,18 @@ def _run_probe(args: argparse.Namespace) -> int:
     from provreg.commands.probe_cmd import ProbeOptions, cmd_probe
     from provreg.probe import DEFAULT_TIMEOUT
 
-    if args.yes and not args.discover:
-        raise _usage("--yes only goes with --discover")
+    wrong = (
+        "--yes only goes with --discover"
+        if args.yes and not args.discover
+        else "say which instances to probe: give their ids, or --all"
+        if not args.ids and not args.all
+        else "give instance ids or --all, not both"
+        if args.ids and args.all
+        else None
+    )
+    if wrong is not None:
+        sys.stderr.write(f"provreg: {wrong}\n")
+        return ExitCode.USAGE
     options = ProbeOptions(
         ids=tuple(args.ids),
         all=args.all,
@@ -233,12 +243,6 @@ def _run_probe(args: argparse.Namespace) -> int:
         yes=args.yes,
     )
     return cmd_probe(args.config, options, sys.stdout, writes=_writes(args))
-
-
-def _usage(message: str) -> Exception:
-    from provreg.commands.common import CommandError
-
-    return CommandError(message)
 
 
 def _declare_schema(sub: SubParsers) -> None:

@@ -45,8 +45,11 @@ def test_usage_mistakes(key: str, tmp_path: Path, capsys: pytest.CaptureFixture[
     config = write_config(
         tmp_path, instance_yaml("openai", "http://127.0.0.1:1", instance_id="good")
     )
-    assert main(["probe", "--config", str(config)]) == 1
+    assert main(["probe", "--config", str(config)]) == 2
     assert "give their ids, or --all" in capsys.readouterr().err
+    assert main(["probe", "--config", str(config), "--yes", "--all"]) == 2
+    assert "--yes only goes with --discover" in capsys.readouterr().err
+    assert main(["probe", "--config", str(config), "good", "--all"]) == 2
     assert main(["probe", "--config", str(config), "godo"]) == 1
     assert "did you mean 'good'" in capsys.readouterr().err
 

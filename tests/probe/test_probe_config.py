@@ -128,3 +128,15 @@ async def test_custom_probe_block_and_borrowed_api_probe(
     assert borrowed.status == "ok", borrowed.summary()
     assert plain.seen[-1].headers["Authorization"] == f"Bearer {key}"
     assert key not in json.dumps([repr(custom), repr(borrowed)])
+
+
+def test_show_says_allow_http(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "p.yaml"
+    config.write_text(
+        "version: 1\nproviders:\n  - id: lan\n    name: LAN\n    provider: ollama\n"
+        "    allow_http: true\n"
+    )
+    assert main(["show", "lan", "--config", str(config)]) == 0
+    assert "allow_http  true" in capsys.readouterr().out
+    assert main(["show", "lan", "--json", "--config", str(config)]) == 0
+    assert json.loads(capsys.readouterr().out)["allow_http"] is True

@@ -64,7 +64,7 @@ class ProbeResult:
             what = (
                 f"{count} model{'' if count == 1 else 's'}" if self.lists_models else "key accepted"
             )
-            return f"ok{timing}, {what}"
+            return f"ok{timing}, {what}" + (f" ({self.detail})" if self.detail else "")
         if self.status == "model-not-offered":
             return f"{label}: " + ", ".join(
                 model + (f" (did you mean {suggestion}?)" if suggestion else "")

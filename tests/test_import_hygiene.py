@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from helpers.paths import SAMPLE_CONFIGS
@@ -73,6 +74,38 @@ def test_check_path_does_not_import_textual() -> None:
     assert result["loaded"] is True
     assert str(result["output"]).startswith("checked 3 files, 8 instances")
     assert result["textual"] == []
+
+
+def test_check_without_live_does_not_import_httpx_or_the_probes(tmp_path: Path) -> None:
+    """`--check` stays light: httpx and `provreg.probe` only with `--live`."""
+    config = tmp_path / "providers.yaml"
+    # Nothing listens on port 1: `--live` fails fast, on loopback only.
+    config.write_text(
+        "version: 1\nproviders:\n  - id: local\n    name: Local\n    provider: ollama\n"
+        "    base_url: http://127.0.0.1:1\n"
+    )
+    code = """
+        import contextlib, io
+        import provreg.cli
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            code = provreg.cli.main(ARGS)
+        print(json.dumps({
+            "code": code,
+            "output": out.getvalue(),
+            "httpx": "httpx" in sys.modules,
+            "probe": "provreg.probe" in sys.modules,
+        }))
+        """
+    plain = _run(code.replace("ARGS", repr(["--check", str(config)])))
+    assert plain["code"] == 0
+    assert (plain["httpx"], plain["probe"]) == (False, False)
+    live = _run(code.replace("ARGS", repr(["--check", "--live", str(config)])))
+    # The probe really ran (and found nothing listening), so the assertion above means something.
+    assert live["code"] == 1
+    assert "local  unreachable: connection refused" in str(live["output"])
+    assert (live["httpx"], live["probe"]) == (True, True)
 
 
 @pytest.mark.parametrize(

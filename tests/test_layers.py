@@ -34,6 +34,7 @@ THIRD_PARTY = {
     "keyring": ("keyring",),
     "watchfiles": ("watchfiles",),
     "platformdirs": ("platformdirs",),
+    "httpx": ("httpx",),
 }
 
 

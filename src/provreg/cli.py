@@ -128,6 +128,19 @@ def _declare_check(sub: SubParsers) -> None:
         help="also check that every secret reference resolves (never prints values)",
     )
     check.add_argument(
+        "--live",
+        action="store_true",
+        help="then probe every instance's endpoint with its key (`provreg probe --all`); "
+        "exit 1 if any probe fails",
+    )
+    check.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=None,
+        metavar="S",
+        help="with --live: seconds each probe may take (default 10)",
+    )
+    check.add_argument(
         "-q", "--quiet", action="store_true", help="leave out info diagnostics (text, github)"
     )
     _add_limits(check)
@@ -141,7 +154,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
     limits = Limits() if args.max_file_size is None else Limits(max_bytes=args.max_file_size)
     paths = args.paths or default_config_paths()
-    return run_check(
+    code = run_check(
         paths,
         output_format=args.format,
         strict=args.strict,
@@ -149,6 +162,87 @@ def _run_check(args: argparse.Namespace) -> int:
         quiet_info=args.quiet,
         secrets=args.secrets,
     )
+    if not args.live or code is ExitCode.USAGE:
+        return code
+    # Only now: `--check` without `--live` never imports httpx or the probes.
+    from provreg.commands.probe_cmd import ProbeOptions, cmd_probe
+    from provreg.probe import DEFAULT_TIMEOUT
+    from provreg.secrets.redaction import install_redaction
+
+    install_redaction()
+    sys.stdout.flush()
+    options = ProbeOptions(all=True, timeout=args.timeout or DEFAULT_TIMEOUT)
+    # JSON on stdout is one document: the probe report then goes to stderr.
+    out = sys.stderr if args.format == "json" else sys.stdout
+    live = cmd_probe(list(paths), options, out)
+    return max(code, live)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"must be seconds between 0 and 600, not {text!r}")
+    return value
+
+
+def _declare_probe(sub: SubParsers) -> None:
+    probe = sub.add_parser(
+        "probe",
+        help="check instances live: key, endpoint and models (one cheap request each)",
+        description="Send each instance one cheap authenticated metadata request (a model "
+        "list, never a completion) and report: ok, auth failed, unreachable (DNS, refused, "
+        "TLS, timeout), model not offered, rate limited, unexpected response, refused (the "
+        "key may not go there) or no key. Exit 0 when every instance is ok, 1 otherwise.",
+    )
+    probe.add_argument("ids", nargs="*", metavar="ID", help="instances to probe")
+    probe.add_argument("--all", action="store_true", help="probe every instance")
+    probe.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=None,
+        metavar="S",
+        help="seconds each probe may take (default 10)",
+    )
+    probe.add_argument(
+        "--discover",
+        action="store_true",
+        help="fill or refresh each instance's models: from what its endpoint lists "
+        "(shows the change, asks first)",
+    )
+    probe.add_argument(
+        "-y", "--yes", action="store_true", help="with --discover: write without asking"
+    )
+    _registry_command(probe, _run_probe, writes=True)
+
+
+def _run_probe(args: argparse.Namespace) -> int:
+    from provreg.commands.probe_cmd import ProbeOptions, cmd_probe
+    from provreg.probe import DEFAULT_TIMEOUT
+
+    wrong = (
+        "--yes only goes with --discover"
+        if args.yes and not args.discover
+        else "say which instances to probe: give their ids, or --all"
+        if not args.ids and not args.all
+        else "give instance ids or --all, not both"
+        if args.ids and args.all
+        else None
+    )
+    if wrong is not None:
+        sys.stderr.write(f"provreg: {wrong}\n")
+        return ExitCode.USAGE
+    options = ProbeOptions(
+        ids=tuple(args.ids),
+        all=args.all,
+        as_json=args.json,
+        timeout=args.timeout or DEFAULT_TIMEOUT,
+        discover=args.discover,
+        yes=args.yes,
+    )
+    return cmd_probe(args.config, options, sys.stdout, writes=_writes(args))
 
 
 def _declare_schema(sub: SubParsers) -> None:
@@ -687,6 +781,7 @@ COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     _declare_watch,
     _declare_secret,
     _declare_exec,
+    _declare_probe,
     _declare_migrate,
     _declare_export,
     _declare_import,

@@ -28,12 +28,13 @@ FIELD_ID_RE = re.compile(FIELD_ID_PATTERN)
 RESERVED_KEYS = frozenset({"id", "name", "provider"})
 """Instance keys that are not provider fields."""
 
-INSTANCE_SETTINGS = frozenset({"helpers", "models"})
+INSTANCE_SETTINGS = frozenset({"helpers", "models", "allow_http"})
 """Reserved instance keys that are settings of the instance, not provider fields:
 kept in `values` (so writes, digests and change detection treat them as any
 value), never a field id. `helpers: false` keeps `provreg secret get` from
 printing the instance's keys; `models:` lists the models the instance serves
-(`ModelSpec`s), for every provider type."""
+(`ModelSpec`s), for every provider type; `allow_http: true` lets `provreg probe`
+send the key over plain http to a host that is not loopback."""
 
 MODEL_ID_MAX_LENGTH = 200
 
@@ -199,6 +200,78 @@ class ModelSpec(BaseModel):
         return mapping
 
 
+ProbeAuth = Literal["bearer", "header", "none"]
+"""How a probe sends the key: `Authorization: Bearer KEY`, `KEY` in a named header, or not."""
+
+
+class ProbePagination(BaseModel):
+    """How a model list continues on the next page: a cursor read from the
+    response, sent back as a query parameter."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cursor_at: str
+    """Dotted path of the next page's cursor in the response (`nextPageToken`, `last_id`)."""
+    param: str
+    """Query parameter that carries the cursor (`pageToken`, `after_id`)."""
+    more_at: str | None = None
+    """Dotted path of a boolean saying another page follows (`has_more`); None: a
+    cursor present means one does."""
+
+
+class ProbeSpec(BaseModel):
+    """The one cheap authenticated request `provreg probe` sends for a provider type.
+
+    Data, not code, so a user's `definitions:` entry can say how its API is
+    checked. Strings may name the instance's fields as `{field}`; a header or
+    query parameter whose field is unset is left out.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    method: Literal["GET"] = "GET"
+    """Only reads: a probe never creates anything or spends tokens."""
+    path: str = Field(pattern=r"^/")
+    """Appended to the instance's base URL (`/models`)."""
+    strip_suffix: str | None = None
+    """Removed from the end of the base URL first (Ollama's `/v1`)."""
+    auth: ProbeAuth = "bearer"
+    """How the key goes: `bearer`, `header` (in `auth_header`), `none`."""
+    auth_header: str | None = None
+    """The header that carries the key when `auth` is `header` (`x-api-key`)."""
+    bearer_if: str | None = None
+    """A bool field that, when true, switches to `Authorization: Bearer` (Anthropic's
+    `use_auth_header`, for gateways)."""
+    key_field: str = "api_key"
+    """The secret field that holds the key."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    """Other headers (`anthropic-version: "{anthropic_version}"`)."""
+    query: dict[str, str] = Field(default_factory=dict)
+    """Query parameters (`api-version: "{api_version}"`); never the key."""
+    models_at: str | None = None
+    """Dotted path of the list of models in the response (`data`, `models`); None:
+    the response proves the key but lists no models (OpenRouter's `/key`)."""
+    model_id: str = "id"
+    """Key of a model's id in each list item (`name` for Gemini and Ollama)."""
+    id_prefix: str | None = None
+    """Removed from the start of each id (Gemini's `models/`)."""
+    implicit_suffix: str | None = None
+    """A model named without it matches an id with it (Ollama's `:latest` tag)."""
+    check_models: bool = True
+    """Compare the instance's models with the list (False where the list names
+    something else, Azure's base models rather than deployments)."""
+    pagination: ProbePagination | None = None
+    """How to ask for the next page, when the list is paged."""
+
+    @model_validator(mode="after")
+    def _check_auth(self) -> ProbeSpec:
+        if self.auth == "header" and not self.auth_header:
+            raise ValueError("'auth: header' needs 'auth_header' (the header that carries the key)")
+        if any(name.lower() == "authorization" for name in self.headers):
+            raise ValueError("the key's header is set by 'auth', not under 'headers'")
+        return self
+
+
 class ProviderDefinition(BaseModel):
     """A provider type: the fields its instances take. Built in or user-declared."""
 
@@ -223,6 +296,8 @@ class ProviderDefinition(BaseModel):
     tools: dict[str, str] = Field(default_factory=dict)
     """This type's own name in other tools' configs (`{crush: openai-compat}`),
     where it differs from what `api` implies (`provreg export`, `provreg import`)."""
+    probe: ProbeSpec | None = None
+    """How `provreg probe` checks an instance of this type (None: it cannot)."""
     builtin: bool = False
     """True for entries of the shipped catalog."""
 
@@ -345,6 +420,12 @@ class ProviderInstance(BaseModel):
         """False when the file says `helpers: false`: `provreg secret get` refuses
         this instance's keys (they leave provreg through `provreg exec` only)."""
         return self.values.get("helpers") is not False
+
+    @property
+    def http_allowed(self) -> bool:
+        """True when the file says `allow_http: true`: `provreg probe` may send the
+        key over plain http to a host that is not loopback."""
+        return self.values.get("allow_http") is True
 
     @property
     def models(self) -> tuple[ModelSpec, ...]:

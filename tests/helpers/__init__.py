@@ -11,6 +11,8 @@
   screen text, the `Notes` notification collector).
 - `registry`: comparing a registry with a fresh load of its files.
 - `sync_data`: the sync engine tests' config files (A_YAML, B_YAML, C_YAML).
+- `fake_providers`: loopback HTTP servers answering like each provider's model
+  API (`FakeProvider`, `serving`, `free_port`), for `provreg probe`.
 - `fixtures`: the shared pytest fixtures (loaded by tests/conftest.py), among
   them `config_dir`, `config_files`, `sample_dir`, `cfg`, `run_dashboard`,
   `secret_service`.

@@ -144,6 +144,7 @@ def instance_json(
         "fields": fields,
         "models": [model.model_dump() for model in instance.models],
         "helpers": instance.helpers_allowed,
+        "allow_http": instance.http_allowed,
     }
 
 
@@ -167,6 +168,8 @@ def print_instance(
     out.write("  (stale: the file has errors; showing its last good version)\n" if stale else "\n")
     if not instance.helpers_allowed:
         out.write("  helpers   false  (`provreg secret get` refuses its keys; `exec` only)\n")
+    if instance.http_allowed:
+        out.write("  allow_http  true  (`provreg probe` may send its key over plain http)\n")
     if definition is None:
         return
     rows = []

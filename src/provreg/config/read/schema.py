@@ -145,6 +145,7 @@ def _instance_schema(definition: ProviderDefinition) -> dict[str, Any]:
         "name": {"$ref": "#/$defs/instanceName"},
         "provider": {"const": definition.id, "description": definition.description or ""},
         "helpers": {"$ref": "#/$defs/helpers"},
+        "allow_http": {"$ref": "#/$defs/allowHttp"},
         "models": {"$ref": "#/$defs/models"},
     }
     required = ["name", "provider"]
@@ -194,6 +195,40 @@ def _models_schema() -> dict[str, Any]:
     }
 
 
+def _probe_schema() -> dict[str, Any]:
+    """`probe:` of a definition (`model.ProbeSpec`): how `provreg probe` checks an instance."""
+    text = {"type": "string"}
+    text_map = {"type": "object", "additionalProperties": text}
+    return {
+        "type": "object",
+        "description": "How `provreg probe` checks an instance: one GET under the base URL.",
+        "properties": {
+            "method": {"enum": ["GET"]},
+            "path": {"type": "string", "pattern": "^/"},
+            "strip_suffix": text,
+            "auth": {"enum": ["bearer", "header", "none"]},
+            "auth_header": text,
+            "bearer_if": {"type": "string", "pattern": FIELD_ID_PATTERN},
+            "key_field": {"type": "string", "pattern": FIELD_ID_PATTERN},
+            "headers": text_map,
+            "query": text_map,
+            "models_at": text,
+            "model_id": text,
+            "id_prefix": text,
+            "implicit_suffix": text,
+            "check_models": {"type": "boolean"},
+            "pagination": {
+                "type": "object",
+                "properties": {"cursor_at": text, "param": text, "more_at": text},
+                "required": ["cursor_at", "param"],
+                "additionalProperties": False,
+            },
+        },
+        "required": ["path"],
+        "additionalProperties": False,
+    }
+
+
 def _definition_schema() -> dict[str, Any]:
     field_types = [t.value for t in FieldType]
     return {
@@ -213,6 +248,7 @@ def _definition_schema() -> dict[str, Any]:
                 "additionalProperties": {"type": "string"},
                 "description": "This type's name in other tools' configs, by tool.",
             },
+            "probe": _probe_schema(),
             "fields": {
                 "type": "array",
                 "items": {
@@ -261,6 +297,7 @@ def build_schema(catalog: Catalog | None = None) -> dict[str, Any]:
                 "name": {"$ref": "#/$defs/instanceName"},
                 "provider": {"type": "string", "not": {"enum": known}},
                 "helpers": {"$ref": "#/$defs/helpers"},
+                "allow_http": {"$ref": "#/$defs/allowHttp"},
                 "models": {"$ref": "#/$defs/models"},
             },
             "required": ["name", "provider"],
@@ -277,6 +314,11 @@ def build_schema(catalog: Catalog | None = None) -> dict[str, Any]:
             "anyOf": [{"type": "boolean"}, {"type": "null"}],
             "description": "false: `provreg secret get` never prints this instance's keys "
             "(they leave provreg through `provreg exec` only). Default true.",
+        },
+        "allowHttp": {
+            "anyOf": [{"type": "boolean"}, {"type": "null"}],
+            "description": "true: `provreg probe` may send the key over plain http to a host "
+            "that is not loopback. Default false.",
         },
         "models": _models_schema(),
         "secretRef": _secret_ref(),

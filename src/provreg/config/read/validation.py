@@ -394,10 +394,16 @@ def check_fields(
     return {**{key: getattr(validated, key) for key in stated}, **settings}, problems
 
 
+_SETTING_HINTS = {
+    "helpers": "`helpers: false` keeps `provreg secret get` from printing this instance's keys",
+    "allow_http": "`allow_http: true` lets `provreg probe` send the key over plain http",
+}
+
+
 def _check_setting(
     key: str, value: Any, settings: dict[str, Any] | None, problems: list[FieldProblem]
 ) -> dict[str, Any] | None:
-    """An instance setting (`helpers`): true or false; left empty, not set. A wrong
+    """An instance setting (`helpers`, `allow_http`): true or false; left empty, not set. A wrong
     value makes the instance invalid (None), so it is never read as the default."""
     if value is None:
         return settings
@@ -408,7 +414,7 @@ def _check_setting(
             codes.WRONG_TYPE,
             (key,),
             f"'{key}' must be true or false, not {yaml_type_name(value)}",
-            hint=f"`{key}: false` keeps `provreg secret get` from printing this instance's keys",
+            hint=_SETTING_HINTS.get(key),
         )
     )
     return None

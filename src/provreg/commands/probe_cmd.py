@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
@@ -96,11 +97,24 @@ def chosen_ids(registry: ProviderRegistry, options: ProbeOptions) -> list[str]:
     return list(dict.fromkeys(options.ids))
 
 
+LONG_DETAIL = 80
+"""A detail at least this long that several instances share (a refused keyring
+backend's advice) is printed once, under the lines, and referred to by a mark."""
+
+
 def write_results(out: TextIO, results: Sequence[ProbeResult]) -> None:
-    """One line per instance, then a count."""
+    """One line per instance, then the long details they share, then a count."""
     width = max((len(r.instance_id) for r in results), default=0)
+    details = Counter(r.detail for r in results if len(r.detail) >= LONG_DETAIL)
+    shared = [detail for detail, count in details.items() if count > 1]
     for result in results:
-        out.write(f"{result.instance_id.ljust(width)}  {printable(result.summary())}\n")
+        summary = result.summary()
+        if result.detail in shared:
+            mark = f"[{shared.index(result.detail) + 1}]"
+            summary = summary.replace(result.detail, f"see {mark} below")
+        out.write(f"{result.instance_id.ljust(width)}  {printable(summary)}\n")
+    for number, detail in enumerate(shared, start=1):
+        out.write(f"[{number}] {printable(detail)}\n")
     failed = sum(1 for r in results if not r.ok)
     out.write(f"probed {len(results)}: {len(results) - failed} ok, {failed} not ok\n")
 

@@ -134,12 +134,12 @@ async def test_details_age_and_an_edit_marks_the_result_older(tmp_path: Path, ke
             assert app.registry is not None
             await app.registry.update("p0", {"default_model": "model-b"})
             await wait_until(pilot, lambda: probe_mark(app, "p0") == "ok-old", "the older mark")
-            await wait_until(pilot, lambda: "before the last edit" in details(app), "Details")
+            await wait_until(pilot, lambda: "before the last change" in details(app), "Details")
             assert "2 models" in details(app)
             # Probing again clears the mark.
             await pilot.press("p")
             await wait_until(pilot, lambda: probe_mark(app, "p0") == "ok", "the new result")
-            assert "before the last edit" not in details(app)
+            assert "before the last change" not in details(app)
 
 
 async def test_P_probes_all_while_the_cursor_keeps_moving(tmp_path: Path, key: str) -> None:

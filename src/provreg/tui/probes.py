@@ -158,5 +158,5 @@ class ProbeBoard:
         when = age_text(max(0.0, now - result.checked_at))
         text = Text(f"{short_summary(result)}, {when}", style="green" if result.ok else "red")
         if self.older(instance):
-            text.append("  (before the last edit; p again)", style="italic bright_black")
+            text.append("  (before the last change; p probes again)", style="italic bright_black")
         return text

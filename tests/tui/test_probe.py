@@ -9,6 +9,7 @@ asked; the engine's own outcomes are tested in tests/probe/.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -150,6 +151,7 @@ async def test_P_probes_all_while_the_cursor_keeps_moving(tmp_path: Path, key: s
             board = app.main.probes
             table = table_of(pilot)
             assert table.selected_id == "p0"
+            started_at = time.monotonic()
             await pilot.press("P")
             await wait_until(pilot, lambda: board.any_running, "the probes to start")
             # Navigation is not blocked: the cursor moves while probes still run.
@@ -163,8 +165,10 @@ async def test_P_probes_all_while_the_cursor_keeps_moving(tmp_path: Path, key: s
             assert "…" in table.get_row(running[0])[0].plain
             await pilot.press("up")
             assert table.selected_id == "p2"
-            # 12 probes of 0.5 s, 8 at a time: two rounds, not twelve.
+            # 12 probes of 0.5 s, 8 at a time: two rounds, not twelve, and not one.
             await wait_until(pilot, lambda: not board.any_running, "every probe", timeout=8)
+            elapsed = time.monotonic() - started_at
+            assert 1.0 <= elapsed < 5.0, elapsed
             await pilot.pause()
             assert all(probe_mark(app, f"p{i}") == "ok" for i in range(12))
             assert "Probed 12: 12 ok, 0 failed" in notes

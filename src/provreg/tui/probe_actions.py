@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from provreg.report import plural
 from provreg.tui.dashboard_base import DashboardBase
 from provreg.tui.probes import AGE_TICK_SECONDS, ProbeBoard, short_summary
 
@@ -62,9 +63,7 @@ class ProbeActions(DashboardBase):
                 timeout=3,
             )
             return
-        self.notify(
-            f"Probing {len(instances)} instance{'s' if len(instances) != 1 else ''}…", timeout=3
-        )
+        self.notify(f"Probing {plural(len(instances), 'instance')}…", timeout=3)
         self._start_probes(self.registry, instances, announce=False)
 
     def _start_probes(

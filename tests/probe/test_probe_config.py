@@ -140,3 +140,19 @@ def test_show_says_allow_http(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "allow_http  true" in capsys.readouterr().out
     assert main(["show", "lan", "--json", "--config", str(config)]) == 0
     assert json.loads(capsys.readouterr().out)["allow_http"] is True
+
+
+def test_allow_http_is_provregs_own_and_never_reported_lost_by_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from provreg.interop.tools import TOOL_NAMES
+
+    config = tmp_path / "p.yaml"
+    config.write_text(
+        "version: 1\nproviders:\n  - id: lan\n    name: LAN\n    provider: openai-compatible\n"
+        "    base_url: http://gpu.lan:8000/v1\n    default_model: m\n    allow_http: true\n"
+    )
+    for tool in TOOL_NAMES:
+        main(["export", "--to", tool, "--config", str(config)])
+        captured = capsys.readouterr()
+        assert "allow_http" not in captured.out + captured.err, tool

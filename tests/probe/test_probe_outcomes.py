@@ -358,3 +358,34 @@ async def test_an_unmentioned_optional_key_never_asks_the_keyring(tmp_path: Path
         result = await probe(write_config(tmp_path, entry))
     assert result.status == "ok", result.summary()
     assert "Authorization" not in fake.seen[-1].headers
+
+
+async def test_an_unforeseen_error_is_a_result_with_the_key_taken_out(
+    key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import provreg.probe.run as run
+
+    async def broken(response: object) -> bytes:
+        raise RuntimeError(f"bug while reading, header was Bearer {key}")
+
+    monkeypatch.setattr(run, "read_capped", broken)
+    fake = FakeProvider("openai", key=key)
+    with serving(fake):
+        result = await probe(write_config(tmp_path, instance_yaml("openai", fake.url)))
+    assert result.status == "unexpected"
+    assert result.detail.startswith("RuntimeError: bug while reading")
+    assert_clean(result, key)
+
+
+async def test_a_type_with_no_probe_and_no_api_says_so(key: str, tmp_path: Path) -> None:
+    config = tmp_path / "p.yaml"
+    config.write_text(
+        "version: 1\ndefinitions:\n  - id: odd\n    name: Odd\n    fields:\n"
+        "      - {id: base_url, type: url, required: true}\n"
+        "providers:\n  - id: t\n    name: T\n    provider: odd\n    base_url: https://odd.example\n"
+    )
+    result = await probe(config)
+    assert (result.status, result.detail) == (
+        "unexpected",
+        "provider type 'odd' has no probe: block and no api to borrow one from",
+    )

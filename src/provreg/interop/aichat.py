@@ -124,7 +124,9 @@ _CLIENT_KEYS = frozenset(
     {"type", "name", "api_base", "api_key", "models", "organization_id", KEY_MARK, NO_KEY_MARK}
 )
 _MODEL_KEYS = frozenset({"name", "real_name", "max_input_tokens", "max_output_tokens", "type"})
-_HANDLED = frozenset({"models", "helpers", "default_model", "base_url", "api_key", "deployment"})
+_HANDLED = frozenset(
+    {"models", "helpers", "allow_http", "default_model", "base_url", "api_key", "deployment"}
+)
 
 
 class AichatAdapter:

@@ -124,7 +124,7 @@ _HEADERS = {
 _ENV_FIELDS = {"deployment": "deployment", "api_version": "apiVersion"}
 """Azure fields that go under the model's `env`."""
 
-_NOT_FIELDS = frozenset({"models", "helpers", "default_model", "base_url", "api_key"})
+_NOT_FIELDS = frozenset({"models", "helpers", "allow_http", "default_model", "base_url", "api_key"})
 
 
 class ContinueAdapter:

@@ -206,7 +206,7 @@ def _export_one(item: ExportItem, context: ExportContext) -> ExportedEntry | Too
         # crush skips a custom provider without models unless it discovers them.
         lost.append("models (none listed: crush may skip a provider without any)")
     for field_id in instance.values:
-        if field_id in {"base_url", "default_model", "models", "helpers"} or (
+        if field_id in {"base_url", "default_model", "models", "helpers", "allow_http"} or (
             field_id == "deployment" and crush_type == "azure"
         ):
             continue

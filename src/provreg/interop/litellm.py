@@ -155,7 +155,7 @@ _IMPORTED_FIELDS = {
 """Import: which catalog types have the fields `_PARAMS_WRITTEN` carries (all
 types have `base_url`)."""
 
-_NOT_FIELDS = frozenset({"models", "helpers", "default_model", "deployment"})
+_NOT_FIELDS = frozenset({"models", "helpers", "allow_http", "default_model", "deployment"})
 
 
 class LiteLLMAdapter:

@@ -112,7 +112,7 @@ _KEY_NAMES = {
 """`keys.json` names of llm itself and of its plugins (llm-anthropic, llm-gemini,
 llm-mistral, llm-groq, llm-openrouter) -> the provreg type they are keys of."""
 
-_HANDLED = frozenset({"models", "helpers", "default_model", "base_url", "api_key"})
+_HANDLED = frozenset({"models", "helpers", "allow_http", "default_model", "base_url", "api_key"})
 _ITEM_KEYS = frozenset(
     {"model_id", "model_name", "api_base", "api_key_name", "headers", "responses", MARK, KEY_MARK}
 )

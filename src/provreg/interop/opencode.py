@@ -201,7 +201,15 @@ def _export_one(
             lost.append("default_model (opencode chooses one in its top-level `model`)")
     if models:
         value["models"] = _models(models, lost)
-    handled = {"base_url", "default_model", "models", "helpers", "timeout_seconds", "api_version"}
+    handled = {
+        "base_url",
+        "default_model",
+        "models",
+        "helpers",
+        "allow_http",
+        "timeout_seconds",
+        "api_version",
+    }
     handled |= set(_OPTION_FIELDS)
     if definition.id == "azure-openai":
         handled.add("deployment")

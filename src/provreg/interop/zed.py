@@ -195,7 +195,7 @@ def _export_one(
         value["available_models"] = _available_models(models, section, lost)
     if section == "ollama" and models:
         value["auto_discover"] = False  # the listed models are the instance's models
-    handled = {"base_url", "default_model", "models", "helpers"}
+    handled = {"base_url", "default_model", "models", "helpers", "allow_http"}
     for field_id in instance.values:
         spec = definition.field(field_id)
         if field_id in handled or spec is None or spec.is_secret:

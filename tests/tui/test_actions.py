@@ -51,8 +51,9 @@ def text_of(widget: Label | Any) -> str:
 
 
 def cells(pilot: Any, instance_id: str) -> list[str]:
-    """The row's cells as plain text: status, name, provider, model, file:line."""
-    return [str(cell) for cell in table_of(pilot).get_row(instance_id)]
+    """The row's cells as plain text: status (then the probe's glyph, if any), name,
+    provider, model, file:line."""
+    return [str(cell).rstrip() for cell in table_of(pilot).get_row(instance_id)]
 
 
 def detail_text(pilot: Any) -> str:
@@ -506,7 +507,7 @@ async def test_enter_on_a_problem_selects_its_instance(
         assert table.selected_id == "work-openai"
         assert cells(pilot, "local-ollama")[0] == "▲"
 
-        await pilot.press("p")
+        await pilot.press("exclamation_mark")
         assert app.query_one(TabbedContent).active == "problems"
         assert problems.has_focus
         await pilot.press("enter")

@@ -116,7 +116,7 @@ def detail_text(app: ProvregApp) -> str:
 
 
 def cells(pilot: Any, instance_id: str) -> list[str]:
-    return [str(cell) for cell in table_of(pilot).get_row(instance_id)]
+    return [str(cell).rstrip() for cell in table_of(pilot).get_row(instance_id)]
 
 
 def screen_line(app: ProvregApp, text: str) -> str:

@@ -98,7 +98,7 @@ async def test_details_follow_the_row_that_takes_a_removed_ones_place(
 
 
 def glyph(pilot: Any, instance_id: str) -> str:
-    return str(table_of(pilot).get_row(instance_id)[0])
+    return str(table_of(pilot).get_row(instance_id)[0])[0]  # then the probe glyph
 
 
 def audit_lines() -> list[dict[str, Any]]:

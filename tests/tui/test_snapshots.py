@@ -78,7 +78,7 @@ def test_problems_tab(cfg: Path, size: tuple[int, int], snap_compare: Any) -> No
     async def run_before(pilot: Pilot[Any]) -> None:
         app = await started(pilot)
         await settled(pilot)
-        await pilot.press("p")
+        await pilot.press("exclamation_mark")
         problems = app.query_one(ProblemsTable)
         assert problems.row_count == 2
         assert problems.has_focus

@@ -30,6 +30,8 @@ from provreg.severity import Severity
 from provreg.tui.instance_actions import InstanceActions
 from provreg.tui.messages import EventsArrived, RegistryFailed, StoreChanged
 from provreg.tui.presence import KeyPresence
+from provreg.tui.probe_actions import ProbeActions
+from provreg.tui.probes import ProbeBoard
 from provreg.tui.screens.main import MainScreen
 from provreg.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
 from provreg.tui.widgets.problems import ProblemsTable
@@ -48,7 +50,7 @@ FIRST_ROWS = 200
 ROW_CHUNK = 1000
 
 
-class ProvregApp(InstanceActions):
+class ProvregApp(InstanceActions, ProbeActions):
     CSS_PATH = "app.tcss"
     TITLE = "provreg"
 
@@ -69,10 +71,13 @@ class ProvregApp(InstanceActions):
         Binding("r", "rescan", "Rescan", show=False, id="rescan"),
         Binding("w", "toggle_read_only", "Read-only", show=False, id="read-only"),
         Binding("t", "pick_theme", "Theme", show=False, id="theme"),
-        Binding("p", "show_tab('problems')", "Problems", show=False, id="problems"),
+        Binding("exclamation_mark", "show_tab('problems')", "Problems", show=False, id="problems"),
         Binding("l", "show_tab('activity')", "Activity", show=False, id="activity"),
         Binding("d", "show_tab('details')", "Details", show=False, id="details"),
         Binding("question_mark", "help", "Help", id="help"),
+        # After Help: at 80 columns the footer cuts what comes last.
+        Binding("p", "probe", "Probe", id="probe"),
+        Binding("P", "probe_all", "Probe all", show=False, id="probe-all"),
         Binding("f1", "help", "Help", show=False, priority=True),
         Binding("q", "quit", "Quit", id="quit"),
         # Read-only hides the write keys from the footer; pressed anyway, they say why.
@@ -140,7 +145,7 @@ class ProvregApp(InstanceActions):
         self._external_toast_count = 0
         self._external_unshown = 0
         """External changes that came while the toast showed."""
-        self.main = MainScreen(paths, stamp, open_filter=self.action_filter)
+        self.main = MainScreen(paths, stamp, open_filter=self.action_filter, probes=ProbeBoard())
         self._theme_warnings = self._choose_theme()
         self._keymap_warnings = self._apply_keymap()
 
@@ -316,6 +321,7 @@ class ProvregApp(InstanceActions):
 
     def on_store_changed(self, message: StoreChanged) -> None:
         self._show_state(message.state)
+        self._probes_follow_state()
         # After the repaint: the check walks every instance in a thread, and
         # would slow this repaint down by holding the GIL meanwhile.
         self.call_after_refresh(self._refresh_secret_presence)

@@ -19,6 +19,8 @@ from provreg.tui.presence import KeyPresence
 from provreg.tui.widgets.detail_pane import short_problem
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from textual.notifications import SeverityLevel
 
     from provreg.model import ProviderInstance
@@ -63,6 +65,16 @@ class DashboardBase(App[int]):
         if self._widgets_gone():
             return
         self.main.show_detail(self.selected_instance(), self.state, self.presence)
+
+    def _show_probe_marks(self, ids: Iterable[str]) -> None:
+        """The table's probe glyphs of these instances, from the probe board."""
+        if not self._widgets_gone():
+            self.main.show_probe_marks(self.state, ids)
+
+    def _probe_key_changed(self, instance_id: str) -> None:
+        """A key set, removed or confirmed here: its last probe is older than that."""
+        self.main.probes.key_changed(instance_id)
+        self._show_probe_marks([instance_id])
 
     # ------------------------------------------------------------------ the keys' presence
 

@@ -335,6 +335,7 @@ class InstanceActions(DashboardBase):
         def entered(value: Any) -> None:
             if value is not None:
                 self.presence.forget(instance.id)
+                self._probe_key_changed(instance.id)
                 self._run_op(
                     registry.set_secret(instance.id, field, value),
                     f"Stored {field} for {instance.name}",
@@ -351,6 +352,7 @@ class InstanceActions(DashboardBase):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.presence.forget(instance.id)
+                self._probe_key_changed(instance.id)
                 self._run_op(
                     registry.remove_secret(instance.id, field),
                     f"Removed {field} of {instance.name}",
@@ -388,6 +390,7 @@ class InstanceActions(DashboardBase):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.presence.forget(instance.id)
+                self._probe_key_changed(instance.id)
                 self._run_op(registry.confirm_origin(instance.id), f"Confirmed {host}")
 
         self.push_screen(

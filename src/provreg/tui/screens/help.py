@@ -27,13 +27,15 @@ another pane appear here at once. Bad edits show in **Problems** with
 | `K` | remove the API key from the keyring |
 | `o` | let the instance's key go to its base URL host (after a host change) |
 | `v` | open the instance in `$EDITOR` at its line |
+| `p` | probe the selected instance: key accepted? endpoint reachable? model offered? |
+| `P` | probe every instance (8 at a time; the keys keep working meanwhile) |
 | `/` | filter rows by any text; `Escape` clears |
 | `s` | cycle the sort: file order, name, provider, status (or click a header) |
 | `Home` / `End` | first / last row |
 | `r` | rescan the config files now |
 | `w` | toggle read-only |
 | `t` | switch theme |
-| `p` | show the Problems tab; `Enter` on a problem jumps to it |
+| `!` | show the Problems tab; `Enter` on a problem jumps to it |
 | `l` | show the Activity tab |
 | `d` | show the Details (the tab in narrow terminals) |
 | `?` / `F1` | this help; on a form or dialog, its own keys (`F1` in a text field) |
@@ -41,6 +43,8 @@ another pane appear here at once. Bad edits show in **Problems** with
 
 Status glyphs: `●` ok, `▲` warning, `✖` error, `◌` stale (file has errors),
 `○` secret missing, `◇` host not confirmed for its key (press `o`), `⚡` conflict.
+Beside it, the last probe: `✓` ok, `✗` failed (Details says why), `…` probing,
+blank never probed; dimmed when the instance changed since.
 
 In read-only mode (`w`) the footer leaves out the keys that write.
 

@@ -22,13 +22,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from provreg.tui.preview import preview_rows
+from provreg.tui.probes import ProbeBoard
 from provreg.tui.widgets.detail_pane import DetailPane
 from provreg.tui.widgets.problems import ProblemsTable
 from provreg.tui.widgets.providers_table import ProvidersTable
 from provreg.tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from textual.widgets import RichLog, TabbedContent
 
@@ -55,10 +56,17 @@ class MainScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_WIDTH, "-wide")]
 
     def __init__(
-        self, paths: list[str], stamp: Callable[[float], str], *, open_filter: Callable[[], None]
+        self,
+        paths: list[str],
+        stamp: Callable[[float], str],
+        *,
+        open_filter: Callable[[], None],
+        probes: ProbeBoard | None = None,
     ) -> None:
         super().__init__()
         self.paths = paths
+        self.probes = probes or ProbeBoard()
+        """The live probes' results (the app's workers update it)."""
         self.header = StatusHeader(", ".join(paths), stamp=stamp, id="status")
         self.table = ProvidersTable(id="providers")
         self.table.open_filter = open_filter
@@ -187,6 +195,7 @@ class MainScreen(Screen[None]):
         presence: KeyPresence,
     ) -> None:
         secrets = presence.statuses(instance.id) if instance else None
+        probe_line = self.probes.detail_line(instance) if instance else None
         for pane in self.detail_panes:
             pane.show(
                 instance,
@@ -194,7 +203,17 @@ class MainScreen(Screen[None]):
                 secrets,
                 checking=instance is not None and secrets is None,
                 secret_error=presence.problem,
+                probe_line=probe_line,
             )
+
+    def show_probe_marks(self, state: RegistryState | None, ids: Iterable[str]) -> None:
+        """The table's probe glyphs of these instances, as the board has them now."""
+        if state is None:
+            return
+        for instance_id in ids:
+            instance = state.instances.get(instance_id)
+            if instance is not None:
+                self.table.set_probe_mark(instance_id, self.probes.mark(instance))
 
     def selected_instance(self, state: RegistryState | None) -> ProviderInstance | None:
         instance_id = self.table.selected_id

@@ -92,6 +92,7 @@ class DetailPane(VerticalScroll):
         secrets: dict[str, SecretStatus] | None = None,
         checking: bool = False,
         secret_error: str | None = None,
+        probe_line: Text | None = None,
     ) -> None:
         body = self._body
         if instance is None or state is None:
@@ -114,6 +115,7 @@ class DetailPane(VerticalScroll):
             checking,
             secret_error,
             problems,
+            probe_line,
         )
         if shown == self._shown:
             return
@@ -134,6 +136,9 @@ class DetailPane(VerticalScroll):
             "provider",
             Text(f"{instance.provider}" + (f" — {definition.name}" if definition else "")),
         )
+        if probe_line is not None:
+            # High up: at 80x24 the Details tab shows six lines.
+            grid.add_row("last probe", probe_line)
         grid.add_row("file", Text(f"{instance.file}:{instance.line}"))
         if definition is not None:
             for spec in definition.fields:

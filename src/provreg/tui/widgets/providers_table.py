@@ -11,7 +11,7 @@ docs/performance.md, "Dashboard".
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -21,6 +21,7 @@ from textual.widgets import Input
 
 from provreg.key_trouble import KeyTrouble
 from provreg.severity import Severity
+from provreg.tui.probes import probe_cell
 from provreg.tui.widgets.line_table import LineTable
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from provreg.registry.state import RegistryState
 
 COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("status", " ", 1),
+    ("status", " ", 3),
     ("name", "Name", 24),
     ("provider", "Provider", 15),
     ("model", "Default model", 18),
@@ -75,12 +76,17 @@ class RowData:
     model: str
     where: str
     stale: bool
+    probe: str = ""
+    """The last live probe's mark (tui/probes.py): ``, `running`, `ok`, `failed`,
+    the last two with `-old` when the instance changed since."""
 
     def cells(self) -> tuple[Text, Text, Text, Text, Text]:
         glyph, color = GLYPHS[self.status]
         dim = "bright_black" if self.stale else ""
+        # The status column holds two glyphs: the instance's status, then its
+        # last probe's (blank when never probed).
         return (
-            Text(glyph, style=color),
+            Text.assemble(Text(glyph, style=color), " ", probe_cell(self.probe)),
             Text(self.name, style=dim),
             Text(self.provider, style=dim),
             Text(self.model, style=dim),
@@ -127,6 +133,7 @@ def row_for(
     state: RegistryState,
     key_trouble: KeyTrouble,
     roots: tuple[str, ...] = (),
+    probe: str = "",
 ) -> RowData:
     definition = state.catalog.get(instance.provider)
     model = instance.value(definition, "default_model") if definition is not None else None
@@ -137,6 +144,7 @@ def row_for(
         model=str(model) if model is not None else "",
         where=f"{relative_file(instance.file, roots)}:{instance.line}",
         stale=instance.id in state.stale_ids,
+        probe=probe,
     )
 
 
@@ -219,6 +227,8 @@ class ProvidersTable(LineTable):
         """Set when the config location does not exist: what to run to create it."""
         self.open_filter: Callable[[], None] | None = None
         """Shows and focuses the filter input, synchronously (set by the app)."""
+        self.probe_marks: dict[str, str] = {}
+        """Instance id -> its probe mark (`RowData.probe`), set by the app."""
 
     BINDINGS = [
         Binding("home", "scroll_top", "First row", show=False),
@@ -306,7 +316,9 @@ class ProvidersTable(LineTable):
         basis, order = self._basis, list(state.instances)
         if basis is None:
             wanted: dict[str, RowData] = {
-                instance_id: row_for(instance, state, key_trouble, self.roots)
+                instance_id: row_for(
+                    instance, state, key_trouble, self.roots, self.probe_marks.get(instance_id, "")
+                )
                 for instance_id, instance in state.instances.items()
             }
         else:
@@ -315,7 +327,13 @@ class ProvidersTable(LineTable):
             changed = []
             for instance_id in _stale_rows(basis, state, key_trouble, rows):
                 row = rows.get(instance_id)
-                fresh = row_for(state.instances[instance_id], state, key_trouble, self.roots)
+                fresh = row_for(
+                    state.instances[instance_id],
+                    state,
+                    key_trouble,
+                    self.roots,
+                    self.probe_marks.get(instance_id, ""),
+                )
                 if fresh != row:
                     changed.append(instance_id)
                 wanted[instance_id] = fresh
@@ -405,6 +423,22 @@ class ProvidersTable(LineTable):
             return (-rank.index(row.status), row.name.casefold())
 
         return sorted(ids, key=key)
+
+    def set_probe_mark(self, instance_id: str, mark: str) -> None:
+        """Show an instance's probe mark (its row updated in place)."""
+        if self.probe_marks.get(instance_id, "") == mark:
+            return
+        if mark:
+            self.probe_marks[instance_id] = mark
+        else:
+            self.probe_marks.pop(instance_id, None)
+        row = self._rows.get(instance_id)
+        if row is None:
+            return
+        row = replace(row, probe=mark)
+        self._rows[instance_id] = row
+        if self.has_row(instance_id):  # else filtered out
+            self.update_row(instance_id, row)
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip().casefold()

@@ -471,6 +471,7 @@ def test_dashboard_doc_names_every_key() -> None:
     spelled = {
         "slash": "/",
         "question_mark": "?",
+        "exclamation_mark": "!",
         "delete": "Delete",
         "escape": "Escape",
         "f1": "F1",

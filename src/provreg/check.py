@@ -2,8 +2,8 @@
 
 Owns: the check command's flow and exit code. Must stay importable without
 textual (a test asserts it) and start fast.
-May import: `provreg.config`, `provreg.report`, `provreg.model`, `provreg.exit_codes`,
-`provreg.one_line`; `provreg.secrets` only for `--check --secrets`.
+May import: `provreg.config`, `provreg.report`, `provreg.sarif`, `provreg.model`,
+`provreg.exit_codes`, `provreg.one_line`; `provreg.secrets` only for `--check --secrets`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from provreg.model import Diagnostic, Severity
 from provreg.one_line import printable
 from provreg.report import format_github, to_json, write_text
 
-OutputFormat = Literal["text", "json", "github"]
+OutputFormat = Literal["text", "json", "github", "sarif"]
 
 
 def _discard(out: TextIO) -> None:
@@ -104,6 +104,12 @@ def run_check(
     try:
         if output_format == "json":
             out.write(to_json(diagnostics, files=n_files, instances=n_instances) + "\n")
+        elif output_format == "sarif":
+            # Only here: the plain formats never load the rules' table of codes.
+            from provreg.sarif import to_sarif
+
+            shown = (d for d in diagnostics if d.severity is not Severity.INFO or not quiet_info)
+            out.write(to_sarif(shown) + "\n")
         elif output_format == "github":
             for diagnostic in diagnostics:
                 if diagnostic.severity is not Severity.INFO or not quiet_info:

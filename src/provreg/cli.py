@@ -120,7 +120,7 @@ def _declare_check(sub: SubParsers) -> None:
         metavar="PATH",
         help="config directories or files (default: $PROVREG_CONFIG, else the user config dir)",
     )
-    check.add_argument("--format", choices=("text", "json", "github"), default="text")
+    check.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.add_argument(
         "--secrets",
@@ -141,7 +141,7 @@ def _declare_check(sub: SubParsers) -> None:
         help="with --live: seconds each probe may take (default 10)",
     )
     check.add_argument(
-        "-q", "--quiet", action="store_true", help="leave out info diagnostics (text, github)"
+        "-q", "--quiet", action="store_true", help="leave out info diagnostics (text, github, sarif)"
     )
     _add_limits(check)
     check.set_defaults(run=_run_check)

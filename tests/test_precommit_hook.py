@@ -97,16 +97,22 @@ def user_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def pre_commit_env(tmp_path: Path) -> dict[str, str]:
-    # Its own cache, so nothing from a developer's ~/.cache/pre-commit is reused.
-    return {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pre-commit's cache for this module: the clone of this checkout is made once,
+    and nothing from a developer's ~/.cache/pre-commit is used."""
+    return tmp_path_factory.mktemp("pre-commit-home")
 
 
-def run_pre_commit(repo: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def pre_commit_env(home: Path) -> dict[str, str]:
+    return {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+
+
+def run_pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*PRE_COMMIT, *args, "--color", "never"],
         cwd=repo,
-        env=pre_commit_env(tmp_path),
+        env=pre_commit_env(home),
         capture_output=True,
         text=True,
         timeout=300,
@@ -133,11 +139,15 @@ def test_the_manifest_entry_is_a_provreg_command() -> None:
     assert args.paths == ["provreg/a.yaml", "provreg/b.yaml"]
 
 
-def test_a_bad_file_stops_the_commit_with_file_line_col(user_repo: Path, tmp_path: Path) -> None:
+def test_a_bad_file_stops_the_commit_with_file_line_col(
+    user_repo: Path, pre_commit_home: Path
+) -> None:
     (user_repo / "provreg" / "work.yaml").write_text(BAD)
     git(user_repo, "add", "-A")
-    env = pre_commit_env(tmp_path)
-    subprocess.run([*PRE_COMMIT, "install"], cwd=user_repo, env=env, check=True, timeout=60)
+    env = pre_commit_env(pre_commit_home)
+    subprocess.run(
+        [*PRE_COMMIT, "install"], cwd=user_repo, env=env, check=True, capture_output=True
+    )
 
     commit = subprocess.run(
         ["git", "commit", "-m", "add work"],
@@ -149,22 +159,23 @@ def test_a_bad_file_stops_the_commit_with_file_line_col(user_repo: Path, tmp_pat
     )
 
     assert commit.returncode != 0
-    assert "provreg/work.yaml:5:15: error[E201]: unknown provider 'opnai'" in commit.stdout
-    assert "provreg check" in commit.stdout and "Failed" in commit.stdout
+    hook_output = commit.stderr  # git hands a hook's output to stderr
+    assert "provreg/work.yaml:5:15: error[E201]: unknown provider 'opnai'" in hook_output
+    assert "provreg check" in hook_output and "Failed" in hook_output
     assert git(user_repo, "rev-list", "--all") == ""  # nothing was committed
 
 
-def test_a_good_file_passes(user_repo: Path, tmp_path: Path) -> None:
+def test_a_good_file_passes(user_repo: Path, pre_commit_home: Path) -> None:
     (user_repo / "provreg" / "local.yaml").write_text(GOOD)
     git(user_repo, "add", "-A")
 
-    done = run_pre_commit(user_repo, tmp_path, "run")
+    done = run_pre_commit(user_repo, pre_commit_home, "run")
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "provreg check" in done.stdout and "Passed" in done.stdout
 
 
-def test_files_outside_the_pattern_are_not_checked(user_repo: Path, tmp_path: Path) -> None:
+def test_files_outside_the_pattern_are_not_checked(user_repo: Path, pre_commit_home: Path) -> None:
     """Other YAML in the repository, and dashboard themes, are not provreg config."""
     (user_repo / "provreg" / "local.yaml").write_text(GOOD)
     (user_repo / "provreg" / "themes").mkdir()
@@ -173,7 +184,7 @@ def test_files_outside_the_pattern_are_not_checked(user_repo: Path, tmp_path: Pa
     (user_repo / "team.provreg.yaml").write_text(BAD)
     git(user_repo, "add", "-A")
 
-    done = run_pre_commit(user_repo, tmp_path, "run")
+    done = run_pre_commit(user_repo, pre_commit_home, "run")
 
     assert done.returncode == 1
     assert "team.provreg.yaml:5:15: error[E201]" in done.stdout
@@ -182,14 +193,14 @@ def test_files_outside_the_pattern_are_not_checked(user_repo: Path, tmp_path: Pa
     assert "checked 2 files" in done.stdout  # provreg/local.yaml and team.provreg.yaml
 
 
-def test_an_id_in_two_files_is_caught_in_one_run(user_repo: Path, tmp_path: Path) -> None:
+def test_an_id_in_two_files_is_caught_in_one_run(user_repo: Path, pre_commit_home: Path) -> None:
     """require_serial: every matching file reaches one `provreg check`, so ids are
     compared across files."""
     (user_repo / "provreg" / "a.yaml").write_text(GOOD)
     (user_repo / "provreg" / "b.yaml").write_text(GOOD.replace("name: Local", "name: Other"))
     git(user_repo, "add", "-A")
 
-    done = run_pre_commit(user_repo, tmp_path, "run", "--all-files")
+    done = run_pre_commit(user_repo, pre_commit_home, "run", "--all-files")
 
     assert done.returncode == 1
     assert "error[E213]" in done.stdout

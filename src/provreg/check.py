@@ -108,8 +108,8 @@ def run_check(
             # Only here: the plain formats never load the rules' table of codes.
             from provreg.sarif import to_sarif
 
-            shown = (d for d in diagnostics if d.severity is not Severity.INFO or not quiet_info)
-            out.write(to_sarif(shown) + "\n")
+            reported = [d for d in diagnostics if d.severity is not Severity.INFO or not quiet_info]
+            out.write(to_sarif(reported) + "\n")
         elif output_format == "github":
             for diagnostic in diagnostics:
                 if diagnostic.severity is not Severity.INFO or not quiet_info:

@@ -141,7 +141,7 @@ def _declare_check(sub: SubParsers) -> None:
         help="with --live: seconds each probe may take (default 10)",
     )
     check.add_argument(
-        "-q", "--quiet", action="store_true", help="leave out info diagnostics (text, github, sarif)"
+        "-q", "--quiet", action="store_true", help="leave out info diagnostics (all but json)"
     )
     _add_limits(check)
     check.set_defaults(run=_run_check)

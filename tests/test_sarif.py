@@ -182,3 +182,26 @@ def test_control_characters_are_shown_escaped_as_in_text(
     # As the text report shows it: a code-scanning UI gets no terminal escape or line break.
     assert "'op\\x1b[31mnai\\u2028'" in result["message"]["text"]
     assert "\x1b" not in result["message"]["text"]
+
+
+def test_the_docs_sample_result_and_rule_are_current(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/diagnostics.md, "SARIF": the result for the section's example file and its rule."""
+    doc = (REPO_ROOT / "docs" / "diagnostics.md").read_text()
+    formats = doc.split("## Output formats", 1)[1]
+    example = re.search(r"```yaml\n(.*?)```", formats, re.DOTALL)
+    section = formats.split("### SARIF (`--format sarif`)", 1)[1].split("\n### ", 1)[0]
+    shown_result, shown_rule = re.findall(r"```json\n(.*?)```", section, re.DOTALL)
+    assert example is not None
+    write(tmp_path / "providers" / "openai.yaml", example.group(1))
+    monkeypatch.chdir(tmp_path)
+
+    _, log = check_sarif(capsys, "providers")
+
+    (run,) = log["runs"]
+    (result,) = [r for r in run["results"] if r["ruleId"] == "E206"]
+    rule = run["tool"]["driver"]["rules"][result["ruleIndex"]]
+    for shown, actual in ((shown_result, result), (shown_rule, rule)):
+        current = json.dumps(actual, indent=2) + "\n"
+        assert shown == current, f"paste this instead:\n{current}"

@@ -204,3 +204,64 @@ def test_an_id_in_two_files_is_caught_in_one_run(user_repo: Path, pre_commit_hom
 
     assert done.returncode == 1
     assert "error[E213]" in done.stdout
+
+
+DEFINITION = """\
+version: 1
+definitions:
+  - id: acme-gateway
+    name: ACME LLM Gateway
+    fields:
+      - {id: base_url, type: url, required: true, default: "https://llm.acme.internal/v1"}
+"""
+
+GATEWAY_INSTANCE = """\
+version: 1
+providers:
+  - id: acme
+    name: ACME
+    provider: acme-gateway
+"""
+
+
+def configure_hook(repo: Path, **overrides: object) -> None:
+    """Add the docs' overrides (docs/cli.md, "Pre-commit hook") to the hook's entry."""
+    path = repo / ".pre-commit-config.yaml"
+    config = yaml.safe_load(path.read_text())
+    config["repos"][0]["hooks"][0].update(overrides)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def commit_definition_then_stage_an_instance(repo: Path) -> None:
+    (repo / "llm").mkdir()
+    (repo / "llm" / "definitions.yaml").write_text(DEFINITION)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "definitions")  # no hook installed: a plain commit
+    (repo / "llm" / "gateway.yaml").write_text(GATEWAY_INSTANCE)
+    git(repo, "add", "llm/gateway.yaml")
+
+
+def test_own_directory_with_file_names_misses_a_definition_elsewhere(
+    user_repo: Path, pre_commit_home: Path
+) -> None:
+    """The caveat the docs give: only the changed file is checked, so a type
+    defined in an untouched file is unknown to it."""
+    configure_hook(user_repo, files=r"^llm/.*\.ya?ml$")
+    commit_definition_then_stage_an_instance(user_repo)
+
+    done = run_pre_commit(user_repo, pre_commit_home, "run")
+
+    assert done.returncode == 1
+    assert "llm/gateway.yaml:5:15: error[E201]: unknown provider 'acme-gateway'" in done.stdout
+
+
+def test_own_directory_checked_whole_sees_every_definition(
+    user_repo: Path, pre_commit_home: Path
+) -> None:
+    configure_hook(user_repo, files=r"^llm/.*\.ya?ml$", pass_filenames=False, args=["llm/"])
+    commit_definition_then_stage_an_instance(user_repo)
+
+    done = run_pre_commit(user_repo, pre_commit_home, "run")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Passed" in done.stdout

@@ -77,6 +77,7 @@ def test_good_files_give_a_valid_log_with_no_results(
     code, log = check_sarif(capsys, "sample_configs")
     assert code == 0
     assert log["version"] == "2.1.0"
+    assert log["$schema"] == SCHEMA["id"]  # the schema it was validated against
     assert results(log) == []
     assert SAMPLE_CONFIGS.is_dir()
 

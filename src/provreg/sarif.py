@@ -23,7 +23,9 @@ from provreg.config.codes import ALL_CODES, Code
 from provreg.model import Diagnostic
 from provreg.severity import Severity
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 SARIF_VERSION = "2.1.0"
 
 DIAGNOSTICS_DOC = "docs/diagnostics.md"

@@ -901,9 +901,11 @@ def _mistyped_option(
             for action in leaf._actions  # argparse offers no public walk of its subparsers
             if isinstance(action, argparse._SubParsersAction)
         ]
-        if not chosen or chosen[0][1] is None:
+        if not chosen:
             break
         action, name = chosen[0]
+        if not isinstance(name, str):
+            break
         words.append(name)
         leaf = action.choices[name]
     options = [option for action in leaf._actions for option in action.option_strings]

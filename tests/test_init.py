@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 from helpers.cli import cli_env, run_cli
+from helpers.paths import REPO_ROOT
 
 from provreg.commands.init_cmd import SCHEMA_NAME, STARTER_NAME
 from provreg.config.read.schema import schema_json
@@ -151,3 +152,12 @@ def test_in_a_terminal_no_creates_nothing(isolated_environment: Path) -> None:
     assert code == 2, screen
     assert "Nothing created" in screen
     assert not (isolated_environment / ".config").exists()
+
+
+def test_the_cli_doc_shows_what_init_prints(isolated_environment: Path) -> None:
+    """docs/cli.md's `$ provreg init` block is today's output, with /home/me for HOME."""
+    doc = (REPO_ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    shown = doc.split("```console\n$ provreg init\n", 1)[1].split("```", 1)[0]
+    done = run_cli("init")
+    assert done.returncode == 0, done.output
+    assert done.stdout.replace(str(isolated_environment), "/home/me") == shown

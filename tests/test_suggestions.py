@@ -18,6 +18,7 @@ from provreg.cli import main
     [
         (["lst"], "unknown command 'lst' — did you mean 'list'?"),
         (["secrte", "status"], "unknown command 'secrte' — did you mean 'secret'?"),
+        (["secret", "sett", "work"], "unknown command 'secret sett' — did you mean 'secret set'?"),
         (["list", "--jsn"], "unknown option '--jsn' for 'list' — did you mean '--json'?"),
         (
             ["secret", "status", "--jsn"],

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from provreg import __version__
 from provreg.cli_help import add_examples
@@ -871,21 +871,52 @@ def _build() -> tuple[argparse.ArgumentParser, frozenset[str]]:
     return parser, frozenset(sub.choices)
 
 
-def _mistyped_command(argv: list[str], commands: frozenset[str]) -> str | None:
-    """ "unknown command 'lst' — did you mean 'list'?", when the first word is
-    close to a command and is not a path (`provreg PATH` opens PATH)."""
+def _normalise(argv: list[str], commands: frozenset[str]) -> list[str]:
+    """`provreg --check ...` means `provreg check ...`; `provreg PATH` opens PATH."""
+    if "--check" in argv:
+        index = argv.index("--check")
+        return ["check", *argv[:index], *argv[index + 1 :]]
+    if not argv or argv[0] not in (*commands, "-h", "--help", "--version"):
+        # `provreg PATH`, `provreg --theme X PATH`, `provreg --read-only`: the dashboard.
+        return ["tui", *argv]
+    return argv
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction[Any] | None:
+    """The parser's subcommands (`provreg COMMAND`, `provreg secret ACTION`), if any."""
+    for action in parser._actions:  # argparse offers no public walk of its subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return None
+
+
+def _mistyped_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """ "unknown command 'lst' — did you mean 'list'?" (or 'secret sett' for
+    'secret set'), when a command word is close to one; a first word that is an
+    existing path is not a typo (`provreg PATH` opens PATH)."""
     import os
 
-    if not argv or "--check" in argv or argv[0].startswith("-") or argv[0] in commands:
+    if "--check" in argv:
         return None
-    if os.path.exists(argv[0]):
-        return None
-    from provreg.catalog.catalog import did_you_mean
+    words: list[str] = []
+    level = _subcommands(parser)
+    for word in argv:
+        if level is None or word.startswith("-"):
+            return None
+        if word in level.choices:
+            words.append(word)
+            level = _subcommands(level.choices[word])
+            continue
+        if not words and os.path.exists(word):
+            return None
+        from provreg.catalog.catalog import did_you_mean
 
-    suggestion = did_you_mean(argv[0], commands)
-    if suggestion is None:
-        return None
-    return f"unknown command '{argv[0]}' — did you mean '{suggestion}'?"
+        suggestion = did_you_mean(word, level.choices)
+        if suggestion is None:
+            return None
+        typed, meant = " ".join([*words, word]), " ".join([*words, suggestion])
+        return f"unknown command '{typed}' — did you mean '{meant}'?"
+    return None
 
 
 def _mistyped_option(
@@ -895,19 +926,12 @@ def _mistyped_option(
     unrecognised option close to one the command accepts."""
     words: list[str] = []
     leaf = parser
-    while True:
-        chosen = [
-            (action, getattr(args, action.dest, None))
-            for action in leaf._actions  # argparse offers no public walk of its subparsers
-            if isinstance(action, argparse._SubParsersAction)
-        ]
-        if not chosen:
-            break
-        action, name = chosen[0]
+    while (level := _subcommands(leaf)) is not None:
+        name = getattr(args, level.dest, None)
         if not isinstance(name, str):
             break
         words.append(name)
-        leaf = action.choices[name]
+        leaf = level.choices[name]
     options = [option for action in leaf._actions for option in action.option_strings]
     from provreg.catalog.catalog import did_you_mean
 
@@ -921,17 +945,6 @@ def _mistyped_option(
     return None
 
 
-def _normalise(argv: list[str], commands: frozenset[str]) -> list[str]:
-    """`provreg --check ...` means `provreg check ...`; `provreg PATH` opens PATH."""
-    if "--check" in argv:
-        index = argv.index("--check")
-        return ["check", *argv[:index], *argv[index + 1 :]]
-    if not argv or argv[0] not in (*commands, "-h", "--help", "--version"):
-        # `provreg PATH`, `provreg --theme X PATH`, `provreg --read-only`: the dashboard.
-        return ["tui", *argv]
-    return argv
-
-
 # --------------------------------------------------------------------------- running
 
 
@@ -943,7 +956,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Everything after `--` is the command, even words that look like our options.
         split = args_list.index("--")
         args_list, exec_tail = args_list[:split], args_list[split + 1 :]
-    mistyped = _mistyped_command(args_list, commands)
+    mistyped = _mistyped_command(parser, args_list)
     if mistyped is not None:
         sys.stderr.write(f"provreg: {mistyped}\n")
         return ExitCode.USAGE

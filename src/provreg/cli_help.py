@@ -12,7 +12,7 @@ mistyped topic).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import os
 from typing import TextIO
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
@@ -125,14 +125,14 @@ TOPICS: dict[str, tuple[str, str]] = {
 }
 """Topic -> (its page under docs/, a summary that is useful without the page)."""
 
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
+DOCS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "docs")
 """docs/ of the source tree this provreg runs from (absent in an installed wheel)."""
 
 
 def doc_location(page: str) -> str:
     """The page's absolute path when it is on disk, else where it is in the source tree."""
-    path = DOCS_DIR / page
-    return str(path) if path.is_file() else f"docs/{page} in provreg's source repository"
+    path = os.path.join(os.path.abspath(DOCS_DIR), page)
+    return path if os.path.isfile(path) else f"docs/{page} in provreg's source repository"
 
 
 def print_topic(topic: str | None, out: TextIO, err: TextIO) -> int:

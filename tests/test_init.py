@@ -95,6 +95,13 @@ def test_in_a_pipe_provreg_and_add_name_the_command_and_create_nothing(
         assert not (isolated_environment / ".config").exists()
 
 
+def test_other_commands_name_init_too(isolated_environment: Path) -> None:
+    done = run_cli("list")
+    assert done.returncode == 1
+    assert "no such file or directory (create it with `provreg init`" in done.stderr
+    assert not (isolated_environment / ".config").exists()
+
+
 def run_in_a_terminal(args: list[str], answer: str) -> tuple[int, str]:
     """Run provreg with a pty as its terminal, answer its prompt, return (exit code, screen)."""
     controller, terminal = os.openpty()

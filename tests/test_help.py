@@ -49,6 +49,12 @@ def test_every_help_has_examples_of_itself(
         assert own_form or f"provreg {' '.join(words)}" in example, example
 
 
+def test_the_top_level_help_keeps_its_sentence_above_the_examples() -> None:
+    text = build_parser().format_help()
+    assert "`provreg PATH` opens the registry at PATH" in text
+    assert text.index("`provreg PATH` opens") < text.index(EXAMPLES_HEADING)
+
+
 def test_no_examples_for_a_command_that_does_not_exist() -> None:
     known = {" ".join(words) for words, _ in PARSERS}
     assert set(EXAMPLES) <= known

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import textwrap
 from typing import TextIO
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
@@ -81,7 +82,10 @@ def add_examples(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()) -
     examples = EXAMPLES.get(" ".join(words))
     if examples:
         lines = "\n".join(f"  {example}" for example in examples)
-        parser.epilog = f"{EXAMPLES_HEADING}\n{lines}\n"
+        # An epilog already there is kept above the examples, wrapped here since
+        # the formatter keeps a text of several lines as it is.
+        before = textwrap.fill(parser.epilog, 79) + "\n\n" if parser.epilog else ""
+        parser.epilog = f"{before}{EXAMPLES_HEADING}\n{lines}\n"
     parser.formatter_class = ExampleFormatter
     for action in parser._actions:  # argparse offers no public walk of its subparsers
         if isinstance(action, argparse._SubParsersAction):

@@ -51,10 +51,9 @@ def test_the_commented_example_is_valid_once_uncommented(tmp_path: Path) -> None
     assert run_cli("init", str(tmp_path / "cfg")).returncode == 0
     starter = (tmp_path / "cfg" / STARTER_NAME).read_text()
     lines = starter.splitlines()
-    example = lines[lines.index("# providers:") :]
+    example = lines[lines.index("#   - id: work-openai") :]
     uncommented = [line.removeprefix("# ").removeprefix("#") for line in example]
-    head = [line for line in lines if line.startswith("version:")]
-    text = "\n".join([*head, *uncommented]) + "\n"
+    text = "\n".join(["version: 1", "providers:", *uncommented]) + "\n"
     (tmp_path / "cfg" / STARTER_NAME).write_text(text)
     assert len(yaml.safe_load(text)["providers"]) == 2
     check = run_cli("--check", str(tmp_path / "cfg"))

@@ -33,9 +33,9 @@ STARTER = f"""\
 version: 1
 providers: []
 
-# An example to start from: replace the `providers: []` line above with these
-# lines, without the leading "# ".
-# providers:
+# Two examples: to use them, change `providers: []` above to `providers:` and
+# put these lines under it without their leading "# ". (`provreg add` needs
+# neither: it adds its entry under `providers:` itself.)
 #   - id: work-openai
 #     name: Work OpenAI
 #     provider: openai

@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from provreg import __version__
+from provreg.cli_help import add_examples
 from provreg.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -314,6 +315,8 @@ def _run_tui(args: argparse.Namespace) -> int:
     from provreg.paths import default_config_paths
 
     paths = args.paths or default_config_paths()
+    if not args.paths and not _first_run_ready(paths):
+        return ExitCode.USAGE
     missing = [path for path in paths if not os.path.exists(path)]
     if missing:
         sys.stderr.write(f"provreg: {missing[0]}: no such file or directory\n")
@@ -328,6 +331,53 @@ def _run_tui(args: argparse.Namespace) -> int:
     app = ProvregApp(paths, theme=args.theme, read_only=read_only, poll=args.poll)
     app.run()
     return ExitCode.OK
+
+
+def _first_run_ready(default_paths: list[str]) -> bool:
+    """No path given and the default config directory is missing: offer `init`
+    (see `commands.init_cmd.offer_init`). True when there is a directory to use."""
+    import os
+
+    if len(default_paths) != 1 or os.path.exists(default_paths[0]):
+        return True
+    from provreg.commands.init_cmd import offer_init
+
+    return offer_init(default_paths[0], sys.stdin, sys.stderr)
+
+
+def _declare_init(sub: SubParsers) -> None:
+    init = sub.add_parser(
+        "init",
+        help="create the config directory with a commented starter file and the schema",
+        description="Create DIR (default: $PROVREG_CONFIG, else the user config dir) with a "
+        "commented providers.yaml and provreg.schema.json for editors. Files that exist are "
+        "left as they are, and said so.",
+    )
+    init.add_argument("dir", nargs="?", metavar="DIR", help="the directory to create")
+    init.set_defaults(run=_run_init)
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    from provreg.commands.init_cmd import cmd_init
+
+    return cmd_init(args.dir, sys.stdout)
+
+
+def _declare_help(sub: SubParsers) -> None:
+    help_parser = sub.add_parser(
+        "help",
+        help="where the documentation of a topic is (format, secrets, sync, ...)",
+        description="Print a topic's summary and where its documentation is; without TOPIC, "
+        "the list of topics.",
+    )
+    help_parser.add_argument("topic", nargs="?", metavar="TOPIC")
+    help_parser.set_defaults(run=_run_help)
+
+
+def _run_help(args: argparse.Namespace) -> int:
+    from provreg.cli_help import print_topic
+
+    return print_topic(args.topic, sys.stdout, sys.stderr)
 
 
 def _declare_list(sub: SubParsers) -> None:
@@ -378,6 +428,10 @@ def _declare_add(sub: SubParsers) -> None:
 
 def _run_add(args: argparse.Namespace) -> int:
     from provreg.commands.instances import cmd_add
+    from provreg.paths import default_config_paths
+
+    if not args.config and not _first_run_ready(default_config_paths()):
+        return ExitCode.USAGE
 
     return cmd_add(
         args.config,
@@ -768,6 +822,7 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
+    _declare_init,
     _declare_check,
     _declare_schema,
     _declare_show_registry,
@@ -786,6 +841,7 @@ COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     _declare_export,
     _declare_import,
     _declare_log,
+    _declare_help,
 )
 """Every command, in the order `provreg --help` lists them. A new command is a
 `_declare_*` function (its parser, `set_defaults(run=...)`) added here;
@@ -811,6 +867,7 @@ def _build() -> tuple[argparse.ArgumentParser, frozenset[str]]:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for declare in COMMANDS:
         declare(sub)
+    add_examples(parser)
     return parser, frozenset(sub.choices)
 
 
@@ -825,6 +882,69 @@ def _normalise(argv: list[str], commands: frozenset[str]) -> list[str]:
     return argv
 
 
+def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction[Any] | None:
+    """The parser's subcommands (`provreg COMMAND`, `provreg secret ACTION`), if any."""
+    for action in parser._actions:  # argparse offers no public walk of its subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return None
+
+
+def _mistyped_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """ "unknown command 'lst' — did you mean 'list'?" (or 'secret sett' for
+    'secret set'), when a command word is close to one; a first word that is an
+    existing path is not a typo (`provreg PATH` opens PATH)."""
+    import os
+
+    if "--check" in argv:
+        return None
+    words: list[str] = []
+    level = _subcommands(parser)
+    for word in argv:
+        if level is None or word.startswith("-"):
+            return None
+        if word in level.choices:
+            words.append(word)
+            level = _subcommands(level.choices[word])
+            continue
+        if not words and os.path.exists(word):
+            return None
+        from provreg.catalog.catalog import did_you_mean
+
+        suggestion = did_you_mean(word, level.choices)
+        if suggestion is None:
+            return None
+        typed, meant = " ".join([*words, word]), " ".join([*words, suggestion])
+        return f"unknown command '{typed}' — did you mean '{meant}'?"
+    return None
+
+
+def _mistyped_option(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list[str]
+) -> str | None:
+    """ "unknown option '--jsn' for 'list' — did you mean '--json'?", for the first
+    unrecognised option close to one the command accepts."""
+    words: list[str] = []
+    leaf = parser
+    while (level := _subcommands(leaf)) is not None:
+        name = getattr(args, level.dest, None)
+        if not isinstance(name, str):
+            break
+        words.append(name)
+        leaf = level.choices[name]
+    options = [option for action in leaf._actions for option in action.option_strings]
+    from provreg.catalog.catalog import did_you_mean
+
+    for extra in extras:
+        if not extra.startswith("-"):
+            continue
+        suggestion = did_you_mean(extra.split("=", 1)[0], options)
+        if suggestion is not None:
+            command = f" for '{' '.join(words)}'" if words else ""
+            return f"unknown option '{extra}'{command} — did you mean '{suggestion}'?"
+    return None
+
+
 # --------------------------------------------------------------------------- running
 
 
@@ -836,7 +956,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Everything after `--` is the command, even words that look like our options.
         split = args_list.index("--")
         args_list, exec_tail = args_list[:split], args_list[split + 1 :]
-    args = parser.parse_args(_normalise(args_list, commands))
+    mistyped = _mistyped_command(parser, args_list)
+    if mistyped is not None:
+        sys.stderr.write(f"provreg: {mistyped}\n")
+        return ExitCode.USAGE
+    normalised = _normalise(args_list, commands)
+    args, extras = parser.parse_known_args(normalised)
+    if extras:
+        mistyped = _mistyped_option(parser, args, extras)
+        if mistyped is not None:
+            sys.stderr.write(f"provreg: {mistyped}\n")
+            return ExitCode.USAGE
+        parser.parse_args(normalised)  # argparse's own message and exit 2
     if exec_tail is not None:
         args.argv = exec_tail
     run: Runner | None = args.run

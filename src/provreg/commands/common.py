@@ -43,7 +43,11 @@ async def open_registry(
     chosen = paths or default_config_paths()
     missing = [path for path in chosen if not os.path.exists(path)]
     if missing:
-        hint = "" if paths else " (pass --config PATH or set PROVREG_CONFIG)"
+        hint = (
+            ""
+            if paths
+            else " (create it with `provreg init`, pass --config PATH or set PROVREG_CONFIG)"
+        )
         raise CommandError(f"{missing[0]}: no such file or directory{hint}")
     registry = await ProviderRegistry.open(
         chosen,

@@ -91,6 +91,7 @@ def _config_checks(paths: list[str]) -> tuple[list[Finding], list[KeyReference]]
                 )
             )
             continue
+        summary_at = len(findings)  # the path's summary line comes first, its problems after
         findings += _directory_modes(found)
         for problem in unreadable_diagnostics(found):
             findings.append(Finding("config", "fail", problem.message, problem.hint))
@@ -114,18 +115,18 @@ def _config_checks(paths: list[str]) -> tuple[list[Finding], list[KeyReference]]
             "instances": len(result.instances),
             "errors": errors,
         }
-        if errors:
-            findings.append(
-                Finding(
-                    "config",
-                    "warn",
-                    f"{summary}, {errors} error(s)",
-                    f"see them with `provreg --check {shlex.quote(path)}`",
-                    facts,
-                )
+        overview = (
+            Finding(
+                "config",
+                "warn",
+                f"{summary}, {errors} error(s)",
+                f"see them with `provreg --check {shlex.quote(path)}`",
+                facts,
             )
-        else:
-            findings.append(Finding("config", "ok", summary, None, facts))
+            if errors
+            else Finding("config", "ok", summary, None, facts)
+        )
+        findings.insert(summary_at, overview)
     return findings, references
 
 
@@ -229,12 +230,12 @@ def _key_file_checks(references: list[KeyReference]) -> list[Finding]:
                     facts,
                 )
             )
-        elif mode & (stat.S_IRGRP | stat.S_IROTH | stat.S_IWGRP | stat.S_IWOTH):
+        elif mode & (stat.S_IRGRP | stat.S_IROTH):
             findings.append(
                 Finding(
                     "keys",
                     "fail",
-                    f"{where} is readable or writable by group or others (mode {mode:04o}); "
+                    f"{where} is readable by group or others (mode {mode:04o}); "
                     "provreg refuses to read it",
                     f"chmod 600 {shlex.quote(path)}",
                     facts,
@@ -403,7 +404,7 @@ def _editor_check() -> Finding:
             "editor",
             "warn",
             f"the dashboard's `v` cannot open an editor: {exc}",
-            "export VISUAL='your-editor' (for example nano)",
+            "export VISUAL=... naming an editor on your PATH (`vim`, `nano`, `code --wait`)",
             {"from": source},
         )
     program = argv[:-2]

@@ -22,6 +22,7 @@ from helpers.secret_service import (
     running_secret_service,
 )
 
+from provreg.commands.doctor_checks import colour_depth
 from provreg.sync.filesystems import directories_under, filesystem_type
 
 CANARY = "sk-doctor-canary-6f1d2c9a0b7e4d3f8a5c"
@@ -260,3 +261,64 @@ def test_filesystem_type_is_the_innermost_mount(tmp_path: Path) -> None:
     assert filesystem_type("/proc") == "proc"
     assert filesystem_type("/proc/self") == "proc"
     assert filesystem_type(str(tmp_path)) not in (None, "proc")
+
+
+@pytest.mark.parametrize(
+    ("environment", "depth"),
+    [
+        ({"NO_COLOR": "1", "COLORTERM": "truecolor", "TERM": "xterm-256color"}, "none"),
+        ({"COLORTERM": "truecolor", "TERM": "xterm"}, "24-bit"),
+        ({"TERM": "xterm-256color"}, "256"),
+        ({"TERM": "xterm"}, "16"),
+        ({"TERM": "dumb"}, "none"),
+        ({}, "none"),
+    ],
+)
+def test_colour_depth_follows_what_the_terminal_advertises(
+    environment: dict[str, str], depth: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_COLOR", "COLORTERM", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert colour_depth()[0] == depth
+
+
+def test_on_a_terminal_the_report_gives_colours_and_size(config: Path) -> None:
+    """Under a real pseudo-terminal of 100x30 with 256 colours."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = cli_env(TERM="xterm-256color")
+    env.pop("COLORTERM", None)
+    env.pop("NO_COLOR", None)
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "provreg", "doctor", "--config", str(config)],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=120,
+        )
+        os.close(follower)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other side is closed and drained
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        os.close(leader)
+    text = output.decode()
+    assert done.returncode == 1, text  # the fail backend, one keyring reference
+    assert "ok    terminal  colours: 256 (TERM=xterm-256color)" in text
+    assert "ok    terminal  size: 100x30" in text

@@ -23,7 +23,7 @@ from helpers.secret_service import (
 )
 
 from provreg.commands.doctor_checks import colour_depth
-from provreg.sync.filesystems import directories_under, filesystem_type
+from provreg.sync.filesystems import NETWORK_FILESYSTEMS, directories_under, filesystem_type
 
 CANARY = "sk-doctor-canary-6f1d2c9a0b7e4d3f8a5c"
 
@@ -322,3 +322,19 @@ def test_on_a_terminal_the_report_gives_colours_and_size(config: Path) -> None:
     assert done.returncode == 1, text  # the fail backend, one keyring reference
     assert "ok    terminal  colours: 256 (TERM=xterm-256color)" in text
     assert "ok    terminal  size: 100x30" in text
+
+
+def test_filesystem_type_reads_network_mounts_and_escaped_paths(tmp_path: Path) -> None:
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(
+        "27 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
+        "40 27 0:50 / /home/me/shared\\040team rw,relatime shared:3 - nfs4 nas:/team rw\n"
+        "41 40 0:51 / /home/me/shared\\040team/local rw - tmpfs tmpfs rw\n"
+    )
+    where = str(mountinfo)
+    assert filesystem_type("/home/me/shared team/providers", where) == "nfs4"
+    assert filesystem_type("/home/me/shared team/local/x", where) == "tmpfs"
+    assert filesystem_type("/home/me/shared teamX", where) == "ext4"
+    assert filesystem_type("/etc", where) == "ext4"
+    assert "nfs4" in NETWORK_FILESYSTEMS
+    assert filesystem_type("/etc", str(tmp_path / "absent")) is None

@@ -11,6 +11,7 @@ Linux only; elsewhere each answers None.
 from __future__ import annotations
 
 import os
+import re
 
 MOUNTINFO = "/proc/self/mountinfo"
 WATCH_LIMIT_FILE = "/proc/sys/fs/inotify/max_user_watches"
@@ -43,11 +44,11 @@ NETWORK_FILESYSTEMS = frozenset(
 container) produce no inotify event here."""
 
 
-def filesystem_type(path: str) -> str | None:
+def filesystem_type(path: str, mountinfo: str = MOUNTINFO) -> str | None:
     """The type of the file system holding `path` (`ext4`, `nfs4`, `fuse.sshfs`),
     from the longest mount point above its real path; None when unknown."""
     try:
-        with open(MOUNTINFO, encoding="utf-8", errors="replace") as lines:
+        with open(mountinfo, encoding="utf-8", errors="replace") as lines:
             mounts = [_mount(line) for line in lines]
     except OSError:
         return None
@@ -72,8 +73,12 @@ def _mount(line: str) -> tuple[str, str] | None:
     after = fields.index("-")
     if after + 1 >= len(fields):
         return None
-    point = fields[4].encode().decode("unicode_escape", errors="replace")
+    point = _OCTAL_ESCAPE.sub(lambda escape: chr(int(escape.group(1), 8)), fields[4])
     return point, fields[after + 1]
+
+
+_OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
+"""How mountinfo writes a space, tab, newline or backslash in a path (`\\040`)."""
 
 
 def inotify_watch_limit() -> int | None:

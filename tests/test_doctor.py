@@ -338,3 +338,22 @@ def test_filesystem_type_reads_network_mounts_and_escaped_paths(tmp_path: Path) 
     assert filesystem_type("/etc", where) == "ext4"
     assert "nfs4" in NETWORK_FILESYSTEMS
     assert filesystem_type("/etc", str(tmp_path / "absent")) is None
+
+
+def test_a_config_file_others_can_write_warns_as_w016_and_errors_point_at_check(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "cfg"
+    write_files(directory, {"broken.yaml": "version: 1\nproviders:\n  - provider: nope\n"})
+    os.chmod(directory, 0o700)
+    os.chmod(directory / "broken.yaml", 0o666)
+    code, report = doctor_json(directory)
+    config_checks = checks(report, "config")
+    [overview] = [c for c in config_checks if "config file(s)" in c["summary"]]
+    assert overview["status"] == "warn"
+    assert overview["facts"]["errors"] >= 1
+    assert overview["fix"] == f"see them with `provreg --check {directory}`"
+    [writable] = [c for c in config_checks if "is writable by group and others" in c["summary"]]
+    assert writable["status"] == "warn"
+    assert "chmod go-w" in writable["fix"]
+    assert code == 0  # warnings only: the keyring is not needed by a config without keys

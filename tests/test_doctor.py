@@ -22,7 +22,7 @@ from helpers.secret_service import (
     running_secret_service,
 )
 
-from provreg.commands.doctor_checks import colour_depth
+from provreg.commands.doctor_machine import colour_depth
 from provreg.sync.filesystems import NETWORK_FILESYSTEMS, directories_under, filesystem_type
 
 CANARY = "sk-doctor-canary-6f1d2c9a0b7e4d3f8a5c"

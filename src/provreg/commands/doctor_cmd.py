@@ -7,7 +7,8 @@ import json
 from dataclasses import asdict
 from typing import TextIO
 
-from provreg.commands.doctor_checks import Finding, run_checks
+from provreg.commands.doctor_checks import run_checks
+from provreg.commands.doctor_finding import Finding
 from provreg.exit_codes import ExitCode
 from provreg.one_line import printable
 from provreg.paths import default_config_paths

@@ -32,6 +32,7 @@ THIRD_PARTY = {
     "ruamel.yaml": ("ruamel",),
     "anyio": ("anyio",),
     "keyring": ("keyring",),
+    "secretstorage": ("secretstorage",),
     "watchfiles": ("watchfiles",),
     "platformdirs": ("platformdirs",),
     "httpx": ("httpx",),

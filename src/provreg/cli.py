@@ -821,6 +821,24 @@ def _run_import(args: argparse.Namespace) -> int:
     return cmd_import(args.config, request, sys.stdout, writes=_writes(args))
 
 
+def _declare_doctor(sub: SubParsers) -> None:
+    doctor = sub.add_parser(
+        "doctor",
+        help="check this machine: config permissions, keyring, watcher, editor, terminal",
+        description="One report of what can go wrong on this machine, each line ok, warn or "
+        "fail with its fix. Never reads a key. Exit 0: nothing failed; 1: something did.",
+    )
+    _config_option(doctor)
+    _json_option(doctor)
+    doctor.set_defaults(run=_run_doctor)
+
+
+def _run_doctor(args: argparse.Namespace) -> int:
+    from provreg.commands.doctor_cmd import cmd_doctor
+
+    return cmd_doctor(args.config, args.json, sys.stdout)
+
+
 COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     _declare_init,
     _declare_check,
@@ -842,6 +860,7 @@ COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     _declare_import,
     _declare_log,
     _declare_help,
+    _declare_doctor,
 )
 """Every command, in the order `provreg --help` lists them. A new command is a
 `_declare_*` function (its parser, `set_defaults(run=...)`) added here;

@@ -60,6 +60,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "import": ("provreg import --from opencode --dry-run", "provreg import --from aichat --scrub"),
     "log": ("provreg log -n 20", "provreg log --json"),
     "help": ("provreg help", "provreg help secrets"),
+    "doctor": ("provreg doctor", "provreg doctor --json > doctor.json"),
 }
 """Command (words after `provreg`, "" for `provreg` itself) -> example lines for its `--help`."""
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers.dashboard import RunDashboard, wait_until
 
-from provreg.tui.editor import EditorError, editor_command
+from provreg.editor import EditorError, editor_command
 
 pytestmark = pytest.mark.anyio
 

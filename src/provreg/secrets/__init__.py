@@ -5,7 +5,9 @@ Owns: resolving references (lazily, off the event loop, with a timeout, cached),
 the keyring backend policy (insecure backends refused unless opted in), the
 index of entries provreg created (no values) with origin pinning, and
 redaction for logs.
-May import: keyring, pydantic, anyio, `provreg.model`, `provreg.paths`, `provreg.faults`,
+May import: keyring, secretstorage (a Secret Service's lock state, for
+`provreg doctor`: `keyring_health`), pydantic, anyio, `provreg.model`, `provreg.paths`,
+`provreg.faults`,
 `provreg.secret_names`; `provreg.catalog` and `provreg.config` (the diagnostics of
 `--check --secrets`, `secrets.check`; whether a config file may run a command
 reference, `config.read.path_checks`); `provreg.storage.atomic` (the index's writes).

@@ -6,6 +6,7 @@ May import: textual, rich, `provreg.registry`, `provreg.sync`, `provreg.secrets`
 `provreg.probe` (live probes, imported on the first one), `provreg.storage` and
 `provreg.config` (their errors and the preview's reading),
 `provreg.model`, `provreg.paths`, `provreg.report`, `provreg.severity`,
-`provreg.key_trouble`, `provreg.gc_control`, `provreg.one_line`, `provreg.field_text` (typed text to
-field values, shared with the command line), PyYAML, pydantic.
+`provreg.key_trouble`, `provreg.gc_control`, `provreg.editor` (which editor `v` runs),
+`provreg.one_line`, `provreg.field_text` (typed text to field values, shared with
+the command line), PyYAML, pydantic.
 """

@@ -523,7 +523,7 @@ class InstanceActions(DashboardBase):
         self._open_in_editor(instance.file, instance.line)
 
     def _open_in_editor(self, file: str, line: int) -> None:
-        from provreg.tui.editor import EditorError, editor_command
+        from provreg.editor import EditorError, editor_command
 
         # Decided before the terminal is handed over: a missing editor must not
         # leave the user at a blank screen.

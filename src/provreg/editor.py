@@ -1,4 +1,8 @@
-"""Which editor `v` opens, decided before the dashboard gives up the terminal.
+"""Which editor the dashboard's `v` opens, decided before it gives up the terminal.
+
+Headless (moved out of `provreg.tui` so `provreg doctor` can say which editor
+`v` would run without importing the dashboard).
+May import: the standard library.
 
 `$VISUAL`, then `$EDITOR` (each may carry arguments: `code --wait`), then the
 first of `vi`, `nano` on PATH. A variable naming a program that is not

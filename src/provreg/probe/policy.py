@@ -25,19 +25,6 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def url_host(url: str) -> str | None:
-    """`host[:port]` of a URL, as `secrets.hosts.instance_host` writes it."""
-    try:
-        parts = urlsplit(url)
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        return None
-    if not host:
-        return None
-    host = f"[{host}]" if ":" in host else host
-    return host if port is None else f"{host}:{port}"
-
-
 def transport_refusal(url: str, *, allow_http: bool) -> str | None:
     """Why a key must not travel to `url` (None: it may)."""
     try:

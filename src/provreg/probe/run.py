@@ -25,7 +25,7 @@ from provreg.probe.classify import (
     redactor,
 )
 from provreg.probe.client import BodyTooLarge, make_client, read_capped
-from provreg.probe.policy import transport_refusal, url_host
+from provreg.probe.policy import transport_refusal
 from provreg.probe.result import ProbeResult, ProbeStatus
 from provreg.probe.spec import (
     NoModelList,
@@ -39,7 +39,7 @@ from provreg.probe.spec import (
     wanted_models,
 )
 from provreg.secrets import KeyNotConfirmedError, SecretError, SecretMissingError
-from provreg.secrets.hosts import instance_host
+from provreg.secrets.hosts import instance_host, url_host
 from provreg.secrets.redaction import REDACTED, redact_text
 
 if TYPE_CHECKING:

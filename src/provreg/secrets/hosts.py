@@ -15,8 +15,13 @@ def instance_host(instance: ProviderInstance, definition: ProviderDefinition | N
         base_url = spec.default if spec is not None else None
     if not isinstance(base_url, str):
         return None
+    return url_host(base_url)
+
+
+def url_host(url: str) -> str | None:
+    """`host[:port]` of a URL (IPv6 in brackets), None when it has no host."""
     try:
-        parts = urlsplit(base_url.strip())
+        parts = urlsplit(url.strip())
         host = parts.hostname
         port = parts.port
     except ValueError:

@@ -22,6 +22,8 @@ _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:")
 _ITEM = re.compile(r"^(\s*)-\s+(.*)$")
 _KEY = re.compile(r"^(\s*)([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(.*))?$")
 _FLOW_PAIR = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:[ \t]*([^,{}]*)")
+_ENTRY_KEYS = frozenset(("id", "name", "provider"))
+"""The keys of an entry completion uses (the others are not even unquoted)."""
 _MAX_BYTES = 1024 * 1024
 """The loader's default size limit: the registry leaves a larger file out."""
 
@@ -72,7 +74,7 @@ def read_sections(text: str) -> Sections:
     for line in text.splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        top = _TOP_KEY.match(line)
+        top = None if line[0] in " -" else _TOP_KEY.match(line)
         if top is not None:
             name = top.group(1)
             entries = (
@@ -110,7 +112,7 @@ def read_sections(text: str) -> Sections:
         if key is not None and len(key.group(1)) == key_column:
             in_fields = key.group(2) == "fields"
             field_column = -1
-            if key.group(3) is not None:
+            if key.group(3) is not None and key.group(2) in _ENTRY_KEYS:
                 entry.keys.setdefault(key.group(2), _scalar(key.group(3)))
     return found
 

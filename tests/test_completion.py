@@ -133,6 +133,15 @@ def test_bash_completes_commands(bash_script: Path) -> None:
     assert bash_complete(bash_script, "provreg s") == ["schema", "show-registry", "show", "secret"]
     assert "completion" in bash_complete(bash_script, "provreg ")
     assert bash_complete(bash_script, "provreg secret s") == ["set", "status"]
+    # At the start, `--check` and the dashboard's options (`provreg --theme X PATH`).
+    assert set(bash_complete(bash_script, "provreg --")) == {
+        "--check",
+        "--help",
+        "--version",
+        "--theme",
+        "--read-only",
+        "--poll",
+    }
 
 
 @pytest.mark.parametrize("path", [("show",), ("add",), ("edit",), ("secret", "get"), ("export",)])

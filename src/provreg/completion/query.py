@@ -55,8 +55,11 @@ def _values(kind: Any, context: Context, spec: Spec, typed: str) -> list[str] | 
     if kind == FILES:
         return None
     if kind == "options":
-        flags = sorted(context.node["options"])
-        return [*flags, "--check"] if context.node is spec["commands"][""] else flags
+        flags = set(context.node["options"])
+        if context.node is spec["commands"][""]:
+            # `provreg --check ...` is `check`; `provreg --theme X PATH`, the dashboard's.
+            flags |= {"--check", *spec["commands"].get("tui", {}).get("options", ())}
+        return sorted(flags)
     if kind == "subcommands":
         return list(context.node["subcommands"])
     if kind == "themes":

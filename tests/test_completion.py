@@ -212,7 +212,19 @@ def test_bash_completes_set_fields_of_the_type_or_the_instance(
     assert "keep_alive=" in ollama and "token=" not in ollama
     # Secret fields only where a key is meant; nothing to offer for a value.
     assert bash_complete(bash_script, f"provreg secret get lab-eu --config {config} ") == ["token"]
-    assert bash_complete(bash_script, f"provreg edit lab-us --config {config} --set region=") == []
+    # After `FIELD=`: a choice field's choices, a bool's true and false, else nothing.
+    line = f"provreg edit lab-us --config {config} --set region="
+    words = ["provreg", "edit", "lab-us", "--config", str(config), "--set", "region", "="]
+    assert bash_complete(bash_script, line, words) == ["=eu", "=us"]  # bash replaces the `=`
+    line = f"provreg edit lab-us --config {config} --set region=u"
+    words = ["provreg", "edit", "lab-us", "--config", str(config), "--set", "region", "=", "u"]
+    assert bash_complete(bash_script, line, words) == ["us"]
+    line = f"provreg add anthropic --config {config} --set use_auth_header="
+    words = [*line.split(" ")[:-1], "use_auth_header", "="]
+    assert bash_complete(bash_script, line, words) == ["=true", "=false"]
+    line = f"provreg edit lab-us --config {config} --set token="
+    words = [*line.split(" ")[:-1], "token", "="]
+    assert bash_complete(bash_script, line, words) == []
 
 
 def test_bash_set_field_after_equals_keeps_the_option(bash_script: Path, config: Path) -> None:
@@ -363,6 +375,7 @@ def test_the_reader_takes_block_flow_and_quoted_entries_only_at_entry_level() ->
         ("token", "secret"),
         ("region", "choice"),
     ]
+    assert sections.definitions[0].choices == {2: ["eu", "us"]}
 
 
 def test_the_reader_agrees_with_the_loader_on_the_samples() -> None:
@@ -379,3 +392,5 @@ def test_the_reader_agrees_with_the_loader_on_the_samples() -> None:
         "default_model",
         "max_tokens_per_day",
     ]
+    assert registry.choices["acme-gateway"] == {"team": ["platform", "research", "support"]}
+    assert registry.choices["openai"] == {"api_style": ["chat_completions", "responses"]}

@@ -74,16 +74,21 @@ def _values(kind: Any, context: Context, spec: Spec, typed: str) -> list[str] | 
 def _registry_values(kind: str, context: Context, typed: str) -> list[str]:
     from provreg.completion.values import read_registry
 
-    fields_wanted = kind.rstrip("=").endswith("fields")
-    if fields_wanted and "=" in typed:
-        return []  # a value: nothing to offer
     registry = read_registry(context.config, with_types=kind != "ids")
     if kind == "ids":
         return sorted(registry.instances)
     if kind == "types":
         return list(registry.types)
-    provider = _provider_in_words(context, registry.instances, registry.types)
-    fields = registry.types.get(provider or "", [])
+    provider = _provider_in_words(context, registry.instances, registry.types) or ""
+    fields = registry.types.get(provider, [])
+    if "=" in typed:  # `--set FIELD=`: the field's choices, if it has any
+        name = typed.partition("=")[0]
+        values = (
+            ["true", "false"]
+            if dict(fields).get(name) == "bool"
+            else registry.choices.get(provider, {}).get(name, [])
+        )
+        return [f"{name}={value}" for value in values] if kind.endswith("=") else []
     if kind.startswith("secret-"):
         fields = [pair for pair in fields if pair[1] == "secret"]
     suffix = "=" if kind.endswith("=") else ""

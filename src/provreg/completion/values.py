@@ -22,6 +22,8 @@ _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:")
 _ITEM = re.compile(r"^(\s*)-\s+(.*)$")
 _KEY = re.compile(r"^(\s*)([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(.*))?$")
 _FLOW_PAIR = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:[ \t]*([^,{}]*)")
+_CHOICES = re.compile(r"\bchoices[ \t]*:[ \t]*\[([^\]]*)\]")
+"""A field's `choices: [a, b]` (one line; a block list of choices is not read)."""
 _ENTRY_KEYS = frozenset(("id", "name", "provider"))
 """The keys of an entry completion uses (the others are not even unquoted)."""
 _MAX_BYTES = 1024 * 1024
@@ -34,11 +36,14 @@ _MAX_BYTES = 1024 * 1024
 
 class Entry:
     """One item of a `providers:` or `definitions:` list: its plain scalar
-    keys, and (for a definition) the ids and types of its `fields:`."""
+    keys, and (for a definition) the ids and types of its `fields:` and the
+    choices of those that list them."""
 
     def __init__(self) -> None:
         self.keys: dict[str, str] = {}
         self.fields: list[tuple[str, str]] = []
+        self.choices: dict[int, list[str]] = {}
+        """Index in `fields` -> its choices."""
 
 
 class Sections:
@@ -127,6 +132,7 @@ def _read_field_line(entry: Entry, line: str, field_column: int) -> None:
             key = _KEY.match(" " * (len(item.group(1)) + 2) + item.group(2))
             pairs = {key.group(2): _scalar(key.group(3) or "")} if key else {}
         entry.fields.append((pairs.get("id", ""), pairs.get("type", "")))
+        _read_choices(entry, item.group(2))
         return
     key = _KEY.match(line)
     if key is None or len(key.group(1)) != field_column or not entry.fields:
@@ -136,6 +142,15 @@ def _read_field_line(entry: Entry, line: str, field_column: int) -> None:
         entry.fields[-1] = (_scalar(key.group(3) or ""), field_type)
     elif key.group(2) == "type":
         entry.fields[-1] = (field_id, _scalar(key.group(3) or ""))
+    elif key.group(2) == "choices":
+        _read_choices(entry, line)
+
+
+def _read_choices(entry: Entry, text: str) -> None:
+    found = _CHOICES.search(text.split(" #", 1)[0])
+    if found is not None:
+        choices = [_scalar(choice) for choice in found.group(1).split(",")]
+        entry.choices[len(entry.fields) - 1] = [choice for choice in choices if choice]
 
 
 def _read(path: str) -> Sections:
@@ -183,36 +198,41 @@ _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class Registry:
-    """What completion knows of a registry: instances (id -> provider type)
-    and provider types (id -> fields as (id, type)), built-ins first."""
+    """What completion knows of a registry: instances (id -> provider type),
+    provider types (id -> fields as (id, type)), built-ins first, and the
+    choices of their fields (type id -> field id -> choices)."""
 
-    def __init__(self, instances: dict[str, str], types: dict[str, list[tuple[str, str]]]) -> None:
-        self.instances = instances
-        self.types = types
+    def __init__(self) -> None:
+        self.instances: dict[str, str] = {}
+        self.types: dict[str, list[tuple[str, str]]] = {}
+        self.choices: dict[str, dict[str, list[str]]] = {}
 
 
 def read_registry(config: list[str], *, with_types: bool) -> Registry:
     """The instances of the config files, and (`with_types`) every provider type."""
-    instances: dict[str, str] = {}
-    types: dict[str, list[tuple[str, str]]] = {}
+    registry = Registry()
     if with_types:
-        _add_types(types, _read(os.path.join(_PACKAGE, "catalog", "builtin.yaml")))
+        _add_types(registry, _read(os.path.join(_PACKAGE, "catalog", "builtin.yaml")))
     for path in _config_files(config):
         sections = _read(path)
         for entry in sections.providers:
             given = entry.keys.get("id") or slugify(entry.keys.get("name", ""))
             if given and entry.keys.get("name"):
-                instances.setdefault(given, entry.keys.get("provider", ""))
+                registry.instances.setdefault(given, entry.keys.get("provider", ""))
         if with_types:
-            _add_types(types, sections)
-    return Registry(instances, types)
+            _add_types(registry, sections)
+    return registry
 
 
-def _add_types(types: dict[str, list[tuple[str, str]]], sections: Sections) -> None:
+def _add_types(registry: Registry, sections: Sections) -> None:
     for definition in sections.definitions:
         type_id = definition.keys.get("id")
-        if type_id:
-            types.setdefault(type_id, [pair for pair in definition.fields if pair[0]])
+        if not type_id or type_id in registry.types:
+            continue  # the first definition of an id wins, as in the catalog
+        registry.types[type_id] = [pair for pair in definition.fields if pair[0]]
+        registry.choices[type_id] = {
+            definition.fields[index][0]: choices for index, choices in definition.choices.items()
+        }
 
 
 def theme_names() -> list[str]:

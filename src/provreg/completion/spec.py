@@ -10,9 +10,11 @@ generated, and the script always matches the provreg that wrote it.
                          "positionals": [[KIND, NARGS], ...]}}}
 
 PATH is the command's words joined by spaces ("" for `provreg` itself,
-"secret get"). A KIND is the name of a dynamic value (`DYNAMIC_KINDS`), a list
-of choices, "files" (the shell's own file completion) or "none" (a value the
-user makes up: a name, a number).
+"secret get"). A KIND is a list of choices, the name of a value read from the
+files at each TAB (`ids`, `types`, `themes`, `fields`, `secret-fields`; with
+a trailing `=` for `--set` and `--ref`, which offer `FIELD=`), "files" (the
+shell's own file completion) or "none" (a value the user makes up: a name, a
+number).
 """
 
 from __future__ import annotations
@@ -38,9 +40,6 @@ KIND_BY_DEST: dict[str, str] = {
 }
 """What an argument's value is, by its `dest`. Any other argument that takes a
 value completes file names: most of them are paths."""
-
-DYNAMIC_KINDS = ("ids", "types", "themes", "fields", "fields=", "secret-fields", "secret-fields=")
-"""Kinds `provreg __complete` reads from the files; `fields=` offers `FIELD=`."""
 
 Spec = dict[str, Any]
 

@@ -54,7 +54,7 @@ def leaf_parsers(
 
 def test_every_command_has_a_runner() -> None:
     leaves = leaf_parsers(build_parser())
-    assert len(leaves) == 27  # 20 commands, `secret` with its 7 actions
+    assert len(leaves) == 28  # 21 commands, `secret` with its 7 actions
     for path, parser in leaves:
         assert callable(parser.get_default("run")), " ".join(path)
 

@@ -839,6 +839,34 @@ def _run_doctor(args: argparse.Namespace) -> int:
     return cmd_doctor(args.config, args.json, sys.stdout)
 
 
+def _declare_completion(sub: SubParsers) -> None:
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or fish)",
+        description="Print a script that completes provreg's commands, options, instance "
+        "ids, provider types, field names for --set and theme names. Install it as "
+        "docs/cli.md says; ids are read at each TAB by `provreg __complete`, without the "
+        "registry.",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
+    completion.set_defaults(run=_run_completion)
+
+
+def _run_completion(args: argparse.Namespace) -> int:
+    from provreg.completion.scripts import script
+    from provreg.completion.spec import parser_spec
+    from provreg.interop.tools import TOOL_NAMES
+
+    spec = parser_spec(build_parser(), {"tool": TOOL_NAMES})
+    sys.stdout.write(script(args.shell, spec))
+    return ExitCode.OK
+
+
+COMPLETE_COMMAND = "__complete"
+"""The hidden command the completion scripts call at each TAB; `main` hands it
+off before building the parser (which imports pydantic), so a TAB stays fast."""
+
+
 COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     _declare_init,
     _declare_check,
@@ -861,6 +889,7 @@ COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     _declare_log,
     _declare_help,
     _declare_doctor,
+    _declare_completion,
 )
 """Every command, in the order `provreg --help` lists them. A new command is a
 `_declare_*` function (its parser, `set_defaults(run=...)`) added here;
@@ -969,6 +998,10 @@ def _mistyped_option(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == [COMPLETE_COMMAND]:
+        from provreg.completion.query import main as complete
+
+        return complete(args_list[1:], sys.stdin, sys.stdout)
     parser, commands = _build()
     exec_tail: list[str] | None = None
     if args_list[:1] == ["exec"] and "--" in args_list:

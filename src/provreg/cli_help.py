@@ -61,6 +61,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "log": ("provreg log -n 20", "provreg log --json"),
     "help": ("provreg help", "provreg help secrets"),
     "doctor": ("provreg doctor", "provreg doctor --json > doctor.json"),
+    "completion": (
+        "provreg completion bash > ~/.local/share/bash-completion/completions/provreg",
+        "provreg completion fish > ~/.config/fish/completions/provreg.fish",
+    ),
 }
 """Command (words after `provreg`, "" for `provreg` itself) -> example lines for its `--help`."""
 

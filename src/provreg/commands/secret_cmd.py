@@ -24,12 +24,12 @@ from provreg.commands.common import (
     WriteOptions,
     open_registry,
     run_on_registry,
-    table,
 )
 from provreg.exit_codes import ExitCode
 from provreg.registry import ProviderRegistry
 from provreg.secrets.index import KeyPin
 from provreg.secrets.policy import without_options
+from provreg.terminal_text import Palette, fit_table, output_width
 
 
 def read_secret_value(field: str, stdin: TextIO) -> SecretStr:
@@ -154,7 +154,26 @@ def cmd_secret_status(paths: list[str], instance_id: str | None, as_json: bool, 
                     status.backend or "-",
                 )
             )
-        out.write(table(rows))
+        palette = Palette.for_stream(out)
+
+        def by_presence(text: str) -> str:
+            # A missing key is what stops a tool; one not looked at is a warning.
+            if text.startswith("○"):
+                return palette.red(text)
+            return palette.yellow(text) if text.startswith("?") else text
+
+        out.write(
+            fit_table(
+                rows,
+                output_width(out),
+                wrap_columns=(3,),
+                squeeze_first=(3, 2, 4),
+                # Ids and field names are typed on command lines: never cut.
+                floors={0: max(len(row[0]) for row in rows), 1: 16, 3: 16},
+                styles={3: by_presence},
+                header_style=palette.bold,
+            )
+        )
         return ExitCode.OK
 
     return run_on_registry(paths, run, audit=False)

@@ -18,7 +18,6 @@ must start fast).
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TextIO
 
@@ -37,6 +36,8 @@ def output_width(stream: TextIO) -> int | None:
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
     if _isatty(stream):
+        import shutil  # not on the `--check` path, which only asks about colour
+
         return shutil.get_terminal_size().columns
     return None
 

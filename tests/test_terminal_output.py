@@ -223,6 +223,19 @@ def test_log_times_are_local_iso_with_offset(tmp_path: Path) -> None:
     assert abs(assert_iso_with_offset(stored) - when) < timedelta(seconds=1)
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_log_fits_each_width(tmp_path: Path, width: int) -> None:
+    config = tmp_path / "cfg"
+    shutil.copytree(SAMPLE_CONFIGS, config)
+    for seconds in ("101", "102"):
+        edit = ("edit", "work-openai", "--set", f"timeout_seconds={seconds}")
+        assert run_provreg(*edit, "--config", str(config)).returncode == 0
+    shown = run_provreg("log", env=cli_env(COLUMNS=str(width))).stdout
+    assert shown.count("work-openai") == 2
+    assert [line for line in shown.splitlines() if len(line) > width] == []
+    assert_iso_with_offset(shown.split()[0 if width < 100 else 6])
+
+
 def test_local_time_leaves_what_is_not_a_time_alone() -> None:
     assert local_time("yesterday") == "yesterday"
     assert local_time(None) == "?"

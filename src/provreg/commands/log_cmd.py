@@ -8,7 +8,7 @@ from typing import TextIO
 
 from provreg.exit_codes import ExitCode
 from provreg.registry.audit import READ_ACTIONS, AuditLog
-from provreg.terminal_text import Palette, fit_table, output_width
+from provreg.terminal_text import Palette, elide_middle, fit_table, output_width, table_fits
 
 
 def cmd_log(limit: int | None, as_json: bool, out: TextIO) -> int:
@@ -44,18 +44,40 @@ def cmd_log(limit: int | None, as_json: bool, out: TextIO) -> int:
             )
         )
     palette = Palette.for_stream(out)
+    width = output_width(out)
+    floors = {0: max(len(row[0]) for row in rows), 4: 20}
+    if width is not None and not table_fits(rows, width, floors):
+        _write_blocks(out, rows[1:], width, palette)
+        return ExitCode.OK
     out.write(
         fit_table(
             rows,
-            output_width(out),
+            width,
             wrap_columns=(4,),
             squeeze_first=(5, 4),
-            floors={0: max(len(row[0]) for row in rows), 4: 20},
+            floors=floors,
             styles={5: palette.dim},
             header_style=palette.bold,
         )
     )
     return ExitCode.OK
+
+
+def _write_blocks(
+    out: TextIO, rows: list[tuple[str, str, str, str, str, str]], width: int, palette: Palette
+) -> None:
+    """For a narrow terminal, two lines an entry: when, what and which; then who and where.
+
+    2026-12-06T14:02:11+01:00  update  work-openai (timeout_seconds)
+        root@vm, cli, /home/me/.config/provreg/providers.yaml
+    """
+    indent = "    "
+    for when, user, source, action, instance, file in rows:
+        head = f"{when}  {action}  "
+        out.write(head + elide_middle(instance, max(width - len(head), 8)) + "\n")
+        who = f"{user}, {source}, "
+        shown_file = elide_middle(file, max(width - len(indent) - len(who), 8))
+        out.write(f"{indent}{who}{palette.dim(shown_file)}".rstrip() + "\n")
 
 
 def local_time(stamp: object) -> str:

@@ -72,6 +72,14 @@ def test_piped_without_columns_nothing_is_wrapped_or_cut(command: str) -> None:
     assert piped == provreg(*COMMANDS[command], COLUMNS="1000").stdout
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_secret_status_fits_each_width(width: int) -> None:
+    shown = provreg("secret", "status", "--config", "sample_configs", COLUMNS=str(width)).stdout
+    assert [line for line in shown.splitlines() if len(line) > width] == []
+    for instance_id in ("work-openai", "acme-gateway-research"):
+        assert re.search(rf"^{instance_id}\b", shown, re.MULTILINE), "ids are never cut"
+
+
 def test_show_aligns_every_key_in_one_column() -> None:
     """The issue: `provider` and `file` were aligned apart from the fields."""
     shown = provreg(*COMMANDS["show"]).stdout.splitlines()[1:]

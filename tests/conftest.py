@@ -20,12 +20,16 @@ pytest_plugins = ["helpers.fixtures"]
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Point HOME and the XDG dirs at a fresh directory; drop PROVREG_* variables."""
+    """Point HOME and the XDG dirs at a fresh directory; drop PROVREG_* variables and
+    the terminal's COLUMNS, LINES, NO_COLOR and FORCE_COLOR."""
     home = tmp_path_factory.mktemp("home")
     saved = dict(os.environ)
     for name in list(os.environ):
         if name.startswith("PROVREG_"):
             del os.environ[name]
+    # The developer's terminal must not change what a test's output looks like.
+    for name in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR"):
+        os.environ.pop(name, None)
     os.environ["HOME"] = str(home)
     os.environ["XDG_CONFIG_HOME"] = str(home / ".config")
     os.environ["XDG_STATE_HOME"] = str(home / ".local" / "state")

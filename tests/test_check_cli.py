@@ -582,3 +582,16 @@ def test_options_before_the_path_open_the_dashboard_path(tmp_path: Path) -> None
     done = run_provreg("--read-only", str(SAMPLE_CONFIGS))
     assert done.returncode == 0, done.stderr
     assert "8 instances in 3 files" in done.stdout
+
+
+def test_options_before_a_command_move_after_it() -> None:
+    """`provreg --read-only tui PATH` and `provreg --config DIR list` are accepted
+    (docs/cli.md); an option the command does not take stays a usage error."""
+    opened = run_provreg("--read-only", "tui", str(SAMPLE_CONFIGS))
+    assert opened.returncode == 0, opened.stderr
+    assert "8 instances in 3 files" in opened.stdout
+    listed = run_provreg("--config", str(SAMPLE_CONFIGS), "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == run_provreg("list", "--config", str(SAMPLE_CONFIGS)).stdout
+    refused = run_provreg("--read-only", "list")
+    assert refused.returncode == 2 and "--read-only" in refused.stderr

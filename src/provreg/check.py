@@ -3,7 +3,8 @@
 Owns: the check command's flow and exit code. Must stay importable without
 textual (a test asserts it) and start fast.
 May import: `provreg.config`, `provreg.report`, `provreg.sarif`, `provreg.model`,
-`provreg.exit_codes`, `provreg.one_line`; `provreg.secrets` only for `--check --secrets`.
+`provreg.exit_codes`, `provreg.one_line`, `provreg.terminal_text`; `provreg.secrets` only
+for `--check --secrets`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from provreg.exit_codes import ExitCode
 from provreg.model import Diagnostic, Severity
 from provreg.one_line import printable
 from provreg.report import format_github, to_json, write_text
+from provreg.terminal_text import Palette
 
 OutputFormat = Literal["text", "json", "github", "sarif"]
 
@@ -116,7 +118,12 @@ def run_check(
                     out.write(format_github(diagnostic) + "\n")
         else:
             write_text(
-                out, diagnostics, files=n_files, instances=n_instances, show_info=not quiet_info
+                out,
+                diagnostics,
+                files=n_files,
+                instances=n_instances,
+                show_info=not quiet_info,
+                palette=Palette.for_stream(out),
             )
         out.flush()
     except BrokenPipeError:

@@ -919,8 +919,27 @@ def _build() -> tuple[argparse.ArgumentParser, frozenset[str]]:
     return parser, frozenset(sub.choices)
 
 
+_TAKES_VALUE = frozenset({"--theme", "--config", "--file", "--provider"})
+"""Options whose next word is their value, for `_command_first`."""
+
+
+def _command_first(argv: list[str], commands: frozenset[str]) -> list[str]:
+    """`provreg --read-only tui PATH` as `provreg tui --read-only PATH`, and
+    `provreg --config DIR list` as `provreg list --config DIR`: options may come
+    before the command, as they may before a path (`provreg --read-only PATH`)."""
+    index = 0
+    while index < len(argv) and argv[index].startswith("-"):
+        if argv[index] in ("-h", "--help", "--version", "--check"):
+            return argv
+        index += 2 if argv[index] in _TAKES_VALUE else 1
+    if 0 < index < len(argv) and argv[index] in commands:
+        return [argv[index], *argv[:index], *argv[index + 1 :]]
+    return argv
+
+
 def _normalise(argv: list[str], commands: frozenset[str]) -> list[str]:
     """`provreg --check ...` means `provreg check ...`; `provreg PATH` opens PATH."""
+    argv = _command_first(argv, commands)
     if "--check" in argv:
         index = argv.index("--check")
         return ["check", *argv[:index], *argv[index + 1 :]]
@@ -1004,6 +1023,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return complete(args_list[1:], sys.stdin, sys.stdout)
     parser, commands = _build()
     exec_tail: list[str] | None = None
+    args_list = _command_first(args_list, commands)
     if args_list[:1] == ["exec"] and "--" in args_list:
         # Everything after `--` is the command, even words that look like our options.
         split = args_list.index("--")

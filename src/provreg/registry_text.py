@@ -41,8 +41,4 @@ def print_registry(paths: list[str], out: TextIO, err: TextIO) -> int:
     )
     for diagnostic in problems:
         out.write(format_text(diagnostic) + "\n")
-    out.write(
-        "\nText listing (stdout is not a terminal); in a terminal `provreg PATH` opens the "
-        "live dashboard. `provreg --check PATH` validates for CI.\n"
-    )
     return ExitCode.OK

@@ -1,7 +1,8 @@
 """Render diagnostics for people and machines: compiler-style text, JSON, GitHub annotations.
 
 Owns: the output formats of `provreg --check` (docs/diagnostics.md, "Output formats").
-May import: `provreg.model`, `provreg.severity`, `provreg.one_line` and the standard library.
+May import: `provreg.model`, `provreg.severity`, `provreg.one_line`, `provreg.terminal_text`
+and the standard library.
 
 Every piece of a line that comes from the user (the file name, the message
 and hint, which quote keys and values) goes through `printable`, so nothing
@@ -16,17 +17,27 @@ from typing import TYPE_CHECKING, TextIO
 
 from provreg.one_line import printable
 from provreg.severity import Severity
+from provreg.terminal_text import Palette
 
 if TYPE_CHECKING:  # the dashboard's header uses `plural` before the models are imported
     from provreg.model import Diagnostic
 
 
-def format_text(diagnostic: Diagnostic) -> str:
-    """`file:line:col: error[E201]: message`, then an indented hint line if any."""
-    head = (
-        f"{printable(diagnostic.file)}:{diagnostic.line}:{diagnostic.column}: "
-        f"{diagnostic.severity.value}[{diagnostic.code}]: {printable(diagnostic.message)}"
-    )
+_PLAIN = Palette(enabled=False)
+
+
+def format_text(diagnostic: Diagnostic, palette: Palette = _PLAIN) -> str:
+    """`file:line:col: error[E201]: message`, then an indented hint line if any.
+
+    With colour on, the position is dim and the severity red (error) or
+    yellow (warning); the characters are the same either way."""
+    level = f"{diagnostic.severity.value}[{diagnostic.code}]"
+    if diagnostic.severity is Severity.ERROR:
+        level = palette.red(level)
+    elif diagnostic.severity is Severity.WARNING:
+        level = palette.yellow(level)
+    position = f"{printable(diagnostic.file)}:{diagnostic.line}:{diagnostic.column}:"
+    head = f"{palette.dim(position)} {level}: {printable(diagnostic.message)}"
     if diagnostic.hint:
         return f"{head}\n    = hint: {printable(diagnostic.hint)}"
     return head
@@ -63,12 +74,13 @@ def write_text(
     files: int,
     instances: int,
     show_info: bool = True,
+    palette: Palette = _PLAIN,
 ) -> None:
     counts = {severity: 0 for severity in Severity}
     for diagnostic in diagnostics:
         counts[diagnostic.severity] += 1
         if show_info or diagnostic.severity is not Severity.INFO:
-            out.write(format_text(diagnostic) + "\n")
+            out.write(format_text(diagnostic, palette) + "\n")
     out.write(
         summary_line(
             files,

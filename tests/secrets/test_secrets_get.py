@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import shlex
 import shutil
@@ -368,7 +369,8 @@ def test_get_refuses_an_instance_with_helpers_false(
         "exec", instance_id, *cfg, "--", "sh", "-c", 'printf "%s" "${#OPENAI_API_KEY}"', env=env
     )
     assert (through_exec.returncode, through_exec.stdout) == (0, str(len(value)))
-    assert "helpers   false" in run_cli("show", instance_id, *cfg, env=env).stdout
+    shown_helpers = run_cli("show", instance_id, *cfg, env=env).stdout
+    assert re.search(r"^  helpers +false  \(", shown_helpers, re.MULTILINE)
 
     edited = run_cli("edit", instance_id, "--set", "default_model=gpt-5", *cfg, env=env)
     assert edited.returncode == 0, edited.output

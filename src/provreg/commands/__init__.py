@@ -8,6 +8,7 @@ May import: every headless package (`provreg.registry`, `provreg.sync`,
 `probe`, and `provreg.storage` for the atomic write of other tools' files), the top-level helpers
 (`provreg.exit_codes`, `provreg.paths`, `provreg.report`, `provreg.gc_control`,
 `provreg.field_text`, `provreg.text_encoding`, `provreg.one_line` for report
-lines, `provreg.editor` and `provreg.severity` for `doctor`), anyio, pydantic.
+lines, `provreg.editor` and `provreg.severity` for `doctor`, `provreg.terminal_text`
+for width and colour), anyio, pydantic.
 Never textual, never `provreg.tui`.
 """

@@ -13,12 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from provreg.commands.common import (
-    CommandError,
-    WriteOptions,
-    run_on_registry,
-    table,
-)
+from provreg.commands.common import CommandError, WriteOptions, run_on_registry
 from provreg.config.edit import REMOVE
 from provreg.config.read.validation import parse_secret_ref
 from provreg.exit_codes import ExitCode
@@ -37,6 +32,7 @@ from provreg.model import (
     SecretRef,
 )
 from provreg.registry import ProviderRegistry
+from provreg.terminal_text import Palette, Style, output_width, wrap
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
@@ -161,34 +157,49 @@ def _display_value(value: Any) -> str:
 def print_instance(
     out: TextIO, instance: ProviderInstance, definition: ProviderDefinition | None, stale: bool
 ) -> None:
-    out.write(f"{instance.name}  ({instance.id})\n")
-    out.write(f"  provider  {instance.provider}")
-    out.write(f" — {definition.name}\n" if definition is not None else "\n")
-    out.write(f"  file      {instance.file}:{instance.line}")
-    out.write("  (stale: the file has errors; showing its last good version)\n" if stale else "\n")
+    """The name and id, then one `key  value` line per setting and field, the
+    keys in one column; values wrap under themselves to fit the terminal."""
+    palette = Palette.for_stream(out)
+    where = f"{instance.file}:{instance.line}"
+    rows: list[tuple[str, str, Style | None]] = [
+        (
+            "provider",
+            instance.provider + (f" — {definition.name}" if definition is not None else ""),
+            None,
+        ),
+        ("file", where, palette.dim),
+    ]
+    if stale:
+        rows.append(("stale", "the file has errors; showing its last good version", palette.yellow))
     if not instance.helpers_allowed:
-        out.write("  helpers   false  (`provreg secret get` refuses its keys; `exec` only)\n")
+        why = "`provreg secret get` refuses its keys; `exec` only"
+        rows.append(("helpers", f"false  ({why})", None))
     if instance.http_allowed:
-        out.write("  allow_http  true  (`provreg probe` may send its key over plain http)\n")
-    if definition is None:
-        return
-    rows = []
-    for spec in definition.fields:
+        why = "`provreg probe` may send its key over plain http"
+        rows.append(("allow_http", f"true  ({why})", None))
+    for spec in definition.fields if definition is not None else ():
         if spec.is_secret:
             ref = instance.secret_ref(spec.id)
             note = "" if ref.explicit else "  (default)"
-            rows.append((spec.id, f"secret: {ref.describe()}{note}"))
+            rows.append((spec.id, f"secret: {ref.describe()}{note}", None))
         elif spec.id in instance.values:
-            rows.append((spec.id, _display_value(instance.values[spec.id])))
+            rows.append((spec.id, _display_value(instance.values[spec.id]), None))
         elif spec.default is not None:
-            rows.append((spec.id, f"{_display_value(spec.default)}  (default)"))
-    width = max((len(key) for key, _ in rows), default=0)
-    for key, value in rows:
-        out.write(f"  {key.ljust(width)}  {value}\n")
+            rows.append((spec.id, f"{_display_value(spec.default)}  (default)", None))
     if instance.models:
-        out.write("  models\n")
-        for model in instance.models:
-            out.write(f"    {model.describe()}\n")
+        rows.append(("models", "", None))
+    out.write(f"{palette.bold(instance.name)}  ({instance.id})\n")
+    key_width = max(len(key) for key, _, _ in rows)
+    width = output_width(out)
+    room = None if width is None else max(width - 2 - key_width - 2, 20)
+    for key, value, style in rows:
+        lines = [value] if room is None else wrap(value, room)
+        for number, line in enumerate(lines):
+            label = key if number == 0 else ""
+            shown = style(line) if style is not None else line
+            out.write(f"  {label.ljust(key_width)}  {shown}".rstrip() + "\n")
+    for model in instance.models:
+        out.write(f"    {model.describe()}\n")
 
 
 # --------------------------------------------------------------------------- commands
@@ -219,10 +230,55 @@ def cmd_list(paths: list[str], as_json: bool, provider: str | None, out: TextIO)
                     f"{instance.file}:{instance.line}",
                 )
             )
-        out.write(table(rows))
+        out.write(listing_table(rows, out))
         return ExitCode.OK
 
     return run_on_registry(paths, run, audit=False)
+
+
+def listing_table(rows: Sequence[Sequence[str]], out: TextIO) -> str:
+    """`list`'s rows fitted to `out`.
+
+    Ids and providers (typed on command lines) stay whole; the file and the
+    name give way first, elided in the middle so `file.yaml:12` stays
+    readable. Too narrow for that: one block per instance. The file is dim
+    on a terminal."""
+    from provreg.terminal_text import fit_table, table_fits
+
+    palette = Palette.for_stream(out)
+    width = output_width(out)
+    whole = {column: max(len(row[column]) for row in rows) for column in (0, 2)}
+    floors = {**whole, 1: 16, 3: 12, 4: 20}
+    if width is not None and not table_fits(rows, width, floors):
+        return _listing_blocks(rows[1:], width, palette)
+    return fit_table(
+        rows,
+        width,
+        squeeze_first=(4, 1),
+        floors=floors,
+        styles={4: palette.dim},
+        header_style=palette.bold,
+    )
+
+
+def _listing_blocks(rows: Sequence[Sequence[str]], width: int, palette: Palette) -> str:
+    """For a narrow terminal: `ID  NAME`, then provider and model, then the file.
+
+    work-openai  Work OpenAI
+        openai, gpt-4.1
+        sample_configs/providers/hosted.yaml:8
+    """
+    from provreg.terminal_text import elide_middle
+
+    indent = "    "
+    room = max(width - len(indent), 1)
+    lines = []
+    for instance_id, name, provider, model, where in rows:
+        shown_name = elide_middle(name, max(width - len(instance_id) - 2, 1))
+        lines.append(f"{palette.bold(instance_id)}  {shown_name}")
+        lines.append(indent + elide_middle(f"{provider}, {model}", room))
+        lines.append(indent + palette.dim(elide_middle(where, room)))
+    return "\n".join(lines) + "\n"
 
 
 def cmd_show(paths: list[str], instance_id: str, as_json: bool, out: TextIO) -> int:

@@ -24,12 +24,20 @@ from provreg.commands.common import (
     WriteOptions,
     open_registry,
     run_on_registry,
-    table,
 )
 from provreg.exit_codes import ExitCode
 from provreg.registry import ProviderRegistry
 from provreg.secrets.index import KeyPin
 from provreg.secrets.policy import without_options
+from provreg.terminal_text import (
+    Palette,
+    Style,
+    elide_middle,
+    fit_table,
+    output_width,
+    table_fits,
+    wrap,
+)
 
 
 def read_secret_value(field: str, stdin: TextIO) -> SecretStr:
@@ -154,10 +162,53 @@ def cmd_secret_status(paths: list[str], instance_id: str | None, as_json: bool, 
                     status.backend or "-",
                 )
             )
-        out.write(table(rows))
+        palette = Palette.for_stream(out)
+
+        def by_presence(text: str) -> str:
+            # A missing key is what stops a tool; one not looked at is a warning.
+            if text.startswith("○"):
+                return palette.red(text)
+            return palette.yellow(text) if text.startswith("?") else text
+
+        width = output_width(out)
+        # Ids and field names are typed on command lines: never cut.
+        floors = {0: max(len(row[0]) for row in rows), 1: 16, 3: 16}
+        if width is not None and not table_fits(rows, width, floors):
+            _write_status_blocks(out, rows[1:], width, by_presence)
+            return ExitCode.OK
+        out.write(
+            fit_table(
+                rows,
+                width,
+                wrap_columns=(3,),
+                squeeze_first=(3, 2, 4),
+                floors=floors,
+                styles={3: by_presence},
+                header_style=palette.bold,
+            )
+        )
         return ExitCode.OK
 
     return run_on_registry(paths, run, audit=False)
+
+
+def _write_status_blocks(
+    out: TextIO, rows: list[tuple[str, str, str, str, str]], width: int, style: Style
+) -> None:
+    """For a narrow terminal: `INSTANCE FIELD`, then the status (wrapped), then
+    the reference and the backend.
+
+        work-openai api_key
+            ○ missing
+            env OPENAI_API_KEY, backend -
+    """
+    indent = "    "
+    room = max(width - len(indent), 8)
+    for instance_id, field, reference, status, backend in rows:
+        out.write(f"{instance_id} {field}\n")
+        for line in wrap(status, room):
+            out.write(f"{indent}{style(line)}\n")
+        out.write(indent + elide_middle(f"{reference}, backend {backend}", room) + "\n")
 
 
 def cmd_secret_confirm(

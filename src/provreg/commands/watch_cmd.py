@@ -39,12 +39,14 @@ def cmd_watch(
         engine = SyncEngine(registry, settings)
 
         def on_events(events: Sequence[Event]) -> None:
-            stamp = datetime.now().strftime("%H:%M:%S")
+            # ISO 8601 with the local offset, as `provreg log` shows times; JSON to the
+            # millisecond, as the audit log stores them.
+            now = datetime.now().astimezone()
+            stamp = now.isoformat(timespec="seconds")
             for event in events:
                 if as_json:
-                    out.write(
-                        json.dumps({"time": datetime.now().isoformat(), **describe(event)}) + "\n"
-                    )
+                    time = now.isoformat(timespec="milliseconds")
+                    out.write(json.dumps({"time": time, **describe(event)}) + "\n")
                 else:
                     line = text_line(event)
                     if line is not None:

@@ -212,3 +212,11 @@ def _narrowed(
             spare -= grow
         widths = new
     return widths
+
+
+def local_time(epoch_seconds: float) -> str:
+    """A moment as ISO 8601 in local time with its offset, to the second
+    (`2026-12-06T14:02:11+01:00`): how every command prints a time."""
+    from datetime import datetime
+
+    return datetime.fromtimestamp(epoch_seconds).astimezone().isoformat(timespec="seconds")

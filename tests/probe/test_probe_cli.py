@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,8 @@ def test_report_and_exit_code(key: str, tmp_path: Path, capsys: pytest.CaptureFi
     assert result["id"] == "good"
     assert result["status"] == "auth-failed"
     assert result["summary"] == "auth failed: HTTP 401: Incorrect API key provided"
+    # Times as every command prints them: ISO 8601, local, with the offset.
+    assert datetime.fromisoformat(result["checked_at"]).utcoffset() is not None
 
 
 def test_usage_mistakes(key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

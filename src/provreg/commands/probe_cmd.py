@@ -24,6 +24,7 @@ from provreg.one_line import printable
 from provreg.probe import DEFAULT_TIMEOUT, ProbeResult, probe_instances
 from provreg.registry import ProviderRegistry
 from provreg.secrets.redaction import REDACTED
+from provreg.terminal_text import local_time
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def result_json(result: ProbeResult) -> dict[str, object]:
         "latency_ms": None if result.latency_ms is None else round(result.latency_ms, 1),
         "models": list(result.models) if result.lists_models else None,
         "missing": [{"model": m, "did_you_mean": s} for m, s in result.missing],
-        "checked_at": result.checked_at,
+        "checked_at": local_time(result.checked_at),
     }
 
 

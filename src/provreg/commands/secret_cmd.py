@@ -34,6 +34,7 @@ from provreg.terminal_text import (
     Style,
     elide_middle,
     fit_table,
+    local_time,
     output_width,
     table_fits,
     wrap,
@@ -264,7 +265,7 @@ def _pin_json(pin: KeyPin) -> dict[str, Any]:
         "user": pin.user,
         "instance_id": pin.instance_id,
         "field": pin.field,
-        "created": pin.created,
+        "created": local_time(pin.created),
         "hosts": list(pin.hosts),
     }
 

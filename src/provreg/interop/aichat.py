@@ -51,6 +51,7 @@ from provreg.interop.base import (
     ToolNote,
 )
 from provreg.interop.key_handoff import (
+    KEY_MARK,
     exec_env_hint,
     instance_key,
     key_field,
@@ -110,12 +111,8 @@ _KNOWN_HOSTS = {
 
 _OLLAMA_PORT = 11434
 
-KEY_MARK = "provreg_key"
-"""A client key saying its NAME_API_KEY variable holds that instance's own key
-(set through `provreg exec` or `provreg secret get`): an import reads it back
-as `provreg secret get ID`, which matches the instance. aichat's client structs
-do not refuse unknown keys (no `deny_unknown_fields`), so it is inert there."""
-
+# KEY_MARK (key_handoff) goes on a client as it is: aichat's client structs do
+# not refuse unknown keys (no `deny_unknown_fields`), so it is inert there.
 NO_KEY_MARK = "provreg_no_key"
 """A client key saying the instance hands over no key (a local server's): without
 it, a client with no `api_key` reads as one whose key is in NAME_API_KEY."""

@@ -201,6 +201,32 @@ def imported_model(
         return None
 
 
+def imported_model_list(
+    listed: object, where: str, keys: tuple[str, str, str], lost: list[str]
+) -> list[ModelSpec]:
+    """The models of a tool's list of model mappings (`keys`: the mapping's id,
+    context window and output limit keys); what provreg cannot keep is named in
+    `lost` (`where[2] (not a model provreg can keep)`), never silently dropped."""
+    if listed is None:
+        return []
+    if not isinstance(listed, list):
+        lost.append(f"{where} (not a list)")
+        return []
+    id_key, context_key, output_key = keys
+    models = []
+    for index, model in enumerate(listed):
+        spec = (
+            imported_model(model.get(id_key), model.get(context_key), model.get(output_key))
+            if isinstance(model, dict)
+            else None
+        )
+        if spec is None:
+            lost.append(f"{where}[{index}] (not a model provreg can keep)")
+            continue
+        models.append(spec)
+    return models
+
+
 @dataclass(frozen=True, slots=True)
 class ImportedEntry:
     """One provider the tool's file describes, as a proposal for the registry."""

@@ -48,6 +48,10 @@ from provreg.interop.base import (
     ToolNote,
 )
 from provreg.interop.key_handoff import (
+    INSTANCE_MARK as MARK,
+)
+from provreg.interop.key_handoff import (
+    KEY_MARK,
     exec_env_hint,
     exec_env_names,
     instance_key,
@@ -66,14 +70,6 @@ from provreg.interop.yaml_edit import (
     replace_scalar,
 )
 from provreg.model import ModelSpec, ProviderInstance, SecretRef
-
-MARK = "provreg_instance"
-"""The key in a model's `env` that names the provreg instance it came from."""
-
-KEY_MARK = "provreg_key"
-"""The key in a model's `env` saying its `${{ secrets.VAR }}` holds that
-instance's own key (set through `provreg exec` or `provreg secret get`): an
-import reads it back as `provreg secret get ID`, which matches the instance."""
 
 EDITOR_COMMAND = "code"
 """The editor the hints start (Continue runs inside it)."""

@@ -43,7 +43,7 @@ from provreg.interop.base import (
     SecretHandoff,
     ToolFileError,
     ToolNote,
-    imported_model,
+    imported_model_list,
 )
 from provreg.interop.key_handoff import exec_variable
 from provreg.model import FieldSpec, ModelSpec, ProviderDefinition, SecretRef
@@ -376,23 +376,9 @@ def _read_entry(text: str, member: jsonc.Member) -> ImportedEntry | ToolNote:
             lost.append("api_key (shell syntax provreg cannot map)")
         else:
             secrets["api_key"] = secret
-    models: list[ModelSpec] = []
-    listed = config.get("models")
-    if listed is not None and not isinstance(listed, list):
-        lost.append("models (not a list)")
-        listed = []
-    for index, model in enumerate(listed or []):
-        spec = (
-            imported_model(
-                model.get("id"), model.get("context_window"), model.get("default_max_tokens")
-            )
-            if isinstance(model, dict)
-            else None
-        )
-        if spec is None:
-            lost.append(f"models[{index}] (not a model provreg can keep)")
-            continue
-        models.append(spec)
+    models = imported_model_list(
+        config.get("models"), "models", ("id", "context_window", "default_max_tokens"), lost
+    )
     if models and provider == "openai-compatible":
         values["default_model"] = models[0].id  # required there; crush has no per-provider default
     if provider == "azure-openai":

@@ -14,6 +14,17 @@ from collections.abc import Sequence
 from provreg.interop.base import ExportContext, ExportItem, SecretHandoff, shell_name
 from provreg.model import FieldSpec, ProviderDefinition, SecretRef
 
+INSTANCE_MARK = "provreg_instance"
+"""The key, on a tool's item, naming the provreg instance it was exported from
+(where the tool keeps keys it does not know: LiteLLM's `model_info`, a Continue
+model's `env`, an llm item): `--merge` replaces only items so marked, and an
+import reads the id back."""
+
+KEY_MARK = "provreg_key"
+"""The key, beside `INSTANCE_MARK`, saying the item's key variable holds that
+instance's own key (filled by `provreg exec` or `provreg secret get`): an import
+reads it back as `provreg secret get ID`, so it matches the instance again."""
+
 
 def key_field(item: ExportItem, context: ExportContext) -> FieldSpec | None:
     """The `api_key` field when the export hands a key over: stated, required,

@@ -58,6 +58,10 @@ from provreg.interop.base import (
     ToolNote,
 )
 from provreg.interop.key_handoff import (
+    INSTANCE_MARK as MARK,
+)
+from provreg.interop.key_handoff import (
+    KEY_MARK,
     exec_env_hint,
     exec_env_names,
     instance_key,
@@ -76,15 +80,6 @@ from provreg.interop.yaml_edit import (
     replace_scalar,
 )
 from provreg.model import ModelSpec, ProviderInstance, SecretRef
-
-MARK = "provreg_instance"
-"""The `model_info` key that names the provreg instance an item came from."""
-
-KEY_MARK = "provreg_key"
-"""The `model_info` key saying the item's `api_key` variable holds that
-instance's own key (filled by `provreg exec` or `provreg secret get`), not a
-variable of the user's: an import reads it back as `provreg secret get ID`, so
-importing what was exported or scrubbed matches the instance again."""
 
 ENV_PREFIX = "os.environ/"
 

@@ -58,6 +58,10 @@ from provreg.interop.base import (
     ToolNote,
 )
 from provreg.interop.key_handoff import (
+    INSTANCE_MARK as MARK,
+)
+from provreg.interop.key_handoff import (
+    KEY_MARK,
     exec_env_hint,
     instance_key,
     key_field,
@@ -75,11 +79,6 @@ from provreg.interop.yaml_edit import (
 )
 from provreg.model import ModelSpec, SecretRef
 
-MARK = "provreg_instance"
-KEY_MARK = "provreg_key"
-"""An item key saying the model's key is that instance's own, handed to llm
-through OPENAI_API_KEY by `provreg exec` or `provreg secret get`: an import reads
-it back as `provreg secret get ID`, which matches the instance."""
 MODELS_FILE = "extra-openai-models.yaml"
 KEYS_FILE = "keys.json"
 KEY_VARIABLE = "OPENAI_API_KEY"

@@ -42,7 +42,7 @@ from provreg.interop.base import (
     SecretHandoff,
     ToolFileError,
     ToolNote,
-    imported_model,
+    imported_model_list,
     shell_name,
 )
 from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance
@@ -321,24 +321,13 @@ def _read_entry(
         if provider == "google-gemini" and not re.search(r"/v1(beta)?/?$", api_url):
             api_url = api_url.rstrip("/") + "/v1beta"
         values["base_url"] = api_url
-    models: list[ModelSpec] = []
     problems: list[str] = []
-    listed = config.get("available_models")
-    if listed is not None and not isinstance(listed, list):
-        problems.append("available_models (not a list)")
-        listed = []
-    for index, model in enumerate(listed or []):
-        spec = (
-            imported_model(
-                model.get("name"), model.get("max_tokens"), model.get("max_output_tokens")
-            )
-            if isinstance(model, dict)
-            else None
-        )
-        if spec is None:
-            problems.append(f"available_models[{index}] (not a model provreg can keep)")
-            continue
-        models.append(spec)
+    models = imported_model_list(
+        config.get("available_models"),
+        "available_models",
+        ("name", "max_tokens", "max_output_tokens"),
+        problems,
+    )
     if models and provider == "openai-compatible":
         values["default_model"] = models[0].id
     lost = [key for key in config if key not in {"api_url", "available_models", "auto_discover"}]

@@ -6,8 +6,10 @@ Each adapter module is imported only when its tool is asked for.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from provreg.interop.base import ToolAdapter
+if TYPE_CHECKING:  # the CLI's parser reads TOOL_NAMES: it must not pay for pydantic
+    from provreg.interop.base import ToolAdapter
 
 ADAPTER_MODULES: dict[str, str] = {
     "litellm": "provreg.interop.litellm",

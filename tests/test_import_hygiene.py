@@ -179,3 +179,46 @@ def test_dashboard_first_paint_does_not_import_the_models_or_the_registry() -> N
         """
     )
     assert result["loaded"] == []
+
+
+def test_version_needs_neither_the_parser_nor_the_config_layer() -> None:
+    """`provreg --version` costs what Python costs: the entry point answers it
+    before argparse, the command table or any config module is imported."""
+    result = _run(
+        """
+        import contextlib, io
+        import provreg.entry
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = provreg.entry.main(["--version"])
+        heavy = ("argparse", "provreg.cli", "yaml", "pydantic", "provreg.config")
+        print(json.dumps({
+            "code": code,
+            "output": out.getvalue(),
+            "loaded": sorted(m for m in heavy if m in sys.modules),
+        }))
+        """
+    )
+    assert result["code"] == 0
+    assert result["output"] == "provreg 0.1.0\n"
+    assert result["loaded"] == []
+
+
+def test_the_installed_command_answers_version_like_the_parser() -> None:
+    # The fast answer and argparse's `version` action (kept for `--help`) agree.
+    from provreg.cli import build_parser
+
+    fast = subprocess.run(
+        [str(Path(sys.executable).parent / "provreg"), "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    parser = build_parser()
+    with pytest.raises(SystemExit) as exited:
+        parser.parse_args(["--version"])
+    assert exited.value.code == 0
+    version_action = next(a for a in parser._actions if "--version" in a.option_strings)
+    assert fast.stdout == f"{version_action.version}\n"

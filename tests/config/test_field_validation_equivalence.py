@@ -16,6 +16,7 @@ import math
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from enum import IntEnum, StrEnum
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -212,7 +213,22 @@ secret_refs = st.one_of(
     ),
     st.dictionaries(st.sampled_from(["env", "keyring", "file", "command"]), texts, max_size=2),
 )
-scalars = st.one_of(st.none(), st.booleans(), numbers, texts)
+
+
+class Tone(StrEnum):
+    """Not from YAML, but the registry takes values from Python callers too."""
+
+    LOW = "low"
+    OTHER = "sk-other"
+
+
+class Count(IntEnum):
+    THREE = 3
+
+
+scalars = st.one_of(
+    st.none(), st.booleans(), numbers, texts, st.sampled_from([Tone.LOW, Tone.OTHER, Count.THREE])
+)
 values = st.one_of(
     scalars,
     secret_refs,

@@ -80,6 +80,10 @@ def check_url(value: str) -> str:
     return value
 
 
+_valid_url = lru_cache(maxsize=1024)(check_url)
+"""`check_url` for URL fields: instances repeat a few URLs (a refused one is not kept)."""
+
+
 def parse_secret_ref(value: Any) -> SecretRef:
     """Turn the YAML form of a secret reference into a SecretRef.
 
@@ -226,12 +230,15 @@ its problems."""
 
 class _Checker:
     """A definition's fields, compiled: (id, check, required) in declaration
-    order, which is the order problems are reported in."""
+    order, which is the order problems are reported in; the checks by id and
+    the required ids, for the common case of a valid instance."""
 
-    __slots__ = ("fields",)
+    __slots__ = ("checks", "fields", "required")
 
     def __init__(self, fields: tuple[tuple[str, FieldCheck, bool], ...]) -> None:
         self.fields = fields
+        self.checks = {field_id: check for field_id, check, _ in fields}
+        self.required = tuple(field_id for field_id, _, required in fields if required)
 
 
 _CHECKER_CACHE: dict[int, tuple[ProviderDefinition, _Checker]] = {}
@@ -293,9 +300,9 @@ def _compile(spec: FieldSpec) -> FieldCheck:  # noqa: C901 - one branch per fiel
     """The check of one field: its type, then its bounds, pattern or choices.
 
     Strict as the model was: no value is converted from another YAML type
-    (text stays text, `1` is not a float's `1.0` until accepted as one, a
-    boolean is never a number); a str, int or list subclass is accepted as
-    its base type."""
+    (a number is never text, a boolean never a number), except that a float
+    field takes a whole number, as a float; a str, int or list subclass is
+    accepted as its base type."""
     field_id = spec.id
     kind = spec.type
     low = spec.min
@@ -357,7 +364,7 @@ def _compile(spec: FieldSpec) -> FieldCheck:  # noqa: C901 - one branch per fiel
                     return wrong_type(value, problems)
                 value = str.__str__(value)
             try:
-                return check_url(value)
+                return _valid_url(value)
             except FieldValueError as exc:
                 problems.append(
                     FieldProblem(
@@ -639,17 +646,27 @@ def _validate(
     """The stated values, each checked by its field's rules (None when any is
     refused); problems in field-declaration order, a required field missing
     in its place."""
+    checker = checker_for(definition)
+    # First in the order the file states them, which is the order of the result;
+    # on any problem, again in declaration order to report them in that order.
+    checks = checker.checks
+    found: list[FieldProblem] = []
     checked: dict[str, Any] = {}
-    bad = False
-    for field_id, check, required in checker_for(definition).fields:
+    for field_id, value in stated.items():
+        value = checks[field_id](value, found)
+        if value is _INVALID:
+            break
+        checked[field_id] = value
+    else:
+        for field_id in checker.required:
+            if field_id not in stated:
+                break
+        else:
+            return checked
+    for field_id, check, required in checker.fields:
         if field_id in stated:
-            value = check(stated[field_id], problems)
-            if value is _INVALID:
-                bad = True
-            else:
-                checked[field_id] = value
+            check(stated[field_id], problems)
         elif required:
-            bad = True
             spec = definition.field(field_id)
             problems.append(
                 FieldProblem(
@@ -660,9 +677,7 @@ def _validate(
                     missing_field=field_id,
                 )
             )
-    if bad:
-        return None
-    return {key: checked[key] for key in stated}
+    return None
 
 
 def _secret_problem(field_id: str, error: FieldValueError) -> FieldProblem:

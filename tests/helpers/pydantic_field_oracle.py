@@ -120,13 +120,18 @@ def _annotation(spec: FieldSpec) -> Any:
     raise AssertionError(spec.type)
 
 
-_MODELS: dict[str, type[BaseModel]] = {}
+_MODELS: dict[tuple[Any, ...], type[BaseModel]] = {}
 
 
 def model_for(definition: ProviderDefinition) -> type[BaseModel]:
-    """The pydantic model validating a definition's fields (cached by content;
-    not `model_dump_json`, which fails on a default holding a lone surrogate)."""
-    content_key = repr((definition.id, definition.fields))
+    """The pydantic model validating a definition's fields, cached by what the
+    model is built from (not `model_dump_json`, which fails on a default holding
+    a lone surrogate, and which a plain-class definition would not have)."""
+    content_key = tuple(
+        (spec.id, spec.type, spec.required, spec.default is None)
+        + (spec.pattern, spec.min, spec.max, spec.choices)
+        for spec in definition.fields
+    )
     cached = _MODELS.get(content_key)
     if cached is not None:
         return cached
@@ -136,7 +141,11 @@ def model_for(definition: ProviderDefinition) -> type[BaseModel]:
         fields[spec.id] = (_annotation(spec), ... if required else None)
     model = create_model(
         f"Fields_{definition.id}",
-        __config__=ConfigDict(extra="ignore", strict=True, frozen=True),
+        # arbitrary_types_allowed: only so SecretRef stays a valid annotation
+        # should it become a plain class (a pydantic model is validated as before).
+        __config__=ConfigDict(
+            extra="ignore", strict=True, frozen=True, arbitrary_types_allowed=True
+        ),
         **fields,
     )
     if len(_MODELS) > 1024:

@@ -27,7 +27,7 @@ May import: `provreg.config` (`read.linking`, `read.results`), `provreg.model`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from provreg.config.read.linking import (
     contending_keys,
@@ -176,6 +176,9 @@ class LinkCache:
         changed.extend(display for display in self.files if display not in now)
         if not changed:
             return Relinked(False, (), (), added_ids=False)
+        same_links = self._relink_in_place(changed, now, previous)
+        if same_links is not None:
+            return same_links
         closure: set[str] = set()
         # The keys of a file as it is now are the keys it will claim once linked
         # (a derived id's family covers every id linking may give it), so one
@@ -235,6 +238,59 @@ class LinkCache:
                                 if file not in closure and file not in queued:
                                     queued.add(file)
                                     pending.append(file)
+
+    def _relink_in_place(
+        self,
+        changed: Sequence[str],
+        now: Mapping[str, FileResult],
+        previous: Mapping[str, ProviderInstance],
+    ) -> Relinked | None:
+        """The relink of files whose instances changed only in what linking does
+        not read (an update of a field, of a model list): each changed instance
+        object has the same `_link_key` as the one it replaces, at the same place.
+
+        Linking decides from those keys alone (which instance is served, under
+        which id, and every cross-file diagnostic, which quotes only them), so
+        every file links as before: the claims, ids and diagnostics stay, and
+        only the served objects of the changed instances are the new ones. The
+        work is that of the changed instances, whatever the ids and names they
+        share with other files. None when some change is of another kind.
+        """
+        replaced: dict[str, list[tuple[ProviderInstance, ProviderInstance]]] = {}
+        for display in changed:
+            before, result = self.files.get(display), now.get(display)
+            if before is None or result is None:
+                return None
+            if len(before.instances) != len(result.instances):
+                return None
+            pairs = [
+                (old, new)
+                for old, new in zip(before.instances, result.instances, strict=True)
+                if old is not new
+            ]
+            if any(_link_key(old) != _link_key(new) for old, new in pairs):
+                return None
+            replaced[display] = pairs
+        before_files = tuple(self.files[display] for display in self.files if display in replaced)
+        for display, pairs in replaced.items():
+            old_file = self.files[display]
+            by_place = {(old.line, old.column): new for old, new in pairs}
+            served = []
+            for instance in old_file.served:
+                new = by_place.get((instance.line, instance.column))
+                if new is not None:
+                    # As `link` serves it: under the id linking gave (a derived
+                    # id made unique), shared with the previous state when equal.
+                    if new.id != instance.id:
+                        new = new.model_copy(update={"id": instance.id})
+                    kept = previous.get(new.id)
+                    instance = kept if kept is not None and kept == new else new
+                served.append(instance)
+            self.files[display] = replace(
+                old_file, instances=now[display].instances, served=tuple(served)
+            )
+        files = tuple(display for display in self.files if display in replaced)
+        return Relinked(False, files, before_files, added_ids=False)
 
     def _splice(
         self,
@@ -357,6 +413,18 @@ def _derived_ids_in_family(
         if not in_base_family(instance.id, final.id):
             return False
     return True
+
+
+def _link_key(instance: ProviderInstance) -> tuple[object, ...]:
+    """What the linking rules read of an instance (`config.read.linking.link`)."""
+    return (
+        instance.id,
+        instance.id_derived,
+        instance.name,
+        instance.file,
+        instance.line,
+        instance.column,
+    )
 
 
 def _is_subsequence(items: Sequence[str], of: Sequence[str]) -> bool:

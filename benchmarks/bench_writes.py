@@ -1,0 +1,169 @@
+"""Benchmark one-field updates: a write must cost what the edit costs.
+
+Run from the repository root:
+
+    uv run python benchmarks/bench_writes.py            # 10, 100, 1,000, 5,000 and the cross case
+    uv run python benchmarks/bench_writes.py --quick    # fewer rounds
+    uv run python benchmarks/bench_writes.py --profile  # plus cProfile of the storage thread
+
+For a registry of one file holding 10, 100, 1,000 and 5,000 instances
+(bench_check.py's generator, so comments, secret references and several
+providers), and for the 10k-100-cross-g80 set of bench_registry.py --cross (a
+derived-id base shared by 80 files; the update is of an explicit-id instance of
+providers-005.yaml, which is involved in the findings), it times
+`await registry.update(id, {"default_model": ...})` in-process, round-robin
+over the file's explicit-id instances that have that field (`--adding`: those
+that do not, so each update adds a line), and prints p50 and p95 of wall and CPU time with the
+target beside each. So that the numbers mean something on any machine, each
+line also gives the ratio to a baseline measured in the same run: the median
+time of `yaml.load(text, Loader=yaml.CSafeLoader)` of the written file (the
+cheapest full parse of it there is).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import anyio
+import yaml
+from _generate import (
+    DATA_ROOT,
+    isolate_user_dirs,
+    machine,
+    make_cross_set,
+    make_set,
+    ms,
+    percentile,
+    print_profile,
+    profiled_worker_threads,
+    verdict,
+)
+
+DATA_DIR = DATA_ROOT / "writes"
+
+# key, instances in the one file, target p95 in seconds (None: no target)
+SIZES = (
+    ("w10", 10, None),
+    ("w100", 100, None),
+    ("w1k", 1_000, 0.020),
+    ("w5k", 5_000, 0.050),
+)
+CROSS_TARGET = 0.050
+CROSS_FILE = 5  # as bench_registry.py --cross: derived ids, a duplicate name, linked to others
+
+
+def baseline(path: Path, runs: int = 5) -> float:
+    """Median time of the cheapest full parse of the file (libyaml, no positions)."""
+    text = path.read_text()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        yaml.load(text, Loader=yaml.CSafeLoader)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+async def time_updates(
+    root: Path, target: Path, rounds: int, warmup: int, profile: bool, adding: bool = False
+) -> tuple[list[float], list[float]]:
+    """Wall and CPU times of `rounds` one-field updates of instances of `target`."""
+    from provreg.registry import ProviderRegistry
+
+    registry = await ProviderRegistry.open([str(root)], audit=False)
+    display = next(
+        status.display
+        for status in registry.snapshot().files.values()
+        if os.path.realpath(status.path) == os.path.realpath(target)
+    )
+    # Explicit ids (a first edit of a derived id pins it: a line more). By
+    # default the instances that have the field (its value is replaced);
+    # with `adding`, those that do not (a line is added: the full way).
+    ids = [
+        i.id
+        for i in registry.instances(file=display)
+        if not i.id_derived and ("default_model" in i.values) != adding
+    ]
+    wall: list[float] = []
+    cpu: list[float] = []
+    worker = cProfile.Profile()
+    with profiled_worker_threads(worker) as active:
+        for index in range(warmup + rounds):
+            active[0] = profile and index >= warmup
+            instance_id = ids[index * 7 % len(ids)]
+            if adding:  # a new instance each round: a field is added once
+                instance_id = ids[index % len(ids)]
+            start, start_cpu = time.perf_counter(), time.process_time()
+            await registry.update(instance_id, {"default_model": f"bench-model-{index}"})
+            if index >= warmup:
+                wall.append(time.perf_counter() - start)
+                cpu.append(time.process_time() - start_cpu)
+    if profile:
+        print_profile(worker, f"{rounds} updates of {target.name}, storage thread")
+    return wall, cpu
+
+
+def report(
+    label: str, target: Path, wall: list[float], cpu: list[float], limit: float | None
+) -> None:
+    base = baseline(target)
+    p50, p95 = statistics.median(wall), percentile(wall, 95)
+    goal = f"p95 < {ms(limit, 0)}: {verdict(p95, limit)}" if limit else "no target"
+    print(
+        f"  {label:<34}{ms(p50):>10}{ms(p95):>10}{ms(statistics.median(cpu)):>10}"
+        f"{ms(percentile(cpu, 95)):>10}{ms(base, 2):>11}{p50 / base:>8.1f}x{p95 / base:>8.1f}x"
+        f"   {goal}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--quick", action="store_true", help="20 rounds")
+    parser.add_argument("--profile", action="store_true", help="cProfile the storage thread")
+    parser.add_argument("--only", choices=[key for key, _, _ in SIZES] + ["cross"], nargs="*")
+    parser.add_argument(
+        "--adding",
+        action="store_true",
+        help="add the field to instances without it (a line more: verified and revalidated whole)",
+    )
+    args = parser.parse_args()
+    rounds = 20 if args.quick else args.rounds
+    isolate_user_dirs(DATA_DIR)
+    print(f"one-field updates through the registry, {rounds} rounds; {machine()}")
+    print(
+        f"  {'file':<34}{'p50':>10}{'p95':>10}{'cpu p50':>10}{'cpu p95':>10}"
+        f"{'baseline':>11}{'p50/b':>9}{'p95/b':>9}   (baseline: CSafeLoader load of the file)"
+    )
+    for key, instances, limit in SIZES:
+        if args.only and key not in args.only:
+            continue
+        root, paths, _ = make_set(DATA_DIR, key, instances, 1)
+        wall, cpu = anyio.run(time_updates, root, paths[0], rounds, 3, args.profile, args.adding)
+        report(f"1 file of {instances:,} instances", paths[0], wall, cpu, limit)
+    if not args.only or "cross" in args.only:
+        made = make_cross_set(
+            DATA_DIR,
+            "10k-100-cross-g80",
+            "10k-100",
+            10_000,
+            100,
+            involved_files=80,
+            group=80,
+            derived_share=0.1,
+            duplicate_names=5,
+            duplicate_ids=3,
+        )
+        target = made.paths[CROSS_FILE]
+        wall, cpu = anyio.run(time_updates, made.root, target, rounds, 3, args.profile, args.adding)
+        report("cross: base shared by 80 files", target, wall, cpu, CROSS_TARGET)
+        shutil.rmtree(made.root)
+
+
+if __name__ == "__main__":
+    main()

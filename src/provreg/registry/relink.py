@@ -21,14 +21,16 @@ changed files, closed over shared keys, link among themselves as they would
 among all files. Claiming families rather than every id tried keeps the index
 linear when many files derive ids from one base (80 files with an entry named
 "OpenAI" and no id try `openai` ... `openai-80`: 3,240 claims the other way).
-May import: `provreg.config` (`read.linking`, `read.results`), `provreg.model`.
+May import: `provreg.config` (`codes`, `read.linking`, `read.results`), `provreg.model`.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from provreg.config import codes
 from provreg.config.read.linking import (
     contending_keys,
     id_claim_keys,
@@ -106,6 +108,8 @@ class LinkedFile:
     and the family of every id, explicit or derived (by its base)."""
     name_keys: tuple[str, ...]
     """Names (as `name_key`) of the served instances."""
+    sources: tuple[int, ...] | None = None
+    """Index in `instances` of each served instance (None: not known)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,9 @@ class Relinked:
     added_ids: bool = True
     """Some file linked again serves an id it did not serve before, or in
     another order (so the registry's order of ids cannot be patched)."""
+    swapped: tuple[ProviderInstance, ...] | None = None
+    """When not None, all the relink changed: these served objects replace
+    the ones served under their ids (`LinkCache._relink_in_place`)."""
 
 
 @dataclass
@@ -246,17 +253,20 @@ class LinkCache:
         previous: Mapping[str, ProviderInstance],
     ) -> Relinked | None:
         """The relink of files whose instances changed only in what linking does
-        not read (an update of a field, of a model list): each changed instance
-        object has the same `_link_key` as the one it replaces, at the same place.
+        not decide by (a field's value, a model list, the line below an edit
+        that added one): each changed instance object has the same `_link_key`
+        as the one it replaces, at the same place in the file's order.
 
-        Linking decides from those keys alone (which instance is served, under
-        which id, and every cross-file diagnostic, which quotes only them), so
-        every file links as before: the claims, ids and diagnostics stay, and
-        only the served objects of the changed instances are the new ones. The
-        work is that of the changed instances, whatever the ids and names they
-        share with other files. None when some change is of another kind.
+        Linking decides from those keys and the order alone (which instance is
+        served, under which id, which cross-file diagnostic it gets), so every
+        file links as before: the claims, ids and diagnostics stay, and only
+        the served objects of the changed instances are the new ones, and the
+        diagnostics at moved instances move with them. The work is that of the
+        changed instances, whatever the ids and names they share with other
+        files. None when some change is of another kind, or when a diagnostic
+        quotes the line of an instance that moved (`_quoted`).
         """
-        replaced: dict[str, list[tuple[ProviderInstance, ProviderInstance]]] = {}
+        replaced: dict[str, list[tuple[int, ProviderInstance, ProviderInstance]]] = {}
         for display in changed:
             before, result = self.files.get(display), now.get(display)
             if before is None or result is None:
@@ -264,33 +274,65 @@ class LinkCache:
             if len(before.instances) != len(result.instances):
                 return None
             pairs = [
-                (old, new)
-                for old, new in zip(before.instances, result.instances, strict=True)
+                (index, old, new)
+                for index, (old, new) in enumerate(
+                    zip(before.instances, result.instances, strict=True)
+                )
                 if old is not new
             ]
-            if any(_link_key(old) != _link_key(new) for old, new in pairs):
+            if before.sources is None or any(
+                _link_key(old) != _link_key(new) for _, old, new in pairs
+            ):
                 return None
+            if any(old.line != new.line for _, old, new in pairs) and (
+                self._quoted(display)
+                or len({_place(old) for old in before.instances}) != len(before.instances)
+            ):
+                return None  # a quoted line, or places that do not tell instances apart
             replaced[display] = pairs
         before_files = tuple(self.files[display] for display in self.files if display in replaced)
+        swapped: list[ProviderInstance] = []
         for display, pairs in replaced.items():
             old_file = self.files[display]
-            by_place = {(old.line, old.column): new for old, new in pairs}
-            served = []
-            for instance in old_file.served:
-                new = by_place.get((instance.line, instance.column))
-                if new is not None:
-                    # As `link` serves it: under the id linking gave (a derived
-                    # id made unique), shared with the previous state when equal.
-                    if new.id != instance.id:
-                        new = new.model_copy(update={"id": instance.id})
-                    kept = previous.get(new.id)
-                    instance = kept if kept is not None and kept == new else new
-                served.append(instance)
+            served = list(old_file.served)
+            sources = old_file.sources
+            assert sources is not None
+            for index, _, new in pairs:
+                at = bisect_left(sources, index)
+                if at == len(sources) or sources[at] != index:
+                    continue  # not served (a duplicate id): it stays so
+                # As `link` serves it: under the id linking gave (a derived id
+                # made unique), shared with the previous state when equal.
+                if new.id != served[at].id:
+                    new = new.model_copy(update={"id": served[at].id})
+                kept = previous.get(new.id)
+                served[at] = kept if kept is not None and kept == new else new
+                swapped.append(served[at])
+            lines = {_place(old): new.line for _, old, new in pairs if old.line != new.line}
+            cross = old_file.cross
+            if lines:  # a cross-file diagnostic is at the place of its instance
+                cross = tuple(
+                    d.model_copy(update={"line": lines[(d.line, d.column)]})
+                    if (d.line, d.column) in lines
+                    else d
+                    for d in cross
+                )
             self.files[display] = replace(
-                old_file, instances=now[display].instances, served=tuple(served)
+                old_file, instances=now[display].instances, served=tuple(served), cross=cross
             )
         files = tuple(display for display in self.files if display in replaced)
-        return Relinked(False, files, before_files, added_ids=False)
+        return Relinked(False, files, before_files, added_ids=False, swapped=tuple(swapped))
+
+    def _quoted(self, display: str) -> bool:
+        """Whether a cross-file diagnostic quotes a place in this file (`link`
+        writes `file:line` of the other declaration of a duplicate id or name)."""
+        quoting = (codes.DUPLICATE_ID.code, codes.DUPLICATE_NAME.code)
+        where = f"{display}:"
+        return any(
+            d.code in quoting and where in d.message
+            for linked in self.files.values()
+            for d in linked.cross
+        )
 
     def _splice(
         self,
@@ -354,6 +396,7 @@ def _linked_file(
     result: FileResult, linking: _FileLinking, previous: Mapping[str, ProviderInstance]
 ) -> LinkedFile:
     served, cross, id_keys = linking
+    sources = _sources(result.instances, served)
     shared = []
     for instance in served:
         old = previous.get(instance.id)
@@ -366,7 +409,25 @@ def _linked_file(
         cross=tuple(cross),
         id_keys=tuple(id_keys),
         name_keys=tuple(name_key(instance.name) for instance in shared),
+        sources=sources,
     )
+
+
+def _sources(
+    instances: Sequence[ProviderInstance], served: Sequence[ProviderInstance]
+) -> tuple[int, ...] | None:
+    """Index in `instances` of each of `served` (as `link` gave them, in order):
+    `link` serves every instance with a derived id (a copy when it changes the
+    id) and an instance with an explicit id itself, or not at all. None when
+    `served` is not such a subsequence."""
+    found: list[int] = []
+    for index, instance in enumerate(instances):
+        if len(found) == len(served):
+            break
+        candidate = served[len(found)]
+        if candidate is instance or (instance.id_derived and candidate.id_derived):
+            found.append(index)
+    return tuple(found) if len(found) == len(served) else None
 
 
 def _link_by_file(
@@ -415,16 +476,14 @@ def _derived_ids_in_family(
     return True
 
 
+def _place(instance: ProviderInstance) -> tuple[int, int]:
+    return instance.line, instance.column
+
+
 def _link_key(instance: ProviderInstance) -> tuple[object, ...]:
-    """What the linking rules read of an instance (`config.read.linking.link`)."""
-    return (
-        instance.id,
-        instance.id_derived,
-        instance.name,
-        instance.file,
-        instance.line,
-        instance.column,
-    )
+    """What the linking rules decide by (`config.read.linking.link`), besides
+    the order; the line is only quoted, in the diagnostics."""
+    return (instance.id, instance.id_derived, instance.name, instance.file, instance.column)
 
 
 def _is_subsequence(items: Sequence[str], of: Sequence[str]) -> bool:

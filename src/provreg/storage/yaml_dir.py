@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import operator
 import os
 from bisect import bisect_left
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import anyio
 
@@ -86,7 +87,17 @@ DEFAULT_FILE_NAME = "providers.yaml"
 """Where new instances go when no file is named: this name in the first config directory."""
 
 _REMEMBERED_WRITES = 64
+_REMEMBERED_INDEXES = 64
 _WRITE_ATTEMPTS = 3
+
+
+class _Positioned(Protocol):
+    """An instance or a diagnostic: where it is, and a copy elsewhere."""
+
+    @property
+    def line(self) -> int: ...
+
+    def model_copy(self, *, update: dict[str, Any]) -> Any: ...
 
 
 class _MovedMeanwhile(Exception):
@@ -612,8 +623,8 @@ class YamlDirectoryStorage:
         self._written.setdefault(real, deque(maxlen=_REMEMBERED_WRITES)).append(digest)
         info = os.stat(real)
         fingerprint = Fingerprint(len(data), info.st_mtime_ns, digest)
-        if fast is not None:
-            self._item_indexes[target.display] = (digest, fast.items)
+        if fast is not None and self._reads_as_verified(data):
+            self._remember_index(target.display, digest, fast.items)
             self._recent_trees.forget(target.display)  # a tree of bytes no longer there
             with gc_paused():
                 state = self._commit_local(target.display, fast, fingerprint)
@@ -622,13 +633,21 @@ class YamlDirectoryStorage:
         elif edited.document is not None and not bom:
             items = item_index(new_text, edited.document)
             if items is not None:
-                self._item_indexes[target.display] = (digest, items)
+                self._remember_index(target.display, digest, items)
         written = self._parse_written(data, target, fingerprint, edited.document)
         self._parsed[target.display] = written
         self._parsed = dict(sorted(self._parsed.items(), key=self._discovery_order))
         self._recent_trees.put(target.display, digest, edited.document, len(new_text))
         state = self._recompute({target.display})
         return WriteOutcome(state, target.display, digest)
+
+    def _remember_index(self, display: str, digest: str, items: ItemIndex) -> None:
+        """Keep the item index of the bytes just written, for the last
+        `_REMEMBERED_INDEXES` files written (an index is two ints per item)."""
+        self._item_indexes.pop(display, None)
+        self._item_indexes[display] = (digest, items)
+        while len(self._item_indexes) > _REMEMBERED_INDEXES:
+            del self._item_indexes[next(iter(self._item_indexes))]
 
     def _local_edit(
         self,
@@ -662,11 +681,13 @@ class YamlDirectoryStorage:
         Sound because an item's validation depends on its value, its node's
         positions, the catalog and the file's display path only
         (`validate_entry`), and the update changed none of these for the other
-        items: their values are the same, and so are their lines (the number of
-        lines did not change, `update_item_locally`); the catalog is the same
-        (definitions are outside the `providers` list, and no other file was
-        read). So the other items keep their instances and diagnostics, and
-        only where the item's own go in the file's list is to be shown (`_diagnostics_with`).
+        items but their lines: their values are the same, the catalog is the
+        same (no other file was read, and definitions are outside the
+        `providers` list: those below it would move, so then the file is
+        revalidated whole). Items below the edited one keep their instances and
+        diagnostics, moved by the lines the edit added or removed (no message
+        of a file's own validation quotes a line); only where the item's own go
+        in the file's list is to be shown (`_diagnostics_with`).
         """
         parsed = self._parsed.get(display)
         previous = self._results.get(display)
@@ -674,16 +695,39 @@ class YamlDirectoryStorage:
             return None  # (a file not slimmed keeps node trees this update moved)
         if len(parsed.providers) != len(fast.items.starts):
             return None
+        lines = fast.items.lines
+        first = lines[fast.index] + 1  # 1-based, as diagnostics and instances count
+        # Where the item's lines ended before the edit (1-based, exclusive).
+        after = lines[fast.index + 1] if fast.index + 1 < len(lines) else fast.items.end_line
+        after += 1 - fast.line_delta
+        if fast.line_delta and any(
+            entry.node is None or entry.node.start_mark.line + 1 >= first
+            for entry in parsed.definitions
+        ):
+            return None
         try:
             instance, found = validate_entry(
                 display, RawEntry(fast.value, fast.node), self._catalog
             )
         except Exception:  # noqa: BLE001 - validate_file reports it for the file: let it
             return None
-        lines = fast.items.lines
-        first = lines[fast.index] + 1  # 1-based, as diagnostics and instances count
-        after = lines[fast.index + 1] + 1 if fast.index + 1 < len(lines) else None
-        diagnostics = self._diagnostics_with(display, parsed, previous, first, after, found)
+
+        def moved(items: Sequence[_Positioned]) -> list[Any]:
+            """`items` (in line order), those below the item moved with its lines."""
+            if not fast.line_delta:
+                return list(items)
+            below = bisect_left(items, after, key=lambda item: item.line)
+            return [
+                *items[:below],
+                *(
+                    item.model_copy(update={"line": item.line + fast.line_delta})
+                    for item in items[below:]
+                ),
+            ]
+
+        diagnostics = self._diagnostics_with(
+            display, parsed, previous, (first, after), found, moved
+        )
         if diagnostics is None:
             return None
         instances = previous.instances
@@ -691,31 +735,47 @@ class YamlDirectoryStorage:
         had = at < len(instances) and instances[at].line == first
         providers = list(parsed.providers)
         providers[fast.index] = RawEntry(fast.value, None)
-        self._parsed[display] = replace(parsed, fingerprint=fingerprint, providers=providers)
+        self._parsed[display] = replace(
+            parsed,
+            fingerprint=fingerprint,
+            providers=providers,
+            diagnostics=self._moved_in_order(parsed.diagnostics, after, moved),
+        )
         self._results[display] = replace(
             previous,
             fingerprint=fingerprint,
             instances=(
                 *instances[:at],
                 *((instance,) if instance is not None else ()),
-                *instances[at + 1 if had else at :],
+                *moved(instances[at + 1 if had else at :]),
             ),
             diagnostics=diagnostics,
         )
         return StoredState(tuple(self._results.values()), self._catalog)
+
+    @staticmethod
+    def _moved_in_order(
+        diagnostics: Sequence[Diagnostic],
+        after: int,
+        moved: Callable[[Sequence[_Positioned]], list[Any]],
+    ) -> list[Diagnostic]:
+        """`diagnostics` in their order, those from line `after` on moved (the
+        list is not in line order: `moved` takes one in line order)."""
+        return [moved([d])[0] if d.line >= after else d for d in diagnostics]
 
     def _diagnostics_with(
         self,
         display: str,
         parsed: ParsedFile,
         previous: FileResult,
-        first: int,
-        after: int | None,
+        span: tuple[int, int],
         found: list[Diagnostic],
+        moved: Callable[[Sequence[_Positioned]], list[Any]],
     ) -> tuple[Diagnostic, ...] | None:
-        """The file's diagnostics with those of the item on lines [first, after)
-        replaced by `found`, as a full validation orders them; None when that
-        order or the per-file cap cannot be shown.
+        """The file's diagnostics with those of the item on lines `span`
+        ([first, after) before the edit) replaced by `found` and those below
+        moved, as a full validation orders them; None when that order or the
+        per-file cap cannot be shown.
 
         A file's diagnostics are its read's (`parsed.diagnostics`: none on an
         item's lines, since the local proof needs a parse without diagnostics
@@ -724,26 +784,25 @@ class YamlDirectoryStorage:
         cap left nothing out when the file has fewer diagnostics than it, before
         and after (no summary then stands for one of the item's).
         """
+        first, after = span
         old = previous.diagnostics
         if any(d.code == codes.INTERNAL_ERROR.code for d in old):
             return None  # the file's validation failed: its items' lists are not known
-
-        def on_item(d: Diagnostic) -> bool:
-            return d.line >= first and (after is None or d.line < after)
-
-        kept = [d for d in old if not on_item(d)]
+        kept = self._moved_in_order([d for d in old if not first <= d.line < after], after, moved)
         if (
             len(old) >= MAX_DIAGNOSTICS_PER_FILE
             or len(kept) + len(found) > MAX_DIAGNOSTICS_PER_FILE
         ):
             return None
-        if not found and len(kept) == len(old):
+        if not found and len(kept) == len(old) and all(map(operator.is_, kept, old)):
             return old
         _, definitions, definition_diags = self._collect_definitions()
         if definitions.get(display) or any(d.file == display for d in definition_diags):
             return tuple(sorted([*kept, *found], key=Diagnostic.sort_key))
         read = len(parsed.diagnostics)
-        if tuple(old[:read]) != tuple(parsed.diagnostics) or any(map(on_item, old[:read])):
+        if tuple(old[:read]) != tuple(parsed.diagnostics) or any(
+            first <= d.line < after for d in old[:read]
+        ):
             return None
         before = [d for d in kept[read:] if d.line < first]
         return (*kept[:read], *before, *found, *kept[read + len(before) :])
@@ -763,19 +822,29 @@ class YamlDirectoryStorage:
         stricter (limits only ever stop a parse), and the bytes pass the
         checks `parse_bytes` makes before parsing (size, NUL bytes).
         """
-        default = Limits()
         if (
             verified is None
             or verified.failed
             or verified.diagnostics
-            or len(data) > self.limits.max_bytes
-            or self.limits.max_depth < default.max_depth
-            or self.limits.max_alias_expansion < default.max_alias_expansion
-            or b"\x00" in data
+            or not self._reads_as_verified(data)
         ):
             return parse_file(data, target.path, target.display, fingerprint, self.limits)
         document = Document(target.display, verified.root, verified.value, [])
         return parsed_from_document(document, target.path, target.display, fingerprint)
+
+    def _reads_as_verified(self, data: bytes) -> bool:
+        """Whether `parse_file` of `data` with this storage's limits reads it as
+        an edit's verification (default limits) does: the limits are no
+        stricter (limits only ever stop a parse), and the bytes pass the checks
+        `parse_bytes` makes before parsing (size, NUL bytes)."""
+        default = Limits()
+        return not (
+            len(data) > self.limits.max_bytes
+            or self.limits.max_depth < default.max_depth
+            or self.limits.max_alias_expansion < default.max_alias_expansion
+            or self.limits.max_integer_digits < default.max_integer_digits
+            or b"\x00" in data
+        )
 
     def _check_unchanged(
         self,

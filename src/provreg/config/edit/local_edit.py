@@ -81,6 +81,8 @@ class ItemIndex:
     """0-based line of each item's dash line."""
     end: int
     """End of the last item's chunk: the next root key's line start, or len(text)."""
+    end_line: int
+    """0-based line of `end`."""
     column: int
     """Column of the dashes."""
     newline: str
@@ -100,6 +102,8 @@ class LocalUpdate:
     """The item's node, its marks placed in `text`."""
     items: ItemIndex
     """The index of `text`."""
+    line_delta: int
+    """Lines the edit added (or, negative, removed): the lines below the item move."""
 
 
 def item_index(text: str, doc: Document) -> ItemIndex | None:
@@ -135,7 +139,7 @@ def item_index(text: str, doc: Document) -> ItemIndex | None:
         end = mark.index - mark.column
     else:
         end = len(text)
-    return ItemIndex(starts, lines, end, column, newline_of(text))
+    return ItemIndex(starts, lines, end, text.count("\n", 0, end), column, newline_of(text))
 
 
 def update_item_locally(
@@ -148,8 +152,7 @@ def update_item_locally(
     """Update the item `key` finds among `values` (the values of `text`'s
     `providers` items, in order) by splicing its chunk, verified on the chunk
     alone; None when the local proof does not apply or the splice cannot make
-    the change (the caller makes the edit the full way), or when the edit
-    changes the number of lines (the caller's line numbers below would move).
+    the change (the caller makes the edit the full way).
     """
     if len(values) != len(items.starts):
         return None
@@ -170,7 +173,7 @@ def update_item_locally(
         new_chunk = keep_final_newline(chunk, splice_item_update(chunk, old[0], changes))
     except CannotSplice:
         return None
-    if new_chunk.count("\n") != chunk.count("\n") or _OUTSIDE_PROOF.search(new_chunk):
+    if _OUTSIDE_PROOF.search(new_chunk):
         return None
     new = _parse_chunk(new_chunk, items.column)
     if new is None or new[1] != expected:
@@ -182,14 +185,23 @@ def update_item_locally(
         next_column = 0 if items.end < len(text) else None  # a root key, the end
     _place(node, start, items.lines[index], len(new_chunk), next_column)
     delta = len(new_chunk) - len(chunk)
+    line_delta = new_chunk.count("\n") - chunk.count("\n")  # no other line break (_lone_cr)
     moved = ItemIndex(
-        [*items.starts[: index + 1], *(at + delta for at in items.starts[index + 1 :])],
-        items.lines,  # the same number of lines
+        _shifted(items.starts, index, delta),
+        _shifted(items.lines, index, line_delta),
         items.end + delta,
+        items.end_line + line_delta,
         items.column,
         items.newline,
     )
-    return LocalUpdate(text[:start] + new_chunk + text[end:], index, value, node, moved)
+    return LocalUpdate(text[:start] + new_chunk + text[end:], index, value, node, moved, line_delta)
+
+
+def _shifted(positions: list[int], index: int, delta: int) -> list[int]:
+    """`positions` with those after `index` moved by `delta`."""
+    if not delta:
+        return positions
+    return positions[: index + 1] + [at + delta for at in positions[index + 1 :]]
 
 
 def _lone_cr(text: str) -> bool:

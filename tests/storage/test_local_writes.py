@@ -26,7 +26,15 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from provreg.config.edit import REMOVE, EditError, InstanceKey, update_instance_verified
 from provreg.config.edit.local_edit import item_index, update_item_locally
 from provreg.config.read.yaml_source import mapping_entry, parse_text
-from provreg.registry import ProviderRegistry, RegistryError
+from provreg.registry import (
+    Event,
+    InstanceAdded,
+    InstanceRemoved,
+    InstanceUpdated,
+    ProviderRegistry,
+    RegistryError,
+)
+from provreg.registry.state import RegistryState
 from provreg.storage.backend import StorageError
 from provreg.storage.yaml_dir import YamlDirectoryStorage
 
@@ -194,6 +202,32 @@ def test_a_value_with_line_breaks_stays_on_its_line() -> None:
 FILES = ("a.yaml", "b.yaml", "team/c.yaml")
 
 
+def _changed_ids(before: RegistryState, after: RegistryState) -> set[str]:
+    """Ids added, removed, or whose name, provider, file or values changed."""
+
+    def seen(state: RegistryState) -> dict[str, Any]:
+        return {
+            key: (i.name, i.provider, i.file, dict(i.values)) for key, i in state.instances.items()
+        }
+
+    old, new = seen(before), seen(after)
+    return {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+
+
+def _without_an_id(rng: random.Random, text: str) -> str:
+    """An outside edit: one entry loses its `id:` (its id becomes derived)."""
+    lines = text.split("\n")
+    places = [k for k, line in enumerate(lines) if line.lstrip(" ").startswith("- id: ")]
+    if not places:
+        return text
+    k = rng.choice(places)
+    rest = lines[k + 1].lstrip(" ")
+    if not rest.startswith("name:"):
+        return text
+    lines[k : k + 2] = [lines[k].split("id:")[0] + rest]
+    return "\n".join(lines)
+
+
 async def _same_as_fresh(registry: ProviderRegistry, root: Path) -> None:
     state = registry.snapshot()
     fresh = (await ProviderRegistry.open([str(root)], audit=False)).snapshot()
@@ -229,14 +263,21 @@ async def test_updates_match_a_fresh_open(
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(_file_text(rng, rng.randrange(2, 8)), newline="")
     registry = await ProviderRegistry.open([str(root)], audit=False)
+    events: list[Event] = []
+    registry.store.subscribe_events(events.extend)
     await _same_as_fresh(registry, root)
     for _ in range(40):
         state = registry.snapshot()
+        events.clear()
         roll = rng.random()
-        if roll < 0.08:
+        if roll < 0.06:
             rel = rng.choice(FILES)
             (root / rel).write_text(_file_text(rng, rng.randrange(1, 8)), newline="")
             await registry.reload([str(root / rel)])
+        elif roll < 0.12:
+            path = root / rng.choice(FILES)
+            path.write_bytes(_without_an_id(rng, path.read_bytes().decode()).encode())
+            await registry.reload([str(path)])
         elif state.instances:
             target = rng.choice(list(state.instances.values()))
             try:
@@ -244,4 +285,10 @@ async def test_updates_match_a_fresh_open(
             except (RegistryError, StorageError, EditError):
                 pass  # refused (a duplicate name, a file with errors): nothing written
         await _same_as_fresh(registry, root)
+        shown = {
+            event.instance.id
+            for event in events
+            if isinstance(event, InstanceAdded | InstanceUpdated | InstanceRemoved)
+        }
+        assert shown == _changed_ids(state, registry.snapshot())
     assert any(local_commits), local_commits

@@ -34,6 +34,7 @@ from provreg.registry import (
     ProviderRegistry,
     RegistryError,
 )
+from provreg.registry.relink import LinkCache
 from provreg.registry.state import RegistryState
 from provreg.storage.backend import StorageError
 from provreg.storage.yaml_dir import YamlDirectoryStorage
@@ -292,3 +293,41 @@ async def test_updates_match_a_fresh_open(
         }
         assert shown == _changed_ids(state, registry.snapshot())
     assert any(local_commits), local_commits
+
+
+@pytest.mark.anyio
+async def test_pinning_derived_ids_relinks_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Derived ids shared across files (`alpha`, `alpha-2`, ...) pinned one by
+    one: each first edit writes `id:` (a line more) and relinks nothing."""
+    in_place = []
+    relink_in_place = LinkCache._relink_in_place
+
+    def counting(self: LinkCache, *args: Any) -> Any:
+        relinked = relink_in_place(self, *args)
+        in_place.append(relinked is not None)
+        return relinked
+
+    monkeypatch.setattr(LinkCache, "_relink_in_place", counting)
+    root = tmp_path / "config"
+    root.mkdir()
+    for index, rel in enumerate(("a.yaml", "b.yaml", "c.yaml")):
+        # Names that differ (no duplicate name, whose message would quote a
+        # line that moves) and derive the same id.
+        entries = "".join(
+            f"  - name: Alpha{ending * (index + 1)}\n    provider: ollama\n    default_model: m0\n"
+            for ending in ("!", "?", ".")
+        )
+        text = "# shared bases\nversion: 1\nproviders:\n" + entries
+        (root / rel).write_text(text)
+    registry = await ProviderRegistry.open([str(root)], audit=False)
+    derived = [i.id for i in registry.snapshot().instances.values() if i.id_derived]
+    assert derived[:3] == ["alpha", "alpha-2", "alpha-3"]
+    rng = random.Random(7)
+    for instance_id in rng.sample(derived, len(derived)):
+        for _ in range(2):  # the first edit pins the id, the second is an update
+            await registry.update(instance_id, {"default_model": f"m{rng.randrange(9)}"})
+            await _same_as_fresh(registry, root)
+        assert not registry.get(instance_id).id_derived
+    assert in_place and all(in_place[2:])  # (the first write of a file is done whole)

@@ -26,6 +26,7 @@ May import: `provreg.config` (`codes`, `read.linking`, `read.results`), `provreg
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -254,38 +255,47 @@ class LinkCache:
     ) -> Relinked | None:
         """The relink of files whose instances changed only in what linking does
         not decide by (a field's value, a model list, the line below an edit
-        that added one): each changed instance object has the same `_link_key`
-        as the one it replaces, at the same place in the file's order.
+        that added one), or whose derived id was written into the file as is
+        (`_pinned`), each at the same place in the file's order.
 
-        Linking decides from those keys and the order alone (which instance is
+        Linking decides from `_link_key` and the order alone (which instance is
         served, under which id, which cross-file diagnostic it gets), so every
         file links as before: the claims, ids and diagnostics stay, and only
         the served objects of the changed instances are the new ones, and the
-        diagnostics at moved instances move with them. The work is that of the
-        changed instances, whatever the ids and names they share with other
-        files. None when some change is of another kind, or when a diagnostic
-        quotes the line of an instance that moved (`_quoted`).
+        diagnostics at moved instances move with them. A pinned id links as
+        before too: no explicit id was the same (derived ids avoid them), no
+        instance before it in the linking order tried it (it would have taken
+        it, being free then), and every one after it found it taken, as now;
+        only its own derived-id diagnostic (I215) goes, and its claims are
+        those of an explicit id. The work is that of the changed instances,
+        whatever the ids and names they share with other files. None when some
+        change is of another kind, or when a diagnostic quotes the line of an
+        instance that moved (`_quotes_below`).
         """
         replaced: dict[str, list[tuple[int, ProviderInstance, ProviderInstance]]] = {}
         for display in changed:
             before, result = self.files.get(display), now.get(display)
-            if before is None or result is None:
+            if before is None or result is None or before.sources is None:
                 return None
             if len(before.instances) != len(result.instances):
                 return None
-            pairs = [
-                (index, old, new)
-                for index, (old, new) in enumerate(
-                    zip(before.instances, result.instances, strict=True)
-                )
-                if old is not new
-            ]
-            if before.sources is None or any(
-                _link_key(old) != _link_key(new) for _, old, new in pairs
+            pairs = []
+            for index, (old, new) in enumerate(
+                zip(before.instances, result.instances, strict=True)
             ):
-                return None
-            if any(old.line != new.line for _, old, new in pairs) and (
-                self._quoted(display)
+                if old is new:
+                    continue
+                at = bisect_left(before.sources, index)
+                if at == len(before.sources) or before.sources[at] != index:
+                    at = -1  # not served (a duplicate id): it stays so
+                if _link_key(old) != _link_key(new) and not (
+                    at >= 0 and _pinned(old, new, before.served[at].id)
+                ):
+                    return None
+                pairs.append((at, old, new))
+            moved = [old.line for _, old, new in pairs if old.line != new.line]
+            if moved and (
+                self._quotes_below(display, min(moved))
                 or len({_place(old) for old in before.instances}) != len(before.instances)
             ):
                 return None  # a quoted line, or places that do not tell instances apart
@@ -295,12 +305,11 @@ class LinkCache:
         for display, pairs in replaced.items():
             old_file = self.files[display]
             served = list(old_file.served)
-            sources = old_file.sources
-            assert sources is not None
-            for index, _, new in pairs:
-                at = bisect_left(sources, index)
-                if at == len(sources) or sources[at] != index:
-                    continue  # not served (a duplicate id): it stays so
+            id_keys = list(old_file.id_keys)
+            pinned: set[tuple[int, int]] = set()
+            for at, old, new in pairs:
+                if at < 0:
+                    continue
                 # As `link` serves it: under the id linking gave (a derived id
                 # made unique), shared with the previous state when equal.
                 if new.id != served[at].id:
@@ -308,30 +317,46 @@ class LinkCache:
                 kept = previous.get(new.id)
                 served[at] = kept if kept is not None and kept == new else new
                 swapped.append(served[at])
+                if old.id_derived != new.id_derived:
+                    old_keys, new_keys = id_claim_keys([old]), id_claim_keys([new])
+                    for key in old_keys:
+                        id_keys.remove(key)
+                    id_keys.extend(new_keys)
+                    self._ids.remove(old_keys, display)
+                    self._ids.add(new_keys, display)
+                    pinned.add(_place(old))
             lines = {_place(old): new.line for _, old, new in pairs if old.line != new.line}
             cross = old_file.cross
-            if lines:  # a cross-file diagnostic is at the place of its instance
+            if lines or pinned:  # a cross-file diagnostic is at the place of its instance
                 cross = tuple(
                     d.model_copy(update={"line": lines[(d.line, d.column)]})
                     if (d.line, d.column) in lines
                     else d
                     for d in cross
+                    if not (d.code == codes.DERIVED_ID.code and (d.line, d.column) in pinned)
                 )
             self.files[display] = replace(
-                old_file, instances=now[display].instances, served=tuple(served), cross=cross
+                old_file,
+                instances=now[display].instances,
+                served=tuple(served),
+                cross=cross,
+                id_keys=tuple(id_keys),
             )
         files = tuple(display for display in self.files if display in replaced)
         return Relinked(False, files, before_files, added_ids=False, swapped=tuple(swapped))
 
-    def _quoted(self, display: str) -> bool:
-        """Whether a cross-file diagnostic quotes a place in this file (`link`
-        writes `file:line` of the other declaration of a duplicate id or name)."""
+    def _quotes_below(self, display: str, line: int) -> bool:
+        """Whether a cross-file diagnostic quotes a place in this file from `line`
+        on (`link` writes `at file:line` of the other declaration of a duplicate
+        id or name)."""
         quoting = (codes.DUPLICATE_ID.code, codes.DUPLICATE_NAME.code)
-        where = f"{display}:"
+        where = re.compile(r"at " + re.escape(display) + r":(\d+)")
         return any(
-            d.code in quoting and where in d.message
+            int(found.group(1)) >= line
             for linked in self.files.values()
             for d in linked.cross
+            if d.code in quoting
+            for found in where.finditer(d.message)
         )
 
     def _splice(
@@ -474,6 +499,16 @@ def _derived_ids_in_family(
         if not in_base_family(instance.id, final.id):
             return False
     return True
+
+
+def _pinned(old: ProviderInstance, new: ProviderInstance, served_id: str) -> bool:
+    """Whether `new` is `old` with the id linking gave it written into its file."""
+    return (
+        old.id_derived
+        and not new.id_derived
+        and new.id == served_id
+        and (old.name, old.file, old.column) == (new.name, new.file, new.column)
+    )
 
 
 def _place(instance: ProviderInstance) -> tuple[int, int]:

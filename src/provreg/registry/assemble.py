@@ -111,7 +111,7 @@ def assemble_state(
         )
     elif relinked.swapped is not None:  # only these changed, no id came or went
         events = _diff(
-            previous.instances, state.instances, relinked.swapped, (), source, written_id
+            previous.instances, state.instances, relinked.touched, (), source, written_id
         )
     else:
         events = _diff(

@@ -130,6 +130,9 @@ class Relinked:
     swapped: tuple[ProviderInstance, ...] | None = None
     """When not None, all the relink changed: these served objects replace
     the ones served under their ids (`LinkCache._relink_in_place`)."""
+    touched: tuple[ProviderInstance, ...] = ()
+    """Of `swapped`, those that may differ in more than their line (the others
+    are the same instance, moved by an edit above it: no event)."""
 
 
 @dataclass
@@ -302,6 +305,7 @@ class LinkCache:
             replaced[display] = pairs
         before_files = tuple(self.files[display] for display in self.files if display in replaced)
         swapped: list[ProviderInstance] = []
+        touched: list[ProviderInstance] = []
         for display, pairs in replaced.items():
             old_file = self.files[display]
             served = list(old_file.served)
@@ -315,8 +319,13 @@ class LinkCache:
                 if new.id != served[at].id:
                     new = new.model_copy(update={"id": served[at].id})
                 kept = previous.get(new.id)
-                served[at] = kept if kept is not None and kept == new else new
-                swapped.append(served[at])
+                # (Objects at another line are not equal: no need to compare them.)
+                if kept is not None and kept.line == new.line and kept == new:
+                    new = kept
+                served[at] = new
+                swapped.append(new)
+                if not _moved_only(old, new):
+                    touched.append(new)
                 if old.id_derived != new.id_derived:
                     old_keys, new_keys = id_claim_keys([old]), id_claim_keys([new])
                     for key in old_keys:
@@ -343,7 +352,14 @@ class LinkCache:
                 id_keys=tuple(id_keys),
             )
         files = tuple(display for display in self.files if display in replaced)
-        return Relinked(False, files, before_files, added_ids=False, swapped=tuple(swapped))
+        return Relinked(
+            False,
+            files,
+            before_files,
+            added_ids=False,
+            swapped=tuple(swapped),
+            touched=tuple(touched),
+        )
 
     def _quotes_below(self, display: str, line: int) -> bool:
         """Whether a cross-file diagnostic quotes a place in this file from `line`
@@ -508,6 +524,17 @@ def _pinned(old: ProviderInstance, new: ProviderInstance, served_id: str) -> boo
         and not new.id_derived
         and new.id == served_id
         and (old.name, old.file, old.column) == (new.name, new.file, new.column)
+    )
+
+
+def _moved_only(old: ProviderInstance, new: ProviderInstance) -> bool:
+    """Whether `new` is `old` at another line: a copy sharing its values (as
+    storage makes the instances below an edit that added or removed lines)."""
+    return old.values is new.values and (old.id, old.name, old.provider, old.file) == (
+        new.id,
+        new.name,
+        new.provider,
+        new.file,
     )
 
 

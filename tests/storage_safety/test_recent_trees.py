@@ -17,6 +17,7 @@ import pytest
 from helpers.files import TEAM_YAML
 
 import provreg.config.edit.entry_edit as edit_module
+import provreg.config.edit.local_edit as local_edit_module
 from provreg.config.read.yaml_source import Document, parse_text
 from provreg.registry.registry import ProviderRegistry
 from provreg.storage import ConflictError
@@ -29,7 +30,8 @@ BETA_LINE = b"default_model: qwen3\n"
 @pytest.fixture
 def edit_parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The file names of the parses `config.edit` makes: "<edit>" to find
-    where to splice, "<verify>" to check the result."""
+    where to splice, "<verify>" to check the result, "<item>" for the item's
+    lines alone (an update verified locally, `config.edit.local_edit`)."""
     made: list[str] = []
 
     def counting(text: str, file: str, *args: Any) -> Document:
@@ -37,6 +39,7 @@ def edit_parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return parse_text(text, file, *args)
 
     monkeypatch.setattr(edit_module, "parse_text", counting)
+    monkeypatch.setattr(local_edit_module, "parse_text", counting)
     yield made
 
 
@@ -65,9 +68,14 @@ def test_consecutive_writes_to_a_file_parse_it_once_each(
         assert edit_parses == ["<edit>", "<verify>"]  # nothing kept after the load
         edit_parses.clear()
         await registry.update("beta", {"default_model": "qwen3:32b"})
+        # An update after a write parses only the item's lines, before and after;
+        # no tree of the whole text is kept then, so the next write parses it.
+        assert edit_parses == ["<item>", "<item>"]
         await registry.create("ollama", "Delta", {}, file="team.yaml")
         await registry.delete("delta")
-        assert edit_parses == ["<verify>"] * 3
+        await registry.update("gamma", {"keep_alive": "1h"})
+        item_only = ["<item>", "<item>"]
+        assert edit_parses == [*item_only, "<edit>", "<verify>", "<verify>", *item_only]
 
     anyio.run(main)
 
@@ -135,7 +143,8 @@ def test_a_file_restored_to_the_bytes_the_app_wrote_uses_the_kept_tree(
 
         await registry.update("beta", {"default_model": "qwen3:32b"})
 
-        assert edit_parses == ["<verify>"]
+        # The item index of those bytes too: only the item's lines are parsed.
+        assert edit_parses == ["<item>", "<item>"]
         assert path.read_bytes() == written.replace(BETA_LINE, b"default_model: qwen3:32b\n")
 
     anyio.run(main)

@@ -109,6 +109,10 @@ def assemble_state(
             source,
             written_id,
         )
+    elif relinked.swapped is not None:  # only these changed, no id came or went
+        events = _diff(
+            previous.instances, state.instances, relinked.touched, (), source, written_id
+        )
     else:
         events = _diff(
             previous.instances,
@@ -263,6 +267,10 @@ def _served_by_id(cache: LinkCache, relinked: Relinked) -> dict[str, ProviderIns
         return by_id
     if not relinked.files and not relinked.before:
         return cache.served_by_id  # nothing changed: the same mapping serves
+    if relinked.swapped is not None:  # the same ids, some served objects replaced
+        by_id = dict(cache.served_by_id)
+        by_id.update((instance.id, instance) for instance in relinked.swapped)
+        return by_id
     # Every file serves the ids it served, in the same order, or fewer of them:
     # a copy keeps the order, and patching values or removing keys keeps it too.
     by_id = dict(cache.served_by_id)

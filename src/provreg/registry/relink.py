@@ -21,14 +21,17 @@ changed files, closed over shared keys, link among themselves as they would
 among all files. Claiming families rather than every id tried keeps the index
 linear when many files derive ids from one base (80 files with an entry named
 "OpenAI" and no id try `openai` ... `openai-80`: 3,240 claims the other way).
-May import: `provreg.config` (`read.linking`, `read.results`), `provreg.model`.
+May import: `provreg.config` (`codes`, `read.linking`, `read.results`), `provreg.model`.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from provreg.config import codes
 from provreg.config.read.linking import (
     contending_keys,
     id_claim_keys,
@@ -106,6 +109,8 @@ class LinkedFile:
     and the family of every id, explicit or derived (by its base)."""
     name_keys: tuple[str, ...]
     """Names (as `name_key`) of the served instances."""
+    sources: tuple[int, ...] | None = None
+    """Index in `instances` of each served instance (None: not known)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +127,12 @@ class Relinked:
     added_ids: bool = True
     """Some file linked again serves an id it did not serve before, or in
     another order (so the registry's order of ids cannot be patched)."""
+    swapped: tuple[ProviderInstance, ...] | None = None
+    """When not None, all the relink changed: these served objects replace
+    the ones served under their ids (`LinkCache._relink_in_place`)."""
+    touched: tuple[ProviderInstance, ...] = ()
+    """Of `swapped`, those that may differ in more than their line (the others
+    are the same instance, moved by an edit above it: no event)."""
 
 
 @dataclass
@@ -176,6 +187,9 @@ class LinkCache:
         changed.extend(display for display in self.files if display not in now)
         if not changed:
             return Relinked(False, (), (), added_ids=False)
+        same_links = self._relink_in_place(changed, now, previous)
+        if same_links is not None:
+            return same_links
         closure: set[str] = set()
         # The keys of a file as it is now are the keys it will claim once linked
         # (a derived id's family covers every id linking may give it), so one
@@ -235,6 +249,131 @@ class LinkCache:
                                 if file not in closure and file not in queued:
                                     queued.add(file)
                                     pending.append(file)
+
+    def _relink_in_place(
+        self,
+        changed: Sequence[str],
+        now: Mapping[str, FileResult],
+        previous: Mapping[str, ProviderInstance],
+    ) -> Relinked | None:
+        """The relink of files whose instances changed only in what linking does
+        not decide by (a field's value, a model list, the line below an edit
+        that added one), or whose derived id was written into the file as is
+        (`_pinned`), each at the same place in the file's order.
+
+        Linking decides from `_link_key` and the order alone (which instance is
+        served, under which id, which cross-file diagnostic it gets), so every
+        file links as before: the claims, ids and diagnostics stay, and only
+        the served objects of the changed instances are the new ones, and the
+        diagnostics at moved instances move with them. A pinned id links as
+        before too: no explicit id was the same (derived ids avoid them), no
+        instance before it in the linking order tried it (it would have taken
+        it, being free then), and every one after it found it taken, as now;
+        only its own derived-id diagnostic (I215) goes, and its claims are
+        those of an explicit id. The work is that of the changed instances,
+        whatever the ids and names they share with other files. None when some
+        change is of another kind, or when a diagnostic quotes the line of an
+        instance that moved (`_quotes_below`).
+        """
+        replaced: dict[str, list[tuple[int, ProviderInstance, ProviderInstance]]] = {}
+        for display in changed:
+            before, result = self.files.get(display), now.get(display)
+            if before is None or result is None or before.sources is None:
+                return None
+            if len(before.instances) != len(result.instances):
+                return None
+            pairs = []
+            for index, (old, new) in enumerate(
+                zip(before.instances, result.instances, strict=True)
+            ):
+                if old is new:
+                    continue
+                at = bisect_left(before.sources, index)
+                if at == len(before.sources) or before.sources[at] != index:
+                    at = -1  # not served (a duplicate id): it stays so
+                if _link_key(old) != _link_key(new) and not (
+                    at >= 0 and _pinned(old, new, before.served[at].id)
+                ):
+                    return None
+                pairs.append((at, old, new))
+            moved = [old.line for _, old, new in pairs if old.line != new.line]
+            if moved and (
+                self._quotes_below(display, min(moved))
+                or len({_place(old) for old in before.instances}) != len(before.instances)
+            ):
+                return None  # a quoted line, or places that do not tell instances apart
+            replaced[display] = pairs
+        before_files = tuple(self.files[display] for display in self.files if display in replaced)
+        swapped: list[ProviderInstance] = []
+        touched: list[ProviderInstance] = []
+        for display, pairs in replaced.items():
+            old_file = self.files[display]
+            served = list(old_file.served)
+            id_keys = list(old_file.id_keys)
+            pinned: set[tuple[int, int]] = set()
+            for at, old, new in pairs:
+                if at < 0:
+                    continue
+                # As `link` serves it: under the id linking gave (a derived id
+                # made unique), shared with the previous state when equal.
+                if new.id != served[at].id:
+                    new = new.model_copy(update={"id": served[at].id})
+                kept = previous.get(new.id)
+                # (Objects at another line are not equal: no need to compare them.)
+                if kept is not None and kept.line == new.line and kept == new:
+                    new = kept
+                served[at] = new
+                swapped.append(new)
+                if not _moved_only(old, new):
+                    touched.append(new)
+                if old.id_derived != new.id_derived:
+                    old_keys, new_keys = id_claim_keys([old]), id_claim_keys([new])
+                    for key in old_keys:
+                        id_keys.remove(key)
+                    id_keys.extend(new_keys)
+                    self._ids.remove(old_keys, display)
+                    self._ids.add(new_keys, display)
+                    pinned.add(_place(old))
+            lines = {_place(old): new.line for _, old, new in pairs if old.line != new.line}
+            cross = old_file.cross
+            if lines or pinned:  # a cross-file diagnostic is at the place of its instance
+                cross = tuple(
+                    d.model_copy(update={"line": lines[(d.line, d.column)]})
+                    if (d.line, d.column) in lines
+                    else d
+                    for d in cross
+                    if not (d.code == codes.DERIVED_ID.code and (d.line, d.column) in pinned)
+                )
+            self.files[display] = replace(
+                old_file,
+                instances=now[display].instances,
+                served=tuple(served),
+                cross=cross,
+                id_keys=tuple(id_keys),
+            )
+        files = tuple(display for display in self.files if display in replaced)
+        return Relinked(
+            False,
+            files,
+            before_files,
+            added_ids=False,
+            swapped=tuple(swapped),
+            touched=tuple(touched),
+        )
+
+    def _quotes_below(self, display: str, line: int) -> bool:
+        """Whether a cross-file diagnostic quotes a place in this file from `line`
+        on (`link` writes `at file:line` of the other declaration of a duplicate
+        id or name)."""
+        quoting = (codes.DUPLICATE_ID.code, codes.DUPLICATE_NAME.code)
+        where = re.compile(r"at " + re.escape(display) + r":(\d+)")
+        return any(
+            int(found.group(1)) >= line
+            for linked in self.files.values()
+            for d in linked.cross
+            if d.code in quoting
+            for found in where.finditer(d.message)
+        )
 
     def _splice(
         self,
@@ -298,6 +437,7 @@ def _linked_file(
     result: FileResult, linking: _FileLinking, previous: Mapping[str, ProviderInstance]
 ) -> LinkedFile:
     served, cross, id_keys = linking
+    sources = _sources(result.instances, served)
     shared = []
     for instance in served:
         old = previous.get(instance.id)
@@ -310,7 +450,25 @@ def _linked_file(
         cross=tuple(cross),
         id_keys=tuple(id_keys),
         name_keys=tuple(name_key(instance.name) for instance in shared),
+        sources=sources,
     )
+
+
+def _sources(
+    instances: Sequence[ProviderInstance], served: Sequence[ProviderInstance]
+) -> tuple[int, ...] | None:
+    """Index in `instances` of each of `served` (as `link` gave them, in order):
+    `link` serves every instance with a derived id (a copy when it changes the
+    id) and an instance with an explicit id itself, or not at all. None when
+    `served` is not such a subsequence."""
+    found: list[int] = []
+    for index, instance in enumerate(instances):
+        if len(found) == len(served):
+            break
+        candidate = served[len(found)]
+        if candidate is instance or (instance.id_derived and candidate.id_derived):
+            found.append(index)
+    return tuple(found) if len(found) == len(served) else None
 
 
 def _link_by_file(
@@ -357,6 +515,37 @@ def _derived_ids_in_family(
         if not in_base_family(instance.id, final.id):
             return False
     return True
+
+
+def _pinned(old: ProviderInstance, new: ProviderInstance, served_id: str) -> bool:
+    """Whether `new` is `old` with the id linking gave it written into its file."""
+    return (
+        old.id_derived
+        and not new.id_derived
+        and new.id == served_id
+        and (old.name, old.file, old.column) == (new.name, new.file, new.column)
+    )
+
+
+def _moved_only(old: ProviderInstance, new: ProviderInstance) -> bool:
+    """Whether `new` is `old` at another line: a copy sharing its values (as
+    storage makes the instances below an edit that added or removed lines)."""
+    return old.values is new.values and (old.id, old.name, old.provider, old.file) == (
+        new.id,
+        new.name,
+        new.provider,
+        new.file,
+    )
+
+
+def _place(instance: ProviderInstance) -> tuple[int, int]:
+    return instance.line, instance.column
+
+
+def _link_key(instance: ProviderInstance) -> tuple[object, ...]:
+    """What the linking rules decide by (`config.read.linking.link`), besides
+    the order; the line is only quoted, in the diagnostics."""
+    return (instance.id, instance.id_derived, instance.name, instance.file, instance.column)
 
 
 def _is_subsequence(items: Sequence[str], of: Sequence[str]) -> bool:

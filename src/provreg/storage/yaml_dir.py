@@ -25,15 +25,18 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import operator
 import os
+from bisect import bisect_left
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import anyio
 
 from provreg.catalog import Catalog, builtin_catalog
+from provreg.config import codes
 from provreg.config.edit import (
     Edited,
     EditError,
@@ -44,6 +47,12 @@ from provreg.config.edit import (
     new_file_verified,
     update_instance_verified,
 )
+from provreg.config.edit.local_edit import (
+    ItemIndex,
+    LocalUpdate,
+    item_index,
+    update_item_locally,
+)
 from provreg.config.edit.restore_edit import (
     PositionGone,
     RemovedEntry,
@@ -51,13 +60,15 @@ from provreg.config.edit.restore_edit import (
     restore_verified,
 )
 from provreg.config.read.definitions import collect_definitions
+from provreg.config.read.diagnostic_cap import MAX_DIAGNOSTICS_PER_FILE
 from provreg.config.read.discovery import ConfigFile, discover, is_config_name, is_skipped_dir
+from provreg.config.read.instance_validation import validate_entry
 from provreg.config.read.load_set import Collected, read_and_validate, validate_all
 from provreg.config.read.reading import parse_file, parsed_from_document, read_file
 from provreg.config.read.results import FileResult, Fingerprint, ParsedFile, RawEntry
 from provreg.config.read.yaml_source import Document, Limits
 from provreg.gc_control import gc_paused
-from provreg.model import ProviderInstance
+from provreg.model import Diagnostic, ProviderInstance
 from provreg.storage.atomic import HardLinkError, atomic_write, sweep_stale_temp_files
 from provreg.storage.backend import (
     ConflictError,
@@ -76,11 +87,27 @@ DEFAULT_FILE_NAME = "providers.yaml"
 """Where new instances go when no file is named: this name in the first config directory."""
 
 _REMEMBERED_WRITES = 64
+_REMEMBERED_INDEXES = 64
 _WRITE_ATTEMPTS = 3
+
+
+class _Positioned(Protocol):
+    """An instance or a diagnostic: where it is, and a copy elsewhere."""
+
+    @property
+    def line(self) -> int: ...
+
+    def model_copy(self, *, update: dict[str, Any]) -> Any: ...
 
 
 class _MovedMeanwhile(Exception):
     """The file changed between our read and our rename."""
+
+
+LocalTransform = Callable[[str, ItemIndex, Sequence[Any]], LocalUpdate | None]
+"""An update made on its item's lines (`config.edit.local_edit`), given the
+text, its item index and the values of its `providers` items; None when it
+must be made the full way."""
 
 
 class _Write(NamedTuple):
@@ -91,6 +118,7 @@ class _Write(NamedTuple):
     key: InstanceKey | None
     instance_id: str
     expect_sha256: str | None
+    local: LocalTransform | None = None
 
 
 BeforeRename = Callable[[str, str | None, str], None]
@@ -122,6 +150,9 @@ class YamlDirectoryStorage:
         self._catalog = self._base
         self._written: dict[str, deque[str]] = {}
         self._recent_trees = RecentTrees()
+        self._item_indexes: dict[str, tuple[str, ItemIndex]] = {}
+        """Display path -> (sha256 of the bytes last written, `item_index` of their
+        text): where an update can be verified on its item's lines alone."""
         self.before_rename: BeforeRename | None = None
         """Set by the registry around each of its writes (its lock serialises them)."""
         self._moved_files = MovedFiles()
@@ -376,7 +407,12 @@ class YamlDirectoryStorage:
                 raise ConflictError(instance.id, target.display, "its file was removed")
             return update_instance_verified(text, key, changes, current=current)
 
-        return await anyio.to_thread.run_sync(self._write_sync, target, transform, key, instance.id)
+        def local(text: str, items: ItemIndex, values: Sequence[Any]) -> LocalUpdate | None:
+            return update_item_locally(text, items, values, key, changes)
+
+        return await anyio.to_thread.run_sync(
+            self._write_sync, target, transform, key, instance.id, None, local
+        )
 
     async def delete(self, instance: ProviderInstance) -> WriteOutcome:
         return (await self._delete(instance, keep=False))[0]
@@ -515,10 +551,11 @@ class YamlDirectoryStorage:
         key: InstanceKey | None,
         instance_id: str,
         expect_sha256: str | None = None,
+        local: LocalTransform | None = None,
     ) -> WriteOutcome:
         try:
             with file_write_lock(target.path, self.lock_timeout):
-                write = _Write(target, transform, key, instance_id, expect_sha256)
+                write = _Write(target, transform, key, instance_id, expect_sha256, local)
                 for _ in range(_WRITE_ATTEMPTS - 1):
                     try:
                         return self._write_locked(write)
@@ -540,7 +577,7 @@ class YamlDirectoryStorage:
             raise StorageError(f"{target.display}: cannot write: {exc.strerror or exc}") from None
 
     def _write_locked(self, write: _Write) -> WriteOutcome:
-        target, transform, key, instance_id, expect_sha256 = write
+        target, transform, key, instance_id, expect_sha256, local = write
         try:
             with open(target.path, "rb") as handle:
                 current: bytes | None = handle.read()
@@ -555,7 +592,11 @@ class YamlDirectoryStorage:
                 self._check_unchanged(target, known, current, key, instance_id)
         text, bom = split_bom(current) if current is not None else (None, b"")
         with gc_paused():  # the parse allocates tens of thousands of objects and no cycles
-            edited = transform(text, self._recent_trees.get(target.display, current_digest))
+            fast = self._local_edit(target.display, known, text, bom, current_digest, local)
+            if fast is not None:
+                edited = Edited(fast.text, None)
+            else:
+                edited = transform(text, self._recent_trees.get(target.display, current_digest))
         new_text = edited.text
         data = join_bom(new_text, bom)
         if current is None:
@@ -582,12 +623,189 @@ class YamlDirectoryStorage:
         self._written.setdefault(real, deque(maxlen=_REMEMBERED_WRITES)).append(digest)
         info = os.stat(real)
         fingerprint = Fingerprint(len(data), info.st_mtime_ns, digest)
+        if fast is not None and self._reads_as_verified(data):
+            self._remember_index(target.display, digest, fast.items)
+            self._recent_trees.forget(target.display)  # a tree of bytes no longer there
+            with gc_paused():
+                state = self._commit_local(target.display, fast, fingerprint)
+            if state is not None:
+                return WriteOutcome(state, target.display, digest)
+        elif edited.document is not None and not bom:
+            items = item_index(new_text, edited.document)
+            if items is not None:
+                self._remember_index(target.display, digest, items)
         written = self._parse_written(data, target, fingerprint, edited.document)
         self._parsed[target.display] = written
         self._parsed = dict(sorted(self._parsed.items(), key=self._discovery_order))
         self._recent_trees.put(target.display, digest, edited.document, len(new_text))
         state = self._recompute({target.display})
         return WriteOutcome(state, target.display, digest)
+
+    def _remember_index(self, display: str, digest: str, items: ItemIndex) -> None:
+        """Keep the item index of the bytes just written, for the last
+        `_REMEMBERED_INDEXES` files written (an index is two ints per item)."""
+        self._item_indexes.pop(display, None)
+        self._item_indexes[display] = (digest, items)
+        while len(self._item_indexes) > _REMEMBERED_INDEXES:
+            del self._item_indexes[next(iter(self._item_indexes))]
+
+    def _local_edit(
+        self,
+        display: str,
+        known: ParsedFile | None,
+        text: str | None,
+        bom: bytes,
+        digest: str | None,
+        local: LocalTransform | None,
+    ) -> LocalUpdate | None:
+        """The update made on its item's lines, when the file still holds the
+        bytes this storage last wrote there (so the values it keeps and the item
+        index are those of `text`); else None (the full edit)."""
+        if local is None or text is None or bom or known is None or digest is None:
+            return None
+        indexed = self._item_indexes.get(display)
+        if indexed is None or indexed[0] != digest:
+            return None
+        if known.fingerprint is None or known.fingerprint.sha256 != digest:
+            return None
+        return local(text, indexed[1], [entry.value for entry in known.providers])
+
+    def _commit_local(
+        self, display: str, fast: LocalUpdate, fingerprint: Fingerprint
+    ) -> StoredState | None:
+        """The state after an update made on its item's lines, revalidating only
+        that item; None when this cannot be shown to be the result a full
+        revalidation gives (the caller then reparses the written file and
+        revalidates it whole).
+
+        Sound because an item's validation depends on its value, its node's
+        positions, the catalog and the file's display path only
+        (`validate_entry`), and the update changed none of these for the other
+        items but their lines: their values are the same, the catalog is the
+        same (no other file was read, and definitions are outside the
+        `providers` list: those below it would move, so then the file is
+        revalidated whole). Items below the edited one keep their instances and
+        diagnostics, moved by the lines the edit added or removed (no message
+        of a file's own validation quotes a line); only where the item's own go
+        in the file's list is to be shown (`_diagnostics_with`).
+        """
+        parsed = self._parsed.get(display)
+        previous = self._results.get(display)
+        if parsed is None or previous is None or not parsed.slim:
+            return None  # (a file not slimmed keeps node trees this update moved)
+        if len(parsed.providers) != len(fast.items.starts):
+            return None
+        lines = fast.items.lines
+        first = lines[fast.index] + 1  # 1-based, as diagnostics and instances count
+        # Where the item's lines ended before the edit (1-based, exclusive).
+        after = lines[fast.index + 1] if fast.index + 1 < len(lines) else fast.items.end_line
+        after += 1 - fast.line_delta
+        if fast.line_delta and any(
+            entry.node is None or entry.node.start_mark.line + 1 >= first
+            for entry in parsed.definitions
+        ):
+            return None
+        try:
+            instance, found = validate_entry(
+                display, RawEntry(fast.value, fast.node), self._catalog
+            )
+        except Exception:  # noqa: BLE001 - validate_file reports it for the file: let it
+            return None
+
+        def moved(items: Sequence[_Positioned]) -> list[Any]:
+            """`items` (in line order), those below the item moved with its lines."""
+            if not fast.line_delta:
+                return list(items)
+            below = bisect_left(items, after, key=lambda item: item.line)
+            return [
+                *items[:below],
+                *(
+                    item.model_copy(update={"line": item.line + fast.line_delta})
+                    for item in items[below:]
+                ),
+            ]
+
+        diagnostics = self._diagnostics_with(
+            display, parsed, previous, (first, after), found, moved
+        )
+        if diagnostics is None:
+            return None
+        instances = previous.instances
+        at = bisect_left(instances, first, key=lambda instance: instance.line)
+        had = at < len(instances) and instances[at].line == first
+        providers = list(parsed.providers)
+        providers[fast.index] = RawEntry(fast.value, None)
+        self._parsed[display] = replace(
+            parsed,
+            fingerprint=fingerprint,
+            providers=providers,
+            diagnostics=self._moved_in_order(parsed.diagnostics, after, moved),
+        )
+        self._results[display] = replace(
+            previous,
+            fingerprint=fingerprint,
+            instances=(
+                *instances[:at],
+                *((instance,) if instance is not None else ()),
+                *moved(instances[at + 1 if had else at :]),
+            ),
+            diagnostics=diagnostics,
+        )
+        return StoredState(tuple(self._results.values()), self._catalog)
+
+    @staticmethod
+    def _moved_in_order(
+        diagnostics: Sequence[Diagnostic],
+        after: int,
+        moved: Callable[[Sequence[_Positioned]], list[Any]],
+    ) -> list[Diagnostic]:
+        """`diagnostics` in their order, those from line `after` on moved (the
+        list is not in line order: `moved` takes one in line order)."""
+        return [moved([d])[0] if d.line >= after else d for d in diagnostics]
+
+    def _diagnostics_with(
+        self,
+        display: str,
+        parsed: ParsedFile,
+        previous: FileResult,
+        span: tuple[int, int],
+        found: list[Diagnostic],
+        moved: Callable[[Sequence[_Positioned]], list[Any]],
+    ) -> tuple[Diagnostic, ...] | None:
+        """The file's diagnostics with those of the item on lines `span`
+        ([first, after) before the edit) replaced by `found` and those below
+        moved, as a full validation orders them; None when that order or the
+        per-file cap cannot be shown.
+
+        A file's diagnostics are its read's (`parsed.diagnostics`: none on an
+        item's lines, since the local proof needs a parse without diagnostics
+        and every item a mapping), then each item's in item order, all sorted
+        when the file declares definitions (`load_set._with_definitions`). The
+        cap left nothing out when the file has fewer diagnostics than it, before
+        and after (no summary then stands for one of the item's).
+        """
+        first, after = span
+        old = previous.diagnostics
+        if any(d.code == codes.INTERNAL_ERROR.code for d in old):
+            return None  # the file's validation failed: its items' lists are not known
+        kept = self._moved_in_order([d for d in old if not first <= d.line < after], after, moved)
+        if (
+            len(old) >= MAX_DIAGNOSTICS_PER_FILE
+            or len(kept) + len(found) > MAX_DIAGNOSTICS_PER_FILE
+        ):
+            return None
+        if not found and len(kept) == len(old) and all(map(operator.is_, kept, old)):
+            return old
+        _, definitions, definition_diags = self._collect_definitions()
+        if definitions.get(display) or any(d.file == display for d in definition_diags):
+            return tuple(sorted([*kept, *found], key=Diagnostic.sort_key))
+        read = len(parsed.diagnostics)
+        if tuple(old[:read]) != tuple(parsed.diagnostics) or any(
+            first <= d.line < after for d in old[:read]
+        ):
+            return None
+        before = [d for d in kept[read:] if d.line < first]
+        return (*kept[:read], *before, *found, *kept[read + len(before) :])
 
     def _parse_written(
         self,
@@ -604,19 +822,29 @@ class YamlDirectoryStorage:
         stricter (limits only ever stop a parse), and the bytes pass the
         checks `parse_bytes` makes before parsing (size, NUL bytes).
         """
-        default = Limits()
         if (
             verified is None
             or verified.failed
             or verified.diagnostics
-            or len(data) > self.limits.max_bytes
-            or self.limits.max_depth < default.max_depth
-            or self.limits.max_alias_expansion < default.max_alias_expansion
-            or b"\x00" in data
+            or not self._reads_as_verified(data)
         ):
             return parse_file(data, target.path, target.display, fingerprint, self.limits)
         document = Document(target.display, verified.root, verified.value, [])
         return parsed_from_document(document, target.path, target.display, fingerprint)
+
+    def _reads_as_verified(self, data: bytes) -> bool:
+        """Whether `parse_file` of `data` with this storage's limits reads it as
+        an edit's verification (default limits) does: the limits are no
+        stricter (limits only ever stop a parse), and the bytes pass the checks
+        `parse_bytes` makes before parsing (size, NUL bytes)."""
+        default = Limits()
+        return not (
+            len(data) > self.limits.max_bytes
+            or self.limits.max_depth < default.max_depth
+            or self.limits.max_alias_expansion < default.max_alias_expansion
+            or self.limits.max_integer_digits < default.max_integer_digits
+            or b"\x00" in data
+        )
 
     def _check_unchanged(
         self,

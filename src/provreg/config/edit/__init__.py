@@ -9,7 +9,8 @@ look up provider defaults), PyYAML, ruamel.yaml, `provreg.text_encoding`.
 The read path never imports the edit path.
 
 Modules: `entry_edit` (the public edit functions, re-exported here),
-`splice_edit` (the text splices), `round_trip_edit` (the ruamel.yaml
+`splice_edit` (the text splices), `local_edit` (an update verified on its
+item's lines alone, for the storage), `round_trip_edit` (the ruamel.yaml
 fallback), `render` (values as YAML text), `text_lines` (line endings),
 `merged_keys` (changes a merge key `<<` would share), `restore_edit` (undoing a
 delete), `migrations` (format version upgrades).

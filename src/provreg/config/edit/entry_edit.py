@@ -118,12 +118,7 @@ def update_instance_verified(
         raise EditError(str(exc), exc.line) from None
 
     def apply(value: dict[Any, Any]) -> None:
-        item = value["providers"][index]
-        for field_id, new in changes.items():
-            if new is REMOVE:
-                item.pop(field_id, None)
-            else:
-                item[field_id] = _plain(new)
+        set_fields(value["providers"][index], changes)
 
     return _edit(
         text,
@@ -247,6 +242,15 @@ def _find_item(doc: Document, key: InstanceKey) -> tuple[int, MappingNode]:
     node = providers[1].value[index]
     assert isinstance(node, MappingNode)
     return index, node
+
+
+def set_fields(item: dict[Any, Any], changes: Mapping[str, Any]) -> None:
+    """Apply `changes` to an instance's value as the reparse of the edit reads it."""
+    for field_id, new in changes.items():
+        if new is REMOVE:
+            item.pop(field_id, None)
+        else:
+            item[field_id] = _plain(new)
 
 
 def _plain(value: Any) -> Any:

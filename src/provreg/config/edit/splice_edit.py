@@ -101,6 +101,12 @@ def splice_update(text: str, doc: Document, index: int, changes: Mapping[str, An
     assert providers is not None
     item = providers[1].value[index]
     assert isinstance(item, MappingNode)
+    return splice_item_update(text, item, changes)
+
+
+def splice_item_update(text: str, item: MappingNode, changes: Mapping[str, Any]) -> str:
+    """`text` with the keys of the mapping `item` (a node of a parse of `text`)
+    set or removed (REMOVE)."""
     edits: list[tuple[int, int, str]] = []
     additions: list[tuple[str, Any]] = []
     for field_id, new in changes.items():

@@ -23,7 +23,14 @@ from provreg.config.read.field_problem import yaml_type_name
 from provreg.config.read.results import FileResult, ParsedFile, RawEntry
 from provreg.config.read.validation import clip, validate_fields
 from provreg.config.read.yaml_source import diagnostic_at, internal_error, locate, node_position
-from provreg.model import ID_RE, NAME_MAX_LENGTH, ProviderInstance, Severity, name_length_ok
+from provreg.model import (
+    ID_RE,
+    NAME_MAX_LENGTH,
+    Diagnostic,
+    ProviderInstance,
+    Severity,
+    name_length_ok,
+)
 
 
 def validate_file(parsed: ParsedFile, catalog: Catalog) -> FileResult:
@@ -44,6 +51,17 @@ def validate_file(parsed: ParsedFile, catalog: Catalog) -> FileResult:
     return FileResult(
         parsed.path, parsed.display, parsed.fingerprint, tuple(instances), (), tuple(found)
     )
+
+
+def validate_entry(
+    display: str, entry: RawEntry, catalog: Catalog
+) -> tuple[ProviderInstance | None, list[Diagnostic]]:
+    """One entry of a file validated as `validate_file` validates it: its
+    instance (None when invalid) and its diagnostics, capped on their own (the
+    caller decides how they combine with the rest of the file's)."""
+    diagnostics = DiagnosticCap(display)
+    instance = _validate_instance(display, entry, catalog, diagnostics)
+    return instance, diagnostics.result()
 
 
 def _validate_instance(

@@ -1,0 +1,333 @@
+"""Updates verified and revalidated on their item's lines (`config.edit.local_edit`,
+`YamlDirectoryStorage._commit_local`, `LinkCache._relink_in_place`) give what
+the full way gives.
+
+- `update_item_locally`, on texts with comments, flow values, block scalars,
+  quoting, CRLF, indentless lists, anchors and trailing keys: whenever it
+  answers, its text is the full edit's text, the whole text parses to the
+  intended document, and the item's node and the new index are those of a
+  whole parse.
+- Through the registry, on real files in a temp dir: after random sequences of
+  updates (values replaced, fields added and removed, names that collide, ids
+  that become explicit), external edits and reloads, the registry holds what a
+  fresh open of the same files gives, and the local path was taken.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from provreg.config.edit import REMOVE, EditError, InstanceKey, update_instance_verified
+from provreg.config.edit.local_edit import item_index, update_item_locally
+from provreg.config.read.yaml_source import mapping_entry, parse_text
+from provreg.registry import (
+    Event,
+    InstanceAdded,
+    InstanceRemoved,
+    InstanceUpdated,
+    ProviderRegistry,
+    RegistryError,
+)
+from provreg.registry.relink import LinkCache
+from provreg.registry.state import RegistryState
+from provreg.storage.backend import StorageError
+from provreg.storage.yaml_dir import YamlDirectoryStorage
+
+NAMES = ("Alpha", "ALPHA", " alpha 2", "Alpha!", "Alpha?", "Beta", "beta ", "Gamma")
+IDS = ("alpha", "alpha-2", "beta", "gamma", "delta", "eps")
+MODELS = ("m0", "m1", "m2", "it's", 'say "hi"', "#not-a-comment", "a: b", "- x", "", "line\nbreak")
+
+
+def _value(rng: random.Random, value: str) -> str:
+    style = rng.randrange(4)
+    if style == 0 and value and value == value.strip() and value.isalnum():
+        return value
+    if style == 1 and "\n" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return json.dumps(value)
+
+
+def _item(rng: random.Random, dash: str, indent: str, anchors: bool, ids: list[str]) -> list[str]:
+    name = rng.choice(NAMES) if rng.random() < 0.7 else f"Unique {rng.randrange(10**6)}"
+    lines = []
+    if rng.random() < 0.3:
+        lines.append(f"{dash[:-2]}# about the next one")
+    if rng.random() < 0.03:
+        # A flow mapping item: the local proof does not apply to it.
+        ident = f"id: {ids.pop()}, " if ids and rng.random() < 0.6 else ""
+        return [*lines, f"{dash}{{{ident}name: {json.dumps(name)}, provider: ollama}}"]
+    if ids and rng.random() < 0.6:
+        lines += [f"{dash}id: {ids.pop()}", f"{indent}name: {json.dumps(name)}"]
+    else:
+        lines.append(f"{dash}name: {json.dumps(name)}")
+    lines.append(f"{indent}provider: ollama")
+    if rng.random() < 0.8:
+        comment = "  # the model" if rng.random() < 0.3 else ""
+        lines.append(f"{indent}default_model: {_value(rng, rng.choice(MODELS[:3]))}{comment}")
+    if rng.random() < 0.3:
+        lines.append(f"{indent}models: [m0, m1]")
+    if rng.random() < 0.2:
+        lines += [f"{indent}description: |", f"{indent}  first line", "", f"{indent}  # kept"]
+    if rng.random() < 0.15:
+        lines.append(f"{indent}x_note: 1")  # unknown field: a warning on this item
+    if anchors and rng.random() < 0.3:
+        lines.append(f"{indent}base_url: &u{rng.randrange(10**9)} http://localhost:1")
+    if rng.random() < 0.2:
+        lines.append(f"{indent}  # a note under the keys")
+    if rng.random() < 0.3:
+        lines.append("")
+    return lines
+
+
+def _file_text(rng: random.Random, count: int) -> str:
+    column = rng.choice((0, 2, 2, 4))
+    dash = " " * column + "- "
+    indent = " " * (column + 2)
+    anchors = rng.random() < 0.1
+    lines = ["# written by the test"]
+    if rng.random() < 0.8:
+        lines.append("version: 1")  # else a diagnostic of the read (assumed version)
+    lines.append("providers:")
+    # An id twice in a file is an error, and a file with errors serves its last
+    # good version: each explicit id once per file (files share them).
+    ids = rng.sample(IDS, len(IDS))
+    for _ in range(count):
+        lines += _item(rng, dash, indent, anchors, ids)
+    if rng.random() < 0.3:
+        lines += ["# after the list", "definitions: []"]
+    text = "\n".join(lines) + ("\n" if rng.random() < 0.9 else "")
+    return text.replace("\n", "\r\n") if rng.random() < 0.1 else text
+
+
+def _change(rng: random.Random) -> dict[str, Any]:
+    roll = rng.random()
+    if roll < 0.15:
+        return {"name": rng.choice(NAMES)}
+    if roll < 0.25:
+        return {"default_model": REMOVE}
+    if roll < 0.35:
+        return {"base_url": f"http://localhost:{rng.randrange(1, 9)}"}
+    if roll < 0.4:
+        return {"models": ["m0", "m1", rng.choice(MODELS)]}
+    return {"default_model": rng.choice(MODELS)}
+
+
+def _marks(node: Node) -> list[tuple[Any, ...]]:
+    found: list[tuple[Any, ...]] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        for mark in (current.start_mark, current.end_mark):
+            found.append((mark.index, mark.line, mark.column))
+        if isinstance(current, MappingNode):
+            stack.extend(part for pair in current.value for part in pair)
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
+    return found
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_local_update_is_the_full_update(seed: int) -> None:
+    rng = random.Random(seed)
+    answered = 0
+    for _ in range(15):
+        text = _file_text(rng, rng.randrange(1, 6))
+        doc = parse_text(text, "<test>")
+        items = None if doc.failed else item_index(text, doc)
+        if items is None:
+            continue
+        values = doc.value["providers"]
+        for _ in range(6):
+            target = rng.choice(values)
+            name = target.get("name")
+            key = InstanceKey(
+                target.get("id") or "-", name if isinstance(name, str) else "", "id" not in target
+            )
+            change = _change(rng)
+            local = update_item_locally(text, items, values, key, change)
+            if local is None:
+                continue
+            answered += 1
+            full = update_instance_verified(text, key, change)
+            assert local.text == full.text
+            whole = parse_text(local.text, "<verify>")
+            assert whole.value == full.document.value if full.document else True
+            assert not whole.diagnostics
+            node = mapping_entry(whole.root, "providers")[1].value[local.index]
+            assert _marks(local.node) == _marks(node)
+            assert local.value == whole.value["providers"][local.index]
+            assert local.items == item_index(local.text, whole)
+            text, items, values = local.text, local.items, whole.value["providers"]
+    assert answered
+
+
+def test_the_local_proof_does_not_apply_where_the_file_shares_or_redefines() -> None:
+    base = "version: 1\nproviders:\n  - id: a\n    name: A\n    provider: ollama\n"
+    assert item_index(base, parse_text(base, "<t>")) is not None
+    for text in (
+        base + "  - id: b\n    name: B\n    provider: ollama\n    default_model: &m x\n",
+        base.replace("    provider", "    <<: {provider: ollama}\n    x"),
+        "%YAML 1.1\n---\n" + base,
+        base.replace("\n", "\r"),
+        "version: 1\nproviders: [{id: a, name: A, provider: ollama}]\n",
+        base.replace("  - id: a\n    name", "  -\n    id: a\n    name"),
+    ):
+        doc = parse_text(text, "<t>")
+        assert doc.failed or item_index(text, doc) is None, text
+
+
+def test_a_value_with_line_breaks_stays_on_its_line() -> None:
+    text = "version: 1\nproviders:\n  - id: a\n    name: A\n    default_model: m\nx: 1\n"
+    doc = parse_text(text, "<t>")
+    items = item_index(text, doc)
+    assert items is not None
+    values = doc.value["providers"]
+    key = InstanceKey("a", "A")
+    local = update_item_locally(text, items, values, key, {"default_model": "\n---\nx"})
+    assert local is not None
+    assert parse_text(local.text, "<t>").value["providers"][0]["default_model"] == "\n---\nx"
+    assert local.line_delta == 0
+    added = update_item_locally(text, items, values, key, {"base_url": "http://h"})
+    assert added is not None and added.line_delta == 1
+    assert added.items.end_line == items.end_line + 1
+
+
+# --------------------------------------------------------------------------- through the registry
+
+FILES = ("a.yaml", "b.yaml", "team/c.yaml")
+
+
+def _changed_ids(before: RegistryState, after: RegistryState) -> set[str]:
+    """Ids added, removed, or whose name, provider, file or values changed."""
+
+    def seen(state: RegistryState) -> dict[str, Any]:
+        return {
+            key: (i.name, i.provider, i.file, dict(i.values)) for key, i in state.instances.items()
+        }
+
+    old, new = seen(before), seen(after)
+    return {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+
+
+def _without_an_id(rng: random.Random, text: str) -> str:
+    """An outside edit: one entry loses its `id:` (its id becomes derived)."""
+    lines = text.split("\n")
+    places = [k for k, line in enumerate(lines) if line.lstrip(" ").startswith("- id: ")]
+    if not places:
+        return text
+    k = rng.choice(places)
+    rest = lines[k + 1].lstrip(" ")
+    if not rest.startswith("name:"):
+        return text
+    lines[k : k + 2] = [lines[k].split("id:")[0] + rest]
+    return "\n".join(lines)
+
+
+async def _same_as_fresh(registry: ProviderRegistry, root: Path) -> None:
+    state = registry.snapshot()
+    fresh = (await ProviderRegistry.open([str(root)], audit=False)).snapshot()
+    assert list(state.instances.items()) == list(fresh.instances.items())
+    assert list(state.diagnostics.items()) == list(fresh.diagnostics.items())
+    for display, status in state.files.items():
+        other = fresh.files[display]
+        assert (status.ok, status.stale, status.instance_ids, status.sha256) == (
+            other.ok,
+            other.stale,
+            other.instance_ids,
+            other.sha256,
+        )
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("seed", range(20))
+async def test_updates_match_a_fresh_open(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local_commits = []
+    commit_local = YamlDirectoryStorage._commit_local
+
+    def counting(self: YamlDirectoryStorage, *args: Any) -> Any:
+        state = commit_local(self, *args)
+        local_commits.append(state is not None)
+        return state
+
+    monkeypatch.setattr(YamlDirectoryStorage, "_commit_local", counting)
+    rng = random.Random(seed)
+    root = tmp_path / "config"
+    for rel in FILES:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(_file_text(rng, rng.randrange(2, 8)), newline="")
+    registry = await ProviderRegistry.open([str(root)], audit=False)
+    events: list[Event] = []
+    registry.store.subscribe_events(events.extend)
+    await _same_as_fresh(registry, root)
+    for _ in range(40):
+        state = registry.snapshot()
+        events.clear()
+        roll = rng.random()
+        if roll < 0.06:
+            rel = rng.choice(FILES)
+            (root / rel).write_text(_file_text(rng, rng.randrange(1, 8)), newline="")
+            await registry.reload([str(root / rel)])
+        elif roll < 0.12:
+            path = root / rng.choice(FILES)
+            path.write_bytes(_without_an_id(rng, path.read_bytes().decode()).encode())
+            await registry.reload([str(path)])
+        elif state.instances:
+            target = rng.choice(list(state.instances.values()))
+            try:
+                await registry.update(target.id, _change(rng))
+            except (RegistryError, StorageError, EditError):
+                pass  # refused (a duplicate name, a file with errors): nothing written
+        await _same_as_fresh(registry, root)
+        shown = {
+            event.instance.id
+            for event in events
+            if isinstance(event, InstanceAdded | InstanceUpdated | InstanceRemoved)
+        }
+        assert shown == _changed_ids(state, registry.snapshot())
+    assert any(local_commits), local_commits
+
+
+@pytest.mark.anyio
+async def test_pinning_derived_ids_relinks_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Derived ids shared across files (`alpha`, `alpha-2`, ...) pinned one by
+    one: each first edit writes `id:` (a line more) and relinks nothing."""
+    in_place = []
+    relink_in_place = LinkCache._relink_in_place
+
+    def counting(self: LinkCache, *args: Any) -> Any:
+        relinked = relink_in_place(self, *args)
+        in_place.append(relinked is not None)
+        return relinked
+
+    monkeypatch.setattr(LinkCache, "_relink_in_place", counting)
+    root = tmp_path / "config"
+    root.mkdir()
+    for index, rel in enumerate(("a.yaml", "b.yaml", "c.yaml")):
+        # Names that differ (no duplicate name, whose message would quote a
+        # line that moves) and derive the same id.
+        entries = "".join(
+            f"  - name: Alpha{ending * (index + 1)}\n    provider: ollama\n    default_model: m0\n"
+            for ending in ("!", "?", ".")
+        )
+        text = "# shared bases\nversion: 1\nproviders:\n" + entries
+        (root / rel).write_text(text)
+    registry = await ProviderRegistry.open([str(root)], audit=False)
+    derived = [i.id for i in registry.snapshot().instances.values() if i.id_derived]
+    assert derived[:3] == ["alpha", "alpha-2", "alpha-3"]
+    rng = random.Random(7)
+    for instance_id in rng.sample(derived, len(derived)):
+        for _ in range(2):  # the first edit pins the id, the second is an update
+            await registry.update(instance_id, {"default_model": f"m{rng.randrange(9)}"})
+            await _same_as_fresh(registry, root)
+        assert not registry.get(instance_id).id_derived
+    assert in_place and all(in_place[2:])  # (the first write of a file is done whole)

@@ -244,6 +244,7 @@ class ProvregApp(InstanceActions, ProbeActions):
         # The load and the table's fill make long-lived objects and no garbage
         # cycles: no collection meanwhile, then frozen (unfrozen in on_unmount).
         with paused_then_frozen():
+            self._bench_mark("open-start")
             try:
                 registry = await ProviderRegistry.open(
                     self.paths,

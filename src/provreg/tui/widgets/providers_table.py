@@ -391,8 +391,8 @@ class ProvidersTable(LineTable):
             basis: the state and missing secrets `wanted` was computed from, so the
                 next `apply` recomputes only what changed since (None: recompute all).
         """
-        # The same rows in another order or filter (set_filter, a sort): the rows
-        # shown are `wanted`'s own objects, nothing to update in place.
+        # The same rows in another order or filter (set_filter, a sort): nothing
+        # to compare or update row by row.
         same_rows = wanted is self._rows and not self._unsorted
         self._rows = wanted
         self._canonical = order
@@ -414,7 +414,7 @@ class ProvidersTable(LineTable):
         if kept + new != desired:
             self.replace_rows((i, wanted[i]) for i in desired)
         else:
-            for instance_id in () if same_rows else kept:
+            for instance_id in kept:
                 before, row = self.get_row_value(instance_id), wanted[instance_id]
                 if before is not row and before != row:
                     self.update_row(instance_id, row)

@@ -224,3 +224,25 @@ async def test_an_external_edit_during_the_fill(
     # The table's basis is the edited state: a later edit updates rows in place.
     table: Any = app.main.table
     assert table._basis is not None and table._basis[0] is state
+
+
+async def test_one_instances_key_status_redoes_its_row_only(registry_dir: Path) -> None:
+    """The keyring's answer for the selected row changes that row alone (no walk
+    over every instance), and the table ends as a full `apply` leaves it."""
+    target = "inst-0002"  # anthropic: its key is looked for in the keyring
+
+    async def answer(app: ProvregApp, _n: int) -> None:
+        table = app.main.table
+        state, since = app.state, app.presence.trouble
+        assert state is not None
+        trouble = since.with_present(target, target in since.missing)
+        assert trouble is not since
+        before = table.get_row_value(target)
+        others = {i: table.get_row_value(i) for i in table.instance_ids if i != target}
+        table.apply_keys_of(state, trouble, target, since=since)
+        app.presence.set_trouble(trouble)  # run() compares every row with fresh ones
+        assert table.get_row_value(target) != before
+        assert all(table.get_row_value(i) is row for i, row in others.items())
+
+    keys, _, _, app = await run(registry_dir, after=answer)
+    assert app.state is not None and keys == list(app.state.instances)

@@ -362,6 +362,40 @@ class ProvidersTable(LineTable):
                 return
         self.apply_rows(wanted, order, basis=(state, key_trouble))
 
+    def apply_keys_of(
+        self,
+        state: RegistryState,
+        key_trouble: KeyTrouble,
+        instance_id: str,
+        *,
+        since: KeyTrouble,
+    ) -> None:
+        """`apply`, when `key_trouble` differs from `since` for one instance only
+        (the keyring's answer for the selected row): that row alone is redone.
+
+        `apply` walks every instance to find what changed; with 100,000 rows that
+        was a keypress's worth of time on the press that selected the row. Falls
+        back to `apply` unless the rows are those of (`state`, `since`).
+        """
+        basis = self._basis
+        instance = state.instances.get(instance_id)
+        if basis is None or basis[0] is not state or basis[1] is not since or instance is None:
+            self.apply(state, key_trouble)
+            return
+        before = self._rows.get(instance_id)
+        fresh = row_for(
+            instance, state, key_trouble, self.roots, self.probe_marks.get(instance_id, "")
+        )
+        if fresh == before:
+            self._basis = (state, key_trouble)
+            return
+        wanted = dict(self._rows)
+        wanted[instance_id] = fresh
+        if self._update_in_place(wanted, [instance_id]):
+            self._rows, self._basis = wanted, (state, key_trouble)
+        else:
+            self.apply_rows(wanted, self._canonical, basis=(state, key_trouble))
+
     def _update_in_place(self, wanted: dict[str, RowData], changed: list[str]) -> bool:
         """Update the `changed` rows where they are, unless the sort or the filter
         could move, show or hide one of them (then do nothing and return False).

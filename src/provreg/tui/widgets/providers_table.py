@@ -98,12 +98,16 @@ class RowData:
         )
 
     def matches(self, needle: str) -> bool:
+        return needle in (self._haystack or self.haystack())
+
+    def haystack(self) -> str:
+        """What a filter searches: the row's text, casefolded (made once)."""
         haystack = self._haystack
         if not haystack:
             haystack = f"{self.name}\n{self.provider}\n{self.model}\n{self.where}\n{self.status}"
             haystack = haystack.casefold()
             object.__setattr__(self, "_haystack", haystack)  # a cache, not a value: frozen
-        return needle in haystack
+        return haystack
 
 
 def instance_status(
@@ -506,7 +510,12 @@ class ProvidersTable(LineTable):
     def _desired_order(self) -> list[str]:
         needle, rows = self.filter_text, self._rows
         if needle:
-            ids = [i for i in self._canonical if i in rows and rows[i].matches(needle)]
+            # `matches` inlined: a method call per row is most of a scan of 100,000.
+            ids = [
+                i
+                for i in self._canonical
+                if i in rows and needle in ((row := rows[i])._haystack or row.haystack())
+            ]
         else:
             ids = [i for i in self._canonical if i in rows]
         if self.sort_key == "file":
@@ -547,7 +556,13 @@ class ProvidersTable(LineTable):
             # Typing on narrows the filter: the rows it keeps are among those
             # shown, in their order (the sort's too), so only they are searched.
             needle, rows = self.filter_text, self._rows
-            self._show_exactly([i for i in self._row_keys if rows[i].matches(needle)])
+            self._show_exactly(
+                [
+                    i
+                    for i in self._row_keys
+                    if needle in ((row := rows[i])._haystack or row.haystack())
+                ]
+            )
             return
         self.apply_rows(self._rows, self._canonical, basis=self._basis)
 

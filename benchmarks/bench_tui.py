@@ -50,6 +50,20 @@ files (100 per file). It measures:
    last one repainted); and `pilot.press` alone and `pilot.press` +
    `pilot.pause`, which include Pilot's own idle waits (2 x 20 ms or more in
    press, 20 ms more in pause): upper bounds, for comparison.
+4. Scale (`--part scale`; in `all` too): 1,000, 10,000 and 50,000 instances
+   (`--sizes`), and 100,000 with `--with-100k` (slow: tens of seconds a run),
+   100 per file. Per size, in tmux as in 0. (medians of --runs runs after a
+   warm-up): first rows (spawn to the first instance name on screen), full
+   table (the "table-full" mark), the registry open ("open-start" to
+   "loaded") and the rest (secrets index, rows, repaint), and RSS at the full
+   table; then in a child process (`app.run_test`, the app idle) keypress to
+   repaint with CPU time: down, page down, end, `/` and keys typed into the
+   filter. Each with its target and its ratio to its baseline in the same run:
+   first rows at 1,000 against the minimal Textual app's, larger sizes against
+   1,000's; RSS growth per instance against the growth to 10,000 (linear).
+   `--base-src DIR` times another tree's code too, first on PYTHONPATH,
+   alternating with this one's: before/after (`git archive main src themes |
+   tar -x -C /tmp/base`, then `--base-src /tmp/base/src`: the themes beside it).
 """
 
 from __future__ import annotations

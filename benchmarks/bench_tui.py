@@ -50,6 +50,20 @@ files (100 per file). It measures:
    last one repainted); and `pilot.press` alone and `pilot.press` +
    `pilot.pause`, which include Pilot's own idle waits (2 x 20 ms or more in
    press, 20 ms more in pause): upper bounds, for comparison.
+4. Scale (`--part scale`; in `all` too): 1,000, 10,000 and 50,000 instances
+   (`--sizes`), and 100,000 with `--with-100k` (slow: tens of seconds a run),
+   100 per file. Per size, in tmux as in 0. (medians of --runs runs after a
+   warm-up): first rows (spawn to the first instance name on screen), full
+   table (the "table-full" mark), the registry open ("open-start" to
+   "loaded") and the rest (secrets index, rows, repaint), and RSS at the full
+   table; then in a child process (`app.run_test`, the app idle) keypress to
+   repaint with CPU time: down, page down, end, `/` and keys typed into the
+   filter. Each with its target and its ratio to its baseline in the same run:
+   first rows at 1,000 against the minimal Textual app's, larger sizes against
+   1,000's; RSS growth per instance against the growth to 10,000 (linear).
+   `--base-src DIR` times another tree's code too, first on PYTHONPATH,
+   alternating with this one's: before/after (`git archive main src themes |
+   tar -x -C /tmp/base`, then `--base-src /tmp/base/src`: the themes beside it).
 """
 
 from __future__ import annotations
@@ -870,6 +884,286 @@ async def profile_fill(root: Path) -> None:
     print(profile_text(profiler, "mount to full table, 10,000 instances (main thread)", 20))
 
 
+# --------------------------------------------------------------------------- 4. scale
+
+SCALE_SIZES = (1_000, 10_000, 50_000)
+SCALE_LARGEST = 100_000
+"""With --with-100k: slow to generate and open (tens of seconds a run)."""
+SCALE_PER_FILE = 100
+"""Instances per file at every size (BIG's 10,000 in 100 files): 1,000 files at 100,000."""
+FIRST_ROWS_SCALE_RATIO = 1.5
+"""First rows at 50,000 instances within this many times the 1,000's (issue 6)."""
+FILTER_KEYS = ("o", "p", "e", "n", "backspace", "backspace", "backspace", "backspace")
+"""Typed into the filter: "open" letter by letter (narrowing), then erased (widening)."""
+
+
+@dataclass
+class ScaleRun:
+    first_rows: float
+    marks: dict[str, float]
+    rss: int
+    """Resident set size (bytes) when the table was full."""
+
+
+def scale_set(count: int) -> Path:
+    root, _, _ = make_set(DATA_DIR, f"scale-{count}", count, max(1, count // SCALE_PER_FILE))
+    return root
+
+
+def run_to_full_table(
+    tmux: Tmux, command: list[str], text: str, env: dict[str, str], timeout: float = 180
+) -> ScaleRun:
+    """In a tmux window: spawn to `text` on screen (first rows), then to the app's
+    "table-full" mark, and the process's RSS then (/proc/PID/status)."""
+    marks = DATA_DIR / "scale-marks.txt"
+    marks.unlink(missing_ok=True)
+    extra = [f"-e{name}={value}" for name, value in env.items()]
+    extra.append(f"-ePROVREG_BENCH_MARKS={marks}")
+    start = time.perf_counter()
+    pane, pid = (
+        tmux.tmux(
+            "new-window",
+            "-d",
+            "-P",
+            "-F",
+            "#{pane_id} #{pane_pid}",
+            *extra,
+            "-t",
+            "bench",
+            *command,
+        )
+        .strip()
+        .split()
+    )
+    try:
+        first = None
+        while time.perf_counter() - start < timeout:
+            if first is None:
+                if text in tmux.tmux("capture-pane", "-p", "-t", pane):
+                    first = time.perf_counter() - start
+            found = marks.read_text() if marks.exists() else ""
+            if first is not None and "table-full" in found:
+                status = Path(f"/proc/{pid}/status").read_text()
+                rss = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024  # type: ignore[union-attr]
+                times = {}
+                for line_ in found.splitlines():
+                    name, value = line_.split()
+                    times.setdefault(name, float(value) - start)
+                return ScaleRun(first, times, rss)
+            time.sleep(0.005)
+        raise SystemExit(f"scale: {command} did not fill its table within {timeout} s")
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            tmux.tmux("kill-window", "-t", pane)
+
+
+def base_env(args: argparse.Namespace) -> dict[str, str]:
+    """PYTHONPATH putting --base-src's tree before the installed (editable) provreg."""
+    return {"PYTHONPATH": str(Path(args.base_src).resolve())} if args.base_src else {}
+
+
+def scale_keys(root: Path, env: dict[str, str], quick: bool) -> dict[str, list[float]]:
+    """The in-process keypress timings at one size, in a child process (`--scale-keys`),
+    so the code before a change (--base-src, on PYTHONPATH) can be timed the same way."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--scale-keys", str(root), *(["--quick"] if quick else [])],
+        env={**cached_bytecode_env(DATA_DIR), **env},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(f"scale keys over {root}: {done.stderr[-2000:]}")
+    import json
+
+    result: dict[str, list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+async def keys_in_process(root: Path, quick: bool) -> dict[str, list[float]]:
+    """Keypress to repaint, once the table is full and the app idle: a Key event
+    posted to the app until the table changed and the screen refreshed after it.
+    down, page down, end (from the top: home first, untimed), `/` (opens the
+    filter) and keys typed into the filter (FILTER_KEYS)."""
+    from textual import events
+    from textual.widgets import Input
+
+    from provreg.tui.app import ProvregApp
+    from provreg.tui.widgets.providers_table import ProvidersTable
+
+    count = 10 if quick else 30
+    times: dict[str, list[float]] = {}
+    app = ProvregApp([str(root)], watch=False, audit=False)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(ProvidersTable)
+        if not await _until(lambda: table.row_count > 0 and app.state is not None, 300, 0.01):
+            raise SystemExit("scale keys: the table never filled")
+        await _until(lambda: len(app.state.instances) == table.row_count, 300, 0.01)  # type: ignore[union-attr]
+        # The secrets index and other workers after the fill: keys are timed on an idle app.
+        await _until(lambda: all(w.is_finished for w in app.workers), 60, 0.05)
+        await pilot.pause(0.5)
+
+        async def timed_key(name: str, character: str | None, moved: Any, label: str = "") -> None:
+            start, cpu = time.perf_counter(), time.process_time()
+            app.post_message(events.Key(name, character))
+            if not await _until(moved, 5):
+                raise SystemExit(f"scale keys: {name} changed nothing")
+            await table.wait_for_refresh()
+            times.setdefault(label or name, []).append(time.perf_counter() - start)
+            # CPU time: what other load on the machine inflates much less.
+            times.setdefault(f"{label or name} cpu", []).append(time.process_time() - cpu)
+
+        for name, n in (("down", count), ("pagedown", count // 2 or 1)):
+            for _ in range(n):
+                before = table.cursor_row
+                await timed_key(name, None, lambda b=before: table.cursor_row != b)
+                await pilot.pause(0.05)
+        for _ in range(count // 3 or 1):
+            await pilot.press("home")
+            await pilot.pause(0.05)
+            await timed_key("end", None, lambda: table.cursor_row == table.row_count - 1)
+            await pilot.pause(0.05)
+        for _ in range(3 if quick else 6):
+            await timed_key("slash", "/", lambda: isinstance(app.screen.focused, Input))
+            await pilot.pause(0.05)
+            text = ""
+            for key in FILTER_KEYS:
+                text = text[:-1] if key == "backspace" else text + key
+                await timed_key(
+                    key,
+                    None if key == "backspace" else key,
+                    lambda t=text: table.filter_text == t,
+                    "filter",
+                )
+                await pilot.pause(0.05)
+            await pilot.press("escape")
+            await pilot.press("ctrl+home")
+            await pilot.pause(0.1)
+    return times
+
+
+def bench_scale(args: argparse.Namespace) -> None:
+    sizes = [int(n) for n in args.sizes.split(",")]
+    sizes += [SCALE_LARGEST] if args.with_100k and SCALE_LARGEST not in sizes else []
+    variants = [("after", {})]
+    if args.base_src:
+        variants.insert(0, ("before", base_env(args)))
+    print(
+        f"4. scale: {', '.join(f'{n:,}' for n in sizes)} instances ({SCALE_PER_FILE} per file); "
+        f"medians of {args.runs} runs; {' vs '.join(v for v, _ in variants)}"
+        + (f" (before: {args.base_src} on PYTHONPATH)" if args.base_src else "")
+    )
+    if shutil.which("tmux") is None:
+        print("  tmux not found: skipped")
+        return
+    env = cached_bytecode_env(DATA_DIR)
+    minimal = [sys.executable, str(minimal_app_script())]
+    tmux = Tmux(env)
+    results: dict[tuple[str, int], list[ScaleRun]] = {}
+    keys: dict[tuple[str, int], dict[str, list[float]]] = {}
+    baseline: list[float] = []
+    loads: dict[int, float] = {}
+    try:
+        with timed("scale"):
+            for count in sizes:
+                root = scale_set(count)
+                loads[count] = os.getloadavg()[0]
+                provreg = [str(BIN_DIR / "provreg"), relative(root)]
+                name = first_instance_name(root)
+                for _, extra in variants:  # warm-ups: .pyc and page caches
+                    run_to_full_table(tmux, provreg, name, extra)
+                for _ in range(args.runs):  # alternating, so a busy moment hits each
+                    for variant, extra in variants:
+                        run = run_to_full_table(tmux, provreg, name, extra)
+                        results.setdefault((variant, count), []).append(run)
+                    if count == sizes[0]:
+                        elapsed = tmux.time_to_text(minimal, "Work OpenAI")
+                        if elapsed is not None:
+                            baseline.append(elapsed)
+                for variant, extra in variants:
+                    keys[variant, count] = scale_keys(root, extra, args.quick)
+                shutil.rmtree(root)
+    finally:
+        tmux.close()
+    report_scale(sizes, variants, results, keys, baseline, loads)
+
+
+def report_scale(
+    sizes: list[int],
+    variants: list[tuple[str, dict[str, str]]],
+    results: dict[tuple[str, int], list[ScaleRun]],
+    keys: dict[tuple[str, int], dict[str, list[float]]],
+    baseline: list[float],
+    loads: dict[int, float],
+) -> None:
+    minimal = statistics.median(baseline) if baseline else float("nan")
+    print(f"  baseline: minimal Textual app's first rows, median {ms(minimal, 0)}")
+    for variant, _ in variants:
+        print(f"  {variant}:")
+        first_1k = statistics.median(r.first_rows for r in results[variant, sizes[0]])
+        rss_1k = statistics.median(r.rss for r in results[variant, sizes[0]])
+        slope_10k = None
+        for count in sizes:
+            runs = results[variant, count]
+            first = statistics.median(r.first_rows for r in runs)
+            full = statistics.median(r.marks["table-full"] for r in runs)
+            fill = statistics.median(r.marks["table-full"] - r.marks["loaded"] for r in runs)
+            opens = [
+                r.marks["loaded"] - r.marks["open-start"] for r in runs if "open-start" in r.marks
+            ]
+            rss = statistics.median(r.rss for r in runs)
+            print(f"    {count:>7,} instances (load average then {loads[count]:.2f})")
+            if count == sizes[0]:
+                print(
+                    f"      first rows  {ms(first, 0):>10}   {first / minimal:.2f}x the minimal "
+                    f"app's first paint (baseline of 1,000)"
+                )
+            else:
+                limit = f"   target <= {FIRST_ROWS_SCALE_RATIO}x" if count >= 50_000 else ""
+                ok = f" [{verdict(first / first_1k, FIRST_ROWS_SCALE_RATIO)}]" if limit else ""
+                print(
+                    f"      first rows  {ms(first, 0):>10}   {first / first_1k:.2f}x the 1,000's"
+                    + limit
+                    + ok
+                )
+            target = f"   target < {ms(FULL_TABLE_TARGET, 0)}" if count == 50_000 else ""
+            print(
+                f"      full table  {ms(full, 0):>10}   "
+                f"{full / first_1k:.2f}x the 1,000's first rows"
+                + (f"{target} [{verdict(full, FULL_TABLE_TARGET)}]" if target else "")
+            )
+            opened = f"registry open {ms(statistics.median(opens), 0)}; " if opens else ""
+            print(
+                f"        ({opened}from opened to the table full (secrets index, rows, repaint) "
+                f"{ms(fill, 0)})"
+            )
+            per = (rss - rss_1k) / (count - sizes[0]) if count != sizes[0] else 0.0
+            if count == 10_000:
+                slope_10k = per
+            linear = (
+                f"   {per / slope_10k:.2f}x the per-instance growth to 10,000 "
+                f"(linear: ~1x) [{verdict(per / slope_10k, 1.5)}]"
+                if slope_10k and count > 10_000
+                else ""
+            )
+            print(
+                f"      RSS         {rss / 2**20:>7.0f} MiB   {rss / rss_1k:.2f}x the 1,000's"
+                + (f"; {per:,.0f} B per instance more" if per else "")
+                + linear
+            )
+            timings = keys[variant, count]
+            for key, values in timings.items():
+                if key.endswith(" cpu"):
+                    continue
+                p95, cpu = percentile(values, 95), timings.get(f"{key} cpu", [])
+                print(
+                    f"      key {key:<9}p95 {ms(p95):>9} (p50 {ms(percentile(values, 50))}, "
+                    f"n {len(values)}; CPU p95 {ms(percentile(cpu, 95)) if cpu else '-'})   "
+                    f"{p95 / KEY_TARGET:.2f}x of {ms(KEY_TARGET, 0)} [{verdict(p95, KEY_TARGET)}]"
+                )
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -1001,11 +1295,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile the fill and the edits")
     parser.add_argument(
         "--part",
-        choices=("all", "first-rows", "process", "in-process"),
+        choices=("all", "first-rows", "process", "in-process", "scale"),
         default="all",
         help="what to run",
     )
+    parser.add_argument(
+        "--with-100k", action="store_true", help="part scale: also 100,000 instances (slow)"
+    )
+    parser.add_argument(
+        "--base-src",
+        metavar="DIR",
+        help="part scale: also time the code in DIR (a src tree, e.g. from `git archive main "
+        "src`), put first on PYTHONPATH, alternating with this tree's: before and after",
+    )
+    parser.add_argument(
+        "--sizes",
+        default=",".join(str(n) for n in SCALE_SIZES),
+        help="part scale: instance counts, comma-separated (the first is the baseline)",
+    )
+    parser.add_argument("--scale-keys", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.scale_keys:  # the child process of scale_keys: JSON on stdout
+        import json
+
+        isolate(DATA_DIR)
+        print(json.dumps(asyncio.run(keys_in_process(Path(args.scale_keys), args.quick))))
+        return 0
     if args.quick:
         args.runs, args.edits, args.keys = 3, 20, 40
 
@@ -1032,6 +1347,9 @@ def main(argv: list[str] | None = None) -> int:
         bench_processes(sample, big, args)
     if args.part in ("all", "in-process"):
         bench_in_process(args)
+    if args.part in ("all", "scale"):
+        print()
+        bench_scale(args)
     if args.profile:
         big, _, _ = make_set(DATA_DIR, *BIG)
         asyncio.run(profile_fill(big))

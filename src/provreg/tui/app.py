@@ -244,6 +244,7 @@ class ProvregApp(InstanceActions, ProbeActions):
         # The load and the table's fill make long-lived objects and no garbage
         # cycles: no collection meanwhile, then frozen (unfrozen in on_unmount).
         with paused_then_frozen():
+            self._bench_mark("open-start")
             try:
                 registry = await ProviderRegistry.open(
                     self.paths,
@@ -282,20 +283,29 @@ class ProvregApp(InstanceActions, ProbeActions):
         if not isinstance(table.screen.focused, Input):
             table.focus()
         order = list(state.instances)
-        rows = {}
-        for index, instance_id in enumerate(order):
-            rows[instance_id] = row_for(
-                state.instances[instance_id], state, self.presence.trouble, table.roots
-            )
-            if index + 1 == FIRST_ROWS or (index + 1) % ROW_CHUNK == 0:
-                table.apply_rows(dict(rows), order[: index + 1])
-                if index + 1 == FIRST_ROWS:
-                    self._show_state(state, table_too=False)
-                    # A preview row under the cursor kept its key: no highlight
-                    # came to start this.
-                    self._check_selected_secrets()
-                await _yield()
-        table.apply_rows(rows, order, basis=(state, self.presence.trouble))
+        instances, trouble, roots = state.instances, self.presence.trouble, table.roots
+        start = 0
+        for end in _chunk_ends(len(order)):
+            chunk = {i: row_for(instances[i], state, trouble, roots) for i in order[start:end]}
+            if start == 0:
+                # The preview's rows give way; those with the same keys stay put.
+                table.apply_rows(chunk, order[:end])
+                self._show_state(state, table_too=False)
+                # A preview row under the cursor kept its key: no highlight
+                # came to start this.
+                self._check_selected_secrets()
+            else:
+                table.extend_rows(chunk)
+            start = end
+            await _yield()
+            if table.filled:
+                # A newer state or key trouble was applied meanwhile (a store
+                # change, the secrets index): the table holds all of its rows,
+                # and this fill's older ones would undo it.
+                state = self.state or state
+                break
+        else:
+            table.finish_fill((state, trouble))
         table.refresh()  # an empty table now says so
         self._show_state(state, table_too=False)
         self._check_selected_secrets()  # as above
@@ -521,6 +531,12 @@ def _runner(app: ProvregApp, action: str) -> Any:
         await app.run_action(action)
 
     return run
+
+
+def _chunk_ends(count: int) -> list[int]:
+    """Where the first fill's chunks end: FIRST_ROWS, then every ROW_CHUNK rows."""
+    ends = [end for end in range(ROW_CHUNK, count, ROW_CHUNK) if end > FIRST_ROWS]
+    return [min(FIRST_ROWS, count), *ends, count] if count > FIRST_ROWS else [count]
 
 
 async def _yield() -> None:

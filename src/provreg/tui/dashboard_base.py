@@ -113,10 +113,14 @@ class DashboardBase(App[int]):
             return
         # The table's "secret missing" comes from provreg's index; a key stored
         # by another tool is only known once the backend confirmed it here.
+        since = self.presence.trouble
         table_changed = self.presence.answered(instance_id, statuses)
         self._show_detail()
-        if table_changed:
-            self._show_trouble()
+        if table_changed and self.state is not None and not self._widgets_gone():
+            # Only this instance's key status changed: its row alone is redone.
+            self.main.table.apply_keys_of(
+                self.state, self.presence.trouble, instance_id, since=since
+            )
 
     # ------------------------------------------------------------------ selection and detail
 

@@ -7,22 +7,21 @@ and `provreg.severity` (`Severity`, re-exported here) only. Never pydantic: it
 is imported only where user-written definitions are validated
 (`provreg.definition_schema`), so `provreg --check` starts without it.
 
-The classes are plain slotted dataclasses and check nothing when built (the
-callers build them from values already checked), except `ModelSpec`, which
-tools' files reach directly. A definition a user writes is checked by
-`provreg.definition_schema`, which holds the rules of its shape.
+The classes are frozen slotted value classes (`ValueClass`) and check nothing
+when built (the callers build them from values already checked), except
+`ModelSpec`, which tools' files reach directly. A definition a user writes is
+checked by `provreg.definition_schema`, which holds the rules of its shape.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from dataclasses import field as _field
 from enum import StrEnum
 from typing import Any, Literal
 
 from provreg.severity import Severity as Severity  # defined apart for the dashboard's start
 from provreg.value_class import ValueClass
+from provreg.value_class import field as _field
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
 """Instance and definition ids: short, lower case, safe in file names and keyring users."""
@@ -101,7 +100,6 @@ class FieldType(StrEnum):
     LIST = "list"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class FieldSpec(ValueClass):
     """One field of a provider definition, as declared in the catalog or a config file."""
 
@@ -137,7 +135,6 @@ class FieldSpec(ValueClass):
         return self.label or self.id.replace("_", " ")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ModelSpec(ValueClass):
     """One model an instance serves: its id, and the limits tools ask for.
 
@@ -185,7 +182,6 @@ ProbeAuth = Literal["bearer", "header", "none"]
 """How a probe sends the key: `Authorization: Bearer KEY`, `KEY` in a named header, or not."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ProbePagination(ValueClass):
     """How a model list continues on the next page: a cursor read from the
     response, sent back as a query parameter."""
@@ -199,7 +195,6 @@ class ProbePagination(ValueClass):
     cursor present means one does."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ProbeSpec(ValueClass):
     """The one cheap authenticated request `provreg probe` sends for a provider type.
 
@@ -243,7 +238,6 @@ class ProbeSpec(ValueClass):
     """How to ask for the next page, when the list is paged."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ProviderDefinition(ValueClass):
     """A provider type: the fields its instances take. Built in or user-declared."""
 
@@ -282,7 +276,6 @@ class ProviderDefinition(ValueClass):
         return tuple(spec for spec in self.fields if spec.is_secret)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class SecretRef(ValueClass):
     """Where a secret lives. YAML holds only this, never the value.
 
@@ -349,7 +342,6 @@ def _whole(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ProviderInstance(ValueClass):
     """One configured provider, as loaded from a config file.
 
@@ -411,7 +403,6 @@ class ProviderInstance(ValueClass):
         return SecretRef(kind="keyring", explicit=False)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Diagnostic(ValueClass):
     """A problem found in a config file, pointing at the YAML node that is wrong."""
 

@@ -329,19 +329,20 @@ def test_fish_script_parses_and_completes(tmp_path: Path, config: Path) -> None:
 
 
 def test_a_tab_imports_neither_the_dashboard_nor_the_registry(tmp_path: Path) -> None:
-    """`provreg __complete` answers before the parser is built: no textual,
-    anyio, pydantic, PyYAML or registry, and still the right ids."""
+    """`provreg __complete` answers before the parser is imported: no argparse,
+    textual, anyio, pydantic, PyYAML or registry, and still the right ids."""
     spec = generated("bash", tmp_path).read_text().split("_provreg_spec='", 1)[1]
     spec = spec.split("'\n", 1)[0]
     code = f"""
 import io, json, sys
-import provreg.cli
+import provreg.entry
 sys.stdin = io.StringIO({spec!r})
 out = io.StringIO()
 sys.stdout, real = out, sys.stdout
-code = provreg.cli.main(["__complete", "--line", "provreg show --config {SAMPLE_CONFIGS} "])
+code = provreg.entry.main(["__complete", "--line", "provreg show --config {SAMPLE_CONFIGS} "])
 sys.stdout = real
-heavy = ("textual", "anyio", "pydantic", "yaml", "provreg.registry", "provreg.model")
+heavy = ("textual", "anyio", "pydantic", "yaml", "provreg.registry", "provreg.model",
+    "argparse", "provreg.cli")
 print(json.dumps({{"code": code, "out": out.getvalue(),
     "loaded": sorted(m for m in heavy if m in sys.modules)}}))
 """

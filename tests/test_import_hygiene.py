@@ -198,7 +198,7 @@ PYDANTIC_IMPORTER = """
     builtins.__import__ = recording_import
 """
 
-CLEAN = "checked 1 file, 1 instance: 0 errors, 0 warnings, 0 info\n"
+CLEAN = "checked 1 file, 2 instances: 0 errors, 0 warnings, 0 info\n"
 
 CHECK_RUN = """
     import contextlib, io
@@ -253,24 +253,19 @@ def test_models_and_the_catalog_do_not_import_pydantic() -> None:
     assert (result["importers"], result["pydantic"]) == ([], [])
 
 
-def test_check_without_definitions_imports_pydantic_only_for_field_validation(
-    tmp_path: Path,
-) -> None:
-    """`--check` of files without `definitions:`: no module on its path imports
-    pydantic but `config.read.validation` (being replaced by a hand-written
-    validator); once it is, none does."""
+def test_check_without_definitions_does_not_import_pydantic(tmp_path: Path) -> None:
+    """`--check` of valid files without `definitions:` (the common case) loads no
+    pydantic at all: the value classes, the catalog and the field rules are
+    plain Python (docs/architecture.md, "Value types and pydantic")."""
     config = tmp_path / "providers.yaml"
     config.write_text(
         "version: 1\nproviders:\n  - id: work\n    name: Work\n    provider: openai\n"
         "    api_key: {env: OPENAI_API_KEY}\n    models: [gpt-4.1]\n"
+        "  - id: local\n    name: Local\n    provider: ollama\n    default_model: llama3.3\n"
     )
     result = _run_recording(CHECK_RUN.replace("CONFIG", repr(str(config))))
     assert (result["code"], result["output"]) == (0, CLEAN)
-    # value_class imports pydantic_core only when pydantic asks it for a schema
-    # (validation's models have SecretRef fields).
-    allowed = {"provreg.config.read.validation", "provreg.value_class"}
-    assert set(cast(list[str], result["importers"])) <= allowed
-    assert result["pydantic"] is bool(result["importers"])
+    assert (result["importers"], result["pydantic"]) == ([], False)
 
 
 def test_check_with_definitions_imports_pydantic_for_them(tmp_path: Path) -> None:
@@ -280,8 +275,53 @@ def test_check_with_definitions_imports_pydantic_for_them(tmp_path: Path) -> Non
         "    fields: [{id: base_url, type: url, required: true}]\n"
         "providers:\n  - id: work\n    name: Work\n    provider: acme\n"
         "    base_url: https://llm.acme.example/v1\n"
+        "  - {id: home, name: Home, provider: acme, base_url: 'https://home.example/v1'}\n"
     )
     result = _run_recording(CHECK_RUN.replace("CONFIG", repr(str(config))))
     assert (result["code"], result["output"]) == (0, CLEAN)
+    # Only the definitions' check imports it (and only because the file has some).
     importers = set(cast(list[str], result["importers"]))
-    assert {"provreg.config.read.definitions", "provreg.definition_schema"} <= importers
+    assert importers == {"provreg.config.read.definitions", "provreg.definition_schema"}
+
+
+def test_version_needs_neither_the_parser_nor_the_config_layer() -> None:
+    """`provreg --version` costs what Python costs: the entry point answers it
+    before argparse, the command table or any config module is imported."""
+    result = _run(
+        """
+        import contextlib, io
+        import provreg.entry
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = provreg.entry.main(["--version"])
+        heavy = ("argparse", "provreg.cli", "yaml", "pydantic", "provreg.config")
+        print(json.dumps({
+            "code": code,
+            "output": out.getvalue(),
+            "loaded": sorted(m for m in heavy if m in sys.modules),
+        }))
+        """
+    )
+    assert result["code"] == 0
+    assert result["output"] == "provreg 0.1.0\n"
+    assert result["loaded"] == []
+
+
+def test_the_installed_command_answers_version_like_the_parser() -> None:
+    # The fast answer and argparse's `version` action (kept for `--help`) agree.
+    from provreg.cli import build_parser
+
+    fast = subprocess.run(
+        [str(Path(sys.executable).parent / "provreg"), "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    parser = build_parser()
+    with pytest.raises(SystemExit) as exited:
+        parser.parse_args(["--version"])
+    assert exited.value.code == 0
+    version_action = next(a for a in parser._actions if "--version" in a.option_strings)
+    assert fast.stdout == f"{version_action.version}\n"

@@ -258,7 +258,7 @@ class FieldsWithARef(BaseModel):
 
 
 def test_a_value_class_inside_a_pydantic_model_is_kept_as_is() -> None:
-    """`config.read.validation` builds pydantic models with SecretRef fields."""
+    """The field rules' pydantic oracle (tests/helpers) has SecretRef fields."""
     assert FieldsWithARef.model_validate({"key": "k"}).key is SHARED_REF
     with pytest.raises(ValidationError):
         FieldsWithARef.model_validate({"key": {"env": "K"}})

@@ -1,5 +1,5 @@
 """`python -m provreg`."""
 
-from provreg.cli import main
+from provreg.entry import main
 
 raise SystemExit(main())

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from provreg import __version__
 from provreg.cli_help import add_examples
+from provreg.entry import COMPLETE_COMMAND
 from provreg.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -862,11 +863,6 @@ def _run_completion(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-COMPLETE_COMMAND = "__complete"
-"""The hidden command the completion scripts call at each TAB; `main` hands it
-off before building the parser (which imports pydantic), so a TAB stays fast."""
-
-
 COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     _declare_init,
     _declare_check,
@@ -903,8 +899,10 @@ def build_parser() -> argparse.ArgumentParser:
     return _build()[0]
 
 
-def _build() -> tuple[argparse.ArgumentParser, frozenset[str]]:
-    """The parser, and the names of its commands."""
+def _build(
+    commands: Sequence[Callable[[SubParsers], None]] = (),
+) -> tuple[argparse.ArgumentParser, frozenset[str]]:
+    """The parser with `commands` (default: every command), and their names."""
     parser = argparse.ArgumentParser(
         prog="provreg",
         description="A registry of LLM provider configurations kept in YAML files.",
@@ -913,7 +911,7 @@ def _build() -> tuple[argparse.ArgumentParser, frozenset[str]]:
     parser.add_argument("--version", action="version", version=f"provreg {__version__}")
     parser.set_defaults(run=None, redact_logs=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for declare in COMMANDS:
+    for declare in commands or COMMANDS:
         declare(sub)
     add_examples(parser)
     return parser, frozenset(sub.choices)
@@ -1021,7 +1019,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from provreg.completion.query import main as complete
 
         return complete(args_list[1:], sys.stdin, sys.stdout)
-    parser, commands = _build()
+    parser, commands = _build(_commands_for(args_list))
     exec_tail: list[str] | None = None
     args_list = _command_first(args_list, commands)
     if args_list[:1] == ["exec"] and "--" in args_list:
@@ -1059,6 +1057,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code is ExitCode.FINDINGS:
             sys.stderr.write(f"provreg: {exc}\n")
         return code
+
+
+def _commands_for(argv: list[str]) -> tuple[Callable[[SubParsers], None], ...]:
+    """The commands a parser needs for `argv`: only `check` for a check (CI and
+    pre-commit run it on every commit, and declaring all 21 commands costs a
+    third of what the check of a small set costs); every command otherwise, so
+    help and did-you-mean see them all."""
+    if ("--check" in argv or argv[:1] == ["check"]) and not {"-h", "--help"} & set(argv):
+        return (_declare_check,)
+    return COMMANDS
 
 
 def exit_code_for(exc: BaseException) -> ExitCode | None:

@@ -13,6 +13,8 @@
 - `sync_data`: the sync engine tests' config files (A_YAML, B_YAML, C_YAML).
 - `fake_providers`: loopback HTTP servers answering like each provider's model
   API (`FakeProvider`, `serving`, `free_port`), for `provreg probe`.
+- `pydantic_field_oracle`: the pydantic model field validation used to be
+  (`oracle_check_fields`), the reference its hand-written rules are compared with.
 - `fixtures`: the shared pytest fixtures (loaded by tests/conftest.py), among
   them `config_dir`, `config_files`, `sample_dir`, `cfg`, `run_dashboard`,
   `secret_service`.

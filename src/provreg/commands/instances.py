@@ -92,7 +92,7 @@ def parse_reference(definition: ProviderDefinition, text: str) -> tuple[str, Sec
         )
     try:
         return field_id, parse_secret_ref(raw)
-    except ValueError as exc:  # PydanticCustomError is a ValueError
+    except ValueError as exc:  # FieldValueError is a ValueError
         raise CommandError(f"--ref {field_id}: {exc}") from None
 
 

@@ -7,19 +7,22 @@ Hidden (not in `--help`): the generated scripts call it at each TAB as
 
 with the spec (`provreg.completion.spec`) on stdin. The first line of the
 answer is `files` (let the shell complete file names) or `values` (the
-candidates follow, one per line). `provreg.cli.main` hands these words here
-before building its parser, so a TAB costs an interpreter start and a scan of
-the config files (docs/performance.md, "Shell completion").
+candidates follow, one per line). The entry point (`provreg.entry.main`) hands
+these words here before importing the parser, so a TAB costs an interpreter
+start and a scan of the config files (docs/performance.md, "Shell completion").
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from provreg.completion.resolve import FILES, Context, kind_to_complete, read_words
-from provreg.completion.spec import Spec
+
+if TYPE_CHECKING:
+    # Only the type: the spec module imports argparse, which a TAB never needs.
+    from provreg.completion.spec import Spec
 
 
 def split_line(line: str) -> tuple[list[str], str]:

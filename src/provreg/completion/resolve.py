@@ -10,9 +10,12 @@ those of TYPE, and every `--config` given is where ids are read from.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from provreg.completion.spec import Spec
+if TYPE_CHECKING:
+    # Only the type: the spec module imports argparse, which a TAB never needs.
+    from provreg.completion.spec import Spec
+
 
 FILES = "files"
 """The answer that means: let the shell complete file names."""

@@ -1,15 +1,19 @@
 """Validate an instance's fields against its provider definition.
 
-Owns: one pydantic model per provider definition (built from its field specs,
-cached), and the mapping of pydantic errors back to YAML nodes and codes.
-May import: pydantic, `provreg.model`, `provreg.config.codes`,
+Owns: one checker per provider definition (compiled from its field specs,
+cached), the rules of each field type, and the problems (codes, messages,
+hints) a value that breaks them gets.
+May import: `provreg.model`, `provreg.catalog.catalog`, `provreg.config.codes`,
 `provreg.config.read.yaml_source`, `provreg.config.read.field_problem`,
-`provreg.config.read.model_list`, `provreg.secret_names`.
+`provreg.config.read.model_list`, `provreg.secret_names`, PyYAML (the node
+type), the standard library. Never pydantic: `--check` on valid files does
+not import it.
 
-The model is the single place a field type's rules live; the error mapper
-turns pydantic's error `type` into our stable codes and writes messages
-itself, because pydantic's messages repeat the input, and an input may be a
-secret someone pasted where a reference belongs.
+`_compile` is the single place a field type's rules live. They are written by
+hand, and kept equal (values and problems) to the pydantic model they replaced
+by tests/config/test_field_validation_equivalence.py, which runs that model
+(tests/helpers/pydantic_field_oracle.py) beside them. Messages never repeat a
+secret input: a value may be a key someone pasted where a reference belongs.
 """
 
 from __future__ import annotations
@@ -17,27 +21,15 @@ from __future__ import annotations
 import math
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    Strict,
-    ValidationError,
-    create_model,
-)
-from pydantic_core import PydanticCustomError
 from yaml.nodes import Node
 
 from provreg.catalog.catalog import did_you_mean
 from provreg.config import codes
-from provreg.config.codes import Code
 from provreg.config.read.field_problem import FieldProblem, yaml_type_name
 from provreg.config.read.model_list import check_default_model, check_models
 from provreg.config.read.yaml_source import diagnostic, locate, node_position
@@ -61,20 +53,35 @@ WHITESPACE_RE = re.compile(r"\s")
 SHORT_WORD_RE = re.compile(r"^[A-Za-z_]{1,16}$")
 
 
+class FieldValueError(ValueError):
+    """A value a field rule refuses: `kind` says which rule (`url`, `secret_plaintext`,
+    `secret_ref`, `command_ref`), `message` what is wrong, never repeating a
+    secret; `str()` of it is the message."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
 def check_url(value: str) -> str:
     """Accept absolute http(s) URLs with a host; keep the text exactly as written."""
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        raise PydanticCustomError("url", "invalid URL: {reason}", {"reason": str(exc)}) from None
+        raise FieldValueError("url", f"invalid URL: {exc}") from None
     if parts.scheme not in ("http", "https"):
-        raise PydanticCustomError("url", "URL must start with http:// or https://")
+        raise FieldValueError("url", "URL must start with http:// or https://")
     if not parts.hostname:
-        raise PydanticCustomError("url", "URL has no host")
+        raise FieldValueError("url", "URL has no host")
     if WHITESPACE_RE.search(value):
-        raise PydanticCustomError("url", "URL contains white space")
+        raise FieldValueError("url", "URL contains white space")
     return value
+
+
+_valid_url = lru_cache(maxsize=1024)(check_url)
+"""`check_url` for URL fields: instances repeat a few URLs (a refused one is not kept)."""
 
 
 def parse_secret_ref(value: Any) -> SecretRef:
@@ -87,14 +94,14 @@ def parse_secret_ref(value: Any) -> SecretRef:
         return value
     if not isinstance(value, dict):
         if isinstance(value, str | int | float) and not isinstance(value, bool):
-            raise PydanticCustomError("secret_plaintext", "plaintext value in a secret field")
-        raise PydanticCustomError(
+            raise FieldValueError("secret_plaintext", "plaintext value in a secret field")
+        raise FieldValueError(
             "secret_ref", "a secret reference is a mapping like {keyring: true} or {env: VAR}"
         )
     if "command" in value:
         return parse_command_ref(value)
     if len(value) != 1:
-        raise PydanticCustomError(
+        raise FieldValueError(
             "secret_ref", "a secret reference has exactly one key: keyring, env, file or command"
         )
     ((kind, target),) = value.items()
@@ -102,12 +109,11 @@ def parse_secret_ref(value: Any) -> SecretRef:
         # Named only when it looks like a misspelt kind: `{sk-proj-...}` is a
         # one-key mapping whose key is a pasted secret.
         if isinstance(kind, str) and SHORT_WORD_RE.fullmatch(kind):
-            raise PydanticCustomError(
+            raise FieldValueError(
                 "secret_ref",
-                "unknown secret reference kind '{kind}' (use keyring, env, file or command)",
-                {"kind": kind},
+                f"unknown secret reference kind '{kind}' (use keyring, env, file or command)",
             )
-        raise PydanticCustomError(
+        raise FieldValueError(
             "secret_ref", "unknown secret reference kind (use keyring, env, file or command)"
         )
     if kind == "keyring":
@@ -115,14 +121,14 @@ def parse_secret_ref(value: Any) -> SecretRef:
             return _secret_ref("keyring", None)
         if isinstance(target, str) and target.strip():
             return _secret_ref("keyring", target)
-        raise PydanticCustomError(
+        raise FieldValueError(
             "secret_ref", "keyring takes true (the default entry) or an entry name"
         )
     if not isinstance(target, str) or not target.strip():
-        raise PydanticCustomError("secret_ref", "{kind} takes a non-empty name", {"kind": kind})
+        raise FieldValueError("secret_ref", f"{kind} takes a non-empty name")
     if kind == "env" and not ENV_VAR_RE.fullmatch(target):
         # Not repeated: a key pasted where the variable name belongs lands here.
-        raise PydanticCustomError(
+        raise FieldValueError(
             "secret_ref",
             "env takes a variable name: letters, digits and '_', not starting with a digit",
         )
@@ -138,11 +144,10 @@ def parse_command_ref(value: dict[Any, Any]) -> SecretRef:
     for key in value:
         if key != "command" and key not in COMMAND_OPTIONS:
             shown = f" '{key}'" if isinstance(key, str) and SHORT_WORD_RE.fullmatch(key) else ""
-            raise PydanticCustomError(
+            raise FieldValueError(
                 "command_ref",
-                "unknown key{shown} in a command reference (it takes command, timeout, "
+                f"unknown key{shown} in a command reference (it takes command, timeout, "
                 "cache and interactive)",
-                {"shown": shown},
             )
     raw = value["command"]
     text: str | None = None
@@ -151,31 +156,29 @@ def parse_command_ref(value: dict[Any, Any]) -> SecretRef:
         try:
             argv = shlex.split(raw)
         except ValueError as exc:
-            raise PydanticCustomError(
-                "command_ref",
-                "the command string cannot be split into words ({reason})",
-                {"reason": str(exc)},
+            raise FieldValueError(
+                "command_ref", f"the command string cannot be split into words ({exc})"
             ) from None
     elif isinstance(raw, list):
         if not all(isinstance(item, str) for item in raw):
-            raise PydanticCustomError(
+            raise FieldValueError(
                 "command_ref",
                 "every item of a command list must be a string (quote numbers and booleans)",
             )
         argv = list(raw)
     else:
-        raise PydanticCustomError(
+        raise FieldValueError(
             "command_ref", "command takes a list of words or a string, not a mapping or number"
         )
     if not argv or not argv[0].strip():
-        raise PydanticCustomError("command_ref", "the command is empty: name a program to run")
+        raise FieldValueError("command_ref", "the command is empty: name a program to run")
     if any("\x00" in item for item in argv):
-        raise PydanticCustomError("command_ref", "a command word holds a NUL character")
+        raise FieldValueError("command_ref", "a command word holds a NUL character")
     timeout = _seconds(value, "timeout", upper=MAX_COMMAND_TIMEOUT)
     cache = _seconds(value, "cache", upper=None)
     interactive = value.get("interactive", False)
     if not isinstance(interactive, bool):
-        raise PydanticCustomError("command_ref", "interactive takes true or false")
+        raise FieldValueError("command_ref", "interactive takes true or false")
     return SecretRef(
         kind="command",
         name=argv[0],
@@ -191,20 +194,21 @@ def _seconds(value: dict[Any, Any], key: str, *, upper: float | None) -> float |
     if key not in value:
         return None
     seconds = value[key]
+    number: float | None = None
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+        try:
+            number = float(seconds)
+        except OverflowError:  # a whole number past a float's range
+            number = None
     if (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, int | float)
-        or not math.isfinite(seconds)
-        or seconds <= 0
-        or (upper is not None and seconds > upper)
+        number is None
+        or not math.isfinite(number)
+        or number <= 0
+        or (upper is not None and number > upper)
     ):
         limit = f" up to {upper:g}" if upper is not None else ""
-        raise PydanticCustomError(
-            "command_ref",
-            "{key} takes a positive number of seconds{limit}",
-            {"key": key, "limit": limit},
-        )
-    return float(seconds)
+        raise FieldValueError("command_ref", f"{key} takes a positive number of seconds{limit}")
+    return number
 
 
 @lru_cache(maxsize=1024)
@@ -216,91 +220,282 @@ def _secret_ref(kind: Literal["keyring", "env", "file"], name: str | None) -> Se
     return SecretRef(kind=kind, name=name)
 
 
-def _pattern_checker(pattern: str) -> Any:
-    compiled = re.compile(pattern)
+_INVALID: Any = object()
+"""What a field check returns when the value is refused (its problems appended)."""
 
-    def check(value: str) -> str:
-        if compiled.search(value) is None:
-            raise PydanticCustomError(
-                "pattern", "does not match the pattern {pattern}", {"pattern": pattern}
-            )
-        return value
-
-    return AfterValidator(check)
+FieldCheck = Callable[[Any, list[FieldProblem]], Any]
+"""Checks one stated value: returns it as validated, or `_INVALID` after appending
+its problems."""
 
 
-def _annotation(spec: FieldSpec) -> Any:
-    bounds: dict[str, Any] = {}
-    if spec.type in (FieldType.INT, FieldType.FLOAT):
-        # An int field's bounds are whole numbers (FieldSpec checks it); its
-        # validator takes them only as integers.
-        as_bound = int if spec.type is FieldType.INT else float
-        if spec.min is not None:
-            bounds["ge"] = as_bound(spec.min)
-        if spec.max is not None:
-            bounds["le"] = as_bound(spec.max)
-    elif spec.type in (FieldType.TEXT, FieldType.LIST):
-        if spec.min is not None:
-            bounds["min_length"] = int(spec.min)
-        if spec.max is not None:
-            bounds["max_length"] = int(spec.max)
-    match spec.type:
-        case FieldType.TEXT:
-            extra = [_pattern_checker(spec.pattern)] if spec.pattern else []
-            return Annotated[str, Strict(), Field(**bounds), *extra]
-        case FieldType.URL:
-            return Annotated[str, Strict(), AfterValidator(check_url)]
-        case FieldType.SECRET:
-            return Annotated[SecretRef, BeforeValidator(parse_secret_ref)]
-        case FieldType.BOOL:
-            return Annotated[bool, Strict()]
-        case FieldType.INT:
-            return Annotated[int, Strict(), Field(**bounds)]
-        case FieldType.FLOAT:
-            # NaN passes no comparison and infinity no sane setting: neither is a value.
-            return Annotated[float, Field(allow_inf_nan=False, **bounds)]
-        case FieldType.CHOICE:
-            return Literal[tuple(spec.choices or ())]
-        case FieldType.LIST:
-            return Annotated[list[Annotated[str, Strict()]], Field(**bounds)]
-    raise AssertionError(spec.type)  # pragma: no cover - FieldType is closed
+class _Checker:
+    """A definition's fields, compiled: (id, check, required) in declaration
+    order, which is the order problems are reported in; the checks by id and
+    the required ids, for the common case of a valid instance."""
+
+    __slots__ = ("checks", "fields", "required")
+
+    def __init__(self, fields: tuple[tuple[str, FieldCheck, bool], ...]) -> None:
+        self.fields = fields
+        self.checks = {field_id: check for field_id, check, _ in fields}
+        self.required = tuple(field_id for field_id, _, required in fields if required)
 
 
-_MODEL_CACHE: dict[int, tuple[ProviderDefinition, type[BaseModel]]] = {}
-_USER_MODEL_CACHE: dict[str, type[BaseModel]] = {}
+_CHECKER_CACHE: dict[int, tuple[ProviderDefinition, _Checker]] = {}
+_USER_CHECKER_CACHE: dict[tuple[Any, ...], _Checker] = {}
 """User definitions are validated again (as new objects) on every recompute;
-keyed by their content, an unchanged one reuses its model (building one is slow)."""
+keyed by their content, an unchanged one reuses its checker."""
 
 
-def model_for(definition: ProviderDefinition) -> type[BaseModel]:
-    """The pydantic model validating a definition's fields (cached)."""
-    cached = _MODEL_CACHE.get(id(definition))
+def _content_key(definition: ProviderDefinition) -> tuple[Any, ...]:
+    """Everything about a definition's fields that its checker uses (messages
+    and hints included; the definition's own id is read at each call)."""
+    return tuple(
+        (
+            spec.id,
+            spec.type,
+            spec.required,
+            spec.default is None,
+            spec.help,
+            spec.pattern,
+            spec.min,
+            spec.max,
+            spec.choices,
+        )
+        for spec in definition.fields
+    )
+
+
+def checker_for(definition: ProviderDefinition) -> _Checker:
+    """The compiled checks of a definition's fields (cached)."""
+    cached = _CHECKER_CACHE.get(id(definition))
     if cached is not None and cached[0] is definition:
         return cached[1]
     content_key = None
     if not definition.builtin:
-        content_key = definition.model_dump_json()
-        reused = _USER_MODEL_CACHE.get(content_key)
+        content_key = _content_key(definition)
+        reused = _USER_CHECKER_CACHE.get(content_key)
         if reused is not None:
             return reused
-    fields: dict[str, Any] = {}
+    compiled: dict[str, tuple[str, FieldCheck, bool]] = {}
     for spec in definition.fields:
         # Defaults are not filled in: `values` holds only what the file says.
         # An absent secret field means the keyring default, so it is never missing.
         required = spec.required and spec.default is None and not spec.is_secret
-        fields[spec.id] = (_annotation(spec), ... if required else None)
-    model = create_model(
-        f"Fields_{definition.id}",
-        __config__=ConfigDict(extra="ignore", strict=True, frozen=True),
-        **fields,
-    )
+        if spec.id not in compiled:  # ids are unique; the first wins, as `definition.field`
+            compiled[spec.id] = (spec.id, _compile(spec), required)
+    checker = _Checker(tuple(compiled.values()))
     if content_key is not None:
-        if len(_USER_MODEL_CACHE) > 256:
-            _USER_MODEL_CACHE.clear()
-        _USER_MODEL_CACHE[content_key] = model
+        if len(_USER_CHECKER_CACHE) > 256:
+            _USER_CHECKER_CACHE.clear()
+        _USER_CHECKER_CACHE[content_key] = checker
     else:
-        _MODEL_CACHE[id(definition)] = (definition, model)
-    return model
+        if len(_CHECKER_CACHE) > 256:
+            _CHECKER_CACHE.clear()
+        _CHECKER_CACHE[id(definition)] = (definition, checker)
+    return checker
+
+
+def _compile(spec: FieldSpec) -> FieldCheck:  # noqa: C901 - one branch per field type
+    """The check of one field: its type, then its bounds, pattern or choices.
+
+    Strict as the model was: no value is converted from another YAML type
+    (a number is never text, a boolean never a number), except that a float
+    field takes a whole number, as a float; a str, int or list subclass is
+    accepted as its base type."""
+    field_id = spec.id
+    kind = spec.type
+    low = spec.min
+    high = spec.max
+
+    def wrong_type(value: Any, problems: list[FieldProblem], item: int | None = None) -> Any:
+        problems.append(_wrong_type(spec, value, item))
+        return _INVALID
+
+    if kind is FieldType.TEXT or kind is FieldType.LIST:
+        unit = "characters" if kind is FieldType.TEXT else "items"
+        length_problem = FieldProblem(
+            codes.OUT_OF_RANGE,
+            (field_id,),
+            f"field '{field_id}': length must be {_range(spec)} {unit}",
+        )
+        min_length = None if low is None else int(low)
+        max_length = None if high is None else int(high)
+
+    if kind is FieldType.TEXT:
+        search = re.compile(spec.pattern).search if spec.pattern else None
+        bounded = low is not None or high is not None
+
+        def check_text(value: Any, problems: list[FieldProblem]) -> Any:
+            if type(value) is not str:
+                if not isinstance(value, str):
+                    return wrong_type(value, problems)
+                value = str.__str__(value)
+            if bounded:
+                if not value.isascii() and not _is_unicode(value):
+                    # A lone surrogate (YAML's "\ud800"): the length is not counted.
+                    return wrong_type(value, problems)
+                size = len(value)
+                if (min_length is not None and size < min_length) or (
+                    max_length is not None and size > max_length
+                ):
+                    problems.append(length_problem)
+                    return _INVALID
+            if search is not None and search(value) is None:
+                problems.append(
+                    FieldProblem(
+                        codes.PATTERN_MISMATCH,
+                        (field_id,),
+                        f"field '{field_id}': {_show(value)} does not match the pattern "
+                        f"{spec.pattern}",
+                        spec.help,
+                    )
+                )
+                return _INVALID
+            return value
+
+        return check_text
+
+    if kind is FieldType.URL:
+
+        def check_url_field(value: Any, problems: list[FieldProblem]) -> Any:
+            if type(value) is not str:
+                if not isinstance(value, str):
+                    return wrong_type(value, problems)
+                value = str.__str__(value)
+            try:
+                return _valid_url(value)
+            except FieldValueError as exc:
+                problems.append(
+                    FieldProblem(
+                        codes.INVALID_URL, (field_id,), f"field '{field_id}': {exc.message}"
+                    )
+                )
+                return _INVALID
+
+        return check_url_field
+
+    if kind is FieldType.SECRET:
+
+        def check_secret(value: Any, problems: list[FieldProblem]) -> Any:
+            try:
+                return parse_secret_ref(value)
+            except FieldValueError as exc:
+                problems.append(_secret_problem(field_id, exc))
+                return _INVALID
+            except ValueError:
+                return wrong_type(value, problems)
+
+        return check_secret
+
+    if kind is FieldType.BOOL:
+
+        def check_bool(value: Any, problems: list[FieldProblem]) -> Any:
+            if value is True or value is False:
+                return value
+            return wrong_type(value, problems)
+
+        return check_bool
+
+    if kind is FieldType.INT or kind is FieldType.FLOAT:
+        is_int = kind is FieldType.INT
+        # An int field's bounds are whole numbers (FieldSpec checks it), compared as ints.
+        as_bound: Callable[[float], float] = int if is_int else float
+        ge = None if low is None else as_bound(low)
+        le = None if high is None else as_bound(high)
+        out_of_range = (
+            f"is out of range ({_range(spec)})" if ge is not None or le is not None else ""
+        )
+
+        def check_number(value: Any, problems: list[FieldProblem]) -> Any:
+            if not isinstance(value, int) or isinstance(value, bool):
+                if is_int or not isinstance(value, float):
+                    return wrong_type(value, problems)
+                number: Any = value if type(value) is float else float.__float__(value)
+                if number != number or number in (math.inf, -math.inf):
+                    problems.append(
+                        FieldProblem(
+                            codes.NOT_FINITE,
+                            (field_id,),
+                            f"field '{field_id}': {_yaml_number(value)} is not a finite number",
+                            "write a number such as 60 or 1.5",
+                        )
+                    )
+                    return _INVALID
+            elif is_int:
+                number = value if type(value) is int else int.__int__(value)
+            else:
+                try:
+                    number = float(value)
+                except OverflowError:  # past a float's range
+                    return wrong_type(value, problems)
+            if (ge is not None and number < ge) or (le is not None and number > le):
+                problems.append(
+                    FieldProblem(
+                        codes.OUT_OF_RANGE,
+                        (field_id,),
+                        f"field '{field_id}': {_show(value)} {out_of_range}",
+                    )
+                )
+                return _INVALID
+            return number
+
+        return check_number
+
+    if kind is FieldType.CHOICE:
+        choices = spec.choices or ()
+        allowed = {choice: choice for choice in choices}
+
+        def check_choice(value: Any, problems: list[FieldProblem]) -> Any:
+            if isinstance(value, str):
+                found = allowed.get(value)
+                if found is not None:
+                    return found
+                if not value.isascii() and not _is_unicode(value):
+                    return wrong_type(value, problems)  # a lone surrogate, as for text
+            problems.append(_not_a_choice(field_id, choices, value))
+            return _INVALID
+
+        return check_choice
+
+    if kind is FieldType.LIST:
+
+        def check_list(value: Any, problems: list[FieldProblem]) -> Any:
+            if not isinstance(value, list):
+                return wrong_type(value, problems)
+            size = len(value)
+            if max_length is not None and size > max_length:
+                # Too long: reported alone, its items unread.
+                problems.append(length_problem)
+                return _INVALID
+            items = []
+            bad = False
+            for index, item in enumerate(value):
+                if type(item) is str:
+                    items.append(item)
+                elif isinstance(item, str):
+                    items.append(str.__str__(item))
+                else:
+                    wrong_type(item, problems, index)
+                    bad = True
+            if bad:
+                return _INVALID
+            if min_length is not None and size < min_length:
+                problems.append(length_problem)
+                return _INVALID
+            return items
+
+        return check_list
+
+    raise AssertionError(spec.type)  # pragma: no cover - FieldType is closed
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _FIELD_TABLES: dict[int, tuple[ProviderDefinition, frozenset[str], dict[str, FieldSpec]]] = {}
@@ -381,17 +576,11 @@ def check_fields(
                 at_key=True,
             )
         )
-    model = model_for(definition)
-    try:
-        validated = model.model_validate(stated)
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False, include_input=True):
-            problems.append(_map_error(error, definition))
-        return None, problems
-    if settings is None:
+    validated = _validate(stated, definition, problems)
+    if validated is None or settings is None:
         return None, problems
     check_default_model(settings.get("models", ()), stated, definition, problems)
-    return {**{key: getattr(validated, key) for key in stated}, **settings}, problems
+    return {**validated, **settings}, problems
 
 
 _SETTING_HINTS = {
@@ -451,90 +640,89 @@ def _fields_hint(definition: ProviderDefinition) -> str:
     return "fields of this provider: " + ", ".join(spec.id for spec in definition.fields)
 
 
-def _map_error(error: Any, definition: ProviderDefinition) -> FieldProblem:
-    loc: tuple[Any, ...] = tuple(error["loc"])
-    field_id = str(loc[0]) if loc else ""
-    spec = definition.field(field_id)
-    kind: str = error["type"]
-    if kind == "missing" or spec is None:
+def _validate(
+    stated: dict[str, Any], definition: ProviderDefinition, problems: list[FieldProblem]
+) -> dict[str, Any] | None:
+    """The stated values, each checked by its field's rules (None when any is
+    refused); problems in field-declaration order, a required field missing
+    in its place."""
+    checker = checker_for(definition)
+    # First in the order the file states them, which is the order of the result;
+    # on any problem, again in declaration order to report them in that order.
+    checks = checker.checks
+    found: list[FieldProblem] = []
+    checked: dict[str, Any] = {}
+    for field_id, value in stated.items():
+        value = checks[field_id](value, found)
+        if value is _INVALID:
+            break
+        checked[field_id] = value
+    else:
+        for field_id in checker.required:
+            if field_id not in stated:
+                break
+        else:
+            return checked
+    for field_id, check, required in checker.fields:
+        if field_id in stated:
+            check(stated[field_id], problems)
+        elif required:
+            spec = definition.field(field_id)
+            problems.append(
+                FieldProblem(
+                    codes.MISSING_FIELD,
+                    (),
+                    f"missing required field '{field_id}' for provider '{definition.id}'",
+                    hint=spec.help if spec is not None else None,
+                    missing_field=field_id,
+                )
+            )
+    return None
+
+
+def _secret_problem(field_id: str, error: FieldValueError) -> FieldProblem:
+    if error.kind == "secret_plaintext":
         return FieldProblem(
-            codes.MISSING_FIELD,
-            (),
-            f"missing required field '{field_id}' for provider '{definition.id}'",
-            hint=spec.help if spec is not None else None,
-            missing_field=field_id,
-        )
-    code, message, hint = _describe(kind, error, spec, definition)
-    return FieldProblem(code, loc, message, hint)
-
-
-def _describe(
-    kind: str, error: Any, spec: FieldSpec, definition: ProviderDefinition
-) -> tuple[Code, str, str | None]:
-    field_id = spec.id
-    value = error.get("input")
-    if kind == "secret_plaintext":
-        return (
             codes.PLAINTEXT_SECRET,
+            (field_id,),
             f"field '{field_id}' holds a plaintext secret; config files hold only references",
             f"remove the value, then run `provreg secret set <id> {field_id}` "
             "(or use {env: VAR} / {file: PATH})",
         )
-    if kind == "command_ref":
-        return (
+    if error.kind == "command_ref":
+        return FieldProblem(
             codes.BAD_COMMAND_REF,
-            f"field '{field_id}': {error['msg']}",
+            (field_id,),
+            f"field '{field_id}': {error.message}",
             'write {command: [PROGRAM, ARG, ...]} or {command: "PROGRAM ARG ..."}, '
             "with optional timeout: SECONDS, cache: SECONDS, interactive: true",
         )
-    if kind == "secret_ref":
-        return (
-            codes.BAD_SECRET_REF,
-            f"field '{field_id}': {error['msg']}",
-            "write {keyring: true}, {keyring: NAME}, {env: VAR}, {file: PATH} "
-            "or {command: [PROGRAM, ARG, ...]}",
-        )
-    if kind == "url":
-        return codes.INVALID_URL, f"field '{field_id}': {error['msg']}", None
-    if kind == "pattern":
-        return (
-            codes.PATTERN_MISMATCH,
-            f"field '{field_id}': {_show(value)} does not match the pattern {spec.pattern}",
-            spec.help,
-        )
-    if kind == "literal_error":
-        choices = spec.choices or ()
-        suggestion = did_you_mean(str(value), choices) if isinstance(value, str) else None
-        hint = None
-        if isinstance(value, bool):
-            # YAML 1.1 reads yes/no/on/off as booleans.
-            hint = "quote the value (YAML reads yes, no, on and off as true/false)"
-        shown = ("true" if value else "false") if isinstance(value, bool) else _show(value)
-        return (
-            codes.NOT_A_CHOICE,
-            f"field '{field_id}': {shown} is not one of {', '.join(choices)}"
-            + (f" (did you mean '{suggestion}'?)" if suggestion else ""),
-            hint,
-        )
-    if kind == "finite_number":
-        return (
-            codes.NOT_FINITE,
-            f"field '{field_id}': {_yaml_number(value)} is not a finite number",
-            "write a number such as 60 or 1.5",
-        )
-    if kind in ("greater_than_equal", "less_than_equal"):
-        return (
-            codes.OUT_OF_RANGE,
-            f"field '{field_id}': {_show(value)} is out of range ({_range(spec)})",
-            None,
-        )
-    if kind in ("string_too_short", "string_too_long", "too_short", "too_long"):
-        unit = "characters" if spec.type is FieldType.TEXT else "items"
-        return (
-            codes.OUT_OF_RANGE,
-            f"field '{field_id}': length must be {_range(spec)} {unit}",
-            None,
-        )
+    return FieldProblem(
+        codes.BAD_SECRET_REF,
+        (field_id,),
+        f"field '{field_id}': {error.message}",
+        "write {keyring: true}, {keyring: NAME}, {env: VAR}, {file: PATH} "
+        "or {command: [PROGRAM, ARG, ...]}",
+    )
+
+
+def _not_a_choice(field_id: str, choices: tuple[str, ...], value: Any) -> FieldProblem:
+    suggestion = did_you_mean(str(value), choices) if isinstance(value, str) else None
+    hint = None
+    if isinstance(value, bool):
+        # YAML 1.1 reads yes/no/on/off as booleans.
+        hint = "quote the value (YAML reads yes, no, on and off as true/false)"
+    shown = ("true" if value else "false") if isinstance(value, bool) else _show(value)
+    return FieldProblem(
+        codes.NOT_A_CHOICE,
+        (field_id,),
+        f"field '{field_id}': {shown} is not one of {', '.join(choices)}"
+        + (f" (did you mean '{suggestion}'?)" if suggestion else ""),
+        hint,
+    )
+
+
+def _wrong_type(spec: FieldSpec, value: Any, item: int | None) -> FieldProblem:
     expected = {
         FieldType.TEXT: "text",
         FieldType.URL: "a URL (text)",
@@ -545,10 +733,12 @@ def _describe(
         FieldType.CHOICE: "one of " + ", ".join(spec.choices or ()),
         FieldType.SECRET: "a secret reference",
     }[spec.type]
-    where = "" if len(error["loc"]) == 1 else f" item {error['loc'][1] + 1}"
-    return (
+    path = (spec.id,) if item is None else (spec.id, item)
+    where = "" if item is None else f" item {item + 1}"
+    return FieldProblem(
         codes.WRONG_TYPE,
-        f"field '{field_id}'{where} must be {expected}, not {yaml_type_name(value)}",
+        path,
+        f"field '{spec.id}'{where} must be {expected}, not {yaml_type_name(value)}",
         _type_hint(spec, value),
     )
 

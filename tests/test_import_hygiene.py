@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import cast
 
 import pytest
 from helpers.paths import SAMPLE_CONFIGS
@@ -179,6 +180,108 @@ def test_dashboard_first_paint_does_not_import_the_models_or_the_registry() -> N
         """
     )
     assert result["loaded"] == []
+
+
+PYDANTIC_IMPORTER = """
+    import builtins, sys
+
+    IMPORTERS = set()  # the provreg modules with an import statement of pydantic that ran
+    _import = builtins.__import__
+
+    def recording_import(name, globals=None, locals=None, fromlist=(), level=0):
+        caller = (globals or {}).get("__name__", "")
+        if level == 0 and name.split(".")[0] in ("pydantic", "pydantic_core"):
+            if caller.startswith("provreg"):
+                IMPORTERS.add(caller)
+        return _import(name, globals, locals, fromlist, level)
+
+    builtins.__import__ = recording_import
+"""
+
+CLEAN = "checked 1 file, 2 instances: 0 errors, 0 warnings, 0 info\n"
+
+CHECK_RUN = """
+    import contextlib, io
+    import provreg.cli
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = provreg.cli.main(["--check", CONFIG])
+    print(json.dumps({
+        "code": code,
+        "output": out.getvalue(),
+        "importers": sorted(IMPORTERS),
+        "pydantic": "pydantic" in sys.modules,
+    }))
+"""
+
+
+def _run_recording(code: str) -> dict[str, object]:
+    """`_run` with the pydantic importer recorded."""
+    return _run(textwrap.dedent(PYDANTIC_IMPORTER) + textwrap.dedent(code))
+
+
+def test_probe_names_the_module_that_imports_pydantic() -> None:
+    # Without this, a probe that never fires would pass the tests below.
+    result = _run_recording(
+        """
+        import provreg.definition_schema
+        print(json.dumps({"importers": sorted(IMPORTERS)}))
+        """
+    )
+    assert result["importers"] == ["provreg.definition_schema"]
+
+
+def test_models_and_the_catalog_do_not_import_pydantic() -> None:
+    """The value classes are plain: only validating a user's definition (and,
+    until it is rewritten, `config.read.validation`) needs pydantic."""
+    result = _run_recording(
+        """
+        import provreg.model, provreg.report, provreg.config.ids, provreg.config.codes
+        from provreg.catalog import builtin_catalog
+        from provreg.config.read import definitions
+
+        catalog = builtin_catalog()
+        print(json.dumps({
+            "importers": sorted(IMPORTERS),
+            "pydantic": sorted(m for m in sys.modules if m.split(".")[0].startswith("pydantic")),
+            "catalog": len(catalog),
+        }))
+        """
+    )
+    assert result["catalog"] == 10  # the catalog really was built
+    assert (result["importers"], result["pydantic"]) == ([], [])
+
+
+def test_check_without_definitions_does_not_import_pydantic(tmp_path: Path) -> None:
+    """`--check` of valid files without `definitions:` (the common case) loads no
+    pydantic at all: the value classes, the catalog and the field rules are
+    plain Python (docs/architecture.md, "Value types and pydantic")."""
+    config = tmp_path / "providers.yaml"
+    config.write_text(
+        "version: 1\nproviders:\n  - id: work\n    name: Work\n    provider: openai\n"
+        "    api_key: {env: OPENAI_API_KEY}\n    models: [gpt-4.1]\n"
+        "  - id: local\n    name: Local\n    provider: ollama\n    default_model: llama3.3\n"
+    )
+    result = _run_recording(CHECK_RUN.replace("CONFIG", repr(str(config))))
+    assert (result["code"], result["output"]) == (0, CLEAN)
+    assert (result["importers"], result["pydantic"]) == ([], False)
+
+
+def test_check_with_definitions_imports_pydantic_for_them(tmp_path: Path) -> None:
+    config = tmp_path / "providers.yaml"
+    config.write_text(
+        "version: 1\ndefinitions:\n  - id: acme\n    name: ACME\n"
+        "    fields: [{id: base_url, type: url, required: true}]\n"
+        "providers:\n  - id: work\n    name: Work\n    provider: acme\n"
+        "    base_url: https://llm.acme.example/v1\n"
+        "  - {id: home, name: Home, provider: acme, base_url: 'https://home.example/v1'}\n"
+    )
+    result = _run_recording(CHECK_RUN.replace("CONFIG", repr(str(config))))
+    assert (result["code"], result["output"]) == (0, CLEAN)
+    # Only the definitions' check imports it (and only because the file has some).
+    importers = set(cast(list[str], result["importers"]))
+    assert importers == {"provreg.config.read.definitions", "provreg.definition_schema"}
 
 
 def test_version_needs_neither_the_parser_nor_the_config_layer() -> None:

@@ -1,21 +1,27 @@
 """Value types shared by every layer: field specs, provider definitions,
 instances, secret references and diagnostics.
 
-Owns: the pydantic models and the small enums around them.
-May import: pydantic, the standard library and `provreg.severity` (`Severity`,
-re-exported here) only.
+Owns: the frozen value classes and the small enums and limits around them.
+May import: the standard library, `provreg.value_class` (their shared methods)
+and `provreg.severity` (`Severity`, re-exported here) only. Never pydantic: it
+is imported only where user-written definitions are validated
+(`provreg.definition_schema`), so `provreg --check` starts without it.
+
+The classes are frozen slotted value classes (`ValueClass`) and check nothing
+when built (the callers build them from values already checked), except
+`ModelSpec`, which tools' files reach directly. A definition a user writes is
+checked by `provreg.definition_schema`, which holds the rules of its shape.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-
 from provreg.severity import Severity as Severity  # defined apart for the dashboard's start
+from provreg.value_class import ValueClass
+from provreg.value_class import field as _field
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,62}$"
 """Instance and definition ids: short, lower case, safe in file names and keyring users."""
@@ -56,6 +62,31 @@ BOUND_MAGNITUDE_LIMIT = 2**53
 and the validators built from a spec take them as integers."""
 
 
+def model_spec_problem(
+    model_id: object, context_window: object, max_output_tokens: object
+) -> str | None:
+    """What makes these a model `ModelSpec` refuses, or None: an id of 1 to
+    `MODEL_ID_MAX_LENGTH` characters without surrounding spaces, tabs or line
+    breaks; limits that are None or whole numbers from 1 to `BOUND_MAGNITUDE_LIMIT`."""
+    if not isinstance(model_id, str):
+        return f"id must be text, not {type(model_id).__name__}"
+    if not 1 <= len(model_id) <= MODEL_ID_MAX_LENGTH:
+        return f"id must be 1 to {MODEL_ID_MAX_LENGTH} characters"
+    if model_id != model_id.strip() or any(ch.isspace() and ch != " " for ch in model_id):
+        return "a model id has no surrounding spaces, tabs or line breaks"
+    for key, limit in (
+        ("context_window", context_window),
+        ("max_output_tokens", max_output_tokens),
+    ):
+        if limit is None:
+            continue
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            return f"{key} must be a whole number, not {type(limit).__name__}"
+        if not 1 <= limit <= BOUND_MAGNITUDE_LIMIT:
+            return f"{key} must be between 1 and {BOUND_MAGNITUDE_LIMIT}"
+    return None
+
+
 class FieldType(StrEnum):
     """The value types a provider field can have."""
 
@@ -69,12 +100,10 @@ class FieldType(StrEnum):
     LIST = "list"
 
 
-class FieldSpec(BaseModel):
+class FieldSpec(ValueClass):
     """One field of a provider definition, as declared in the catalog or a config file."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = Field(pattern=FIELD_ID_PATTERN)
+    id: str
     """Key of the field in an instance mapping (snake_case)."""
     label: str | None = None
     """Human label for forms; defaults to the id."""
@@ -97,54 +126,6 @@ class FieldSpec(BaseModel):
     env: str | None = None
     """Environment variable that tools conventionally read for this value."""
 
-    @field_validator("min", "max")
-    @classmethod
-    def _check_bound(cls, value: float | None, info: ValidationInfo) -> float | None:
-        # A bound is compared with every value: NaN compares false with all of
-        # them and would build a validator no value passes (or none at all).
-        if value is None:
-            return value
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number, not NaN or infinity")
-        if abs(value) > BOUND_MAGNITUDE_LIMIT:
-            raise ValueError(
-                f"must be between -{BOUND_MAGNITUDE_LIMIT} and {BOUND_MAGNITUDE_LIMIT}"
-            )
-        kind = info.data.get("type")
-        if kind in (FieldType.INT, FieldType.TEXT, FieldType.LIST) and not value.is_integer():
-            raise ValueError(f"must be a whole number for a {kind.value} field")
-        if kind in (FieldType.TEXT, FieldType.LIST) and value < 0:
-            raise ValueError(f"must not be negative for a {kind.value} field (it bounds a length)")
-        return value
-
-    @model_validator(mode="after")
-    def _check_consistency(self) -> FieldSpec:
-        if self.id in RESERVED_KEYS or self.id in INSTANCE_SETTINGS:
-            raise ValueError(f"field id '{self.id}' is reserved")
-        if self.type is FieldType.CHOICE and not self.choices:
-            raise ValueError("a choice field needs a non-empty 'choices' list")
-        if self.choices is not None and self.type is not FieldType.CHOICE:
-            raise ValueError("'choices' is only allowed on choice fields")
-        if self.pattern is not None:
-            if self.type is not FieldType.TEXT:
-                raise ValueError("'pattern' is only allowed on text fields")
-            try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(f"'pattern' is not a valid regular expression: {exc}") from None
-        if (self.min is not None or self.max is not None) and self.type not in (
-            FieldType.INT,
-            FieldType.FLOAT,
-            FieldType.TEXT,
-            FieldType.LIST,
-        ):
-            raise ValueError("'min'/'max' are only allowed on int, float, text and list fields")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("'min' is greater than 'max'")
-        if self.type is FieldType.SECRET and self.default is not None:
-            raise ValueError("a secret field cannot have a default value")
-        return self
-
     @property
     def is_secret(self) -> bool:
         return self.type is FieldType.SECRET
@@ -154,7 +135,7 @@ class FieldSpec(BaseModel):
         return self.label or self.id.replace("_", " ")
 
 
-class ModelSpec(BaseModel):
+class ModelSpec(ValueClass):
     """One model an instance serves: its id, and the limits tools ask for.
 
     Written as a plain string when it has no limits (`- gpt-4.1`), else as a
@@ -163,21 +144,18 @@ class ModelSpec(BaseModel):
     them), so an export carries them where the tool has a place for them.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = Field(min_length=1, max_length=MODEL_ID_MAX_LENGTH)
+    id: str
     """The model id as the provider's API names it."""
-    context_window: int | None = Field(default=None, ge=1, le=BOUND_MAGNITUDE_LIMIT)
+    context_window: int | None = None
     """Input plus output tokens the model takes."""
-    max_output_tokens: int | None = Field(default=None, ge=1, le=BOUND_MAGNITUDE_LIMIT)
+    max_output_tokens: int | None = None
     """Most tokens the model writes in one answer."""
 
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        if value != value.strip() or any(ch.isspace() and ch != " " for ch in value):
-            raise ValueError("a model id has no surrounding spaces, tabs or line breaks")
-        return value
+    def __post_init__(self) -> None:
+        # Checked when built: tools' files reach it directly (`provreg import`).
+        problem = model_spec_problem(self.id, self.context_window, self.max_output_tokens)
+        if problem is not None:
+            raise ValueError(f"ModelSpec: {problem}")
 
     def describe(self) -> str:
         """The id with its limits, for screens: `qwen  (context 32,768 tokens)`."""
@@ -204,11 +182,9 @@ ProbeAuth = Literal["bearer", "header", "none"]
 """How a probe sends the key: `Authorization: Bearer KEY`, `KEY` in a named header, or not."""
 
 
-class ProbePagination(BaseModel):
+class ProbePagination(ValueClass):
     """How a model list continues on the next page: a cursor read from the
     response, sent back as a query parameter."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     cursor_at: str
     """Dotted path of the next page's cursor in the response (`nextPageToken`, `last_id`)."""
@@ -219,7 +195,7 @@ class ProbePagination(BaseModel):
     cursor present means one does."""
 
 
-class ProbeSpec(BaseModel):
+class ProbeSpec(ValueClass):
     """The one cheap authenticated request `provreg probe` sends for a provider type.
 
     Data, not code, so a user's `definitions:` entry can say how its API is
@@ -227,11 +203,9 @@ class ProbeSpec(BaseModel):
     query parameter whose field is unset is left out.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     method: Literal["GET"] = "GET"
     """Only reads: a probe never creates anything or spends tokens."""
-    path: str = Field(pattern=r"^/")
+    path: str
     """Appended to the instance's base URL (`/models`)."""
     strip_suffix: str | None = None
     """Removed from the end of the base URL first (Ollama's `/v1`)."""
@@ -244,9 +218,9 @@ class ProbeSpec(BaseModel):
     `use_auth_header`, for gateways)."""
     key_field: str = "api_key"
     """The secret field that holds the key."""
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = _field(default_factory=dict)
     """Other headers (`anthropic-version: "{anthropic_version}"`)."""
-    query: dict[str, str] = Field(default_factory=dict)
+    query: dict[str, str] = _field(default_factory=dict)
     """Query parameters (`api-version: "{api_version}"`); never the key."""
     models_at: str | None = None
     """Dotted path of the list of models in the response (`data`, `models`); None:
@@ -263,23 +237,13 @@ class ProbeSpec(BaseModel):
     pagination: ProbePagination | None = None
     """How to ask for the next page, when the list is paged."""
 
-    @model_validator(mode="after")
-    def _check_auth(self) -> ProbeSpec:
-        if self.auth == "header" and not self.auth_header:
-            raise ValueError("'auth: header' needs 'auth_header' (the header that carries the key)")
-        if any(name.lower() == "authorization" for name in self.headers):
-            raise ValueError("the key's header is set by 'auth', not under 'headers'")
-        return self
 
-
-class ProviderDefinition(BaseModel):
+class ProviderDefinition(ValueClass):
     """A provider type: the fields its instances take. Built in or user-declared."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = Field(pattern=ID_PATTERN)
+    id: str
     """Catalog id that instances name in their `provider` key."""
-    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    name: str
     """Display name."""
     description: str | None = None
     """One sentence saying what the provider is."""
@@ -293,22 +257,13 @@ class ProviderDefinition(BaseModel):
     """The wire protocol the provider speaks, so other tools' configs can be
     written for a type they do not know by name (a user definition with
     `api: openai` exports as an OpenAI-compatible endpoint)."""
-    tools: dict[str, str] = Field(default_factory=dict)
+    tools: dict[str, str] = _field(default_factory=dict)
     """This type's own name in other tools' configs (`{crush: openai-compat}`),
     where it differs from what `api` implies (`provreg export`, `provreg import`)."""
     probe: ProbeSpec | None = None
     """How `provreg probe` checks an instance of this type (None: it cannot)."""
     builtin: bool = False
     """True for entries of the shipped catalog."""
-
-    @model_validator(mode="after")
-    def _unique_fields(self) -> ProviderDefinition:
-        seen: set[str] = set()
-        for spec in self.fields:
-            if spec.id in seen:
-                raise ValueError(f"field '{spec.id}' is declared twice")
-            seen.add(spec.id)
-        return self
 
     def field(self, field_id: str) -> FieldSpec | None:
         for spec in self.fields:
@@ -321,7 +276,7 @@ class ProviderDefinition(BaseModel):
         return tuple(spec for spec in self.fields if spec.is_secret)
 
 
-class SecretRef(BaseModel):
+class SecretRef(ValueClass):
     """Where a secret lives. YAML holds only this, never the value.
 
     `{keyring: true}` is the default store (service `provreg`, user
@@ -331,8 +286,6 @@ class SecretRef(BaseModel):
     split with shell-word rules, never run by a shell) runs a program and
     takes its standard output.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["keyring", "env", "file", "command"]
     """Which store holds the value."""
@@ -389,14 +342,12 @@ def _whole(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-class ProviderInstance(BaseModel):
+class ProviderInstance(ValueClass):
     """One configured provider, as loaded from a config file.
 
     `values` holds only what the file states (validated), so writing back
     never invents keys; defaults come from the definition when asked.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
     """Unique id across all files."""
@@ -404,7 +355,7 @@ class ProviderInstance(BaseModel):
     """Display name, unique ignoring case and surrounding spaces."""
     provider: str
     """Catalog id of the provider definition."""
-    values: dict[str, Any] = Field(default_factory=dict)
+    values: dict[str, Any] = _field(default_factory=dict)
     """Field values stated in the file; secret fields hold `SecretRef`s."""
     file: str = ""
     """Config file (display path) that declares the instance."""
@@ -452,10 +403,8 @@ class ProviderInstance(BaseModel):
         return SecretRef(kind="keyring", explicit=False)
 
 
-class Diagnostic(BaseModel):
+class Diagnostic(ValueClass):
     """A problem found in a config file, pointing at the YAML node that is wrong."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     file: str
     """Display path of the file."""

@@ -15,6 +15,7 @@ import yaml
 from helpers.paths import FIXTURES
 
 from provreg.catalog import builtin_catalog
+from provreg.definition_schema import validate_definition
 from provreg.interop.base import ExportContext, ExportItem, ToolFileError
 from provreg.interop.litellm import ADAPTER, instance_key
 from provreg.interop.tools import adapter
@@ -184,7 +185,7 @@ def test_what_litellm_cannot_say_is_reported_lost_and_untyped_definitions_skippe
 
 
 def test_a_custom_definition_exports_by_its_api_or_its_litellm_name() -> None:
-    custom = ProviderDefinition.model_validate(
+    custom = validate_definition(
         {
             "id": "acme",
             "name": "ACME",

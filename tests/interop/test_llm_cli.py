@@ -17,11 +17,12 @@ import yaml
 from helpers.paths import FIXTURES
 
 from provreg.catalog import builtin_catalog
+from provreg.definition_schema import validate_definition
 from provreg.interop.base import ExportContext, ExportItem, ScrubTarget, ToolFileError
 from provreg.interop.litellm import instance_key
 from provreg.interop.llm_cli import ADAPTER
 from provreg.interop.tools import adapter
-from provreg.model import ModelSpec, ProviderDefinition, ProviderInstance, SecretRef
+from provreg.model import ModelSpec, ProviderInstance, SecretRef
 
 CANARIES = ("sk-canary-77c1f0a9d3e4b5a6", "sk-canary-openai-5b1e", "sk-canary-unused-0d2f")
 HERE = FIXTURES / "interop" / "llm"
@@ -177,7 +178,7 @@ def test_what_llm_cannot_speak_is_skipped_or_lost() -> None:
 
 
 def test_a_custom_definition_with_api_openai_exports() -> None:
-    custom = ProviderDefinition.model_validate(
+    custom = validate_definition(
         {
             "id": "acme",
             "name": "ACME",

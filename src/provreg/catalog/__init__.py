@@ -2,7 +2,8 @@
 
 Owns: the built-in definitions (package data `builtin.yaml`) and the merged
 view with user `definitions:` from config files.
-May import: `provreg.model`, PyYAML, pydantic.
+May import: `provreg.model`, PyYAML. Never pydantic: the built-in entries are
+our own data, built directly (tests check them with `provreg.definition_schema`).
 """
 
 from provreg.catalog.catalog import Catalog, builtin_catalog, builtin_definitions

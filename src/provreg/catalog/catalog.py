@@ -6,21 +6,63 @@ import difflib
 from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
-from provreg.model import ProviderDefinition
+from provreg.model import (
+    FieldSpec,
+    FieldType,
+    ProbePagination,
+    ProbeSpec,
+    ProviderDefinition,
+)
+
+
+def builtin_entries() -> list[dict[str, Any]]:
+    """The shipped definitions as `builtin.yaml` writes them (new objects each call)."""
+    text = resources.files("provreg.catalog").joinpath("builtin.yaml").read_text("utf-8")
+    entries: list[dict[str, Any]] = yaml.load(text, Loader=yaml.CSafeLoader)["definitions"]
+    return entries
 
 
 @cache
 def builtin_definitions() -> tuple[ProviderDefinition, ...]:
-    """The shipped definitions, read once per process from package data."""
-    text = resources.files("provreg.catalog").joinpath("builtin.yaml").read_text("utf-8")
-    raw = yaml.load(text, Loader=yaml.CSafeLoader)
-    return tuple(
-        ProviderDefinition.model_validate({**entry, "builtin": True})
-        for entry in raw["definitions"]
-    )
+    """The shipped definitions, read once per process from package data.
+
+    Our own data, so built directly, without checking it: pydantic stays out
+    of `provreg --check` (docs/architecture.md). The tests validate every entry
+    with `provreg.definition_schema`, the rules a user's definition meets, and
+    require the very object built here."""
+    return tuple(_definition({**entry, "builtin": True}) for entry in builtin_entries())
+
+
+def _definition(entry: dict[str, Any]) -> ProviderDefinition:
+    """A `builtin.yaml` entry as the definition pydantic would make of it: lists
+    as tuples, types as `FieldType`, bounds as floats."""
+    values = dict(entry)
+    if "models" in values:
+        values["models"] = tuple(values["models"])
+    if "fields" in values:
+        values["fields"] = tuple(_field(spec) for spec in values["fields"])
+    if values.get("probe") is not None:
+        probe = dict(values["probe"])
+        if probe.get("pagination") is not None:
+            probe["pagination"] = ProbePagination(**probe["pagination"])
+        values["probe"] = ProbeSpec(**probe)
+    return ProviderDefinition(**values)
+
+
+def _field(spec: dict[str, Any]) -> FieldSpec:
+    values = dict(spec)
+    if "type" in values:
+        values["type"] = FieldType(values["type"])
+    for bound in ("min", "max"):
+        if values.get(bound) is not None:
+            values[bound] = float(values[bound])
+    if values.get("choices") is not None:
+        values["choices"] = tuple(values["choices"])
+    return FieldSpec(**values)
 
 
 @cache

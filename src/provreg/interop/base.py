@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from provreg.model import (
     BOUND_MAGNITUDE_LIMIT,
@@ -197,7 +197,7 @@ def imported_model(
             context_window=_token_limit(context_window),
             max_output_tokens=_token_limit(max_output_tokens),
         )
-    except ValidationError:
+    except ValueError:  # ModelSpec refuses it
         return None
 
 

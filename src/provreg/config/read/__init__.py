@@ -3,7 +3,9 @@
 Owns: discovery of config files, parsing with positions, the document shape and
 format version, validation of definitions and instances, linking across files,
 the diagnostic cap, loading a whole set, file-system checks, the JSON Schema.
-May import: `provreg.model`, `provreg.catalog`, PyYAML, pydantic, the shared
+May import: `provreg.model`, `provreg.catalog`, PyYAML, pydantic (`validation`, and
+`definitions` through `provreg.definition_schema`, imported only for a file's
+`definitions:`, so a load without them has no use for pydantic), the shared
 modules `provreg.config.codes`, `provreg.config.ids`, `provreg.config.yaml_tags`,
 and the standard-library-only helpers `provreg.one_line`, `provreg.text_encoding`,
 `provreg.secret_names`, `provreg.gc_control`. Never `provreg.config.edit`, never textual.

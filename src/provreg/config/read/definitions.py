@@ -4,14 +4,16 @@ Definitions are global to a whole config (an instance in any file may use a
 definition from any other): `collect_definitions` takes every file at once;
 `DefinitionCollector` takes them one at a time in load order (the file-by-file
 load, which validates each file before reading the next).
+
+A definition's shape is checked by `provreg.definition_schema` (pydantic), which
+is imported only when a file has definitions; pydantic's errors become E301
+diagnostics at the YAML node they name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-
-from pydantic import ValidationError
 
 from provreg.catalog import Catalog
 from provreg.config import codes
@@ -125,8 +127,14 @@ def _validate_definition(
         return None
     label = entry.value.get("id") if isinstance(entry.value.get("id"), str) else "?"
     value = _without_builtin_keys(file, entry, str(label), diagnostics)
+    # Here only, for files that declare definitions: pydantic stays out of a
+    # load without them (docs/architecture.md).
+    from pydantic import ValidationError
+
+    from provreg.definition_schema import validate_definition
+
     try:
-        definition = ProviderDefinition.model_validate(value)
+        definition = validate_definition(value)
     except ValidationError as exc:
         for error in exc.errors(include_url=False, include_input=False):
             loc = tuple(error["loc"])

@@ -2,7 +2,7 @@
 
 Owns: an instance entry's required fields (`name`, `id` or the id derived from
 the name, `provider` known to the catalog), and building the ProviderInstance
-of a valid entry (`construct_instance`). The fields of an instance are checked
+of a valid entry. The fields of an instance are checked
 against its definition by `validation`; checks across files are `linking`'s.
 May import: `provreg.catalog`, `provreg.model`, the other `provreg.config.read`
 modules, the shared `provreg.config` ones (`codes`, `ids`).
@@ -146,58 +146,16 @@ def _validate_instance(
             valid = False
     if not valid or values is None or instance_id is None or not isinstance(provider, str):
         return None
-    return construct_instance(
-        {
-            "id": instance_id,
-            "name": name_text,
-            "provider": provider,
-            "values": values,
-            "file": file,
-            "line": line,
-            "column": column,
-            "id_derived": id_derived,
-        }
+    return ProviderInstance(
+        id=instance_id,
+        name=name_text,
+        provider=provider,
+        values=values,
+        file=file,
+        line=line,
+        column=column,
+        id_derived=id_derived,
     )
-
-
-_INSTANCE_FIELDS = set(ProviderInstance.model_fields)
-"""`model_fields_set` of every loaded instance (all fields are given): one set
-shared by all of them instead of one each (a set per instance adds up; see
-docs/performance.md). Sharing is
-safe: the model is frozen, so pydantic never adds to it, and `model_copy`
-copies it before changing it."""
-
-_SET_ATTRIBUTE = object.__setattr__
-_CONSTRUCT_DIRECTLY = (
-    ProviderInstance.model_config.get("extra") != "allow"
-    and not ProviderInstance.__pydantic_root_model__
-    and ProviderInstance.__pydantic_post_init__ is None
-    and all(
-        spec.alias is None and spec.validation_alias is None
-        for spec in ProviderInstance.model_fields.values()
-    )
-)
-"""True while `model_construct` given every field does nothing but set the four
-attributes below (no aliases to map, no extra or private values, no post-init)."""
-
-
-def construct_instance(fields: dict[str, Any]) -> ProviderInstance:
-    """`ProviderInstance.model_construct(_INSTANCE_FIELDS, **fields)` for already
-    validated `fields`, all of them, in the model's field order.
-
-    model_construct walks the model's fields for aliases and defaults on every
-    call (a sizeable share of validating an instance; docs/performance.md);
-    with every field given and none aliased, it comes down to setting these
-    attributes.
-    """
-    if not _CONSTRUCT_DIRECTLY:
-        return ProviderInstance.model_construct(_INSTANCE_FIELDS, **fields)
-    instance = ProviderInstance.__new__(ProviderInstance)
-    _SET_ATTRIBUTE(instance, "__dict__", fields)
-    _SET_ATTRIBUTE(instance, "__pydantic_fields_set__", _INSTANCE_FIELDS)
-    _SET_ATTRIBUTE(instance, "__pydantic_extra__", None)
-    _SET_ATTRIBUTE(instance, "__pydantic_private__", None)
-    return instance
 
 
 def _instance_id(

@@ -4,7 +4,8 @@ Owns: what a process answers before the argument parser exists. `provreg
 --version` and the completion scripts' hidden `__complete` (one per TAB) need
 neither argparse nor the command table, which cost more than Python's own
 start-up; everything else goes to `provreg.cli.main`.
-May import: the standard library, `provreg` (the version); the rest lazily.
+May import: the standard library, `provreg` (the version); lazily, once the
+answer needs them, `provreg.cli` and `provreg.completion.query`.
 """
 
 from __future__ import annotations

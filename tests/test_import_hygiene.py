@@ -268,18 +268,33 @@ def test_check_without_definitions_does_not_import_pydantic(tmp_path: Path) -> N
     assert (result["importers"], result["pydantic"]) == ([], False)
 
 
-def test_check_with_definitions_imports_pydantic_for_them(tmp_path: Path) -> None:
+def test_check_with_valid_definitions_does_not_import_pydantic(tmp_path: Path) -> None:
+    """A custom provider type that keeps every rule is built by the plain path
+    (`config.read.plain_definitions`): pydantic stays out of the check."""
     config = tmp_path / "providers.yaml"
     config.write_text(
         "version: 1\ndefinitions:\n  - id: acme\n    name: ACME\n"
-        "    fields: [{id: base_url, type: url, required: true}]\n"
+        "    fields: [{id: base_url, type: url, required: true}, {id: api_key, type: secret},"
+        " {id: tier, type: choice, choices: [a, b]}, {id: budget, type: int, min: 1}]\n"
         "providers:\n  - id: work\n    name: Work\n    provider: acme\n"
         "    base_url: https://llm.acme.example/v1\n"
         "  - {id: home, name: Home, provider: acme, base_url: 'https://home.example/v1'}\n"
     )
     result = _run_recording(CHECK_RUN.replace("CONFIG", repr(str(config))))
     assert (result["code"], result["output"]) == (0, CLEAN)
-    # Only the definitions' check imports it (and only because the file has some).
+    assert (result["importers"], result["pydantic"]) == ([], False)
+
+
+def test_check_of_a_broken_definition_imports_pydantic_for_its_messages(tmp_path: Path) -> None:
+    config = tmp_path / "providers.yaml"
+    config.write_text(
+        "version: 1\ndefinitions:\n  - id: acme\n    name: ACME\n"
+        "    fields: [{id: base_url, type: url, required: true, min: 3}]\n"
+    )
+    result = _run_recording(CHECK_RUN.replace("CONFIG", repr(str(config))))
+    assert result["code"] == 1
+    assert "E301" in str(result["output"])
+    # Only the definitions' check imports it (and only because a rule is broken).
     importers = set(cast(list[str], result["importers"]))
     assert importers == {"provreg.config.read.definitions", "provreg.definition_schema"}
 

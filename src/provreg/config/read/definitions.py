@@ -17,6 +17,7 @@ from typing import Any
 
 from provreg.catalog import Catalog
 from provreg.config import codes
+from provreg.config.read.plain_definitions import plainly_valid
 from provreg.config.read.results import ParsedFile, RawEntry
 from provreg.config.read.yaml_source import diagnostic_at, internal_error, locate, node_position
 from provreg.model import Diagnostic, ProviderDefinition
@@ -127,32 +128,10 @@ def _validate_definition(
         return None
     label = entry.value.get("id") if isinstance(entry.value.get("id"), str) else "?"
     value = _without_builtin_keys(file, entry, str(label), diagnostics)
-    # Here only, for files that declare definitions: pydantic stays out of a
-    # load without them (docs/architecture.md).
-    from pydantic import ValidationError
-
-    from provreg.definition_schema import validate_definition
-
-    try:
-        definition = validate_definition(value)
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False, include_input=False):
-            loc = tuple(error["loc"])
-            if error["type"] == "extra_forbidden":
-                message = f"unknown key '{loc[-1]}'"
-                node = locate(entry.node, loc, key=True)
-            else:
-                message = _plain_message(str(error["msg"]))
-                node = locate(entry.node, loc)
-            where = _loc_text(loc, entry.value)
-            diagnostics.append(
-                diagnostic_at(
-                    codes.BAD_DEFINITION,
-                    file,
-                    node,
-                    f"definition '{label}': " + (f"{where}: " if where else "") + message,
-                )
-            )
+    definition = plainly_valid(value)
+    if definition is None:
+        definition = _validate_with_schema(file, entry, value, str(label), diagnostics)
+    if definition is None:
         return None
     # A default must itself be a valid value of its field.
     from provreg.config.read.validation import check_fields
@@ -176,6 +155,39 @@ def _validate_definition(
                 )
             )
     return None if bad else definition
+
+
+def _validate_with_schema(
+    file: str, entry: RawEntry, value: dict[Any, Any], label: str, diagnostics: list[Diagnostic]
+) -> ProviderDefinition | None:
+    """The definition checked by pydantic (`provreg.definition_schema`), each
+    broken rule a diagnostic at its node. Here only, for a definition the plain
+    path left to it: pydantic stays out of other loads (docs/architecture.md)."""
+    from pydantic import ValidationError
+
+    from provreg.definition_schema import validate_definition
+
+    try:
+        return validate_definition(value)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False, include_input=False):
+            loc = tuple(error["loc"])
+            if error["type"] == "extra_forbidden":
+                message = f"unknown key '{loc[-1]}'"
+                node = locate(entry.node, loc, key=True)
+            else:
+                message = _plain_message(str(error["msg"]))
+                node = locate(entry.node, loc)
+            where = _loc_text(loc, entry.value)
+            diagnostics.append(
+                diagnostic_at(
+                    codes.BAD_DEFINITION,
+                    file,
+                    node,
+                    f"definition '{label}': " + (f"{where}: " if where else "") + message,
+                )
+            )
+        return None
 
 
 def _without_builtin_keys(

@@ -207,9 +207,8 @@ def _shifted(positions: array[int], index: int, delta: int) -> array[int]:
     index of the text before the edit stays as it was)."""
     if not delta:
         return positions
-    moved = array("q", positions)
-    for at in range(index + 1, len(moved)):
-        moved[at] += delta
+    moved = positions[: index + 1]
+    moved.fromlist([at + delta for at in positions[index + 1 :]])  # (faster than a loop)
     return moved
 
 

@@ -7,7 +7,9 @@ Every write, in a worker thread under the file's cross-process lock:
    `ConflictError` — a user's edit is never overwritten silently;
 3. splice the text (`config.edit`, verified by reparsing; the parse of the
    bytes last written there is reused when the file still holds them,
-   `storage.recent_trees`);
+   `storage.recent_trees`; an update splices and parses only its item's
+   lines, `_local_edit`, when the file still holds the bytes last read or
+   written there, whose item index is kept);
 4. replace the file atomically (`storage.atomic`);
 5. take the verification's parse as the parse of what was written (the same
    text) and recompute the state of that file only.

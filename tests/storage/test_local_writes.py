@@ -31,6 +31,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 import provreg.config.edit.entry_edit as entry_edit_module
 import provreg.config.edit.local_edit as local_edit_module
+import provreg.config.read.load_set as load_set_module
 from provreg.config.edit import REMOVE, EditError, InstanceKey, update_instance_verified
 from provreg.config.edit.local_edit import item_index, update_item_locally
 from provreg.config.read.yaml_source import Document, mapping_entry, parse_text
@@ -461,3 +462,19 @@ async def test_pinning_derived_ids_relinks_in_place(
             await _same_as_fresh(registry, root)
         assert not registry.get(instance_id).id_derived
     assert in_place and all(in_place[2:])  # (the first write of a file is done whole)
+
+
+def test_a_check_reads_no_text_for_indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`provreg --check` (`load_files`) keeps no text and builds no index."""
+    _three_items(tmp_path / "config")
+    texts = []
+    read_file = load_set_module.read_file
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        parsed = read_file(*args, **kwargs)
+        texts.append(parsed.text)
+        return parsed
+
+    monkeypatch.setattr(load_set_module, "read_file", spy)
+    assert len(load_set_module.load_paths([str(tmp_path / "config")]).instances) == 3
+    assert texts == [None]

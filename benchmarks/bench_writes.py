@@ -7,6 +7,7 @@ Run from the repository root:
     uv run python benchmarks/bench_writes.py --profile  # plus cProfile of the storage thread
     uv run python benchmarks/bench_writes.py --full-way # every update verified/revalidated whole
     uv run python benchmarks/bench_writes.py --adding   # updates that add a line (the full way)
+    uv run python benchmarks/bench_writes.py --first-write  # the first update after an open
 
 For a registry of one file holding 10, 100, 1,000 and 5,000 instances
 (bench_check.py's generator, so comments, secret references and several
@@ -24,12 +25,22 @@ time of `yaml.load(text, Loader=yaml.CSafeLoader)` of the written file (the
 cheapest full parse of it there is), wall time and CPU time (on a shared
 machine the CPU ratio is the steadier one; the wall time of a write also holds
 its two fsyncs).
+
+`--first-write` times instead the first update of a file after the registry
+opened it (each `provreg edit` process, the dashboard's first edit of each
+file): a fresh registry per round (its open not timed), one update timed, at
+1,000 and 5,000 instances. Two rows per size, their rounds interleaved:
+"before" drops the item indexes the open kept (as when only the registry's own
+writes had one: the first write was verified, revalidated and relinked
+whole), "after" is the write as the registry makes it. `--full-way` does not
+apply to these rows ("before" is that path for a first write).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import shutil
 import statistics
@@ -139,6 +150,39 @@ async def time_pins(root: Path, rounds: int, warmup: int) -> tuple[list[float], 
     return wall, cpu
 
 
+async def time_first_writes(
+    root: Path, target: Path, rounds: int, warmup: int
+) -> dict[bool, tuple[list[float], list[float]]]:
+    """Wall and CPU times of the first update after an open, each round on a
+    fresh registry, without (False) and with (True) the indexes the open kept;
+    the two interleaved so a busy moment of the machine hits both."""
+    from provreg.registry import ProviderRegistry
+    from provreg.storage.yaml_dir import YamlDirectoryStorage
+
+    times: dict[bool, tuple[list[float], list[float]]] = {False: ([], []), True: ([], [])}
+    for index in range(warmup + rounds):
+        for kept in (False, True):
+            registry = await ProviderRegistry.open([str(root)], audit=False)
+            storage = registry.storage
+            assert isinstance(storage, YamlDirectoryStorage)
+            if not kept:
+                storage._item_indexes.clear()
+            ids = [
+                i.id
+                for i in registry.instances()
+                if not i.id_derived and "default_model" in i.values
+            ]
+            instance_id = ids[index * 7 % len(ids)]
+            gc.collect()  # the last round's registry, not this update's garbage
+            start, start_cpu = time.perf_counter(), time.process_time()
+            await registry.update(instance_id, {"default_model": f"first-{index}-{kept}"})
+            if index >= warmup:
+                times[kept][0].append(time.perf_counter() - start)
+                times[kept][1].append(time.process_time() - start_cpu)
+            del registry, storage
+    return times
+
+
 def full_way() -> None:
     """Every update the full way: what a write cost before the local paths."""
     from provreg.registry.relink import LinkCache
@@ -162,9 +206,36 @@ def report(
     )
 
 
+def header(title: str) -> None:
+    print(f"{title}; {machine()}")
+    print(
+        "  baseline b: yaml.load(text, Loader=yaml.CSafeLoader) of the file, wall and CPU;"
+        " p95/b = p95 / b wall, cpu/b = cpu p95 / b cpu"
+    )
+    print(
+        f"  {'file':<32}{'p50':>10}{'p95':>10}{'cpu p50':>10}{'cpu p95':>10}"
+        f"{'b wall':>11}{'b cpu':>11}{'p95/b':>9}{'cpu/b':>9}"
+    )
+
+
+def first_writes(args: argparse.Namespace) -> None:
+    """The `--first-write` rows (see the module docstring)."""
+    rounds = 10 if args.quick else args.rounds or 20
+    isolate_user_dirs(DATA_DIR)
+    header(f"first update of a file after an open, a fresh registry per round, {rounds} rounds")
+    for key, instances, _ in SIZES:
+        if instances < 1_000 or (args.only and key not in args.only):
+            continue
+        root, paths, _ = make_set(DATA_DIR, key, instances, 1)
+        times = anyio.run(time_first_writes, root, paths[0], rounds, 2)
+        for kept, label in ((False, "before"), (True, "after")):
+            wall, cpu = times[kept]
+            report(f"first write, {instances:,}: {label}", paths[0], wall, cpu, None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--rounds", type=int, help="default 60 (--first-write: 20)")
     parser.add_argument("--quick", action="store_true", help="20 rounds")
     parser.add_argument("--profile", action="store_true", help="cProfile the storage thread")
     parser.add_argument("--only", choices=[key for key, _, _ in SIZES] + ["cross"], nargs="*")
@@ -179,21 +250,22 @@ def main() -> None:
         action="store_true",
         help="add the field to instances without it (a line more: verified and revalidated whole)",
     )
+    parser.add_argument(
+        "--first-write",
+        action="store_true",
+        help="only the first update after an open (a fresh registry per round, 1,000 and "
+        "5,000 instances), without (before) and with (after) the item indexes the open keeps",
+    )
     args = parser.parse_args()
-    rounds = 20 if args.quick else args.rounds
+    if args.first_write:
+        first_writes(args)
+        return
+    rounds = 20 if args.quick else args.rounds or 60
     if args.full_way:
         full_way()
     isolate_user_dirs(DATA_DIR)
     way = "the full way (--full-way)" if args.full_way else "as the registry makes them"
-    print(f"one-field updates through the registry, {way}, {rounds} rounds; {machine()}")
-    print(
-        "  baseline b: yaml.load(text, Loader=yaml.CSafeLoader) of the file, wall and CPU;"
-        " p95/b = p95 / b wall, cpu/b = cpu p95 / b cpu"
-    )
-    print(
-        f"  {'file':<32}{'p50':>10}{'p95':>10}{'cpu p50':>10}{'cpu p95':>10}"
-        f"{'b wall':>11}{'b cpu':>11}{'p95/b':>9}{'cpu/b':>9}"
-    )
+    header(f"one-field updates through the registry, {way}, {rounds} rounds")
     for key, instances, limit in SIZES:
         if args.only and key not in args.only:
             continue

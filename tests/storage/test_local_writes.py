@@ -11,11 +11,17 @@ the full way gives.
   updates (values replaced, fields added and removed, names that collide, ids
   that become explicit), external edits and reloads, the registry holds what a
   fresh open of the same files gives, and the local path was taken.
+- The first update of a file after it was read (an open, a reload after an
+  outside edit) is local too, from the item index kept by the read; a file
+  that changed on disk since it was read is edited the full way; every index
+  the storage keeps for bytes still on disk is the index of those bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -23,9 +29,12 @@ from typing import Any
 import pytest
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+import provreg.config.edit.entry_edit as entry_edit_module
+import provreg.config.edit.local_edit as local_edit_module
+import provreg.config.read.load_set as load_set_module
 from provreg.config.edit import REMOVE, EditError, InstanceKey, update_instance_verified
 from provreg.config.edit.local_edit import item_index, update_item_locally
-from provreg.config.read.yaml_source import mapping_entry, parse_text
+from provreg.config.read.yaml_source import Document, mapping_entry, parse_text
 from provreg.registry import (
     Event,
     InstanceAdded,
@@ -271,7 +280,12 @@ async def test_updates_match_a_fresh_open(
         state = registry.snapshot()
         events.clear()
         roll = rng.random()
-        if roll < 0.06:
+        if roll < 0.04:
+            # Another process (`provreg edit`): its first writes use the
+            # indexes its load kept.
+            registry = await ProviderRegistry.open([str(root)], audit=False)
+            registry.store.subscribe_events(events.extend)
+        elif roll < 0.06:
             rel = rng.choice(FILES)
             (root / rel).write_text(_file_text(rng, rng.randrange(1, 8)), newline="")
             await registry.reload([str(root / rel)])
@@ -292,7 +306,124 @@ async def test_updates_match_a_fresh_open(
             if isinstance(event, InstanceAdded | InstanceUpdated | InstanceRemoved)
         }
         assert shown == _changed_ids(state, registry.snapshot())
+        _indexes_describe_the_disk(registry)
     assert any(local_commits), local_commits
+
+
+def _storage(registry: ProviderRegistry) -> YamlDirectoryStorage:
+    storage = registry.storage
+    assert isinstance(storage, YamlDirectoryStorage)
+    return storage
+
+
+def _indexes_describe_the_disk(registry: ProviderRegistry) -> None:
+    """Every item index the storage keeps for bytes a file still holds is the
+    index a whole parse of those bytes gives (an index of other bytes is never
+    used: `_local_edit` compares the hash first)."""
+    storage = _storage(registry)
+    for display, (digest, items) in storage._item_indexes.items():
+        data = Path(storage._parsed[display].path).read_bytes()
+        if hashlib.sha256(data).hexdigest() == digest:
+            text = data.decode("utf-8-sig")
+            assert items == item_index(text, parse_text(text, "<t>")), display
+
+
+@pytest.fixture
+def edit_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The file names of the parses an edit makes: "<edit>" and "<verify>" for
+    the whole text (the full way), "<item>" for the item's lines (local)."""
+    made: list[str] = []
+
+    def counting(text: str, file: str, *args: Any) -> Document:
+        made.append(file)
+        return parse_text(text, file, *args)
+
+    monkeypatch.setattr(entry_edit_module, "parse_text", counting)
+    monkeypatch.setattr(local_edit_module, "parse_text", counting)
+    return made
+
+
+def _three_items(root: Path) -> Path:
+    root.mkdir()
+    path = root / "a.yaml"
+    entries = "".join(
+        f"  - id: {name}  # {name}'s\n    name: {name.title()}\n    provider: ollama\n"
+        f"    default_model: m0\n\n"
+        for name in ("alpha", "beta", "gamma")
+    )
+    path.write_text(f"# mine\nversion: 1\nproviders:\n{entries}definitions: []\n")
+    return path
+
+
+@pytest.mark.anyio
+async def test_the_first_update_after_an_open_is_local(
+    tmp_path: Path, edit_parses: list[str]
+) -> None:
+    path = _three_items(tmp_path / "config")
+    before = path.read_text()
+    registry = await ProviderRegistry.open([str(tmp_path / "config")], audit=False)
+    await registry.update("beta", {"default_model": "m1", "base_url": "http://h:1"})
+    assert edit_parses == ["<item>", "<item>"]  # no whole-file parse
+    expected = update_instance_verified(
+        before,
+        InstanceKey("beta", "Beta", False),
+        {"default_model": "m1", "base_url": "http://h:1"},
+    ).text
+    assert path.read_text() == expected
+    await _same_as_fresh(registry, tmp_path / "config")
+    _indexes_describe_the_disk(registry)
+
+
+@pytest.mark.anyio
+async def test_a_file_changed_since_it_was_read_is_edited_the_full_way(
+    tmp_path: Path, edit_parses: list[str]
+) -> None:
+    path = _three_items(tmp_path / "config")
+    registry = await ProviderRegistry.open([str(tmp_path / "config")], audit=False)
+    # An outside edit the registry has not seen (no reload): a line more above
+    # beta, so the index kept by the open would splice the wrong lines.
+    outside = path.read_text().replace("  - id: alpha", "  - id: alpha\n    keep_alive: 1m")
+    path.write_text(outside)
+    await registry.update("beta", {"default_model": "m1"})
+    assert edit_parses == ["<edit>", "<verify>"]
+    expected = update_instance_verified(
+        outside, InstanceKey("beta", "Beta", False), {"default_model": "m1"}
+    ).text
+    assert path.read_text() == expected
+    await _same_as_fresh(registry, tmp_path / "config")
+    _indexes_describe_the_disk(registry)
+    edit_parses.clear()
+    await registry.update("gamma", {"default_model": "m2"})  # the write's index
+    assert edit_parses == ["<item>", "<item>"]
+    await _same_as_fresh(registry, tmp_path / "config")
+
+
+@pytest.mark.anyio
+async def test_a_reload_after_an_outside_edit_keeps_the_index_of_the_new_bytes(
+    tmp_path: Path, edit_parses: list[str]
+) -> None:
+    path = _three_items(tmp_path / "config")
+    registry = await ProviderRegistry.open([str(tmp_path / "config")], audit=False)
+    outside = path.read_text().replace(
+        "providers:\n", "providers:\n  - id: zeta\n    name: Zeta\n    provider: ollama\n"
+    )
+    path.write_text(outside)
+    await registry.reload([str(path)])
+    await registry.update("gamma", {"default_model": "m3"})
+    assert edit_parses == ["<item>", "<item>"]
+    expected = update_instance_verified(
+        outside, InstanceKey("gamma", "Gamma", False), {"default_model": "m3"}
+    ).text
+    assert path.read_text() == expected
+    await _same_as_fresh(registry, tmp_path / "config")
+    # A reload to a file the local proof does not cover forgets the index.
+    path.write_text(path.read_text().replace("default_model: m0", "default_model: &m m0", 1))
+    await registry.reload([str(path)])
+    assert "a.yaml" not in {os.path.basename(d) for d in _storage(registry)._item_indexes}
+    edit_parses.clear()
+    await registry.update("gamma", {"default_model": "m4"})
+    assert edit_parses == ["<edit>", "<verify>"]
+    await _same_as_fresh(registry, tmp_path / "config")
 
 
 @pytest.mark.anyio
@@ -331,3 +462,19 @@ async def test_pinning_derived_ids_relinks_in_place(
             await _same_as_fresh(registry, root)
         assert not registry.get(instance_id).id_derived
     assert in_place and all(in_place[2:])  # (the first write of a file is done whole)
+
+
+def test_a_check_reads_no_text_for_indexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`provreg --check` (`load_files`) keeps no text and builds no index."""
+    _three_items(tmp_path / "config")
+    texts = []
+    read_file = load_set_module.read_file
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        parsed = read_file(*args, **kwargs)
+        texts.append(parsed.text)
+        return parsed
+
+    monkeypatch.setattr(load_set_module, "read_file", spy)
+    assert len(load_set_module.load_paths([str(tmp_path / "config")]).instances) == 3
+    assert texts == [None]

@@ -65,7 +65,8 @@ def test_consecutive_writes_to_a_file_parse_it_once_each(
 ) -> None:
     async def main() -> None:
         registry = await opened_and_alpha_written(team_dir)
-        assert edit_parses == ["<edit>", "<verify>"]  # nothing kept after the load
+        # The load kept where each item starts (no tree): a first write is local.
+        assert edit_parses == ["<item>", "<item>"]
         edit_parses.clear()
         await registry.update("beta", {"default_model": "qwen3:32b"})
         # An update after a write parses only the item's lines, before and after;

@@ -7,7 +7,9 @@ Every write, in a worker thread under the file's cross-process lock:
    `ConflictError` — a user's edit is never overwritten silently;
 3. splice the text (`config.edit`, verified by reparsing; the parse of the
    bytes last written there is reused when the file still holds them,
-   `storage.recent_trees`);
+   `storage.recent_trees`; an update splices and parses only its item's
+   lines, `_local_edit`, when the file still holds the bytes last read or
+   written there, whose item index is kept);
 4. replace the file atomically (`storage.atomic`);
 5. take the verification's parse as the parse of what was written (the same
    text) and recompute the state of that file only.
@@ -87,7 +89,6 @@ DEFAULT_FILE_NAME = "providers.yaml"
 """Where new instances go when no file is named: this name in the first config directory."""
 
 _REMEMBERED_WRITES = 64
-_REMEMBERED_INDEXES = 64
 _WRITE_ATTEMPTS = 3
 
 
@@ -151,8 +152,12 @@ class YamlDirectoryStorage:
         self._written: dict[str, deque[str]] = {}
         self._recent_trees = RecentTrees()
         self._item_indexes: dict[str, tuple[str, ItemIndex]] = {}
-        """Display path -> (sha256 of the bytes last written, `item_index` of their
-        text): where an update can be verified on its item's lines alone."""
+        """Display path -> (sha256 of the bytes last read or written there,
+        `item_index` of their text): where an update can be verified on its
+        item's lines alone. Built while a read or a write has the file's node
+        tree, for every file (16 bytes an item), so that the first write to a
+        file after it was read is local too; used only while the file still
+        holds those bytes (`_local_edit`)."""
         self.before_rename: BeforeRename | None = None
         """Set by the registry around each of its writes (its lock serialises them)."""
         self._moved_files = MovedFiles()
@@ -194,7 +199,10 @@ class YamlDirectoryStorage:
         with gc_paused():
             # File by file: only one file's node tree exists at a time, so the
             # load's peak (which stays resident) is not all the trees at once.
-            parsed, results, catalog = read_and_validate(files, self._base, self.limits)
+            self._item_indexes = {}
+            parsed, results, catalog = read_and_validate(
+                files, self._base, self.limits, on_read=self._index_read
+            )
         self._parsed = {item.display: item for item in parsed}
         self._reals = {}
         self._results = {result.display: result for result in results}
@@ -230,14 +238,39 @@ class YamlDirectoryStorage:
             self._reals.pop(display, None)  # a symlink may point elsewhere now
             if os.path.exists(path):
                 added = added or display not in self._parsed
-                self._parsed[display] = read_file(path, display, self.limits)
+                self._parsed[display] = self._read(path, display)
             else:
                 self._parsed.pop(display, None)
                 self._results.pop(display, None)
+                self._item_indexes.pop(display, None)
             changed.add(display)
         if added:  # replacing or dropping a file keeps the others in order
             self._parsed = dict(sorted(self._parsed.items(), key=self._discovery_order))
         return self._recompute(changed)
+
+    def _read(self, path: str, display: str) -> ParsedFile:
+        """`read_file`, keeping the item index of what was read (`_index_read`)."""
+        parsed = read_file(path, display, self.limits, keep_text=True)
+        self._index_read(parsed)
+        parsed.text = None  # the index was all it was read for
+        return parsed
+
+    def _index_read(self, parsed: ParsedFile) -> None:
+        """Keep the item index of a file just read, tied to the hash of the bytes
+        read: the node tree and the text are at hand now, and gone once the
+        file is slimmed. A file without one (not read, or outside the local
+        proof) forgets the index of what it held before."""
+        fingerprint = parsed.fingerprint
+        items = None
+        if parsed.text is not None and fingerprint is not None and fingerprint.sha256:
+            items = self._index_of(parsed.text, parsed.document)
+        self._set_index(parsed.display, fingerprint.sha256 if fingerprint else "", items)
+
+    @staticmethod
+    def _index_of(text: str, document: Document | None) -> ItemIndex | None:
+        if document is None or document.failed:
+            return None
+        return item_index(text, document)
 
     def _discovery_order(self, item: tuple[str, ParsedFile]) -> tuple[Any, ...]:
         """Sort key putting files in the order `discover` walks them (roots in
@@ -305,7 +338,7 @@ class YamlDirectoryStorage:
                 definitions_changed or display in changed or display not in self._results
             )
             if item.slim and must_validate:
-                self._parsed[display] = read_file(item.path, display, self.limits)
+                self._parsed[display] = self._read(item.path, display)
                 reread = True
         if reread:  # the disk may have moved on since the file was slimmed
             collected = self._collect_definitions()
@@ -623,31 +656,33 @@ class YamlDirectoryStorage:
         self._written.setdefault(real, deque(maxlen=_REMEMBERED_WRITES)).append(digest)
         info = os.stat(real)
         fingerprint = Fingerprint(len(data), info.st_mtime_ns, digest)
-        if fast is not None and self._reads_as_verified(data):
-            self._remember_index(target.display, digest, fast.items)
+        local_commit = fast is not None and self._reads_as_verified(data)
+        if fast is not None and local_commit:
+            self._set_index(target.display, digest, fast.items)
             self._recent_trees.forget(target.display)  # a tree of bytes no longer there
             with gc_paused():
                 state = self._commit_local(target.display, fast, fingerprint)
             if state is not None:
                 return WriteOutcome(state, target.display, digest)
-        elif edited.document is not None and not bom:
-            items = item_index(new_text, edited.document)
-            if items is not None:
-                self._remember_index(target.display, digest, items)
         written = self._parse_written(data, target, fingerprint, edited.document)
+        if not local_commit:
+            # The parse of what was written (the verification's, or a fresh
+            # one) has the tree; a file with a BOM is never edited locally.
+            items = None if bom else self._index_of(new_text, written.document)
+            self._set_index(target.display, digest, items)
         self._parsed[target.display] = written
         self._parsed = dict(sorted(self._parsed.items(), key=self._discovery_order))
         self._recent_trees.put(target.display, digest, edited.document, len(new_text))
         state = self._recompute({target.display})
         return WriteOutcome(state, target.display, digest)
 
-    def _remember_index(self, display: str, digest: str, items: ItemIndex) -> None:
-        """Keep the item index of the bytes just written, for the last
-        `_REMEMBERED_INDEXES` files written (an index is two ints per item)."""
-        self._item_indexes.pop(display, None)
-        self._item_indexes[display] = (digest, items)
-        while len(self._item_indexes) > _REMEMBERED_INDEXES:
-            del self._item_indexes[next(iter(self._item_indexes))]
+    def _set_index(self, display: str, digest: str, items: ItemIndex | None) -> None:
+        """Keep `items` as the index of the bytes with hash `digest` in
+        `display`, or (None) keep none for the file."""
+        if items is None:
+            self._item_indexes.pop(display, None)
+        else:
+            self._item_indexes[display] = (digest, items)
 
     def _local_edit(
         self,
@@ -659,8 +694,9 @@ class YamlDirectoryStorage:
         local: LocalTransform | None,
     ) -> LocalUpdate | None:
         """The update made on its item's lines, when the file still holds the
-        bytes this storage last wrote there (so the values it keeps and the item
-        index are those of `text`); else None (the full edit)."""
+        bytes this storage last read or wrote there (so the values it keeps and
+        the item index are those of `text`: the caller hashed `text`'s bytes
+        under the lock, `digest`); else None (the full edit)."""
         if local is None or text is None or bom or known is None or digest is None:
             return None
         indexed = self._item_indexes.get(display)

@@ -57,8 +57,12 @@ def detect_version(value: Any) -> int:
     return CURRENT_VERSION
 
 
-def read_file(path: str, display: str, limits: Limits = Limits()) -> ParsedFile:
-    """Read one file and check its document shape. Never raises for bad content."""
+def read_file(
+    path: str, display: str, limits: Limits = Limits(), *, keep_text: bool = False
+) -> ParsedFile:
+    """Read one file and check its document shape. Never raises for bad content.
+
+    With `keep_text`, a file that parsed keeps its decoded text (`ParsedFile.text`)."""
     try:
         with open(path, "rb", opener=_open_nonblocking) as handle:
             info = os.fstat(handle.fileno())
@@ -75,7 +79,12 @@ def read_file(path: str, display: str, limits: Limits = Limits()) -> ParsedFile:
         return _unreadable(path, display, exc.strerror or str(exc))
     fingerprint = Fingerprint(len(data), info.st_mtime_ns, hashlib.sha256(data).hexdigest())
     try:
-        return parse_file(data, path, display, fingerprint, limits)
+        parsed = parse_file(data, path, display, fingerprint, limits)
+        if keep_text and parsed.interpretable:
+            # Decoded again rather than threaded out of the parse: a copy at
+            # memory speed, and the readers that do not ask pay nothing.
+            parsed.text = data.decode("utf-8-sig")
+        return parsed
     except Exception as exc:  # noqa: BLE001 - one file's bug must not stop the others
         diag = internal_error(display, exc)
         document = Document(display, None, None, [diag])

@@ -47,6 +47,11 @@ class ParsedFile:
     definitions: list[RawEntry] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
+    text: str | None = None
+    """The decoded text, when the reader asked for it (`read_file(keep_text=True)`:
+    the storage indexes the items' places while the node tree is there); never
+    kept by a slimmed file."""
+
     slim: bool = False
     """Node trees dropped (kept in memory between writes): validating it again
     needs the file re-read. Values of entries are kept for conflict checks."""

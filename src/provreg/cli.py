@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from provreg import __version__
-from provreg.cli_help import add_examples
+from provreg.cli_help import HelpParser, add_examples
 from provreg.entry import COMPLETE_COMMAND
 from provreg.exit_codes import ExitCode
 
@@ -903,7 +903,7 @@ def _build(
     commands: Sequence[Callable[[SubParsers], None]] = (),
 ) -> tuple[argparse.ArgumentParser, frozenset[str]]:
     """The parser with `commands` (default: every command), and their names."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = HelpParser(
         prog="provreg",
         description="A registry of LLM provider configurations kept in YAML files.",
         epilog="`provreg PATH` opens the registry at PATH; `provreg --check PATH` validates it.",

@@ -5,8 +5,8 @@ The docs are not shipped in the wheel and provreg never goes online for help,
 so a topic names its page in the source tree's `docs/` (the absolute path when
 this provreg runs from a checkout, where the page is on disk) with a summary
 of a few lines that stands on its own.
-May import: the standard library, `provreg.catalog` (its `did_you_mean`, for a
-mistyped topic).
+May import: the standard library, `provreg.terminal_text` (the width),
+`provreg.catalog` (its `did_you_mean`, for a mistyped topic).
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import textwrap
-from typing import TextIO
+from typing import Any, TextIO
+
+from provreg.terminal_text import terminal_columns
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "": ("provreg", "provreg sample_configs", "provreg --check ~/.config/provreg"),
@@ -76,10 +78,32 @@ class ExampleFormatter(argparse.HelpFormatter):
     keeps its lines. `RawDescriptionHelpFormatter` would do that to every
     description too, and the one-line descriptions rely on being wrapped."""
 
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        # argparse makes a formatter for every argument declared and asks
+        # `shutil` for the width: the same answer, without importing shutil.
+        if width is None:
+            width = terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         if "\n" not in text:
             return super()._fill_text(text, width, indent)
         return "".join(indent + line for line in text.splitlines(keepends=True))
+
+
+class HelpParser(argparse.ArgumentParser):
+    """An argument parser whose formatter is `ExampleFormatter` from the start
+    (its subcommands' parsers too: argparse makes them of the parent's class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", ExampleFormatter)
+        super().__init__(*args, **kwargs)
 
 
 def add_examples(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()) -> None:

@@ -18,6 +18,7 @@ must start fast).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TextIO
 
@@ -36,10 +37,24 @@ def output_width(stream: TextIO) -> int | None:
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
     if _isatty(stream):
-        import shutil  # not on the `--check` path, which only asks about colour
-
-        return shutil.get_terminal_size().columns
+        return terminal_columns()
     return None
+
+
+def terminal_columns() -> int:
+    """`shutil.get_terminal_size().columns` without importing shutil (which
+    imports bz2 and lzma: more than argparse costs a check): `COLUMNS`, else
+    the width of the terminal on stdout, else 80."""
+    try:
+        width = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        width = 0
+    if width <= 0:
+        try:
+            width = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            width = 0
+    return width if width > 0 else 80
 
 
 def wants_colour(stream: TextIO) -> bool:

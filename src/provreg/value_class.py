@@ -1,7 +1,11 @@
 """The base of the frozen value classes in `provreg.model`: slotted, keyword-built,
 compared and hashed by their fields, with the few pydantic-style methods the
 code calls on them (`model_copy`, `model_dump`, `model_dump_json`,
-`model_construct`).
+`model_construct`). The loader's own records (`provreg.config.read.results`,
+`discovery`, `yaml_source`, `codes`) use it too, some built positionally
+(`kw_only=False`) or assignable (`frozen=False`): `dataclasses` (with the
+`inspect` it imports) and its per-class code generation were a fifth of a
+cold `provreg --check` of a small set (docs/performance.md).
 
 They are not pydantic models because importing pydantic costs about a third of
 a cold `provreg --check` (docs/architecture.md); pydantic validates only what
@@ -64,21 +68,37 @@ class ValueClassMeta(type):
     class, equal fields) and `__hash__` (of the fields)."""
 
     def __new__(
-        mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]
+        mcls,
+        name: str,
+        bases: tuple[type, ...],
+        namespace: dict[str, Any],
+        *,
+        kw_only: bool = True,
+        frozen: bool = True,
     ) -> ValueClassMeta:
         annotations: dict[str, Any] = namespace.get("__annotations__", {})
         names = tuple(key for key, kind in annotations.items() if "ClassVar" not in str(kind))
         defaults = {key: namespace.pop(key) for key in names if key in namespace}
         namespace["__slots__"] = names
         if names:
-            namespace.update(_make_methods(name, names, defaults, "__post_init__" in namespace))
+            post_init = "__post_init__" in namespace
+            namespace.update(_make_methods(name, names, defaults, post_init, kw_only=kw_only))
             namespace["__value_fields__"] = names
             namespace["__value_defaults__"] = defaults
+        if not frozen:
+            # Assignable fields, and so unhashable, as a dataclass without frozen=True.
+            namespace["__setattr__"] = object.__setattr__
+            namespace["__delattr__"] = object.__delattr__
+            namespace["__hash__"] = None
         return super().__new__(mcls, name, bases, namespace)
+
+    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **_: Any):
+        # `kw_only` and `frozen` were read by `__new__`; `type.__init__` takes none.
+        super().__init__(name, bases, namespace)
 
 
 def _make_methods(
-    name: str, names: tuple[str, ...], defaults: dict[str, Any], post_init: bool
+    name: str, names: tuple[str, ...], defaults: dict[str, Any], post_init: bool, *, kw_only: bool
 ) -> dict[str, Any]:
     """The class's `__init__`, `__eq__` and `__hash__`, from source (one
     compilation), as fast as dataclass's: generic ones, looping over the names,
@@ -109,7 +129,7 @@ def _make_methods(
     theirs = "".join(f"other.{key}, " for key in names)
     source = "\n".join(
         [
-            f"def __init__(self, *, {', '.join(parameters)}):",
+            f"def __init__(self, {'*, ' if kw_only else ''}{', '.join(parameters)}):",
             *body,
             "def __eq__(self, other):",
             "    if other.__class__ is self.__class__:",

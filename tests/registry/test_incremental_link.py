@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import random
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -96,7 +95,7 @@ def _mutate(rng: random.Random, result: FileResult) -> FileResult:
         else instance.model_copy(update={"line": 3 + 4 * index})
         for index, instance in enumerate(instances)
     )
-    return replace(result, instances=renumbered)
+    return result.model_copy(update={"instances": renumbered})
 
 
 def _expected_events(before: RegistryState, after: RegistryState) -> list[tuple[Any, ...]]:
@@ -187,7 +186,7 @@ def test_relinking_matches_a_whole_linking(seed: int) -> None:
         assert dict(new_state.files) == dict(fresh.files)
         assert new_state.stale_ids == fresh.stale_ids
         effective = [
-            replace(result, instances=last_good[result.display].instances)
+            result.model_copy(update={"instances": last_good[result.display].instances})
             if not result.ok and result.display in last_good
             else result
             for result in stored.files

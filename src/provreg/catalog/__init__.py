@@ -1,8 +1,9 @@
 """The provider catalog: which provider types exist and the fields each takes.
 
-Owns: the built-in definitions (package data `builtin.yaml`) and the merged
+Owns: the built-in definitions (package data: `builtin.yaml`, which maintainers
+edit, and `builtin.json`, the same data, which provreg reads) and the merged
 view with user `definitions:` from config files.
-May import: `provreg.model`, PyYAML. Never pydantic: the built-in entries are
+May import: `provreg.model`, the standard library. Never pydantic: the built-in entries are
 our own data, built directly (tests check them with `provreg.definition_schema`).
 """
 

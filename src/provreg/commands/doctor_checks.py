@@ -15,7 +15,7 @@ import os
 import shlex
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from provreg.catalog import Catalog
@@ -82,7 +82,7 @@ def _config_checks(paths: list[str]) -> tuple[list[Finding], list[KeyReference]]
         for problem in unreadable_diagnostics(found):
             findings.append(Finding("config", "fail", problem.message, problem.hint))
         # W016's rule for files; directories get the stricter rule below.
-        for problem in writable_by_others(replace(found, directories=[])):
+        for problem in writable_by_others(found.model_copy(update={"directories": []})):
             findings.append(
                 Finding("config", "warn", f"{problem.file}: {problem.message}", problem.hint)
             )

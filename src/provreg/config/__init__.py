@@ -11,7 +11,8 @@ the text edits that write them back. Split by direction:
 The shared modules import neither direction; `read` never imports `edit`;
 `edit` may import `read` (every edit is verified by reparsing).
 May import: `provreg.model`, `provreg.catalog`, PyYAML, ruamel.yaml, pydantic,
-`provreg.definition_schema` (only for a file's `definitions:`), and the
+`provreg.definition_schema` (only for a file's `definitions:`), `provreg.value_class`
+(the records' base), and the
 standard-library-only helpers `provreg.one_line`, `provreg.text_encoding`,
 `provreg.secret_names`, `provreg.gc_control`. Never textual.
 """

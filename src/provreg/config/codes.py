@@ -6,13 +6,11 @@ in step. Codes never change meaning; retired codes are not reused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from provreg.model import Severity
+from provreg.value_class import ValueClass
 
 
-@dataclass(frozen=True, slots=True)
-class Code:
+class Code(ValueClass, kw_only=False):
     code: str
     severity: Severity
     title: str

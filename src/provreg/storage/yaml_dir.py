@@ -32,7 +32,6 @@ import os
 from bisect import bisect_left
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any, NamedTuple, Protocol
 
 import anyio
@@ -391,7 +390,7 @@ class YamlDirectoryStorage:
         which compare (size, mtime), stop taking it for a change."""
         parsed = self._parsed.get(display)
         if parsed is not None and parsed.fingerprint is not None:
-            parsed.fingerprint = replace(parsed.fingerprint, mtime_ns=mtime_ns)
+            parsed.fingerprint = parsed.fingerprint.model_copy(update={"mtime_ns": mtime_ns})
 
     def wrote(self, real_path: str, sha256: str) -> bool:
         """True when provreg itself wrote these bytes to this file (an echo)."""
@@ -771,21 +770,23 @@ class YamlDirectoryStorage:
         had = at < len(instances) and instances[at].line == first
         providers = list(parsed.providers)
         providers[fast.index] = RawEntry(fast.value, None)
-        self._parsed[display] = replace(
-            parsed,
-            fingerprint=fingerprint,
-            providers=providers,
-            diagnostics=self._moved_in_order(parsed.diagnostics, after, moved),
+        self._parsed[display] = parsed.model_copy(
+            update={
+                "fingerprint": fingerprint,
+                "providers": providers,
+                "diagnostics": self._moved_in_order(parsed.diagnostics, after, moved),
+            }
         )
-        self._results[display] = replace(
-            previous,
-            fingerprint=fingerprint,
-            instances=(
-                *instances[:at],
-                *((instance,) if instance is not None else ()),
-                *moved(instances[at + 1 if had else at :]),
-            ),
-            diagnostics=diagnostics,
+        self._results[display] = previous.model_copy(
+            update={
+                "fingerprint": fingerprint,
+                "instances": (
+                    *instances[:at],
+                    *((instance,) if instance is not None else ()),
+                    *moved(instances[at + 1 if had else at :]),
+                ),
+                "diagnostics": diagnostics,
+            }
         )
         return StoredState(tuple(self._results.values()), self._catalog)
 

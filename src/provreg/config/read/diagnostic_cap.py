@@ -3,7 +3,7 @@
 Owns: `MAX_DIAGNOSTICS_PER_FILE`, `DiagnosticCap` (collects a file's
 diagnostics, building only those it keeps) and `cap_per_file` (the same bound
 over a finished set, for diagnostics made across files).
-May import: PyYAML's nodes, `provreg.model`, `provreg.config.codes`.
+May import: PyYAML's nodes, `provreg.model`, `provreg.value_class`, `provreg.config.codes`.
 
 Why: one list of 400,000 wrong items used to make 400,000 diagnostics, 500 MB
 of them and 58 MB of output, for a file with one mistake repeated. A summary
@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from yaml.nodes import Node
 
 from provreg.config.codes import BY_CODE, Code
 from provreg.model import Diagnostic
+from provreg.value_class import ValueClass
 
 MAX_DIAGNOSTICS_PER_FILE = 100
 
 
-@dataclass(slots=True)
-class _Omitted:
+class _Omitted(ValueClass, kw_only=False, frozen=False):
     count: int
     line: int
     column: int

@@ -3,13 +3,14 @@
 Owns: the allowlist that decides whether a file name is a config file. The
 sync engine uses the same predicate, so an editor's swap, backup or lock file
 is never read, on load or on a file event.
-May import: the standard library only.
+May import: the standard library, `provreg.value_class`.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+
+from provreg.value_class import ValueClass
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 
@@ -24,16 +25,14 @@ def is_config_name(name: str) -> bool:
     return name.endswith(CONFIG_SUFFIXES) and not name.startswith((".", "#"))
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigFile:
+class ConfigFile(ValueClass, kw_only=False):
     """A file to load: its real path on disk and the path shown to the user."""
 
     path: str
     display: str
 
 
-@dataclass(frozen=True, slots=True)
-class UnreadableEntry:
+class UnreadableEntry(ValueClass, kw_only=False):
     """A directory (or an entry that may be one) whose contents could not be listed."""
 
     path: str
@@ -43,8 +42,7 @@ class UnreadableEntry:
     """`directory`, or `directory entry` when even its type is unknown (a symlink loop)."""
 
 
-@dataclass(slots=True)
-class Discovery:
+class Discovery(ValueClass, kw_only=False, frozen=False):
     """What a walk found: the config files, the directories it listed, and the
     entries it could not read (config may hide behind them)."""
 

@@ -1,19 +1,18 @@
 """A problem with one field of an instance, before it is placed at a YAML node;
 and how YAML names a value's type, for messages.
 
-May import: `provreg.config.codes`, the standard library.
+May import: `provreg.config.codes`, `provreg.value_class`, the standard library.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from provreg.config.codes import Code
+from provreg.value_class import ValueClass
 
 
-@dataclass(frozen=True, slots=True)
-class FieldProblem:
+class FieldProblem(ValueClass, kw_only=False):
     """A field-level problem, before it is placed at a YAML node."""
 
     code: Code

@@ -6,7 +6,6 @@ definitions, linking, load_set), the storage backends and the registry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from yaml.nodes import MappingNode
@@ -14,10 +13,10 @@ from yaml.nodes import MappingNode
 from provreg.catalog import Catalog
 from provreg.config.read.yaml_source import Document
 from provreg.model import Diagnostic, ProviderDefinition, ProviderInstance, Severity
+from provreg.value_class import ValueClass, field
 
 
-@dataclass(frozen=True, slots=True)
-class Fingerprint:
+class Fingerprint(ValueClass, kw_only=False):
     """What a file looked like when read: compared before the app writes it."""
 
     size: int
@@ -25,8 +24,7 @@ class Fingerprint:
     sha256: str
 
 
-@dataclass(slots=True)
-class RawEntry:
+class RawEntry(ValueClass, kw_only=False, frozen=False):
     """One mapping from `providers:` or `definitions:` with its node, before validation."""
 
     value: dict[Any, Any]
@@ -34,8 +32,7 @@ class RawEntry:
     """None in a slimmed ParsedFile."""
 
 
-@dataclass(slots=True)
-class ParsedFile:
+class ParsedFile(ValueClass, kw_only=False, frozen=False):
     """A file read and shape-checked, not yet validated against the catalog."""
 
     path: str
@@ -80,8 +77,7 @@ class ParsedFile:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class FileResult:
+class FileResult(ValueClass, kw_only=False):
     """The outcome for one file: its valid instances and all its diagnostics."""
 
     path: str
@@ -97,8 +93,7 @@ class FileResult:
         return not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
-@dataclass(frozen=True, slots=True)
-class LoadResult:
+class LoadResult(ValueClass, kw_only=False):
     """Everything one load produced."""
 
     files: tuple[FileResult, ...]

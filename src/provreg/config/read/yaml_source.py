@@ -1,7 +1,7 @@
 """Turn a config file's bytes into Python values while keeping node positions.
 
 Owns: the fast, hostile-input-safe YAML reader used on every load.
-May import: PyYAML (libyaml via `CSafeLoader`), `provreg.model`,
+May import: PyYAML (libyaml via `CSafeLoader`), `provreg.model`, `provreg.value_class`,
 `provreg.config.codes`, `provreg.config.yaml_tags` (the loader subclass that resolves tags cheaply).
 
 Why not ruamel.yaml here: loading is the hot path (startup, every reconcile)
@@ -18,7 +18,6 @@ unsupported tags as diagnostics instead of exceptions, and our own depth limit.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from sys import intern
 from typing import Any
 
@@ -43,6 +42,7 @@ from provreg.config.yaml_tags import (
 )
 from provreg.model import Diagnostic
 from provreg.one_line import printable
+from provreg.value_class import ValueClass, field
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DEPTH = 64
@@ -53,8 +53,7 @@ DEFAULT_MAX_INTEGER_DIGITS = 100
 _SCALARS = SafeConstructor()
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
+class Limits(ValueClass, kw_only=False):
     """Bounds that keep hostile input from hanging or exhausting the process."""
 
     max_bytes: int = DEFAULT_MAX_BYTES
@@ -69,8 +68,7 @@ class Limits:
     that cannot even be printed, and 20,000 base-60 parts take seconds to build."""
 
 
-@dataclass(slots=True)
-class Document:
+class Document(ValueClass, kw_only=False, frozen=False):
     """A parsed file: its values, the node tree to locate problems, and diagnostics."""
 
     file: str

@@ -449,12 +449,7 @@ class LineTable(ScrollView, can_focus=True):
         self._row_values = dict(zip(keys, map(values.__getitem__, keys), strict=True))
         if len(self._row_index) != len(keys):
             raise KeyError("duplicate row keys")
-        self._lines.clear()
-        self._update_virtual_size()
-        self.cursor_row = self.cursor_row
-        self.hover_row = self.hover_row
-        self.refresh()
-        self._announce_cursor()
+        self._rows_moved()
 
     def append_rows(self, rows: Iterable[tuple[str, TableRow]]) -> None:
         """Add rows at the bottom; keys must be new."""
@@ -488,7 +483,11 @@ class LineTable(ScrollView, can_focus=True):
         self._row_index = {key: position for position, key in enumerate(self._row_keys)}
         for key in gone:
             del self._row_values[key]
-        # Rows below moved up: their cached lines carry their old index.
+        self._rows_moved()
+
+    def _rows_moved(self) -> None:
+        """After rows changed places: cached lines carry their old index, and
+        the cursor and hover keep theirs (clamped to the rows there are now)."""
         self._lines.clear()
         self._update_virtual_size()
         self.cursor_row = self.cursor_row

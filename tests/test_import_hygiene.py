@@ -13,7 +13,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from helpers.paths import SAMPLE_CONFIGS
@@ -340,3 +340,49 @@ def test_the_installed_command_answers_version_like_the_parser() -> None:
     assert exited.value.code == 0
     version_action = next(a for a in parser._actions if "--version" in a.option_strings)
     assert fast.stdout == f"{version_action.version}\n"
+
+
+PLAIN_CHECK = """
+    import contextlib, io, os
+    import provreg.entry
+
+    def run(main, args):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(args)
+        return [int(code), out.getvalue(), err.getvalue()]
+
+    fast = [run(provreg.entry.main, args) for args in ARGS]
+    fast_argparse = "argparse" in sys.modules
+    import provreg.cli
+    parsed = [run(provreg.cli.main, args) for args in ARGS]
+    print(json.dumps({"fast": fast, "parsed": parsed, "argparse": fast_argparse}))
+"""
+
+
+def test_a_plain_check_skips_the_parser_and_answers_as_it_does(tmp_path: Path) -> None:
+    """`provreg --check PATH ...` with no option (pre-commit's call) is run by
+    the entry point without argparse: the same output and exit code as the
+    parser's `check`, for a clean set, a broken file, a missing path and the
+    default config (PROVREG_CONFIG)."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nproviders:\n  - id: x\n    name: X\n    provider: nope\n")
+    argument_lists = [
+        ["--check", str(SAMPLE_CONFIGS)],
+        ["check", str(SAMPLE_CONFIGS), str(bad)],
+        ["--check", str(tmp_path / "missing")],
+        ["--check"],
+    ]
+    code = PLAIN_CHECK.replace("ARGS", repr(argument_lists))
+    code = f"import os\nos.environ['PROVREG_CONFIG'] = {str(bad)!r}\n" + textwrap.dedent(code)
+    result = _run(code)
+    fast, parsed = result["fast"], result["parsed"]
+    assert fast == parsed
+    assert [run[0] for run in cast(list[list[Any]], fast)] == [0, 1, 2, 1]
+    assert result["argparse"] is False
+
+
+def test_a_check_with_options_goes_through_the_parser() -> None:
+    result = _run(PLAIN_CHECK.replace("ARGS", repr([["--check", "--strict", str(SAMPLE_CONFIGS)]])))
+    assert result["fast"] == result["parsed"]
+    assert result["argparse"] is True

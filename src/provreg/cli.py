@@ -1051,12 +1051,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             install_redaction()
         return run(args)
     except (KeyboardInterrupt, Exception) as exc:
-        code = exit_code_for(exc)
-        if code is None:
-            raise
-        if code is ExitCode.FINDINGS:
-            sys.stderr.write(f"provreg: {exc}\n")
-        return code
+        return failed(exc)
+
+
+def failed(exc: BaseException) -> ExitCode:
+    """The exit code for what a command raised, its one-line report printed
+    when the user can act on it; a bug is raised again (its traceback is the
+    report). Call it from an `except` block."""
+    code = exit_code_for(exc)
+    if code is None:
+        raise exc
+    if code is ExitCode.FINDINGS:
+        sys.stderr.write(f"provreg: {exc}\n")
+    return code
 
 
 def _commands_for(argv: list[str]) -> tuple[Callable[[SubParsers], None], ...]:

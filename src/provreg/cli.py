@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from provreg import __version__
 from provreg.cli_help import HelpParser, add_examples
-from provreg.entry import COMPLETE_COMMAND
 from provreg.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -1014,11 +1013,9 @@ def _mistyped_option(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The parser's way: every command line but those `provreg.entry` answers
+    first (`--version`, `__complete`, a plain check)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list[:1] == [COMPLETE_COMMAND]:
-        from provreg.completion.query import main as complete
-
-        return complete(args_list[1:], sys.stdin, sys.stdout)
     parser, commands = _build(_commands_for(args_list))
     exec_tail: list[str] | None = None
     args_list = _command_first(args_list, commands)

@@ -6,7 +6,7 @@ Run from the repository root:
     uv run python benchmarks/bench_writes.py --quick    # fewer rounds
     uv run python benchmarks/bench_writes.py --profile  # plus cProfile of the storage thread
     uv run python benchmarks/bench_writes.py --full-way # every update verified/revalidated whole
-    uv run python benchmarks/bench_writes.py --adding   # updates that add a line (the full way)
+    uv run python benchmarks/bench_writes.py --adding   # updates that add a line (those below move)
     uv run python benchmarks/bench_writes.py --first-write  # the first update after an open
 
 For a registry of one file holding 10, 100, 1,000 and 5,000 instances
@@ -102,7 +102,8 @@ async def time_updates(
     )
     # Explicit ids (a first edit of a derived id pins it: a line more). By
     # default the instances that have the field (its value is replaced);
-    # with `adding`, those that do not (a line is added: the full way).
+    # with `adding`, those that do not (a line is added: every instance below
+    # the edit moves, so the first instances are edited: the worst case).
     ids = [
         i.id
         for i in registry.instances(file=display)
@@ -248,7 +249,7 @@ def main() -> None:
     parser.add_argument(
         "--adding",
         action="store_true",
-        help="add the field to instances without it (a line more: verified and revalidated whole)",
+        help="add the field to instances without it (a line more: the instances below move)",
     )
     parser.add_argument(
         "--first-write",

@@ -37,7 +37,7 @@ from provreg.model import (
     SecretRef,
     Severity,
 )
-from provreg.value_class import FrozenInstanceError, ValueClass, field_names
+from provreg.value_class import FrozenInstanceError, ValueClass, field_names, field_replacer
 
 CLASSES = (
     FieldSpec,
@@ -222,6 +222,24 @@ def test_model_copy_updates_a_copy_only() -> None:
     assert renamed.values is instance.values  # a shallow copy, as pydantic's
     with pytest.raises(TypeError, match="naem"):
         instance.model_copy(update={"naem": "typo"})
+    # Copiers are made per class and keys, in the keys' order: each gives its own fields.
+    assert instance.model_copy(update={"line": 9, "name": "Renamed"}) == renamed
+    diagnostic = _example(Diagnostic).model_copy(update={"line": 9})
+    assert (type(diagnostic), diagnostic.line) == (Diagnostic, 9)
+    assert diagnostic.message == _example(Diagnostic).message
+
+
+@pytest.mark.parametrize("cls", [ProviderInstance, Diagnostic, ModelSpec])
+def test_a_field_replacer_copies_as_model_copy_does(cls: type[ValueClass]) -> None:
+    value = _example(cls)
+    for key in field_names(cls):
+        replace = field_replacer(cls, key)
+        copied = replace(value, "changed")
+        assert copied is not value and type(copied) is cls
+        assert copied == value.model_copy(update={key: "changed"})
+        assert getattr(copied, key) == "changed" and getattr(value, key) != "changed"
+    with pytest.raises(TypeError, match="naem"):
+        field_replacer(cls, "naem")
 
 
 def test_model_construct_fills_defaults_and_needs_required_fields() -> None:

@@ -67,9 +67,31 @@ def _broken(display: str) -> FileResult:
 
 
 def _mutate(rng: random.Random, result: FileResult) -> FileResult:
-    """One edit of a file: a value, a name, an entry added, removed or moved."""
+    """One edit of a file: a value, a name, an entry added, removed or moved, or
+    a value whose edit added or removed a line (those below move)."""
     instances = list(result.instances)
-    kind = rng.choice(("value", "name", "add", "remove", "swap", "same-again"))
+    kind = rng.choice(("value", "name", "add", "remove", "swap", "same-again", "grow", "shrink"))
+    if kind in ("grow", "shrink") and instances:
+        # As storage commits such a write: the instances below are copies at
+        # their new lines sharing their values, the others the same objects.
+        index = rng.randrange(len(instances))
+        below = instances[index + 1 :]
+        delta = (
+            -1
+            if kind == "shrink"
+            and all(
+                instance.line - 1 > instances[at].line
+                for at, instance in enumerate(below, start=index)
+            )
+            else 1
+        )
+        instances[index] = instances[index].model_copy(
+            update={"values": {"default_model": f"m{rng.randrange(100)}"}}
+        )
+        instances[index + 1 :] = [
+            instance.model_copy(update={"line": instance.line + delta}) for instance in below
+        ]
+        return result.model_copy(update={"instances": tuple(instances)})
     if kind == "value" and instances:
         index = rng.randrange(len(instances))
         instances[index] = instances[index].model_copy(

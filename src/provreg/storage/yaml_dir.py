@@ -32,6 +32,7 @@ import os
 from bisect import bisect_left
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from itertools import groupby
 from typing import Any, NamedTuple, Protocol
 
 import anyio
@@ -83,6 +84,7 @@ from provreg.storage.claims import ClaimView, MovedFiles, declared_with_errors
 from provreg.storage.lock import LockTimeout, claim_lock, file_write_lock
 from provreg.storage.recent_trees import RecentTrees
 from provreg.text_encoding import join_bom, split_bom
+from provreg.value_class import field_replacer
 
 DEFAULT_FILE_NAME = "providers.yaml"
 """Where new instances go when no file is named: this name in the first config directory."""
@@ -92,12 +94,10 @@ _WRITE_ATTEMPTS = 3
 
 
 class _Positioned(Protocol):
-    """An instance or a diagnostic: where it is, and a copy elsewhere."""
+    """An instance or a diagnostic (a value object): where it is."""
 
     @property
     def line(self) -> int: ...
-
-    def model_copy(self, *, update: dict[str, Any]) -> Any: ...
 
 
 class _MovedMeanwhile(Exception):
@@ -752,13 +752,12 @@ class YamlDirectoryStorage:
             if not fast.line_delta:
                 return list(items)
             below = bisect_left(items, after, key=lambda item: item.line)
-            return [
-                *items[:below],
-                *(
-                    item.model_copy(update={"line": item.line + fast.line_delta})
-                    for item in items[below:]
-                ),
-            ]
+            delta = fast.line_delta
+            kept = list(items[:below])
+            for kind, group in groupby(items[below:], type):
+                replace_line: Callable[[Any, int], Any] = field_replacer(kind, "line")
+                kept.extend([replace_line(item, item.line + delta) for item in group])
+            return kept
 
         diagnostics = self._diagnostics_with(
             display, parsed, previous, (first, after), found, moved

@@ -414,21 +414,51 @@ async def test_an_id_changed_on_disk_replaces_its_row_in_place(live_cfg: Path) -
 async def test_the_detail_pane_takes_the_height_of_each_instance(
     cfg: Path, run_dashboard: RunDashboard
 ) -> None:
-    """The pane skips the screen's layout when the height of its text stays the
-    same; when it changes, the pane is laid out again (nothing cut off)."""
-    async with run_dashboard((160, 50), watch=False) as (app, pilot, _):  # wide: the side pane
+    """The pane's text is at least as tall as the pane (blank lines below it), so
+    cursor moves between instances whose text fits cost no layout of the screen;
+    a text taller than the pane makes the body that tall (nothing cut off: it
+    scrolls), and a shorter one after it brings the body back to the pane."""
+    async with run_dashboard((160, 17), watch=False) as (app, pilot, _):  # wide: the side pane
         pane = app.query_one("#detail", DetailPane)
         body = pane.query_one("#detail-body", Static)
-        heights = set()
+        seen: dict[str, tuple[int, int]] = {}
         for instance_id in list(table_of(pilot).instance_ids):
             await select(pilot, instance_id)
             await wait_until(pilot, lambda: "checking" not in detail_text(app), "the keys")
             await pilot.pause()
-            width = body.content_size.width
-            wanted = body.get_content_height(pane.content_size, app.size, width)
-            assert body.content_size.height == wanted, instance_id
-            heights.add(wanted)
-        assert len(heights) > 1  # else this tests nothing
+            width, viewport = body.content_size.width, pane.scrollable_content_region.height
+            options = app.console_options.update(width=width, highlight=False)
+            text_lines = len(app.console.render_lines(body.content.renderable, options))
+            assert body.content_size.height == max(text_lines, viewport), instance_id
+            assert body.content_size.height == body.get_content_height(
+                pane.content_size, app.size, width
+            )
+            seen[instance_id] = (text_lines, viewport)
+        # Else this tests nothing: texts shorter and taller than the pane.
+        assert any(lines < viewport for lines, viewport in seen.values()), seen
+        assert any(lines > viewport for lines, viewport in seen.values()), seen
+
+
+async def test_the_detail_pane_is_rendered_again_for_a_new_size(
+    cfg: Path, run_dashboard: RunDashboard
+) -> None:
+    """The text was rendered for the pane's width and height: after a resize it
+    fills the new pane, wrapped at the new width."""
+    async with run_dashboard((160, 40), watch=False) as (app, pilot, _):
+        pane = app.query_one("#detail", DetailPane)
+        body = pane.query_one("#detail-body", Static)
+        await wait_until(pilot, lambda: "checking" not in detail_text(app), "the keys")
+        for size in ((150, 30), (170, 45)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            await wait_until(
+                pilot,
+                lambda: body.content.width == body.content_size.width
+                and body.content_size.height == pane.scrollable_content_region.height,
+                f"the pane's text rendered for {size}",
+            )
+            selected = app.selected_instance()
+            assert selected is not None and selected.name in detail_text(app)
 
 
 async def test_the_detail_pane_follows_a_held_key(cfg: Path, run_dashboard: RunDashboard) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.console import RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -70,7 +72,10 @@ def _not_checked(status: SecretStatus) -> bool:
 
 class DetailPane(VerticalScroll):
     DEFAULT_CSS = """
-    DetailPane { width: 1fr; min-width: 30; border-left: solid $panel; padding: 0 1; }
+    DetailPane {
+        width: 1fr; min-width: 30; border-left: solid $panel; padding: 0 1;
+        scrollbar-gutter: stable;
+    }
     DetailPane > #detail-body { width: 100%; }
     """
 
@@ -81,6 +86,10 @@ class DetailPane(VerticalScroll):
         # Kept, not queried: the Details tab's pane is shown before it is
         # mounted (the bottom tabs mount after the first paint).
         self._body = Static("Select a provider instance.", id="detail-body")
+        self._content: RenderableType | None = None
+        """What the body shows (before `RenderedLines`), to render again on a resize."""
+        self._made_for = (0, 0)
+        """The body's width and the pane's height that `_content` was rendered for."""
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self._body
@@ -174,12 +183,54 @@ class DetailPane(VerticalScroll):
         """Show `content`, with a layout of the screen only if its height changed.
 
         A layout costs a full repaint of the screen; moving the cursor in the
-        table changes the text here on every keypress, mostly not its height.
-        A pane that is not shown (the narrow layout's side pane, the hidden
-        tab) gets its layout when it is shown."""
-        body.update(content, layout=False)
+        table changes the text here on every keypress. So the text is rendered
+        once, at the body's width (measuring it for the height rendered it a
+        second time), and given at least the height the pane shows
+        (`RenderedLines`): only a text taller than the pane changes the
+        height. A pane that is not shown (the narrow layout's side pane, the
+        hidden tab) gets its layout when it is shown."""
+        self._content = content
         width = body.content_size.width
+        self._made_for = (width, self.scrollable_content_region.height)
+        if width and not isinstance(content, str):  # (a str is Textual markup, not Rich's)
+            content = RenderedLines(content, *self._made_for, self.app)
+        body.update(content, layout=False)
         if width and body.get_content_height(self.content_size, self.app.size, width) != (
             body.content_size.height
         ):
             body.refresh(layout=True)
+
+    def on_resize(self) -> None:
+        # Once the body has its new size: the text was rendered for the old one.
+        self.call_after_refresh(self._render_again)
+
+    def _render_again(self) -> None:
+        made_for = (self._body.content_size.width, self.scrollable_content_region.height)
+        if self._content is not None and made_for != self._made_for:
+            self._update(self._body, self._content)
+
+
+class RenderedLines:
+    """A renderable rendered once, at one width, at least `height` lines tall
+    (blank lines below it): measuring and painting it copy its segments. At
+    another width (a console of a test, a scroll bar that came) it renders
+    its renderable as it is, as if not wrapped."""
+
+    def __init__(self, renderable: RenderableType, width: int, height: int, app: Any) -> None:
+        self.renderable = renderable
+        self.width = width
+        options = app.console_options.update(highlight=False, width=width)
+        lines = app.console.render_lines(renderable, options, pad=False, new_lines=True)
+        blank = [Segment.line()]
+        self._segments = [
+            segment for line in [*lines, *[blank] * (height - len(lines))] for segment in line
+        ]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width == self.width:
+            yield from self._segments
+        else:
+            yield self.renderable
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.renderable)

@@ -453,8 +453,10 @@ async def test_the_detail_pane_is_rendered_again_for_a_new_size(
             await pilot.pause()
             await wait_until(
                 pilot,
-                lambda: body.content.width == body.content_size.width
-                and body.content_size.height == pane.scrollable_content_region.height,
+                lambda: (
+                    body.content.width == body.content_size.width
+                    and body.content_size.height == pane.scrollable_content_region.height
+                ),
                 f"the pane's text rendered for {size}",
             )
             selected = app.selected_instance()

@@ -310,3 +310,36 @@ async def test_a_theme_colours_the_line_table(tmp_path: Path) -> None:
             segment.style is not None and segment.style.bgcolor == Color.parse("#abcdef").rich_color
             for segment in cursor_line
         )
+
+
+async def test_shown_rows_read_the_given_values_until_the_rows_change() -> None:
+    """`show_rows` shows some keys of a larger mapping without copying it or
+    indexing the keys; a later change copies what is shown, and never writes
+    into the mapping given; the index, made when first asked for, agrees."""
+    app = TableApp("lines")
+    async with app.run_test(size=(80, 16)) as pilot:
+        await pilot.pause()
+        table = app.query_one(LineTable)
+        given = dict(ROWS)
+        before = dict(given)
+        keys = [f"id-{i}" for i in range(40, 0, -3)]
+        table.show_rows(list(keys), given)
+        await pilot.pause()
+        assert table.row_keys == keys and table.virtual_size.height == len(keys) + 1
+        assert [table.get_row_index(key) for key in keys] == list(range(len(keys)))
+        assert not table.has_row("id-0") and table.has_row("id-1")
+        assert table.get_row("id-40") == list(given["id-40"].cells())
+        assert table.cursor_key == "id-40"
+
+        table.update_row("id-37", Row((Text("●"), Text("renamed"), Text("x.yaml:1"))))
+        table.remove_rows(["id-40"])
+        table.append_rows([("id-0", given["id-0"])])
+        await pilot.pause()
+        assert given == before and all(given[key] is row for key, row in before.items())
+        assert table.row_keys == [*keys[1:], "id-0"]
+        assert [cell.plain for cell in table.get_row("id-37")][1] == "renamed"
+        assert table.get_row_index("id-0") == len(keys) - 1
+
+        table.show_rows(["id-1", "id-1"], given)
+        with pytest.raises(KeyError, match="duplicate"):
+            table.has_row("id-1")

@@ -346,9 +346,12 @@ class LineTable(ScrollView, can_focus=True):
         self._columns: tuple[Column, ...] = ()
         self._row_keys: list[str] = []
         """Row keys in display order."""
-        self._row_index: dict[str, int] = {}
-        """Row key -> position in `_row_keys`."""
-        self._row_values: dict[str, TableRow] = {}
+        self._row_index: dict[str, int] | None = {}
+        """Row key -> position in `_row_keys` (None: not made yet, see `_index`)."""
+        self._row_values: Mapping[str, TableRow] = {}
+        """Row key -> its value, for every row shown (it may hold more: `show_rows`)."""
+        self._values_lent = False
+        """`_row_values` is the mapping `show_rows` was given: copied before a change."""
         self.keep_end_columns: frozenset[str] = frozenset()
         """Columns whose too-long text is cut at its start (`…ders/local.yaml:6`),
         where the end says the most (a path's file name and line)."""
@@ -398,10 +401,31 @@ class LineTable(ScrollView, can_focus=True):
         return list(self._row_keys)
 
     def has_row(self, key: str) -> bool:
-        return key in self._row_index
+        return key in self._index
 
     def get_row_index(self, key: str) -> int:
-        return self._row_index[key]
+        return self._index[key]
+
+    @property
+    def _index(self) -> dict[str, int]:
+        """Row key -> position, made when first asked for after `show_rows`: a
+        filter typed over 100,000 rows shows a new set at each key, and making
+        the index each time was as long as the rest of the key's work."""
+        index = self._row_index
+        if index is None:
+            keys = self._row_keys
+            index = self._row_index = dict(zip(keys, range(len(keys)), strict=True))
+            if len(index) != len(keys):
+                raise KeyError("duplicate row keys")
+        return index
+
+    def _own_values(self) -> dict[str, TableRow]:
+        """`_row_values`, to change: a copy of the rows shown if it was lent."""
+        values = self._row_values
+        if self._values_lent or not isinstance(values, dict):
+            values = self._row_values = {key: values[key] for key in self._row_keys}
+            self._values_lent = False
+        return values
 
     def get_row(self, key: str) -> list[Text]:
         """The cells of the row with `key`."""
@@ -430,6 +454,7 @@ class LineTable(ScrollView, can_focus=True):
         self._row_keys = []
         self._row_index = {}
         self._row_values = {}
+        self._values_lent = False
         self._lines.clear()
         self.cursor_row = 0
         self.hover_row = 0
@@ -439,21 +464,22 @@ class LineTable(ScrollView, can_focus=True):
         self._announce_cursor()
 
     def show_rows(self, keys: list[str], values: Mapping[str, TableRow]) -> None:
-        """Show exactly the rows of `keys`, in order, their values from `values`
-        (a mapping that may hold more): a new filter or sort of many rows in a
-        few passes, where removing and appending cost several more. Unlike
-        `replace_rows`, the cursor and the scroll position stay where they are
-        (clamped), as after `remove_rows`; the table owns `keys` from now on."""
+        """Show exactly the rows of `keys` (no key twice), in order, their values
+        from `values` (a mapping that may hold more): a new filter or sort of
+        many rows without a pass over them, where removing and appending cost
+        several. Unlike `replace_rows`, the cursor and the scroll position stay
+        where they are (clamped), as after `remove_rows`. The table owns `keys`
+        from now on, and reads `values` until its rows change (then it copies
+        what it shows): the caller changes neither meanwhile."""
         self._row_keys = keys
-        self._row_index = dict(zip(keys, range(len(keys)), strict=True))
-        self._row_values = dict(zip(keys, map(values.__getitem__, keys), strict=True))
-        if len(self._row_index) != len(keys):
-            raise KeyError("duplicate row keys")
+        self._row_index = None
+        self._row_values = values
+        self._values_lent = True
         self._rows_moved()
 
     def append_rows(self, rows: Iterable[tuple[str, TableRow]]) -> None:
         """Add rows at the bottom; keys must be new."""
-        keys, index, values = self._row_keys, self._row_index, self._row_values
+        keys, index, values = self._row_keys, self._index, self._own_values()
         was_empty = not keys
         for key, row in rows:
             if key in index:
@@ -476,13 +502,14 @@ class LineTable(ScrollView, can_focus=True):
         gone = set(keys)
         if not gone:
             return
-        missing = gone - self._row_index.keys()
+        missing = gone - self._index.keys()
         if missing:
             raise KeyError(f"no rows with keys {sorted(missing)!r}")
+        values = self._own_values()
         self._row_keys = [key for key in self._row_keys if key not in gone]
         self._row_index = {key: position for position, key in enumerate(self._row_keys)}
         for key in gone:
-            del self._row_values[key]
+            del values[key]
         self._rows_moved()
 
     def _rows_moved(self) -> None:
@@ -497,9 +524,9 @@ class LineTable(ScrollView, can_focus=True):
 
     def update_row(self, key: str, row: TableRow) -> None:
         """Replace one row's value and redraw that row only."""
-        self._row_values[key] = row
+        self._own_values()[key] = row
         self._lines.discard(key)
-        self.refresh_row(self._row_index[key])
+        self.refresh_row(self._index[key])
 
     # ------------------------------------------------------------------ geometry
 

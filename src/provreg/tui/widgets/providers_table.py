@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -248,6 +249,7 @@ class ProvidersTable(LineTable):
         """Instance id -> its probe mark (`RowData.probe`), set by the app."""
         self._unsorted = 0
         """Rows added by `extend_rows` not yet placed in a sort other than file order."""
+        self._search = _FilterSearch()
 
     BINDINGS = [
         Binding("home", "scroll_top", "First row", show=False),
@@ -510,12 +512,7 @@ class ProvidersTable(LineTable):
     def _desired_order(self) -> list[str]:
         needle, rows = self.filter_text, self._rows
         if needle:
-            # `matches` inlined: a method call per row is most of a scan of 100,000.
-            ids = [
-                i
-                for i in self._canonical
-                if i in rows and needle in ((row := rows[i])._haystack or row.haystack())
-            ]
+            ids = self._search.matching(needle, rows, self._canonical)
         else:
             ids = [i for i in self._canonical if i in rows]
         if self.sort_key == "file":
@@ -552,19 +549,27 @@ class ProvidersTable(LineTable):
         before, self.filter_text = self.filter_text, text.strip().casefold()
         if self.filter_text == before:
             return
-        if before and before in self.filter_text and not self._unsorted:
-            # Typing on narrows the filter: the rows it keeps are among those
-            # shown, in their order (the sort's too), so only they are searched.
-            needle, rows = self.filter_text, self._rows
-            self._show_exactly(
-                [
+        if self._unsorted:  # (a fill's rows not yet placed: `apply_rows` places them)
+            self.apply_rows(self._rows, self._canonical, basis=self._basis)
+            return
+        needle, rows = self.filter_text, self._rows
+        # The rows a filter showed, kept while the rows and their order are the
+        # same: erasing what was typed shows them again without a search.
+        shown = self._search.remembered(needle, rows, self._canonical, self.sort_key)
+        if shown is None:
+            if before and before in needle:
+                # Typing on narrows the filter: the rows it keeps are among those
+                # shown, in their order (the sort's too), so only they are searched.
+                # (`matches` inlined: a method call per row is most of the time.)
+                shown = [
                     i
                     for i in self._row_keys
                     if needle in ((row := rows[i])._haystack or row.haystack())
                 ]
-            )
-            return
-        self.apply_rows(self._rows, self._canonical, basis=self._basis)
+            else:
+                shown = self._desired_order()
+            self._search.remember(needle, shown)
+        self._show_exactly(list(shown))  # (a copy: the table owns the list it shows)
 
     def _show_exactly(self, desired: list[str]) -> None:
         """Show `desired` rows of those held (`_rows`, whose objects the rows shown
@@ -572,10 +577,15 @@ class ProvidersTable(LineTable):
         if desired == self._row_keys:
             return
         selected = self.selected_id
+        # Where it is now, found in the list: `get_row_index` would make the
+        # table's index of every row, at every key typed into the filter.
+        try:
+            at = desired.index(selected) if selected is not None else None
+        except ValueError:
+            at = None  # filtered out
         self.show_rows(desired, self._rows)
-        if selected is not None and self.has_row(selected):
-            if self.get_row_index(selected) != self.cursor_row:
-                self.select(selected)
+        if at is not None and at != self.cursor_row:
+            self.move_cursor(row=at)
 
     def empty_message(self) -> str:
         if self.first_run_hint:
@@ -591,3 +601,63 @@ class ProvidersTable(LineTable):
         self.apply_rows(self._rows, self._canonical, basis=self._basis)
         self._show_columns()
         return self.sort_key
+
+
+class _FilterSearch:
+    """What typing a filter over many rows searches, kept between keys.
+
+    Every row's text (`RowData.haystack`) in a list in the rows' order, so a
+    search is one pass over strings (about 5 ms for 100,000 rows, against
+    40 ms looking up each row); and the rows each filter typed showed, so
+    that erasing shows them again without a search. Both are kept for one
+    set of rows, in one order and sort (a new state's rows are a new dict,
+    the fill's chunks make it longer), and forgotten for another.
+    """
+
+    MAX_REMEMBERED = 64
+
+    def __init__(self) -> None:
+        self._of: tuple[object, int, object, int] | None = None
+        self._ids: list[str] = []
+        self._haystacks: list[str] = []
+        self._sort = ""
+        self._shown: dict[str, list[str]] = {}
+
+    def _same(self, rows: dict[str, RowData], canonical: list[str]) -> bool:
+        """Whether these are the rows (and order) searched last; if not, start over."""
+        last = self._of
+        if (
+            last is not None
+            and last[0] is rows
+            and last[1] == len(rows)
+            and last[2] is canonical
+            and last[3] == len(canonical)
+        ):
+            return True
+        self._of = (rows, len(rows), canonical, len(canonical))
+        self._ids = []
+        self._haystacks = []
+        self._shown = {}
+        return False
+
+    def matching(self, needle: str, rows: dict[str, RowData], canonical: list[str]) -> list[str]:
+        """The ids of `canonical` that have a row whose text holds `needle`, in order."""
+        if not self._same(rows, canonical) or not self._ids:
+            self._ids = [i for i in canonical if i in rows]
+            self._haystacks = [(row := rows[i])._haystack or row.haystack() for i in self._ids]
+        return list(compress(self._ids, [needle in haystack for haystack in self._haystacks]))
+
+    def remembered(
+        self, needle: str, rows: dict[str, RowData], canonical: list[str], sort: str
+    ) -> list[str] | None:
+        """The rows `needle` showed, when the rows, order and sort are the same."""
+        if not self._same(rows, canonical) or sort != self._sort:
+            self._sort = sort
+            self._shown = {}
+            return None
+        return self._shown.get(needle)
+
+    def remember(self, needle: str, shown: list[str]) -> None:
+        if len(self._shown) >= self.MAX_REMEMBERED:
+            self._shown.pop(next(iter(self._shown)))
+        self._shown[needle] = shown

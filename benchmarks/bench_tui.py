@@ -96,6 +96,7 @@ from typing import Any
 
 from _generate import DATA_ROOT, isolate_user_dirs, machine, make_set, ms, percentile, verdict
 from bench_check import cached_bytecode_env
+from bench_scale import FLOOR_SCRIPT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = DATA_ROOT / "tui"
@@ -1064,6 +1065,7 @@ def bench_scale(args: argparse.Namespace) -> None:
     keys: dict[tuple[str, int], dict[str, list[float]]] = {}
     baseline: list[float] = []
     loads: dict[int, float] = {}
+    floors: dict[int, float] = {}
     try:
         with timed("scale"):
             for count in sizes:
@@ -1083,10 +1085,23 @@ def bench_scale(args: argparse.Namespace) -> None:
                             baseline.append(elapsed)
                 for variant, extra in variants:
                     keys[variant, count] = scale_keys(root, extra, args.quick)
+                floors[count] = libyaml_floor(root, env, args.runs)
                 shutil.rmtree(root)
     finally:
         tmux.close()
-    report_scale(sizes, variants, results, keys, baseline, loads)
+    report_scale(sizes, variants, results, keys, baseline, loads, floors)
+
+
+def libyaml_floor(root: Path, env: dict[str, str], runs: int) -> float:
+    """From the spawn to the end of a Python process that loads the set's files
+    with libyaml's CSafeLoader (median of `runs`): what reading them costs at
+    least, before anything is checked or shown."""
+    times: list[float] = []
+    for _ in range(runs + 1):  # (the first warms the page cache)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(root)], env=env, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:])
 
 
 def report_scale(
@@ -1096,6 +1111,7 @@ def report_scale(
     keys: dict[tuple[str, int], dict[str, list[float]]],
     baseline: list[float],
     loads: dict[int, float],
+    floors: dict[int, float],
 ) -> None:
     minimal = statistics.median(baseline) if baseline else float("nan")
     print(f"  baseline: minimal Textual app's first rows, median {ms(minimal, 0)}")
@@ -1137,6 +1153,11 @@ def report_scale(
             print(
                 f"        ({opened}from opened to the table full (secrets index, rows, repaint) "
                 f"{ms(fill, 0)})"
+            )
+            floor = floors[count]
+            print(
+                f"        libyaml floor {ms(floor, 0)} (a Python process loading the same files "
+                f"with CSafeLoader, from its spawn); full table {full / floor:.2f}x of it"
             )
             per = (rss - rss_1k) / (count - sizes[0]) if count != sizes[0] else 0.0
             if count == 10_000:

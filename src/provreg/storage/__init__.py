@@ -5,8 +5,9 @@ comment-preserving writes with optimistic concurrency and a cross-process
 lock; `rewrite`, the same path for whole-file rewrites) and the in-memory
 backend; the protocols the layers above ask for (`RewritableStorage`,
 `WatchedStorage`, `UndoableStorage`).
-May import: `provreg.config`, `provreg.catalog`, `provreg.model`, `provreg.paths`,
-`provreg.faults`, `provreg.gc_control`, `provreg.text_encoding`, anyio. Never textual.
+May import: `provreg.config`, `provreg.catalog`, `provreg.model` (and its base,
+`provreg.value_class`), `provreg.paths`, `provreg.faults`, `provreg.gc_control`,
+`provreg.text_encoding`, anyio. Never textual.
 """
 
 from provreg.storage.backend import (

@@ -212,6 +212,7 @@ CHECK_RUN = """
         "output": out.getvalue(),
         "importers": sorted(IMPORTERS),
         "pydantic": "pydantic" in sys.modules,
+        "hashlib": "_hashlib" in sys.modules,
     }))
 """
 
@@ -266,6 +267,8 @@ def test_check_without_definitions_does_not_import_pydantic(tmp_path: Path) -> N
     result = _run_recording(CHECK_RUN.replace("CONFIG", repr(str(config))))
     assert (result["code"], result["output"]) == (0, CLEAN)
     assert (result["importers"], result["pydantic"]) == ([], False)
+    # Nor OpenSSL's hashes: a check compares no file hashes (`read_file(hashed=False)`).
+    assert result["hashlib"] is False
 
 
 def test_check_with_valid_definitions_does_not_import_pydantic(tmp_path: Path) -> None:

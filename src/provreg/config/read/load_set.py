@@ -95,12 +95,15 @@ def read_and_validate(
     *,
     keep_parsed: bool = True,
     on_read: Callable[[ParsedFile], None] | None = None,
+    hashed: bool = True,
 ) -> tuple[list[ParsedFile], list[FileResult], Catalog]:
     """Read and validate files one at a time: the files slimmed, their results, the catalog.
 
     With `keep_parsed=False` the slimmed files are not kept either (the list is
     empty): a one-shot check needs only the results, and the raw values of
-    100,000 instances are a third of its peak memory.
+    100,000 instances are a third of its peak memory. Without `hashed` the
+    files' fingerprints have no sha256 (`read_file`): for readers that write
+    nothing.
 
     `on_read` is called with each file as read, with its node tree and its
     text (`ParsedFile.text`, read only for it), before it is validated: the
@@ -128,7 +131,11 @@ def read_and_validate(
     revisit: dict[int, tuple[ParsedFile, int]] = {}
     for config_file in files:
         parsed = read_file(
-            config_file.path, config_file.display, limits, keep_text=on_read is not None
+            config_file.path,
+            config_file.display,
+            limits,
+            keep_text=on_read is not None,
+            hashed=hashed,
         )
         if on_read is not None:
             on_read(parsed)
@@ -181,14 +188,17 @@ def sort_diagnostics(
 def load_files(
     files: Iterable[ConfigFile], limits: Limits = Limits(), base: Catalog | None = None
 ) -> LoadResult:
-    """Read, validate and link a set of files."""
+    """Read, validate and link a set of files, to report on them: the results'
+    fingerprints have no sha256 (nothing here writes; the storage reads its own)."""
     base_catalog = base if base is not None else builtin_catalog()
     with gc_paused():
         # File by file: each file's node tree (most of a parsed file's memory)
         # is freed, by reference counting while the collector is paused, before
         # the next file is read. Holding every tree until the end made a check's
         # peak grow with the whole set (6.9 KB per instance at 100,000).
-        _, results, catalog = read_and_validate(files, base_catalog, limits, keep_parsed=False)
+        _, results, catalog = read_and_validate(
+            files, base_catalog, limits, keep_parsed=False, hashed=False
+        )
         instances, cross = link(results)
     return LoadResult(tuple(results), instances, sort_diagnostics(results, cross), catalog)
 

@@ -213,8 +213,8 @@ class DetailPane(VerticalScroll):
 class RenderedLines:
     """A renderable rendered once, at one width, at least `height` lines tall
     (blank lines below it): measuring and painting it copy its segments. At
-    another width (a console of a test, a scroll bar that came) it renders
-    its renderable as it is, as if not wrapped."""
+    another width (a test's console, a resize not yet rendered again) it
+    renders the renderable afresh, without the blank lines."""
 
     def __init__(self, renderable: RenderableType, width: int, height: int, app: Any) -> None:
         self.renderable = renderable

@@ -5,7 +5,9 @@ its rules were written by hand: the reference they are compared with
 `oracle_check_fields` is the old `check_fields`: one pydantic model per
 definition (`_annotation` + `model_for`, strict, `extra="ignore"`), and
 pydantic's error dicts mapped to FieldProblems (`_map_error`, `_describe`),
-kept as they were. The value parsers it calls (`check_url`,
+kept as they were; the keys are sorted out by the module's own
+`stated_fields` (what is compared is how values are checked). The value
+parsers it calls (`check_url`,
 `parse_secret_ref`) are the module's own, their `FieldValueError` turned back
 into the `PydanticCustomError` they used to raise.
 """
@@ -33,21 +35,16 @@ from provreg.config import codes
 from provreg.config.codes import Code
 from provreg.config.read import validation
 from provreg.config.read.field_problem import FieldProblem, yaml_type_name
-from provreg.config.read.model_list import check_default_model, check_models
+from provreg.config.read.model_list import check_default_model
 from provreg.config.read.validation import (
     FieldValueError,
-    _check_setting,
-    _field_table,
-    _fields_hint,
-    _looks_like_plaintext_secret,
     _range,
     _show,
     _type_hint,
     _yaml_number,
+    stated_fields,
 )
 from provreg.model import (
-    INSTANCE_SETTINGS,
-    RESERVED_KEYS,
     FieldSpec,
     FieldType,
     ProviderDefinition,
@@ -157,53 +154,10 @@ def model_for(definition: ProviderDefinition) -> type[BaseModel]:
 def oracle_check_fields(
     raw: Mapping[Any, Any], definition: ProviderDefinition
 ) -> tuple[dict[str, Any] | None, list[FieldProblem]]:
-    """`check_fields` as it was, validating through the pydantic model."""
+    """`check_fields` as it was, validating through the pydantic model (the keys
+    are sorted out as `check_fields` does it: `stated_fields`)."""
     problems: list[FieldProblem] = []
-    known, specs = _field_table(definition)
-    stated: dict[str, Any] = {}
-    settings: dict[str, Any] | None = {}
-    for key, value in raw.items():
-        if key in RESERVED_KEYS:
-            continue
-        if key == "models":
-            listed = check_models(value, problems)
-            if listed is None or settings is None:
-                settings = None
-            elif listed:
-                settings = {**settings, "models": listed}
-            continue
-        if key in INSTANCE_SETTINGS:
-            settings = _check_setting(key, value, settings, problems)
-            continue
-        if key in known:
-            spec = specs[key]
-            if value is None and spec is not None and (not spec.required or spec.is_secret):
-                continue
-            stated[key] = value
-            continue
-        if _looks_like_plaintext_secret(key, value):
-            problems.append(
-                FieldProblem(
-                    codes.PLAINTEXT_SECRET,
-                    (key,),
-                    f"'{key}' holds what looks like a plaintext secret, and provider "
-                    f"'{definition.id}' has no such field; config files hold only references",
-                    hint="remove the line; keys live in the keyring (`provreg secret set`)",
-                    at_key=True,
-                )
-            )
-            continue
-        suggestion = did_you_mean(str(key), known)
-        problems.append(
-            FieldProblem(
-                codes.UNKNOWN_FIELD,
-                (key,),
-                f"unknown field '{key}' for provider '{definition.id}'"
-                + (f" (did you mean '{suggestion}'?)" if suggestion else ""),
-                hint=None if suggestion else _fields_hint(definition),
-                at_key=True,
-            )
-        )
+    stated, settings = stated_fields(raw, definition, problems)
     model = model_for(definition)
     try:
         validated = model.model_validate(stated)

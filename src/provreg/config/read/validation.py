@@ -528,6 +528,21 @@ def check_fields(
     values coming from the dashboard or the command line.
     """
     problems: list[FieldProblem] = []
+    stated, settings = stated_fields(raw, definition, problems)
+    validated = _validate(stated, definition, problems)
+    if validated is None or settings is None:
+        return None, problems
+    check_default_model(settings.get("models", ()), stated, definition, problems)
+    return {**validated, **settings}, problems
+
+
+def stated_fields(
+    raw: Mapping[Any, Any], definition: ProviderDefinition, problems: list[FieldProblem]
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The keys of one instance mapping sorted out, before any value is checked:
+    the provider fields it states (a field left empty is not stated), and its
+    instance settings (`models`, `helpers`, `allow_http`; None when one is
+    invalid). Unknown keys and plaintext secrets add to `problems`."""
     known, specs = _field_table(definition)
     stated: dict[str, Any] = {}
     settings: dict[str, Any] | None = {}
@@ -576,11 +591,7 @@ def check_fields(
                 at_key=True,
             )
         )
-    validated = _validate(stated, definition, problems)
-    if validated is None or settings is None:
-        return None, problems
-    check_default_model(settings.get("models", ()), stated, definition, problems)
-    return {**validated, **settings}, problems
+    return stated, settings
 
 
 _SETTING_HINTS = {

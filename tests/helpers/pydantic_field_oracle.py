@@ -42,6 +42,7 @@ from provreg.config.read.validation import (
     _show,
     _type_hint,
     _yaml_number,
+    expected_value,
     stated_fields,
 )
 from provreg.model import (
@@ -254,16 +255,7 @@ def _describe(
             f"field '{field_id}': length must be {_range(spec)} {unit}",
             None,
         )
-    expected = {
-        FieldType.TEXT: "text",
-        FieldType.URL: "a URL (text)",
-        FieldType.BOOL: "true or false",
-        FieldType.INT: "a whole number",
-        FieldType.FLOAT: "a number",
-        FieldType.LIST: "a list of text values",
-        FieldType.CHOICE: "one of " + ", ".join(spec.choices or ()),
-        FieldType.SECRET: "a secret reference",
-    }[spec.type]
+    expected = expected_value(spec)
     where = "" if len(error["loc"]) == 1 else f" item {error['loc'][1] + 1}"
     return (
         codes.WRONG_TYPE,

@@ -733,17 +733,26 @@ def _not_a_choice(field_id: str, choices: tuple[str, ...], value: Any) -> FieldP
     )
 
 
+def expected_value(spec: FieldSpec) -> str:
+    """What a value of this field must be, as a wrong-type message says it."""
+    if spec.type is FieldType.CHOICE:
+        return "one of " + ", ".join(spec.choices or ())
+    return _EXPECTED[spec.type]
+
+
+_EXPECTED = {
+    FieldType.TEXT: "text",
+    FieldType.URL: "a URL (text)",
+    FieldType.BOOL: "true or false",
+    FieldType.INT: "a whole number",
+    FieldType.FLOAT: "a number",
+    FieldType.LIST: "a list of text values",
+    FieldType.SECRET: "a secret reference",
+}
+
+
 def _wrong_type(spec: FieldSpec, value: Any, item: int | None) -> FieldProblem:
-    expected = {
-        FieldType.TEXT: "text",
-        FieldType.URL: "a URL (text)",
-        FieldType.BOOL: "true or false",
-        FieldType.INT: "a whole number",
-        FieldType.FLOAT: "a number",
-        FieldType.LIST: "a list of text values",
-        FieldType.CHOICE: "one of " + ", ".join(spec.choices or ()),
-        FieldType.SECRET: "a secret reference",
-    }[spec.type]
+    expected = expected_value(spec)
     path = (spec.id,) if item is None else (spec.id, item)
     where = "" if item is None else f" item {item + 1}"
     return FieldProblem(

@@ -11,6 +11,7 @@
 - `secret_service_daemon` / `secret_service`: gnome-keyring on a private D-Bus
   session bus, and this test pointed at it.
 - `anyio_backend`: async tests (`pytest.mark.anyio`) run on asyncio, as Textual does.
+- `edit_parses`: the parses an edit makes ("<edit>", "<verify>", "<item>").
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -28,6 +29,27 @@ from .secret_service import SecretServiceDaemon, missing_binaries, running_secre
 
 if TYPE_CHECKING:
     from .dashboard import RunDashboard
+
+
+@pytest.fixture
+def edit_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The file names of the parses `config.edit` makes: "<edit>" to find
+    where to splice, "<verify>" to check the result (the full way), "<item>"
+    for the item's lines alone (an update verified locally,
+    `config.edit.local_edit`)."""
+    import provreg.config.edit.entry_edit as entry_edit
+    import provreg.config.edit.local_edit as local_edit
+    from provreg.config.read.yaml_source import Document, parse_text
+
+    made: list[str] = []
+
+    def counting(text: str, file: str, *args: Any) -> Document:
+        made.append(file)
+        return parse_text(text, file, *args)
+
+    monkeypatch.setattr(entry_edit, "parse_text", counting)
+    monkeypatch.setattr(local_edit, "parse_text", counting)
+    return made
 
 
 @pytest.fixture

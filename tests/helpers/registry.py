@@ -9,6 +9,7 @@ from typing import Any
 from provreg.config.read.load_set import load_paths
 from provreg.model import ProviderInstance
 from provreg.registry import ProviderRegistry
+from provreg.registry.state import RegistryState
 from provreg.storage import MemoryStorage
 
 InstanceKey = tuple[str, str, str, dict[str, Any], str]
@@ -54,3 +55,19 @@ class Backend:
 
     def check(self, registry: ProviderRegistry) -> None:
         assert_matches_disk(registry, self.paths)
+
+
+def assert_state_like_a_fresh_open(state: RegistryState, fresh: RegistryState) -> None:
+    """`state` (kept up to date commit by commit) serves what `fresh` (a new open
+    of the same files) does: the instances and diagnostics, in order, and each
+    file's status."""
+    assert list(state.instances.items()) == list(fresh.instances.items())
+    assert list(state.diagnostics.items()) == list(fresh.diagnostics.items())
+    for display, status in state.files.items():
+        other = fresh.files[display]
+        assert (status.ok, status.stale, status.instance_ids, status.sha256) == (
+            other.ok,
+            other.stale,
+            other.instance_ids,
+            other.sha256,
+        )

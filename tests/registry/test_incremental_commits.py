@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.registry import assert_state_like_a_fresh_open
 
 from provreg.registry import (
     DuplicateNameError,
@@ -112,17 +113,7 @@ async def _check(
     broken = {rel for rel in FILES if (root / rel).exists() and (root / rel).read_text() == BROKEN}
     if not broken:
         fresh = (await ProviderRegistry.open([str(root)], audit=False)).snapshot()
-        assert list(state.instances.items()) == list(fresh.instances.items())
-        assert dict(state.diagnostics) == dict(fresh.diagnostics)
-        assert list(state.diagnostics) == list(fresh.diagnostics)
-        for display, status in state.files.items():
-            other = fresh.files[display]
-            assert (status.ok, status.stale, status.instance_ids, status.sha256) == (
-                other.ok,
-                other.stale,
-                other.instance_ids,
-                other.sha256,
-            )
+        assert_state_like_a_fresh_open(state, fresh)
         assert list(state.files) == list(fresh.files)
         assert state.stale_ids == frozenset()
         return

@@ -27,14 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.registry import assert_state_like_a_fresh_open
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-import provreg.config.edit.entry_edit as entry_edit_module
-import provreg.config.edit.local_edit as local_edit_module
 import provreg.config.read.load_set as load_set_module
 from provreg.config.edit import REMOVE, EditError, InstanceKey, update_instance_verified
 from provreg.config.edit.local_edit import item_index, update_item_locally
-from provreg.config.read.yaml_source import Document, mapping_entry, parse_text
+from provreg.config.read.yaml_source import mapping_entry, parse_text
 from provreg.registry import (
     Event,
     InstanceAdded,
@@ -238,19 +237,24 @@ def _without_an_id(rng: random.Random, text: str) -> str:
     return "\n".join(lines)
 
 
+def _answered(monkeypatch: pytest.MonkeyPatch, owner: type, method: str) -> list[bool]:
+    """Whether each call of `owner.method` (a local path that answers None when
+    it cannot show its result) answered, in order."""
+    answers: list[bool] = []
+    original = getattr(owner, method)
+
+    def recording(self: Any, *args: Any) -> Any:
+        result = original(self, *args)
+        answers.append(result is not None)
+        return result
+
+    monkeypatch.setattr(owner, method, recording)
+    return answers
+
+
 async def _same_as_fresh(registry: ProviderRegistry, root: Path) -> None:
-    state = registry.snapshot()
-    fresh = (await ProviderRegistry.open([str(root)], audit=False)).snapshot()
-    assert list(state.instances.items()) == list(fresh.instances.items())
-    assert list(state.diagnostics.items()) == list(fresh.diagnostics.items())
-    for display, status in state.files.items():
-        other = fresh.files[display]
-        assert (status.ok, status.stale, status.instance_ids, status.sha256) == (
-            other.ok,
-            other.stale,
-            other.instance_ids,
-            other.sha256,
-        )
+    fresh = await ProviderRegistry.open([str(root)], audit=False)
+    assert_state_like_a_fresh_open(registry.snapshot(), fresh.snapshot())
 
 
 @pytest.mark.anyio
@@ -258,15 +262,7 @@ async def _same_as_fresh(registry: ProviderRegistry, root: Path) -> None:
 async def test_updates_match_a_fresh_open(
     tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    local_commits = []
-    commit_local = YamlDirectoryStorage._commit_local
-
-    def counting(self: YamlDirectoryStorage, *args: Any) -> Any:
-        state = commit_local(self, *args)
-        local_commits.append(state is not None)
-        return state
-
-    monkeypatch.setattr(YamlDirectoryStorage, "_commit_local", counting)
+    local_commits = _answered(monkeypatch, YamlDirectoryStorage, "_commit_local")
     rng = random.Random(seed)
     root = tmp_path / "config"
     for rel in FILES:
@@ -326,21 +322,6 @@ def _indexes_describe_the_disk(registry: ProviderRegistry) -> None:
         if hashlib.sha256(data).hexdigest() == digest:
             text = data.decode("utf-8-sig")
             assert items == item_index(text, parse_text(text, "<t>")), display
-
-
-@pytest.fixture
-def edit_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The file names of the parses an edit makes: "<edit>" and "<verify>" for
-    the whole text (the full way), "<item>" for the item's lines (local)."""
-    made: list[str] = []
-
-    def counting(text: str, file: str, *args: Any) -> Document:
-        made.append(file)
-        return parse_text(text, file, *args)
-
-    monkeypatch.setattr(entry_edit_module, "parse_text", counting)
-    monkeypatch.setattr(local_edit_module, "parse_text", counting)
-    return made
 
 
 def _three_items(root: Path) -> Path:
@@ -432,15 +413,7 @@ async def test_pinning_derived_ids_relinks_in_place(
 ) -> None:
     """Derived ids shared across files (`alpha`, `alpha-2`, ...) pinned one by
     one: each first edit writes `id:` (a line more) and relinks nothing."""
-    in_place = []
-    relink_in_place = LinkCache._relink_in_place
-
-    def counting(self: LinkCache, *args: Any) -> Any:
-        relinked = relink_in_place(self, *args)
-        in_place.append(relinked is not None)
-        return relinked
-
-    monkeypatch.setattr(LinkCache, "_relink_in_place", counting)
+    in_place = _answered(monkeypatch, LinkCache, "_relink_in_place")
     root = tmp_path / "config"
     root.mkdir()
     for index, rel in enumerate(("a.yaml", "b.yaml", "c.yaml")):

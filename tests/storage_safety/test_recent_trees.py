@@ -8,16 +8,12 @@ keeps the file's size and modification time.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import anyio
 import pytest
 from helpers.files import TEAM_YAML
 
-import provreg.config.edit.entry_edit as edit_module
-import provreg.config.edit.local_edit as local_edit_module
 from provreg.config.read.yaml_source import Document, parse_text
 from provreg.registry.registry import ProviderRegistry
 from provreg.storage import ConflictError
@@ -25,22 +21,6 @@ from provreg.storage.recent_trees import RecentTrees
 
 ALPHA_LINE = b"default_model: llama3.2   # alpha's model"
 BETA_LINE = b"default_model: qwen3\n"
-
-
-@pytest.fixture
-def edit_parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The file names of the parses `config.edit` makes: "<edit>" to find
-    where to splice, "<verify>" to check the result, "<item>" for the item's
-    lines alone (an update verified locally, `config.edit.local_edit`)."""
-    made: list[str] = []
-
-    def counting(text: str, file: str, *args: Any) -> Document:
-        made.append(file)
-        return parse_text(text, file, *args)
-
-    monkeypatch.setattr(edit_module, "parse_text", counting)
-    monkeypatch.setattr(local_edit_module, "parse_text", counting)
-    yield made
 
 
 async def opened_and_alpha_written(team_dir: Path) -> ProviderRegistry:

@@ -623,8 +623,9 @@ class _FilterSearch:
         self._sort = ""
         self._shown: dict[str, list[str]] = {}
 
-    def _same(self, rows: dict[str, RowData], canonical: list[str]) -> bool:
-        """Whether these are the rows (and order) searched last; if not, start over."""
+    def _still_for(self, rows: dict[str, RowData], canonical: list[str]) -> bool:
+        """Whether these are the rows (and order) searched last; if not, what was
+        kept is forgotten and these are the rows from now on."""
         last = self._of
         if (
             last is not None
@@ -642,7 +643,7 @@ class _FilterSearch:
 
     def matching(self, needle: str, rows: dict[str, RowData], canonical: list[str]) -> list[str]:
         """The ids of `canonical` that have a row whose text holds `needle`, in order."""
-        if not self._same(rows, canonical) or not self._ids:
+        if not self._still_for(rows, canonical) or not self._ids:
             self._ids = [i for i in canonical if i in rows]
             self._haystacks = [(row := rows[i])._haystack or row.haystack() for i in self._ids]
         return list(compress(self._ids, [needle in haystack for haystack in self._haystacks]))
@@ -651,7 +652,7 @@ class _FilterSearch:
         self, needle: str, rows: dict[str, RowData], canonical: list[str], sort: str
     ) -> list[str] | None:
         """The rows `needle` showed, when the rows, order and sort are the same."""
-        if not self._same(rows, canonical) or sort != self._sort:
+        if not self._still_for(rows, canonical) or sort != self._sort:
             self._sort = sort
             self._shown = {}
             return None
